@@ -1,0 +1,61 @@
+/**
+ * Runs one `qrng` invocation on a given platform: global flags, dispatch, and the rule that an
+ * expected failure prints one line and exits non-zero, never a stack trace.
+ */
+import type { Command } from "./command.ts";
+import { COMMANDS } from "./commands/mod.ts";
+import { describeError, QrngError } from "./errors.ts";
+import type { Platform } from "./platform.ts";
+import { VERSION } from "./version.ts";
+
+/** Exit status for usage errors, as most Unix tools use. */
+export const EXIT_USAGE = 2;
+
+function overview(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  return [
+    `qrng ${VERSION}: read, health-test and stream hardware random numbers`,
+    "",
+    "Usage: qrng <command> [options]",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run 'qrng <command> --help' for a command's options.",
+    "",
+  ].join("\n");
+}
+
+/** Runs `platform.args` and resolves the exit status; never throws. */
+export async function runApp(platform: Platform, commands: readonly Command[] = COMMANDS): Promise<number> {
+  const [name, ...rest] = platform.args;
+  try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
+      await platform.stdout.write(new TextEncoder().encode(topic ? topic.help : overview(commands)));
+      return 0;
+    }
+    if (name === "--version" || name === "-V") {
+      await platform.stdout.write(new TextEncoder().encode(`qrng ${VERSION}\n`));
+      return 0;
+    }
+    const command = commands.find((c) => c.name === name);
+    if (!command) {
+      throw new QrngError("usage", `unknown command '${name}' (see qrng --help)`);
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      await platform.stdout.write(new TextEncoder().encode(command.help));
+      return 0;
+    }
+    return await command.run(rest, platform);
+  } catch (error) {
+    if (error instanceof QrngError) {
+      if (error.kind === "closed") return 0; // `qrng ... | head`: the reader had enough
+      platform.writeStderr(`qrng: ${error.message}\n`);
+      return error.kind === "usage" ? EXIT_USAGE : 1;
+    }
+    platform.writeStderr(`qrng: internal error: ${describeError(error)}\n`);
+    if (platform.env("QRNG_DEBUG")) platform.writeStderr(`${(error as Error)?.stack ?? ""}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * What commands need from the outside world, passed in rather than reached for: streams, files,
+ * clocks, signals and runtime facilities. Only `cli/main.ts` builds a Platform (from
+ * `cli/runtime/`), so every command also runs under vitest with a platform made in the test.
+ */
+
+/** A byte input. */
+export interface ByteReader {
+  /**
+   * Reads into `buffer` (which may be a view of WASM memory): resolves how many bytes were
+   * stored, at least one unless the input has ended, and 0 only at the end of input.
+   */
+  read(buffer: Uint8Array): Promise<number>;
+  /** Releases the input; pending reads may resolve 0. */
+  close(): Promise<void>;
+}
+
+/** A byte output. */
+export interface ByteWriter {
+  /**
+   * Writes all of `data` before resolving. Rejects with a QrngError of kind "closed" when the
+   * reader has gone away (a closed pipe), "output" on any other failure.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /** Flushes and releases the output. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link Platform.openWriter}. */
+export interface OpenWriterOptions {
+  /** Add to the end of an existing file instead of replacing it. @default false */
+  append?: boolean;
+}
+
+/** The standard stream numbers, for {@link Platform.isTerminal}. */
+export type StdStream = "stdin" | "stdout" | "stderr";
+
+/** The host environment of one CLI invocation. */
+export interface Platform {
+  /** Which runtime runs us, for messages and runtime-specific facilities. */
+  readonly runtime: "deno" | "bun" | "node";
+  /** Command-line arguments after the program name. */
+  readonly args: readonly string[];
+  /** An environment variable, or undefined. */
+  env(name: string): string | undefined;
+  readonly stdin: ByteReader;
+  readonly stdout: ByteWriter;
+  /** Writes diagnostics (progress, warnings, errors) synchronously, so they are never lost. */
+  writeStderr(text: string): void;
+  /** Whether a standard stream is an interactive terminal (progress output goes only there). */
+  isTerminal(stream: StdStream): boolean;
+  /** Width of the terminal on stderr in columns; 80 when unknown. */
+  terminalColumns(): number;
+  /** Opens a file for reading; rejects with a QrngError of kind "input" naming the path. */
+  openReader(path: string): Promise<ByteReader>;
+  /** Opens a file for writing; rejects with a QrngError of kind "output" naming the path. */
+  openWriter(path: string, options?: OpenWriterOptions): Promise<ByteWriter>;
+  /** Renames a file (used to publish a completed output atomically). */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file if it exists. */
+  remove(path: string): Promise<void>;
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+  /** Calls `handler` on Ctrl-C (SIGINT) instead of dying; returns a function that unsubscribes. */
+  onInterrupt(handler: () => void): () => void;
+}

@@ -1,0 +1,133 @@
+/**
+ * The Platform built on the `node:` modules, which Node, Deno and Bun all implement, so one
+ * implementation serves every runtime. Reads go straight into the caller's buffer (no copies),
+ * which matters when that buffer is WASM memory.
+ */
+import * as fs from "node:fs";
+import process from "node:process";
+import { describeError, QrngError } from "../errors.ts";
+import type { ByteReader, ByteWriter, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
+
+/** How long to wait before retrying a read or write that would block (a non-blocking fd). */
+const RETRY_WAIT_MS = 2;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function readOnce(fd: number, buffer: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.read(fd, buffer, 0, buffer.length, null, (error, bytesRead) => error ? reject(error) : resolve(bytesRead))
+  );
+}
+
+function writeOnce(fd: number, data: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.write(fd, data, 0, data.length, null, (error, written) => error ? reject(error) : resolve(written))
+  );
+}
+
+const errorCode = (error: unknown) => (error as { code?: string }).code;
+
+/** A reader over a file descriptor; `name` appears in error messages. */
+export function fdReader(fd: number, name: string, closeFd: boolean): ByteReader {
+  let closed = false;
+  return {
+    async read(buffer) {
+      while (!closed) {
+        try {
+          return await readOnce(fd, buffer);
+        } catch (error) {
+          if (errorCode(error) === "EAGAIN") await sleep(RETRY_WAIT_MS);
+          else if (errorCode(error) === "EOF") return 0; // Deno reports a closed pipe this way
+          else throw new QrngError("input", `Cannot read ${name}: ${describeError(error)}`, { cause: error });
+        }
+      }
+      return 0;
+    },
+    close() {
+      if (!closed && closeFd) fs.closeSync(fd);
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A writer over a file descriptor; `name` appears in error messages. */
+export function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
+  return {
+    async write(data) {
+      let offset = 0;
+      while (offset < data.length) {
+        try {
+          offset += await writeOnce(fd, data.subarray(offset));
+        } catch (error) {
+          const code = errorCode(error);
+          if (code === "EAGAIN") await sleep(RETRY_WAIT_MS);
+          else if (code === "EPIPE" || code === "ECONNRESET") {
+            throw new QrngError("closed", `Cannot write ${name}: the reader closed it`, { cause: error });
+          } else throw new QrngError("output", `Cannot write ${name}: ${describeError(error)}`, { cause: error });
+        }
+      }
+    },
+    close() {
+      if (closeFd) fs.closeSync(fd);
+      return Promise.resolve();
+    },
+  };
+}
+
+function openFd(path: string, flags: string, kind: "input" | "output"): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.open(path, flags, 0o644, (error, fd) =>
+      error
+        ? reject(new QrngError(kind, `Cannot open ${path}: ${describeError(error)}`, { cause: error }))
+        : resolve(fd))
+  );
+}
+
+const STREAM_FD: Record<StdStream, number> = { stdin: 0, stdout: 1, stderr: 2 };
+
+/** Builds the platform for this process; `runtime` is decided by the entry point. */
+export function nodePlatform(runtime: Platform["runtime"], args: readonly string[]): Platform {
+  // A closed pipe must surface as EPIPE on write, not kill us, so we can stop a device cleanly.
+  if (runtime === "node") process.on("SIGPIPE", () => {});
+  return {
+    runtime,
+    args,
+    env: (name) => process.env[name],
+    stdin: fdReader(0, "standard input", false),
+    stdout: fdWriter(1, "standard output", false),
+    writeStderr(text) {
+      try {
+        fs.writeSync(2, text);
+      } catch {
+        // Nowhere left to report a failure to report.
+      }
+    },
+    isTerminal: (stream) => {
+      try {
+        return (fs.fstatSync(STREAM_FD[stream]).mode & fs.constants.S_IFMT) === fs.constants.S_IFCHR &&
+          (process[stream] as { isTTY?: boolean }).isTTY === true;
+      } catch {
+        return false;
+      }
+    },
+    terminalColumns: () => process.stderr.columns || 80,
+    async openReader(path) {
+      if (fs.existsSync(path) && fs.statSync(path).isDirectory()) {
+        throw new QrngError("input", `Cannot read ${path}: it is a directory`);
+      }
+      return fdReader(await openFd(path, "r", "input"), path, true);
+    },
+    async openWriter(path, options: OpenWriterOptions = {}) {
+      return fdWriter(await openFd(path, options.append ? "a" : "w", "output"), path, true);
+    },
+    rename: (from, to) => fs.promises.rename(from, to),
+    remove: (path) => fs.promises.rm(path, { force: true }),
+    now: () => performance.now(),
+    sleep,
+    onInterrupt(handler) {
+      process.on("SIGINT", handler);
+      return () => void process.off("SIGINT", handler);
+    },
+  };
+}

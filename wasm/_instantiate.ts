@@ -1,0 +1,34 @@
+/**
+ * Turns a generated base64 embed into a live WASM instance. Every module of the core is built
+ * without imports (stub runtime, no abort), so instantiation needs nothing from the host and
+ * works the same in Node, Deno, Bun, browsers and compiled binaries.
+ */
+
+/** Decodes standard base64 (the generated embeds) into bytes. */
+export function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+
+/**
+ * Instantiates an embedded module synchronously; the compiled module is cached per embed, so
+ * each call costs only a fresh instance (its own memory). Browsers allow synchronous compiles
+ * of large modules only off the main thread: call {@link preloadWasm} there first.
+ */
+export function instantiateWasm(base64: string): WebAssembly.Instance {
+  let module = modules.get(base64);
+  if (!module) {
+    module = new WebAssembly.Module(decodeBase64(base64) as BufferSource);
+    modules.set(base64, module);
+  }
+  return new WebAssembly.Instance(module, {});
+}
+
+/** Compiles an embedded module asynchronously so later {@link instantiateWasm} calls are cheap. */
+export async function preloadWasm(base64: string): Promise<void> {
+  if (!modules.has(base64)) modules.set(base64, await WebAssembly.compile(decodeBase64(base64) as BufferSource));
+}
