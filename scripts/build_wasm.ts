@@ -11,9 +11,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CORE_DIR = join(ROOT, "core");
 const WASM_DIR = join(ROOT, "wasm");
 const EMBED_DIR = join(WASM_DIR, "_generated");

@@ -6,8 +6,9 @@
 import { spawn, type SpawnOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const ROOT = join(import.meta.dirname, "..", "..");
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
 
 /** How a runner starts the CLI: the program and the arguments before qrng's own. */
