@@ -1,0 +1,46 @@
+/**
+ * XR232USB sampling and pool model: entry point of wasm/xr232.wasm. See firmware.ts for the
+ * mechanism and layout.ts for the memory the host reads and writes.
+ */
+import * as L from "./layout.ts";
+import { seedRng } from "./rng.ts";
+import { configureSource, TICK } from "./source.ts";
+import { drainEvents, nowSub, powerOn, reset, runTo, serveBytes } from "./firmware.ts";
+
+export { paramsPtr, schedulePtr, outPtr, statsPtr, eventsPtr, poolPtr } from "./layout";
+
+/**
+ * Starts a model: reads the parameters and `scheduleCount` disturbances, seeds the source with
+ * (seedHi << 32 | seedLo) and powers on (cold start in progress, CTS off).
+ */
+export function init(seedLo: u32, seedHi: u32, scheduleCount: i32): void {
+  seedRng((<u64>seedHi << 32) | <u64>seedLo);
+  configureSource(
+    L.param(L.PARAM_POLL_HZ),
+    L.param(L.PARAM_MEDIAN_HZ),
+    L.param(L.PARAM_SIGMA),
+    L.param(L.PARAM_DISTURB_HZ),
+    scheduleCount,
+  );
+  powerOn();
+}
+
+/** The firmware reset that opening the port causes. */
+export function resetDevice(): void {
+  reset();
+}
+
+/** Runs `ticks` poll ticks of model time (stopping when CTS goes on if `untilCts`); returns CTS. */
+export function advance(ticks: f64, untilCts: bool): bool {
+  return runTo(nowSub() + <u64>(ticks * <f64>TICK), untilCts);
+}
+
+/** Serves up to `count` (<= 65536) bytes, one per `byteTicks` of line time; returns how many. */
+export function serve(count: i32, byteTicks: f64): i32 {
+  return serveBytes(count, <u64>(byteTicks * <f64>TICK + 0.5));
+}
+
+/** Number of (time, kind) event pairs at eventsPtr since the last call. */
+export function takeEvents(): i32 {
+  return drainEvents();
+}
