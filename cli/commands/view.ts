@@ -1,0 +1,144 @@
+/**
+ * `qrng view`: XR232NT's illustrations for any data (a file, stdin or a device): hex dump, the
+ * raw bits as a bitmap PNG, the digital sum value per block and overall (text and PNG plot),
+ * the byte histogram with its +-3 sigma band (terminal chart and PNG). Optional
+ * post-processing first, with its cost reported.
+ */
+import { type Command, parseFlags } from "../command.ts";
+import { QrngError, usageError } from "../errors.ts";
+import type { ByteReader, Platform } from "../platform.ts";
+import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
+import { bitmapPng, dsv, dsvPng, dsvText, hexDump, histogram, histogramPng, histogramText } from "../view/mod.ts";
+
+/** Most bytes `qrng view` takes in; views of more are not more illustrative. */
+export const VIEW_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_HEX_BYTES = 256;
+const DEFAULT_BLOCK_BYTES = 4096;
+const DEFAULT_WIDTH = 256;
+
+const HELP = `qrng view: look at random data the way XR232NT showed it
+
+Usage: qrng view [FILE|-] [--bytes N] [--hex N] [--block N] [--show LIST]
+                 [--bitmap PNG [--width W]] [--dsv PNG] [--histogram PNG]
+                 [--xor-fold N] [--debias von-neumann]
+
+Reads FILE (or stdin) and prints a hex dump, the digital sum value (DSV: +1 per 1 bit, -1 per
+0 bit) per block and overall, and the byte histogram against its expected +-3 sigma band.
+These are illustrations: judge data with 'qrng test' on large samples.
+
+Options:
+  --bytes N         use only the first N bytes (default: all, at most 64 MiB)
+  --hex N           bytes in the hex dump (default ${DEFAULT_HEX_BYTES}; 0 for none)
+  --block N         DSV block size in bytes (default ${DEFAULT_BLOCK_BYTES})
+  --show LIST       text sections, comma-separated: hex,dsv,histogram (default all)
+  --bitmap PNG      write the raw bits as a black/white image (1 = white)
+  --width W         bitmap width in pixels (default ${DEFAULT_WIDTH})
+  --dsv PNG         write the running DSV plot with +-sqrt(n) and +-3 sqrt(n) envelopes
+  --histogram PNG   write the byte histogram with the +-3 sigma band
+${POSTPROCESS_HELP}
+
+Example:
+  qrng view random.bin --bitmap bits.png --width 512 --histogram hist.png
+`;
+
+function positiveInt(command: string, flag: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw usageError(`qrng ${command}: ${flag} needs an integer >= ${min}`);
+  return n;
+}
+
+/** Reads up to `limit` bytes from `reader` (to its end when it has fewer). */
+export async function readUpTo(reader: ByteReader, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < limit) {
+    const buffer = new Uint8Array(Math.min(1 << 20, limit - total));
+    const n = await reader.read(buffer);
+    if (n === 0) break;
+    chunks.push(buffer.subarray(0, n));
+    total += n;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** `qrng view`. */
+export const viewCommand: Command = {
+  name: "view",
+  summary: "Hex dump, bitmap, DSV and byte histogram of any data (text and PNG)",
+  help: HELP,
+  async run(argv: string[], platform: Platform): Promise<number> {
+    const { values, positionals } = parseFlags("view", argv, {
+      bytes: { type: "string" },
+      hex: { type: "string" },
+      block: { type: "string" },
+      show: { type: "string" },
+      bitmap: { type: "string" },
+      width: { type: "string" },
+      dsv: { type: "string" },
+      histogram: { type: "string" },
+      ...POSTPROCESS_FLAGS,
+    }, 1);
+    const limit = positiveInt("view", "--bytes", values.bytes, VIEW_MAX_BYTES);
+    if (limit > VIEW_MAX_BYTES) throw usageError(`qrng view: --bytes is at most ${VIEW_MAX_BYTES}`);
+    const hexBytes = positiveInt("view", "--hex", values.hex, DEFAULT_HEX_BYTES, 0);
+    const blockBytes = positiveInt("view", "--block", values.block, DEFAULT_BLOCK_BYTES);
+    const width = positiveInt("view", "--width", values.width, DEFAULT_WIDTH, 8);
+    const show = new Set((values.show ?? "hex,dsv,histogram").split(",").map((s) => s.trim()).filter(Boolean));
+    for (const s of show) {
+      if (!["hex", "dsv", "histogram"].includes(s)) throw usageError(`qrng view: --show knows hex, dsv, histogram (not '${s}')`);
+    }
+    const chain = new PostprocessChain(postprocessOptions("view", values));
+
+    const path = positionals[0] ?? "-";
+    const reader = path === "-" ? platform.stdin : await platform.openReader(path);
+    let data: Uint8Array;
+    try {
+      data = await readUpTo(reader, chain.active ? Math.min(VIEW_MAX_BYTES, chain.inputFor(limit)) : limit);
+    } finally {
+      if (path !== "-") await reader.close();
+    }
+    const source = path === "-" ? "stdin" : path;
+    if (chain.active) {
+      data = chain.push(data).slice(0, limit);
+      chain.flush();
+    }
+    if (data.length === 0) throw new QrngError("input", `Cannot view ${source}: no data`);
+
+    const out: string[] = [`${source}: ${data.length.toLocaleString("en-US")} bytes`];
+    for (const line of chain.report()) out.push(`post-processing ${line}`);
+    out.push("");
+    if (show.has("hex") && hexBytes > 0) out.push(hexDump(data.subarray(0, hexBytes)));
+    const summary = dsv(data, blockBytes);
+    if (show.has("dsv")) out.push(dsvText(summary));
+    const hist = histogram(data);
+    if (show.has("histogram")) out.push(histogramText(hist));
+
+    const written: string[] = [];
+    const writeFile = async (file: string, bytes: Uint8Array, what: string) => {
+      const w = await platform.openWriter(file);
+      try {
+        await w.write(bytes);
+      } finally {
+        await w.close();
+      }
+      written.push(`wrote ${what} to ${file}`);
+    };
+    if (values.bitmap !== undefined) {
+      if (data.length * 8 < width) throw usageError(`qrng view: the bitmap needs at least ${width} bits for one row`);
+      const { png, rows, bitsShown } = bitmapPng(data, width);
+      await writeFile(values.bitmap, png, `bitmap ${width}x${rows} (${bitsShown.toLocaleString("en-US")} bits)`);
+    }
+    if (values.dsv !== undefined) await writeFile(values.dsv, dsvPng(data), "DSV plot 800x300");
+    if (values.histogram !== undefined) await writeFile(values.histogram, histogramPng(hist), "histogram 784x300");
+    if (written.length) out.push(written.join("\n") + "\n");
+    await platform.stdout.write(new TextEncoder().encode(out.join("\n").replace(/\n{3,}/g, "\n\n")));
+    return 0;
+  },
+};
