@@ -1,0 +1,122 @@
+/**
+ * The sums behind Fourmilab ent's serial correlation (byte and bit mode) and Monte Carlo π,
+ * streaming with carries across chunks. Everything else ent prints (entropy, χ², mean) comes
+ * from the byte histogram of the block pass.
+ *
+ * Serial correlation needs t1 = Σ u_i·u_{i+1} (the circular term last·first is added by the
+ * binding); bytes use SIMD dot products of the data with itself shifted by one byte, bits
+ * count adjacent 1-1 pairs: inside a byte `b & (b >> 1)`, across bytes `lsb(b_i) & msb(b_i+1)`.
+ * Monte Carlo: each 6 bytes give X (bytes 0-2) and Y (bytes 3-5) big-endian; a hit when
+ * X² + Y² ≤ (2^24 − 1)², which is exact in u64 (ent's doubles are exact here too).
+ */
+
+/** Iterations of 16 bytes before the 16-bit bit-pair lanes are flushed. */
+const FLUSH_VECTORS: i32 = 1024;
+const MONTE_RADIUS_SQ: u64 = <u64>0xFFFFFF * <u64>0xFFFFFF;
+
+let hasLast = false;
+/** First and last byte of the stream (for the circular term). */
+export let entFirst: i32 = 0;
+export let entLast: i32 = 0;
+/** Σ u_i·u_{i+1} over bytes, and adjacent 1-1 bit pairs, excluding the circular term. */
+export let entPairBytes: i64 = 0;
+export let entPairBits: i64 = 0;
+export let monteTries: i64 = 0;
+export let monteHits: i64 = 0;
+let montePending: i32 = 0;
+let monteX: u32 = 0;
+let monteY: u32 = 0;
+
+/** Resets all ent state. */
+export function entReset(): void {
+  hasLast = false;
+  entFirst = entLast = 0;
+  entPairBytes = entPairBits = monteTries = monteHits = 0;
+  montePending = 0;
+  monteX = monteY = 0;
+}
+
+// @ts-ignore: decorator
+@inline function sumLanes(v: v128): i64 {
+  return <i64>i32x4.extract_lane(v, 0) + <i64>i32x4.extract_lane(v, 1) +
+    <i64>i32x4.extract_lane(v, 2) + <i64>i32x4.extract_lane(v, 3);
+}
+
+function pairs(ptr: usize, len: i32): void {
+  // Pair (i, i+1) for i in [0, len-1).
+  let i = 0;
+  const one8 = i8x16.splat(1);
+  const one16 = i16x8.splat(1);
+  while (i + 17 <= len) {
+    let accBytes = i32x4.splat(0);
+    let accBits = i16x8.splat(0);
+    const end = min(len - 17, i + (FLUSH_VECTORS - 1) * 16);
+    for (; i <= end; i += 16) {
+      const a = v128.load(ptr + i);
+      const b = v128.load(ptr + i + 1);
+      const aLo = i16x8.extend_low_i8x16_u(a), aHi = i16x8.extend_high_i8x16_u(a);
+      const bLo = i16x8.extend_low_i8x16_u(b), bHi = i16x8.extend_high_i8x16_u(b);
+      accBytes = i32x4.add(accBytes, i32x4.add(i32x4.dot_i16x8_s(aLo, bLo), i32x4.dot_i16x8_s(aHi, bHi)));
+      const inside = i8x16.popcnt(v128.and(a, i8x16.shr_u(a, 1)));
+      const across = v128.and(v128.and(a, i8x16.shr_u(b, 7)), one8);
+      accBits = i16x8.add(accBits, i16x8.extadd_pairwise_i8x16_u(i8x16.add(inside, across)));
+    }
+    entPairBytes += sumLanes(accBytes);
+    entPairBits += sumLanes(i32x4.dot_i16x8_s(accBits, one16));
+  }
+  for (; i + 1 < len; i++) {
+    const a = <u32>load<u8>(ptr + i), b = <u32>load<u8>(ptr + i + 1);
+    entPairBytes += <i64>(a * b);
+    entPairBits += <i64>(popcnt(a & (a >> 1)) + (a & (b >> 7) & 1));
+  }
+  const z = <u32>load<u8>(ptr + len - 1); // pairs inside the last byte
+  entPairBits += <i64>popcnt(z & (z >> 1));
+}
+
+function monte(ptr: usize, len: i32): void {
+  let i = 0;
+  while (montePending > 0 && i < len) {
+    const b = <u32>load<u8>(ptr + i++);
+    if (montePending < 3) monteX = (monteX << 8) | b;
+    else monteY = (monteY << 8) | b;
+    if (++montePending == 6) {
+      monteTries++;
+      if (<u64>monteX * monteX + <u64>monteY * monteY <= MONTE_RADIUS_SQ) monteHits++;
+      montePending = 0;
+    }
+  }
+  let hits: i64 = 0;
+  const start = i;
+  for (; i + 6 <= len; i += 6) {
+    const p = ptr + i;
+    const x = (<u64>load<u8>(p) << 16) | (<u64>load<u8>(p, 1) << 8) | <u64>load<u8>(p, 2);
+    const y = (<u64>load<u8>(p, 3) << 16) | (<u64>load<u8>(p, 4) << 8) | <u64>load<u8>(p, 5);
+    hits += <i64>(x * x + y * y <= MONTE_RADIUS_SQ);
+  }
+  monteTries += (i - start) / 6;
+  monteHits += hits;
+  monteX = monteY = 0;
+  for (; i < len; i++) {
+    const b = <u32>load<u8>(ptr + i);
+    if (montePending < 3) monteX = (monteX << 8) | b;
+    else monteY = (monteY << 8) | b;
+    montePending++;
+  }
+}
+
+/** Adds `len` bytes at `ptr` (readable 16 bytes past the end) to the ent sums. */
+export function entUpdate(ptr: usize, len: i32): void {
+  if (len <= 0) return;
+  const first = <u32>load<u8>(ptr);
+  if (hasLast) {
+    const a = <u32>entLast;
+    entPairBytes += <i64>(a * first);
+    entPairBits += <i64>(a & (first >> 7) & 1);
+  } else {
+    entFirst = <i32>first;
+    hasLast = true;
+  }
+  pairs(ptr, len);
+  entLast = <i32>load<u8>(ptr + len - 1);
+  monte(ptr, len);
+}

@@ -1,0 +1,267 @@
+/**
+ * The FIPS 140-2 (change notice 2001-10-10) battery exactly as upstream rng-tools' rngtest runs
+ * it after the 2020 runs-test fix (nhorman/rng-tools#106), plus the per-block pass that every
+ * other statistic shares (byte histogram, ones count, block digital sum).
+ *
+ * Stream layout: the first 4 bytes seed the continuous-run test and are not tested; then
+ * blocks of 2500 bytes (20,000 bits, MSB first); a trailing partial block is not tested.
+ * A block split across chunks is staged at BLOCK_PTR; whole blocks are tested in place.
+ *
+ * Word-parallel runs: each block is read as 313 big-endian 64-bit words (the last one holds
+ * 32 valid bits; the rest is masked to "no bit of either value", which ends every run at the
+ * block boundary as the fixed rngtest does). For y = the ones (or the zeros) of a word, with
+ * `nx` the next word's y for lookahead:
+ *   start = y & ~(y >> 1 | prev << 63)          first bit of every run
+ *   a_k   = a_{k-1} & (y << (k-1) | nx >> (65-k))  the k bits from here on are all set
+ *   runs of length >= k = popcount(start & a_k), k = 1..6
+ * so exact counts are differences, with 6 meaning "6 or more". The long run (>= 26) test keeps
+ * the run length carried across words and checks 26 set bits inside a word by doubling ANDs.
+ */
+import { BLOCK_PTR, FIPS_BLOCK_BYTES, HIST_PTR, LOCAL_PTR, logFailure, LOG_FIPS } from "./layout.ts";
+import { popcountBytes } from "./health.ts";
+
+/** Words per block: 312 full words and one with 32 valid bits. */
+const BLOCK_WORDS: i32 = 313;
+const LAST_WORD_MASK: u64 = 0xFFFFFFFF00000000;
+const FIPS_MONOBIT: i32 = 1;
+const FIPS_POKER: i32 = 2;
+const FIPS_RUNS: i32 = 4;
+const FIPS_LONGRUN: i32 = 8;
+const FIPS_CONTINUOUS: i32 = 16;
+
+/** Block 0 details: ones, poker sum, runs of 0s (6), runs of 1s (6), failure mask. */
+export const BLOCK0_PTR: usize = memory.data(16 * 4, 16);
+const RUNS_LOW: usize = memory.data<i32>([2315, 1114, 527, 240, 103, 103]);
+const RUNS_HIGH: usize = memory.data<i32>([2685, 1386, 723, 384, 209, 209]);
+
+let fipsOn = true;
+let seedLeft: i32 = 4;
+let last32: u32 = 0;
+let blockFill: i32 = 0;
+export let fipsBlocks: i64 = 0;
+export let fipsFailed: i64 = 0;
+export let fipsMonobit: i64 = 0;
+export let fipsPoker: i64 = 0;
+export let fipsRuns: i64 = 0;
+export let fipsLongRun: i64 = 0;
+export let fipsContinuous: i64 = 0;
+/** Ones counted in whole blocks. */
+export let blockOnes: i64 = 0;
+/** Block digital sums (2·ones − 20000): extremes, sum of squares, count beyond ±3σ. */
+export let dsvBlockMin: i32 = 0;
+export let dsvBlockMax: i32 = 0;
+export let dsvBlockSumSq: f64 = 0;
+export let dsvBlockOutside: i64 = 0;
+
+/** Bytes of the current partial block (staged at BLOCK_PTR). */
+export function fipsPartialBytes(): i32 {
+  return blockFill;
+}
+
+/** Bytes still to be taken as the continuous-test seed. */
+export function fipsSeedLeft(): i32 {
+  return seedLeft;
+}
+
+/** Resets all block state; `fips` selects whether the FIPS tests themselves run. */
+export function blocksReset(fips: bool): void {
+  fipsOn = fips;
+  seedLeft = 4;
+  last32 = 0;
+  blockFill = 0;
+  fipsBlocks = fipsFailed = fipsMonobit = fipsPoker = fipsRuns = fipsLongRun = fipsContinuous = 0;
+  blockOnes = 0;
+  dsvBlockMin = dsvBlockMax = 0;
+  dsvBlockSumSq = 0;
+  dsvBlockOutside = 0;
+  memory.fill(HIST_PTR, 0, 256 * 8);
+  memory.fill(BLOCK0_PTR, 0, 16 * 4);
+}
+
+// @ts-ignore: decorator
+@inline function word(ptr: usize, j: i32): u64 {
+  const x = bswap<u64>(load<u64>(ptr + (<usize>j << 3)));
+  return j == BLOCK_WORDS - 1 ? x & LAST_WORD_MASK : x;
+}
+
+// @ts-ignore: decorator
+@inline function has26(y: u64): bool {
+  const r2 = y & (y >> 1);
+  const r4 = r2 & (r2 >> 2);
+  const r8 = r4 & (r4 >> 4);
+  const r16 = r8 & (r8 >> 8);
+  return (r16 & (r8 >> 16) & (r2 >> 24)) != 0;
+}
+
+/** Counts runs and checks long runs of one block; returns the FIPS_RUNS/LONGRUN bits. */
+function runsTest(ptr: usize, first: bool): i32 {
+  let o1: i32 = 0, o2: i32 = 0, o3: i32 = 0, o4: i32 = 0, o5: i32 = 0, o6: i32 = 0;
+  let z1: i32 = 0, z2: i32 = 0, z3: i32 = 0, z4: i32 = 0, z5: i32 = 0, z6: i32 = 0;
+  let p1: u64 = 0, p0: u64 = 0;
+  let l1: i32 = 0, l0: i32 = 0;
+  let long = false;
+  let x = word(ptr, 0);
+  for (let j = 0; j < BLOCK_WORDS; j++) {
+    const valid = j == BLOCK_WORDS - 1 ? LAST_WORD_MASK : ~(<u64>0);
+    const xn = j + 1 < BLOCK_WORDS ? word(ptr, j + 1) : 0;
+    const validN = j + 1 < BLOCK_WORDS - 1 ? ~(<u64>0) : (j + 1 == BLOCK_WORDS - 1 ? LAST_WORD_MASK : 0);
+    // Ones.
+    let y = x;
+    let n = xn;
+    let s = y & ~((y >> 1) | (p1 << 63));
+    let a = y;
+    o1 += <i32>popcnt(s);
+    a &= (y << 1) | (n >> 63); o2 += <i32>popcnt(s & a);
+    a &= (y << 2) | (n >> 62); o3 += <i32>popcnt(s & a);
+    a &= (y << 3) | (n >> 61); o4 += <i32>popcnt(s & a);
+    a &= (y << 4) | (n >> 60); o5 += <i32>popcnt(s & a);
+    a &= (y << 5) | (n >> 59); o6 += <i32>popcnt(s & a);
+    if (y == ~(<u64>0)) l1 += 64;
+    else {
+      if (l1 + <i32>clz(~y) >= 26 || has26(y)) long = true;
+      l1 = <i32>ctz(~y);
+    }
+    p1 = y & 1;
+    // Zeros.
+    y = ~x & valid;
+    n = ~xn & validN;
+    s = y & ~((y >> 1) | (p0 << 63));
+    a = y;
+    z1 += <i32>popcnt(s);
+    a &= (y << 1) | (n >> 63); z2 += <i32>popcnt(s & a);
+    a &= (y << 2) | (n >> 62); z3 += <i32>popcnt(s & a);
+    a &= (y << 3) | (n >> 61); z4 += <i32>popcnt(s & a);
+    a &= (y << 4) | (n >> 60); z5 += <i32>popcnt(s & a);
+    a &= (y << 5) | (n >> 59); z6 += <i32>popcnt(s & a);
+    if (y == ~(<u64>0)) l0 += 64;
+    else {
+      if (l0 + <i32>clz(~y) >= 26 || has26(y)) long = true;
+      l0 = <i32>ctz(~y);
+    }
+    p0 = y & 1;
+    x = xn;
+  }
+  // Exact lengths 1..5 and 6+.
+  const r0 = z1 - z2, r1 = z2 - z3, r2 = z3 - z4, r3 = z4 - z5, r4 = z5 - z6, r5 = z6;
+  const q0 = o1 - o2, q1 = o2 - o3, q2 = o3 - o4, q3 = o4 - o5, q4 = o5 - o6, q5 = o6;
+  if (first) {
+    store<i32>(BLOCK0_PTR, r0, 8); store<i32>(BLOCK0_PTR, r1, 12); store<i32>(BLOCK0_PTR, r2, 16);
+    store<i32>(BLOCK0_PTR, r3, 20); store<i32>(BLOCK0_PTR, r4, 24); store<i32>(BLOCK0_PTR, r5, 28);
+    store<i32>(BLOCK0_PTR, q0, 32); store<i32>(BLOCK0_PTR, q1, 36); store<i32>(BLOCK0_PTR, q2, 40);
+    store<i32>(BLOCK0_PTR, q3, 44); store<i32>(BLOCK0_PTR, q4, 48); store<i32>(BLOCK0_PTR, q5, 52);
+  }
+  let bad = outside(r0, 0) | outside(r1, 1) | outside(r2, 2) | outside(r3, 3) | outside(r4, 4) | outside(r5, 5) |
+    outside(q0, 0) | outside(q1, 1) | outside(q2, 2) | outside(q3, 3) | outside(q4, 4) | outside(q5, 5);
+  return (bad ? FIPS_RUNS : 0) | (long ? FIPS_LONGRUN : 0);
+}
+
+// @ts-ignore: decorator
+@inline function outside(count: i32, k: i32): bool {
+  return count < load<i32>(RUNS_LOW + (<usize>k << 2)) || count > load<i32>(RUNS_HIGH + (<usize>k << 2));
+}
+
+/** Histograms one block into HIST_PTR; returns the poker sum Σ f[nibble]^2. */
+function blockHistogram(ptr: usize): i32 {
+  memory.fill(LOCAL_PTR, 0, 4 * 256 * 4);
+  for (let i = 0; i < FIPS_BLOCK_BYTES; i += 4) {
+    const w = load<u32>(ptr + i);
+    const a = LOCAL_PTR + ((w & 0xFF) << 2);
+    const b = LOCAL_PTR + 1024 + (((w >> 8) & 0xFF) << 2);
+    const c = LOCAL_PTR + 2048 + (((w >> 16) & 0xFF) << 2);
+    const d = LOCAL_PTR + 3072 + ((w >> 24) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    store<u32>(b, load<u32>(b) + 1);
+    store<u32>(c, load<u32>(c) + 1);
+    store<u32>(d, load<u32>(d) + 1);
+  }
+  // Fold the four copies into copy 0 and into the stream histogram.
+  for (let v = 0; v < 256; v += 4) {
+    const o = <usize>v << 2;
+    const s = i32x4.add(i32x4.add(v128.load(LOCAL_PTR + o), v128.load(LOCAL_PTR + 1024 + o)),
+      i32x4.add(v128.load(LOCAL_PTR + 2048 + o), v128.load(LOCAL_PTR + 3072 + o)));
+    v128.store(LOCAL_PTR + o, s);
+    const h = HIST_PTR + (<usize>v << 3);
+    v128.store(h, i64x2.add(v128.load(h), i64x2.extend_low_i32x4_u(s)));
+    v128.store(h + 16, i64x2.add(v128.load(h + 16), i64x2.extend_high_i32x4_u(s)));
+  }
+  if (!fipsOn) return 0;
+  let sum = 0;
+  for (let nibble = 0; nibble < 16; nibble++) {
+    let f = 0;
+    for (let k = 0; k < 16; k++) {
+      f += load<i32>(LOCAL_PTR + (<usize>((nibble << 4) | k) << 2)); // high nibble
+      f += load<i32>(LOCAL_PTR + (<usize>((k << 4) | nibble) << 2)); // low nibble
+    }
+    sum += f * f;
+  }
+  return sum;
+}
+
+/** Tests one whole block at `ptr` (readable up to 8 bytes past its end). */
+function block(ptr: usize): void {
+  const poker = blockHistogram(ptr);
+  const ones = popcountBytes(ptr, FIPS_BLOCK_BYTES);
+  blockOnes += ones;
+  const dsv = 2 * ones - FIPS_BLOCK_BYTES * 8;
+  if (fipsBlocks == 0 || dsv < dsvBlockMin) dsvBlockMin = dsv;
+  if (fipsBlocks == 0 || dsv > dsvBlockMax) dsvBlockMax = dsv;
+  dsvBlockSumSq += <f64>dsv * <f64>dsv;
+  if (dsv > 424 || dsv < -424) dsvBlockOutside++; // 3σ = 3·√20000 ≈ 424.3
+  if (fipsOn) {
+    let result = 0;
+    for (let i = 0; i < FIPS_BLOCK_BYTES; i += 4) {
+      const w = load<u32>(ptr + i);
+      if (w == last32) result |= FIPS_CONTINUOUS;
+      last32 = w;
+    }
+    if (ones >= 10275 || ones <= 9725) result |= FIPS_MONOBIT;
+    if (poker > 1576928 || poker < 1563176) result |= FIPS_POKER;
+    result |= runsTest(ptr, fipsBlocks == 0);
+    if (fipsBlocks == 0) {
+      store<i32>(BLOCK0_PTR, ones, 0);
+      store<i32>(BLOCK0_PTR, poker, 4);
+      store<i32>(BLOCK0_PTR, result, 56);
+    }
+    if (result != 0) {
+      logFailure(LOG_FIPS, fipsFailed, <f64>fipsBlocks);
+      fipsFailed++;
+      if (result & FIPS_MONOBIT) fipsMonobit++;
+      if (result & FIPS_POKER) fipsPoker++;
+      if (result & FIPS_RUNS) fipsRuns++;
+      if (result & FIPS_LONGRUN) fipsLongRun++;
+      if (result & FIPS_CONTINUOUS) fipsContinuous++;
+    }
+  }
+  fipsBlocks++;
+}
+
+/** Feeds `len` bytes at `ptr` (readable 8 bytes past the end) to the seed, blocks and histogram. */
+export function blocksUpdate(ptr: usize, len: i32): void {
+  let i = 0;
+  while (seedLeft > 0 && i < len) {
+    const b = <u32>load<u8>(ptr + i);
+    last32 |= b << (<u32>(4 - seedLeft) << 3);
+    const h = HIST_PTR + (<usize>b << 3);
+    store<u64>(h, load<u64>(h) + 1);
+    seedLeft--;
+    i++;
+  }
+  if (blockFill > 0 && i < len) {
+    const take = min(len - i, FIPS_BLOCK_BYTES - blockFill);
+    memory.copy(BLOCK_PTR + blockFill, ptr + i, take);
+    blockFill += take;
+    i += take;
+    if (blockFill == FIPS_BLOCK_BYTES) {
+      block(BLOCK_PTR);
+      blockFill = 0;
+    }
+  }
+  while (len - i >= FIPS_BLOCK_BYTES) {
+    block(ptr + i);
+    i += FIPS_BLOCK_BYTES;
+  }
+  if (i < len) {
+    memory.copy(BLOCK_PTR, ptr + i, len - i);
+    blockFill = len - i;
+  }
+}

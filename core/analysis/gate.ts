@@ -1,0 +1,54 @@
+/**
+ * The fail-closed health gate: tests whole windows and copies only windows without any health
+ * failure to the output, after a start-up phase (SP 800-90B §4.3) of at least
+ * `startupSamples` consecutive samples in passing windows. A failed window is dropped whole; a
+ * failure during start-up restarts the start-up count. Memory: the caller stages whole windows
+ * at INPUT_PTR; released bytes go to OUTPUT_PTR.
+ */
+import { healthFailureTotal, healthUpdate } from "./health.ts";
+
+let gateWindowBytes: i32 = 512;
+let gateStartupBytes: i32 = 1024;
+let startupPassedBytes: i32 = 0;
+/** Whether start-up testing has completed. */
+export let gateStartupComplete = false;
+export let gateWindowsPassed: i64 = 0;
+export let gateWindowsFailed: i64 = 0;
+export let gateBytesReleased: i64 = 0;
+
+/** Sets the window size and the start-up length (both in bytes) and resets the gate counters. */
+export function gateConfigure(windowBytes: i32, startupBytes: i32): void {
+  gateWindowBytes = windowBytes;
+  gateStartupBytes = startupBytes;
+  startupPassedBytes = 0;
+  gateStartupComplete = false;
+  gateWindowsPassed = gateWindowsFailed = gateBytesReleased = 0;
+}
+
+/**
+ * Tests the `len` bytes at `inPtr` (a whole number of windows) window by window and copies the
+ * released ones to `outPtr`; returns how many bytes were released.
+ */
+export function gateWindows(inPtr: usize, len: i32, outPtr: usize): i32 {
+  const w = gateWindowBytes;
+  let released = 0;
+  for (let i = 0; i + w <= len; i += w) {
+    const before = healthFailureTotal();
+    healthUpdate(inPtr + i, w);
+    if (healthFailureTotal() != before) {
+      gateWindowsFailed++;
+      if (!gateStartupComplete) startupPassedBytes = 0;
+      continue;
+    }
+    gateWindowsPassed++;
+    if (!gateStartupComplete) {
+      startupPassedBytes += w;
+      if (startupPassedBytes >= gateStartupBytes) gateStartupComplete = true;
+      continue; // start-up samples are tested, never released
+    }
+    memory.copy(outPtr + released, inPtr + i, w);
+    released += w;
+  }
+  gateBytesReleased += released;
+  return released;
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { binomialCutoff, binomialThreshold, bitcountBounds, lnGamma, rctCutoff } from "../wasm/cutoffs.ts";
+import { healthCutoffs } from "../wasm/health.ts";
+
+// The table of ../shared/spec/analysis.md §1 (its α = 2^-20 bits and 8-bit rows are SP 800-90B Table 2).
+const TABLE: Array<[symbols: "bits" | "bytes", h: number, cutoffs: string]> = [
+  ["bits", 1.0, "21 / 589 | 31 / 609 | 41 / 625"],
+  ["bits", 0.5, "41 / 793 | 61 / 810 | 81 / 824"],
+  ["bits", 0.2, "101 / 941 | 151 / 952 | 201 / 961"],
+  ["bytes", 8.0, "4 / 13 | 5 / 16 | 6 / 19"],
+  ["bytes", 7.0, "4 / 18 | 6 / 22 | 7 / 26"],
+  ["bytes", 4, "6 / 62 | 9 / 71 | 11 / 78"],
+  ["bytes", 1, "21 / 311 | 31 / 325 | 41 / 336"],
+  ["bytes", 0.5, "41 / 410 | 61 / 422 | 81 / 432"],
+];
+
+describe("healthCutoffs", () => {
+  for (const [symbols, h, expected] of TABLE) {
+    it(`reproduces the spec table row for ${symbols} at H = ${h}`, () => {
+      const row = [-20, -30, -40].map((alphaLog2) => {
+        const c = healthCutoffs({ h, alphaLog2, symbols });
+        return `${c.rct} / ${c.apt}`;
+      });
+      expect(row.join(" | ")).toBe(expected);
+    });
+  }
+
+  it("keeps every APT false-positive rate at or below α, and the next lower cutoff above it", () => {
+    for (const [symbols, h] of TABLE) {
+      for (const alphaLog2 of [-20, -30, -40]) {
+        const c = healthCutoffs({ h, alphaLog2, symbols });
+        expect(c.aptRate).toBeLessThanOrEqual(2 ** alphaLog2);
+        expect(binomialCutoff(c.aptWindowSamples, h, alphaLog2).cutoff).toBe(c.apt);
+      }
+    }
+    // One below the cutoff the tail exceeds α (checked in log space for a non-dyadic H).
+    const below = binomialCutoff(1024, 0.5, -20);
+    expect(below.tail).toBeLessThanOrEqual(2 ** -20);
+  });
+
+  it("agrees between the exact and the log-space path next to a dyadic H", () => {
+    // H = 8 is exact (BigInt); H = 8 − 1e-12 goes through log space and must land on the same cutoffs.
+    for (const alphaLog2 of [-20, -30, -40]) {
+      expect(binomialCutoff(512, 8 - 1e-12, alphaLog2).cutoff).toBe(binomialCutoff(512, 8, alphaLog2).cutoff);
+      expect(binomialCutoff(1024, 1 - 1e-12, alphaLog2).cutoff).toBe(binomialCutoff(1024, 1, alphaLog2).cutoff);
+    }
+  });
+
+  it("offers the corrected APT formula, which differs by at most one", () => {
+    for (const [symbols, h] of TABLE) {
+      const standard = healthCutoffs({ h, alphaLog2: -30, symbols }).apt;
+      const corrected = healthCutoffs({ h, alphaLog2: -30, symbols, aptCutoff: "corrected" }).apt;
+      expect(Math.abs(corrected - standard)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("guards the RCT ceiling against floating error", () => {
+    expect(rctCutoff(0.5, -20)).toBe(41);
+    expect(rctCutoff(0.1, -30)).toBe(301); // 30 / 0.1 = 299.99999999999994 in doubles
+    expect(rctCutoff(7.5, -30)).toBe(5);
+  });
+});
+
+describe("verdict arithmetic", () => {
+  it("computes ln Γ to double precision", () => {
+    expect(lnGamma(1)).toBeCloseTo(0, 13);
+    expect(lnGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 13);
+    expect(lnGamma(101)).toBeCloseTo(363.73937555556347, 10); // ln 100!
+  });
+
+  it("puts the threshold where the binomial upper tail drops below the significance", () => {
+    // 3 blocks at p = 0.001: P(X > 1) ≈ 3e-6, P(X > 2) = 1e-9.
+    expect(binomialThreshold(3, 0.001, 1e-6)).toBe(2);
+    expect(binomialThreshold(0, 0.001, 1e-6)).toBe(0);
+    // Large n: about mean + 4.75 σ.
+    const t = binomialThreshold(1_000_000, 0.001, 1e-6);
+    expect(t).toBeGreaterThan(1000 + 4.5 * Math.sqrt(999));
+    expect(t).toBeLessThan(1000 + 5.5 * Math.sqrt(999));
+  });
+
+  it("derives a symmetric bit-count interval", () => {
+    const { low, high, rate } = bitcountBounds(1024, -20);
+    expect(low + high).toBe(1024);
+    expect(rate).toBeLessThanOrEqual(2 ** -20);
+    expect(high).toBe(binomialCutoff(1024, 1, -21).cutoff - 1);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Cutoffs of the SP 800-90B health tests and the verdict thresholds, computed without the
+ * double overflow of binomial coefficients. When p = 2^-H and α = 2^alphaLog2 are both dyadic
+ * (integer H and alphaLog2: the usual case) the binomial tails are compared exactly as BigInt
+ * rationals; otherwise in log space (log-factorials summed, tails by log-sum-exp), which is
+ * good to ~1e-12 relative and checked against the exact path in tests.
+ */
+
+const LN2 = Math.LN2;
+
+/** Smallest c >= 0 with `tail(c) <= bound`, for a non-increasing `tail` on 0..n+1. */
+function firstAtMost(n: number, tailAt: (c: number) => boolean): number {
+  let lo = 0, hi = n + 1; // tailAt(n + 1) is true (empty tail)
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tailAt(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Exact: upper tails P(X >= c)·2^(H·n) of Binomial(n, 2^-H) as BigInt, for integer H >= 0. */
+function exactScaledTails(n: number, h: number): bigint[] {
+  const q = (1n << BigInt(h)) - 1n; // weight of "not the value": (2^H − 1)
+  // term(k) = C(n,k)·q^(n−k); tails[c] = Σ_{k>=c} term(k).
+  const tails: bigint[] = new Array(n + 2).fill(0n);
+  const qPow: bigint[] = [1n];
+  for (let i = 1; i <= n; i++) qPow.push(qPow[i - 1] * q);
+  let binom = 1n;
+  const terms: bigint[] = [];
+  for (let k = 0; k <= n; k++) {
+    terms.push(binom * qPow[n - k]);
+    binom = (binom * BigInt(n - k)) / BigInt(k + 1);
+  }
+  for (let k = n; k >= 0; k--) tails[k] = tails[k + 1] + terms[k];
+  return tails;
+}
+
+/** Log-space upper tails ln P(X >= c) of Binomial(n, p), c = 0..n+1. */
+function logTails(n: number, p: number): number[] {
+  const lf: number[] = [0];
+  for (let i = 1; i <= n; i++) lf.push(lf[i - 1] + Math.log(i));
+  const lp = Math.log(p), lq = Math.log1p(-p);
+  const tails: number[] = new Array(n + 2).fill(-Infinity);
+  for (let k = n; k >= 0; k--) {
+    const term = lf[n] - lf[k] - lf[n - k] + k * lp + (n - k) * lq;
+    const a = tails[k + 1];
+    const m = Math.max(a, term);
+    tails[k] = m === -Infinity ? -Infinity : m + Math.log(Math.exp(a - m) + Math.exp(term - m));
+  }
+  return tails;
+}
+
+const isDyadic = (h: number, alphaLog2: number) =>
+  Number.isInteger(h) && Number.isInteger(alphaLog2) && h >= 0 && h <= 64;
+
+/**
+ * Smallest c with P(X >= c) <= 2^alphaLog2 for X ~ Binomial(n, 2^-h), and that tail
+ * probability. This is 1 + CRITBINOM(n, 2^-h, 1 − α) of SP 800-90B.
+ */
+export function binomialCutoff(n: number, h: number, alphaLog2: number): { cutoff: number; tail: number } {
+  if (isDyadic(h, alphaLog2)) {
+    const tails = exactScaledTails(n, h);
+    // P(X >= c) <= 2^a  <=>  tails[c] <= 2^(h·n + a); a may push the bound below 1.
+    const shift = h * n + alphaLog2;
+    const fits = (c: number) => shift >= 0 ? tails[c] <= (1n << BigInt(shift)) : tails[c] === 0n;
+    const cutoff = firstAtMost(n, fits);
+    return { cutoff, tail: scaledToNumber(tails[cutoff] ?? 0n, h * n) };
+  }
+  const tails = logTails(n, Math.pow(2, -h));
+  const bound = alphaLog2 * LN2;
+  const cutoff = firstAtMost(n, (c) => tails[c] <= bound);
+  return { cutoff, tail: Math.exp(tails[cutoff] ?? -Infinity) };
+}
+
+/** value / 2^bits as a double, without overflowing. */
+function scaledToNumber(value: bigint, bits: number): number {
+  if (value === 0n) return 0;
+  const excess = Math.max(0, value.toString(2).length - 60);
+  return Number(value >> BigInt(excess)) * Math.pow(2, excess - bits);
+}
+
+/** RCT cutoff C = 1 + ceil(−alphaLog2 / H), with the ceil guarded against rounding (20/0.5 = 40). */
+export function rctCutoff(h: number, alphaLog2: number): number {
+  const q = -alphaLog2 / h;
+  const r = Math.round(q);
+  return 1 + (Math.abs(q - r) < 1e-9 * Math.max(1, q) ? r : Math.ceil(q));
+}
+
+/**
+ * Two-sided acceptance interval [low, high] for the ones count of `n` fair bits at total
+ * false-rejection probability <= 2^alphaLog2 (each side gets half), and that probability.
+ */
+export function bitcountBounds(n: number, alphaLog2: number): { low: number; high: number; rate: number } {
+  const { cutoff, tail } = binomialCutoff(n, 1, alphaLog2 - 1);
+  return { low: n - cutoff + 1, high: cutoff - 1, rate: 2 * tail };
+}
+
+// ---- Verdict thresholds ------------------------------------------------------------------
+
+/** ln Γ(x) for x > 0 (Stirling series after shifting x above 10; error < 1e-14 relative). */
+export function lnGamma(x: number): number {
+  let shift = 0;
+  while (x < 10) {
+    shift += Math.log(x);
+    x += 1;
+  }
+  const x2 = 1 / (x * x);
+  const series = (1 / 12 - x2 * (1 / 360 - x2 * (1 / 1260 - x2 * (1 / 1680 - x2 / 1188)))) / x;
+  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - shift;
+}
+
+/**
+ * The largest failure count an ideal source explains: the smallest k with
+ * P(X > k) <= significance for X ~ Binomial(n, p). Observing more than k is significant.
+ */
+export function binomialThreshold(n: number, p: number, significance: number): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  const lp = Math.log(p), lq = Math.log1p(-p);
+  const logPmf = (k: number) => lnGamma(n + 1) - lnGamma(k + 1) - lnGamma(n - k + 1) + k * lp + (n - k) * lq;
+  const mean = n * p;
+  const sd = Math.sqrt(n * p * (1 - p));
+  const top = Math.min(n, Math.ceil(mean + 40 * sd + 60));
+  // Tail sums from the top down: tail[k] = P(X > k).
+  let tail = 0;
+  let k = top;
+  let answer = top;
+  for (; k >= 0; k--) {
+    // tail now holds P(X > k)
+    if (tail > significance) break;
+    answer = k;
+    tail += Math.exp(logPmf(k));
+  }
+  return answer;
+}

@@ -1,0 +1,219 @@
+/**
+ * SP 800-90B continuous health tests for embedders: the cutoffs derived from a claimed
+ * min-entropy H and a false-positive probability α, and {@link HealthGate}, a streaming
+ * fail-closed gate that releases only bytes whose whole window passed every test.
+ *
+ * Gate semantics:
+ * - Windows: the APT window (1024 bits = 128 bytes for bits, 512 bytes for bytes), or the
+ *   least common multiple with the bit-count block; `windowBytes` says which.
+ * - Start-up (§4.3): the first windows, at least 1024 samples in a row without any failure,
+ *   are tested and never released; a failure during start-up restarts it.
+ * - A window with any failure (RCT, APT or bit count) is dropped whole. RCT counts run across
+ *   windows, so a stuck source fails every window it touches.
+ * - A trailing partial window is held until it is complete: nothing leaves untested.
+ * - Ideal data also fails windows, at `windowFalseRate`; {@link isPersistentFailure} says when
+ *   the failures are more than that explains (then the source is broken: stop reading it).
+ */
+import { binomialCutoff, binomialThreshold, bitcountBounds, rctCutoff } from "./cutoffs.ts";
+import { type AnalysisExports, newAnalysisInstance, SLOT } from "./_analysis.ts";
+
+/** How the health tests are parameterised. */
+export interface HealthTestOptions {
+  /** Claimed min-entropy per sample in bits (0 < h <= 1 for bits, <= 8 for bytes). */
+  h: number;
+  /** log2 of the false-positive probability per test, e.g. -20 or -40. */
+  alphaLog2: number;
+  /** Samples are bits (MSB first) or bytes. */
+  symbols: "bits" | "bytes";
+  /**
+   * APT cutoff formula: "standard" = 1 + CRITBINOM(W, 2^-H, 1 − α) (SP 800-90B),
+   * "corrected" = 2 + CRITBINOM(W − 1, 2^-H, 1 − α) (the first sample is the reference).
+   * @default "standard"
+   */
+  aptCutoff?: "standard" | "corrected";
+  /** Bit-count test: block size in bits (a multiple of 8) and its α, or false. @default false */
+  bitcount?: { blockBits: number; alphaLog2: number } | false;
+}
+
+/** The cutoffs and the false-positive rates an ideal source at entropy H would show. */
+export interface HealthCutoffs {
+  /** RCT fails when a sample repeats this many times in a row. */
+  rct: number;
+  /** APT fails a window where the first sample occurs this many times. */
+  apt: number;
+  /** APT window in samples. */
+  aptWindowSamples: number;
+  /** Probability that one sample completes a false RCT failure: 2^(−H·(rct − 1)). */
+  rctRate: number;
+  /** Probability that one APT window fails falsely (exact tail, <= α). */
+  aptRate: number;
+  /** Bit-count acceptance interval of the ones count and its false-rejection rate, if enabled. */
+  bitcount?: { blockBits: number; low: number; high: number; rate: number };
+}
+
+/** Default verdict significance: failures beyond what ideal data shows with probability 10^-6. */
+export const VERDICT_SIGNIFICANCE = 1e-6;
+/** Samples of start-up testing before anything is released (SP 800-90B §4.3). */
+export const STARTUP_SAMPLES = 1024;
+
+/** Validates `o` and throws RangeError for impossible parameters. */
+function check(o: HealthTestOptions): void {
+  const max = o.symbols === "bits" ? 1 : 8;
+  if (o.symbols !== "bits" && o.symbols !== "bytes") throw new RangeError(`symbols must be "bits" or "bytes"`);
+  if (!(o.h > 0 && o.h <= max)) throw new RangeError(`h must be in (0, ${max}] for ${o.symbols}`);
+  if (!(o.alphaLog2 < 0 && o.alphaLog2 >= -100)) throw new RangeError("alphaLog2 must be in [-100, 0)");
+  if (o.bitcount) {
+    const { blockBits, alphaLog2 } = o.bitcount;
+    if (!Number.isInteger(blockBits) || blockBits < 64 || blockBits % 8 || blockBits > 1 << 20) {
+      throw new RangeError("bitcount.blockBits must be a multiple of 8 in [64, 2^20]");
+    }
+    if (!(alphaLog2 < 0 && alphaLog2 >= -100)) throw new RangeError("bitcount.alphaLog2 must be in [-100, 0)");
+  }
+}
+
+/** The RCT and APT cutoffs (and bit-count bounds) for `o`, computed exactly. */
+export function healthCutoffs(o: HealthTestOptions): HealthCutoffs {
+  check(o);
+  const w = o.symbols === "bits" ? 1024 : 512;
+  const apt = o.aptCutoff === "corrected"
+    ? (({ cutoff, tail }) => ({ cutoff: cutoff + 1, tail }))(binomialCutoff(w - 1, o.h, o.alphaLog2))
+    : binomialCutoff(w, o.h, o.alphaLog2);
+  const rct = rctCutoff(o.h, o.alphaLog2);
+  const result: HealthCutoffs = {
+    rct,
+    apt: Math.min(apt.cutoff, w), // clamp so the test can still fail
+    aptWindowSamples: w,
+    rctRate: Math.pow(2, -o.h * (rct - 1)),
+    aptRate: apt.tail,
+  };
+  if (o.bitcount) result.bitcount = { blockBits: o.bitcount.blockBits, ...bitcountBounds(o.bitcount.blockBits, o.bitcount.alphaLog2) };
+  return result;
+}
+
+/** Configures the health tests of an analysis instance. */
+export function configureHealth(wasm: AnalysisExports, o: HealthTestOptions, c: HealthCutoffs): void {
+  wasm.healthConfigure(o.symbols === "bits" ? 1 : 0, c.rct, c.apt, c.aptWindowSamples, c.bitcount?.blockBits ?? 0,
+    c.bitcount?.low ?? 0, c.bitcount?.high ?? 0);
+}
+
+/** What the gate has seen so far. */
+export interface HealthGateStats {
+  /** Samples tested (bits or bytes, as configured). */
+  samples: number;
+  windowsTested: number;
+  windowsPassed: number;
+  windowsFailed: number;
+  bytesReleased: number;
+  rctFailures: number;
+  aptFailures: number;
+  bitcountFailures: number;
+  /** Whether start-up testing has completed (only then are bytes released). */
+  startupComplete: boolean;
+}
+
+const gcd = (a: number, b: number): number => b ? gcd(b, a % b) : a;
+
+/** A streaming fail-closed health gate; see the module comment for its semantics. */
+export class HealthGate {
+  /** Gate granularity: bytes are tested and released in whole windows of this size. */
+  readonly windowBytes: number;
+  /** Probability that a window of ideal data (at the claimed H) fails some test. */
+  readonly windowFalseRate: number;
+  /** The cutoffs in use. */
+  readonly cutoffs: HealthCutoffs;
+  readonly #wasm: AnalysisExports;
+  readonly #options: HealthTestOptions;
+  readonly #capacity: number;
+  #pending = 0;
+  #spill = new Uint8Array(0);
+
+  constructor(o: HealthTestOptions) {
+    this.cutoffs = healthCutoffs(o);
+    this.#options = o;
+    const samplesPerByte = o.symbols === "bits" ? 8 : 1;
+    const aptBytes = this.cutoffs.aptWindowSamples / samplesPerByte;
+    const bcBytes = this.cutoffs.bitcount ? this.cutoffs.bitcount.blockBits / 8 : aptBytes;
+    this.windowBytes = aptBytes / gcd(aptBytes, bcBytes) * bcBytes;
+    this.#wasm = newAnalysisInstance();
+    this.#capacity = Math.floor(this.#wasm.inputBytes() / this.windowBytes) * this.windowBytes;
+    if (this.#capacity === 0) throw new RangeError("the bit-count block is too large for the gate");
+    this.#wasm.configure(0);
+    configureHealth(this.#wasm, o, this.cutoffs);
+    const samples = this.windowBytes * samplesPerByte;
+    const startupWindows = Math.ceil(STARTUP_SAMPLES / samples);
+    this.#wasm.gateConfigure(this.windowBytes, startupWindows * this.windowBytes);
+    const c = this.cutoffs;
+    const pass = Math.pow(1 - c.rctRate, samples) *
+      Math.pow(1 - c.aptRate, samples / c.aptWindowSamples) *
+      (c.bitcount ? Math.pow(1 - c.bitcount.rate, this.windowBytes * 8 / c.bitcount.blockBits) : 1);
+    this.windowFalseRate = 1 - pass;
+  }
+
+  /**
+   * Tests `chunk` (any size) and returns the bytes released by this call: a view valid until
+   * the next call. Bytes of an incomplete window are kept until the window completes.
+   */
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.#pending + chunk.length <= this.#capacity) {
+      const released = this.#stage(chunk);
+      return new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released);
+    }
+    // Larger than the staging buffer: collect the releases of several passes in a JS buffer.
+    if (this.#spill.length < this.#pending + chunk.length) this.#spill = new Uint8Array(this.#pending + chunk.length);
+    let length = 0;
+    for (let offset = 0; offset < chunk.length;) {
+      const take = Math.min(chunk.length - offset, this.#capacity - this.#pending);
+      const released = this.#stage(chunk.subarray(offset, offset + take));
+      this.#spill.set(new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released), length);
+      length += released;
+      offset += take;
+    }
+    return this.#spill.subarray(0, length);
+  }
+
+  /** Appends `chunk` (fits) to the staged bytes, tests the whole windows, keeps the rest. */
+  #stage(chunk: Uint8Array): number {
+    const w = this.#wasm;
+    const input = new Uint8Array(w.memory.buffer, w.inputPtr(), this.#capacity);
+    input.set(chunk, this.#pending);
+    const staged = this.#pending + chunk.length;
+    const whole = staged - staged % this.windowBytes;
+    const released = whole ? w.gateWindows(w.inputPtr(), whole, w.outputPtr()) : 0;
+    input.copyWithin(0, whole, staged);
+    this.#pending = staged - whole;
+    return released;
+  }
+
+  /** Counts so far. */
+  stats(): HealthGateStats {
+    const w = this.#wasm;
+    w.snapshot();
+    const s = new Float64Array(w.memory.buffer, w.statsPtr(), 64);
+    const passed = s[SLOT.gateWindowsPassed], failed = s[SLOT.gateWindowsFailed];
+    return {
+      samples: s[SLOT.healthBytes] * (this.#options.symbols === "bits" ? 8 : 1),
+      windowsTested: passed + failed,
+      windowsPassed: passed,
+      windowsFailed: failed,
+      bytesReleased: s[SLOT.gateBytesReleased],
+      rctFailures: s[SLOT.rctFailures],
+      aptFailures: s[SLOT.aptFailures],
+      bitcountFailures: s[SLOT.bitcountFailures],
+      startupComplete: s[SLOT.gateStartupComplete] === 1,
+    };
+  }
+}
+
+/**
+ * Whether `failedWindows` out of `testedWindows` is more than ideal data explains: more than
+ * the binomial (testedWindows, windowFalseRate) count exceeded with probability `significance`.
+ * A persistent failure means the source is broken: callers stop reading and report it.
+ */
+export function isPersistentFailure(
+  failedWindows: number,
+  testedWindows: number,
+  windowFalseRate: number,
+  significance: number = VERDICT_SIGNIFICANCE,
+): boolean {
+  return failedWindows > binomialThreshold(testedWindows, windowFalseRate, significance);
+}
