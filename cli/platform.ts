@@ -3,6 +3,7 @@
  * clocks, signals and runtime facilities. Only `cli/main.ts` builds a Platform (from
  * `cli/runtime/`), so every command also runs under vitest with a platform made in the test.
  */
+import type { SystemLibrary } from "./runtime/libc.ts";
 
 /** A byte input. */
 export interface ByteReader {
@@ -65,4 +66,9 @@ export interface Platform {
   sleep(ms: number): Promise<void>;
   /** Calls `handler` on Ctrl-C (SIGINT) instead of dying; returns a function that unsubscribes. */
   onInterrupt(handler: () => void): () => void;
+  /**
+   * Loads the C library (kernel32 on Windows) for serial ports and ptys, on first use; rejects
+   * with a QrngError of kind "unsupported" where there is no FFI (Node). Absent in test platforms.
+   */
+  libc?: () => Promise<SystemLibrary>;
 }

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import process from "node:process";
 import { describeError, QrngError } from "../errors.ts";
 import type { ByteReader, ByteWriter, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
+import { loadLibc, type SystemLibrary } from "./libc.ts";
 
 /** How long to wait before retrying a read or write that would block (a non-blocking fd). */
 const RETRY_WAIT_MS = 2;
@@ -90,7 +91,9 @@ const STREAM_FD: Record<StdStream, number> = { stdin: 0, stdout: 1, stderr: 2 };
 export function nodePlatform(runtime: Platform["runtime"], args: readonly string[]): Platform {
   // A closed pipe must surface as EPIPE on write, not kill us, so we can stop a device cleanly.
   if (runtime === "node") process.on("SIGPIPE", () => {});
+  let libc: Promise<SystemLibrary> | undefined;
   return {
+    libc: () => (libc ??= loadLibc(runtime)),
     runtime,
     args,
     env: (name) => process.env[name],

@@ -1,0 +1,103 @@
+/**
+ * Reading and writing a non-blocking POSIX file descriptor (a serial port or a pty master)
+ * without ever blocking the event loop: the loops behind the serial and pty Transports.
+ */
+import { QrngError } from "../errors.ts";
+import { ERRNO, type Libc, POLLERR, POLLFD_BYTES, POLLHUP, POLLIN, POLLNVAL } from "../runtime/libc.ts";
+import { Backoff } from "./backoff.ts";
+
+/** How one loop reacts to its descriptor's state. */
+export interface FdHooks {
+  /** Name for messages, e.g. "serial port /dev/ttyUSB0". */
+  readonly name: string;
+  /** True once the owner closed: loops stop (reads resolve 0, writes reject). */
+  closed(): boolean;
+  /**
+   * The other side hung up (POLLHUP/POLLERR or EIO): return true to reject with "disconnected",
+   * false to treat it as silence (a pty master whose host has closed the slave).
+   */
+  hangupIsFatal(): boolean;
+}
+
+/** poll(2) with a 0 timeout on one fd: the revents bits (POLLIN, POLLHUP, ...). */
+export function pollNow(libc: Libc, fd: number, events = POLLIN): number {
+  const record = new Uint8Array(POLLFD_BYTES);
+  const view = new DataView(record.buffer);
+  view.setInt32(0, fd, true);
+  view.setInt16(4, events, true);
+  const ready = libc.poll(record, 1, 0);
+  return ready > 0 ? view.getUint16(6, true) : 0;
+}
+
+/** The one-line text for a negative result of a {@link Libc} call. */
+export function errnoText(libc: Libc, result: number): string {
+  return libc.strerror(-result);
+}
+
+function disconnected(libc: Libc, hooks: FdHooks, what: string, result?: number): QrngError {
+  const why = result === undefined ? "the other side hung up" : errnoText(libc, result);
+  return new QrngError("disconnected", `Cannot ${what} ${hooks.name}: ${why}`);
+}
+
+/**
+ * Waits up to `timeoutMs` for bytes on `fd` and reads them into `buffer`: the count, or 0 when
+ * the time passed (or the owner closed). Treats "no data" the three ways a tty says it: -EAGAIN,
+ * 0 (VMIN = 0) and, on a pty master without a slave, -EIO.
+ */
+export async function readFd(libc: Libc, fd: number, buffer: Uint8Array, timeoutMs: number, hooks: FdHooks) {
+  if (buffer.length === 0) return 0;
+  const e = ERRNO[libc.os];
+  const deadline = performance.now() + Math.max(0, timeoutMs);
+  const backoff = new Backoff();
+  while (!hooks.closed()) {
+    const count = libc.read(fd, buffer);
+    if (count > 0) return count;
+    if (count < 0 && count !== -e.EAGAIN && count !== -e.EINTR && count !== -e.EIO) {
+      throw disconnected(libc, hooks, "read from", count);
+    }
+    const revents = pollNow(libc, fd);
+    if ((count === -e.EIO || revents & (POLLHUP | POLLERR | POLLNVAL)) && hooks.hangupIsFatal()) {
+      throw disconnected(libc, hooks, "read from");
+    }
+    const remainingMs = deadline - performance.now();
+    if (remainingMs <= 0) return 0;
+    await backoff.wait(remainingMs);
+  }
+  return 0;
+}
+
+/**
+ * Writes all of `data` to `fd`, yielding while the kernel's buffer is full. Rejects with
+ * "timeout" when no byte could be written for `stallMs` (a device holding CTS inactive), with
+ * "disconnected" when the other side is gone or the owner closed.
+ */
+export async function writeFd(libc: Libc, fd: number, data: Uint8Array, stallMs: number, hooks: FdHooks) {
+  const e = ERRNO[libc.os];
+  const backoff = new Backoff();
+  let offset = 0;
+  let progressAt = performance.now();
+  while (offset < data.length) {
+    if (hooks.closed()) throw new QrngError("disconnected", `Cannot write to ${hooks.name}: it was closed`);
+    const count = libc.write(fd, data.subarray(offset));
+    if (count > 0) {
+      offset += count;
+      progressAt = performance.now();
+      backoff.reset();
+      continue;
+    }
+    if (count === -e.EIO && hooks.hangupIsFatal()) throw disconnected(libc, hooks, "write to");
+    if (count < 0 && count !== -e.EAGAIN && count !== -e.EINTR && count !== -e.EIO) {
+      throw disconnected(libc, hooks, "write to", count);
+    }
+    const stalledMs = performance.now() - progressAt;
+    if (stalledMs >= stallMs) {
+      throw new QrngError(
+        "timeout",
+        `Cannot write to ${hooks.name}: nothing could be sent for ${
+          Math.round(stalledMs)
+        } ms (flow control held?)`,
+      );
+    }
+    await backoff.wait(stallMs - stalledMs);
+  }
+}
