@@ -1,0 +1,70 @@
+/**
+ * The device abstraction `qrng read` and `qrng emulate` are built on, so every kind of QRNG
+ * plugs in by adding files plus one registry line:
+ *
+ * - A {@link SourceDriver} turns a device URI scheme (`tcp`, `serial`, `xr232`, ...) into an
+ *   open {@link RandomSource}. Drivers are listed in `cli/devices/registry.ts`.
+ * - An {@link EmulatorKind} (`qcicada`, `xr232usb`, ...) serves `qrng emulate <kind>` and opens
+ *   the in-process `sim:<kind>` source. Kinds are listed in `cli/emulators/registry.ts`.
+ *
+ * `qrng read` owns everything after the bytes leave a source: health gating, output, progress,
+ * Ctrl-C and closed pipes. A source only delivers bytes and reports device faults.
+ */
+import type { Platform } from "../platform.ts";
+import type { DeviceUri } from "../uri.ts";
+
+/** What `qrng read` asks of a source when opening it. */
+export interface SourceOptions {
+  readonly platform: Platform;
+  /**
+   * How many bytes the caller expects to need (a little more may be asked for when the health
+   * gate drops windows): drivers use it to choose between one-shot and continuous reads.
+   */
+  readonly sizeHint: number;
+  /** Ask for signed data and verify every signature (drivers that cannot, refuse). @default false */
+  readonly signed?: boolean;
+  /** Lines for stderr (warnings, recovery notes); never data. */
+  log(line: string): void;
+}
+
+/** An open source of random bytes. */
+export interface RandomSource {
+  /** What is being read, for messages: "QCicada QC0000000217 over tcp://10.0.0.5:54936". */
+  readonly description: string;
+  /** True for emulators: `qrng read` then warns that the data is not random. */
+  readonly emulated: boolean;
+  /**
+   * Resolves the next run of random bytes, at least one: a view valid until the next call.
+   * Rejects with a QrngError (kind "device" for a health flag the device raised, "timeout",
+   * "disconnected", "protocol", "health" for a failed signature) when no more good bytes come.
+   */
+  next(): Promise<Uint8Array>;
+  /**
+   * Stops the data flow cleanly (continuous mode: STOP and drain) and releases the device.
+   * Safe to call more than once and while idle; never rejects for a device already gone.
+   */
+  close(): Promise<void>;
+}
+
+/** Opens sources for one URI scheme. */
+export interface SourceDriver {
+  /** The URI scheme, e.g. "tcp" (see cli/uri.ts). */
+  readonly scheme: string;
+  /** One line for help texts. */
+  readonly summary: string;
+  open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource>;
+}
+
+/** An emulated device kind: `qrng emulate <kind>` and `sim:<kind>`. */
+export interface EmulatorKind {
+  /** The word after `qrng emulate` and `sim:`. */
+  readonly kind: string;
+  /** One line for `qrng emulate --help`. */
+  readonly summary: string;
+  /** The flags `qrng emulate <kind>` accepts, for its help text. */
+  readonly help: string;
+  /** Runs `qrng emulate <kind> ...argv` until interrupted; resolves the exit status. */
+  serve(argv: string[], platform: Platform): Promise<number>;
+  /** Opens the in-process emulator as a source (`sim:<kind>?seed=1`). */
+  openSim(uri: DeviceUri, options: SourceOptions): Promise<RandomSource>;
+}

@@ -1,0 +1,65 @@
+/**
+ * Device URIs: how a user names the device to talk to.
+ *
+ *   serial:/dev/ttyUSB0   (a bare path such as /dev/ttyUSB0 or COM3 means the same)
+ *   tcp://host[:port]     udp://host[:port]     tcpudp://host[:port]   (port 54936 by default)
+ *   sim:qcicada           an in-process emulator (other kinds register their own)
+ *
+ * Query parameters after `?` are passed through as options (e.g. `?baud=115200`,
+ * `tcpudp://10.0.0.5?udp=0` to bind an ephemeral local UDP port).
+ */
+import { usageError } from "./errors.ts";
+
+/** The default Cmd&Ctrl network port, as on a device. */
+export const CMDCTRL_PORT = 54936;
+
+/** A parsed device URI. */
+export interface DeviceUri {
+  /** "serial", "tcp", "udp", "tcpudp", "sim" or a scheme another driver registered. */
+  readonly scheme: string;
+  /** Device path for serial, host for network schemes, kind for sim. */
+  readonly target: string;
+  /** Network port; undefined for non-network schemes. */
+  readonly port?: number;
+  /** Query parameters. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The text the user gave. */
+  readonly text: string;
+}
+
+const NETWORK = new Set(["tcp", "udp", "tcpudp"]);
+
+function parsePort(text: string, uri: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw usageError(`invalid port '${text}' in device '${uri}'`);
+  return port;
+}
+
+/** Splits "host:port", "[v6]:port" or "host"; the port defaults to `defaultPort`. */
+export function parseHostPort(text: string, defaultPort: number, uri = text): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
+  if (v6) return { host: v6[1], port: v6[2] ? parsePort(v6[2], uri) : defaultPort };
+  const colon = text.lastIndexOf(":");
+  if (colon < 0) return { host: text || "127.0.0.1", port: defaultPort };
+  return { host: text.slice(0, colon) || "127.0.0.1", port: parsePort(text.slice(colon + 1), uri) };
+}
+
+/** Parses a device URI; throws a usage error naming the accepted forms. */
+export function parseDeviceUri(text: string): DeviceUri {
+  const [body, query = ""] = text.split("?", 2);
+  const params = Object.fromEntries(new URLSearchParams(query));
+  if (body.startsWith("/") || /^COM\d+$/i.test(body)) return { scheme: "serial", target: body, params, text };
+  const match = /^([a-z][a-z0-9+]*):(?:\/\/)?(.*)$/i.exec(body);
+  if (!match || match[2] === "") {
+    throw usageError(
+      `invalid device '${text}' (use serial:/dev/ttyUSB0, tcp://host[:port], udp://host[:port], ` +
+        `tcpudp://host[:port] or sim:<kind>)`,
+    );
+  }
+  const scheme = match[1].toLowerCase();
+  if (NETWORK.has(scheme)) {
+    const { host, port } = parseHostPort(match[2], CMDCTRL_PORT, text);
+    return { scheme, target: host, port, params, text };
+  }
+  return { scheme, target: match[2], params, text };
+}
