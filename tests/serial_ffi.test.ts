@@ -1,19 +1,32 @@
 /**
  * The FFI serial port and pseudo-terminal, for real: tests/_support/serial_check.ts runs under
- * Deno and under Bun (Node has no FFI), opens a pty, opens its slave as a serial port and
+ * Deno, under Bun and compiled by Bun (Node has no FFI), opens a pty, opens its slave as a serial port and
  * reports what it observed; these tests hold the expectations.
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./_support/cli.ts";
 
 const BIN = join(ROOT, "node_modules", ".bin");
 const SCRIPT = join(ROOT, "tests", "_support", "serial_check.ts");
+/** The check compiled the way dist/qrng is (`bun build --compile`), so bun:ffi is checked there too. */
+const COMPILED = join(mkdtempSync(join(tmpdir(), "qrng-serial-")), "serial_check");
 const RUNTIMES = [
   { name: "deno", command: join(BIN, "deno"), args: ["run", "--allow-all", "--quiet", SCRIPT] },
   { name: "bun", command: join(BIN, "bun"), args: [SCRIPT] },
+  { name: "a bun-compiled binary", command: COMPILED, args: [] },
 ];
+
+beforeAll(() => {
+  const build = spawnSync(join(BIN, "bun"), ["build", "--compile", SCRIPT, "--outfile", COMPILED], {
+    encoding: "utf8",
+  });
+  if (build.status !== 0) throw new Error(`bun build --compile failed: ${build.stderr}`);
+});
+afterAll(() => rmSync(dirname(COMPILED), { recursive: true, force: true }));
 
 for (const runtime of RUNTIMES) {
   describe.runIf(process.platform === "linux")(`serial port and pty under ${runtime.name}`, () => {
