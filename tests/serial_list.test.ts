@@ -66,20 +66,29 @@ beforeAll(() => {
   usbTty("1-3", "ttyUSB2", "ftdi_sio", { idVendor: "0403", idProduct: "6001", product: "FT232R USB UART" });
   usbTty("1-4", "ttyACM0", "cdc_acm", { idVendor: "1fc9", idProduct: "0083", manufacturer: "Crypta Labs" });
   usbTty("1-5", "ttyACM1", "cdc_acm", { idVendor: "2341", idProduct: "0043", manufacturer: "Arduino" });
-  // A real 16550 on PNP, a phantom 8250 slot (type 0), a platform UART, a virtual console.
+  // A 16550 on PNP behind Linux 6.5+ serial-base devices (as on the machine these tests were
+  // written on), phantom 8250 slots (type 0), an ARM platform UART, a virtual console.
   const pnp = join(sys(), "devices", "pnp0", "00:00");
-  for (const [tty, type] of [["ttyS0", "4"], ["ttyS1", "0"]]) {
-    const ttyDir = join(sys(), "devices", "virtual", "tty-ports", tty);
-    file(join(ttyDir, "type"), type);
-    link(join(ttyDir, "device"), pnp);
-    link(join(sys(), "class", "tty", tty), ttyDir);
-  }
   link(join(pnp, "subsystem"), join(sys(), "bus", "pnp"));
-  const platformUart = join(sys(), "devices", "platform", "serial8250");
-  link(join(platformUart, "subsystem"), join(sys(), "bus", "platform"));
-  const ttyS2 = join(sys(), "devices", "platform", "serial8250", "tty", "ttyS2");
-  link(join(ttyS2, "device"), platformUart);
-  link(join(sys(), "class", "tty", "ttyS2"), ttyS2);
+  link(join(pnp, "driver"), join(sys(), "bus", "pnp", "drivers", "serial"));
+  const ctrl = join(pnp, "00:00:0");
+  const basePort = join(ctrl, "00:00:0.0");
+  link(join(ctrl, "subsystem"), join(sys(), "bus", "serial-base"));
+  link(join(basePort, "subsystem"), join(sys(), "bus", "serial-base"));
+  link(join(basePort, "driver"), join(sys(), "bus", "serial-base", "drivers", "port"));
+  const uart = (tty: string, device: string, type?: string) => {
+    const ttyDir = join(device, "tty", tty);
+    if (type) file(join(ttyDir, "type"), type);
+    link(join(ttyDir, "device"), device);
+    link(join(sys(), "class", "tty", tty), ttyDir);
+  };
+  uart("ttyS0", basePort, "4");
+  uart("ttyS1", join(sys(), "devices", "platform", "serial8250", "serial8250:0", "serial8250:0.1"), "0");
+  uart("ttyS2", join(sys(), "devices", "platform", "serial8250", "serial8250:0", "serial8250:0.2"), "0");
+  const amba = join(sys(), "devices", "platform", "soc", "fe201000.serial");
+  link(join(amba, "subsystem"), join(sys(), "bus", "amba"));
+  link(join(amba, "driver"), join(sys(), "bus", "amba", "drivers", "uart-pl011"));
+  uart("ttyAMA0", amba);
   const tty0 = join(sys(), "devices", "virtual", "tty", "tty0");
   file(join(tty0, "dev"), "4:0");
   link(join(sys(), "class", "tty", "tty0"), tty0);
@@ -89,11 +98,23 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("listSerialPorts() on Linux", () => {
-  it("finds USB, ACM, PNP and Dragonfly ports and skips consoles, phantom 8250 slots and platform UARTs", async () => {
+  it("finds USB, ACM, PNP, ARM and Dragonfly ports and skips consoles and phantom 8250 slots", async () => {
     const ports = await listSerialPorts({ os: "linux", sysRoot: sys(), devRoot: dev() });
     expect(ports.map((p) => p.path).sort()).toEqual(
-      ["ttyACM0", "ttyACM1", "ttyQRNG0", "ttyS0", "ttyUSB0", "ttyUSB1", "ttyUSB2"].map((n) => join(dev(), n)),
+      ["ttyACM0", "ttyACM1", "ttyAMA0", "ttyQRNG0", "ttyS0", "ttyUSB0", "ttyUSB1", "ttyUSB2"].map((n) =>
+        join(dev(), n)
+      ),
     );
+  });
+
+  it("names the hardware's driver, above Linux 6.5's serial-base port devices", async () => {
+    const ports = await listSerialPorts({ os: "linux", sysRoot: sys(), devRoot: dev() });
+    const driver = (name: string) => ports.find((p) => p.path === join(dev(), name))!.driver;
+    expect([driver("ttyS0"), driver("ttyAMA0"), driver("ttyQRNG0")]).toEqual([
+      "serial",
+      "uart-pl011",
+      undefined,
+    ]);
   });
 
   it("reads the USB identity from the device above the interface, for usb-serial and cdc_acm alike", async () => {
@@ -129,6 +150,7 @@ describe("listSerialPorts() on Linux", () => {
       ["ttyUSB1", "xr232usb", true, `xr232:${d}/ttyUSB1`],
       ["ttyUSB2", "xr232usb", false, `xr232:${d}/ttyUSB2`],
       ["ttyACM1", undefined, undefined, undefined],
+      ["ttyAMA0", undefined, undefined, undefined],
       ["ttyS0", undefined, undefined, undefined],
     ]);
   });

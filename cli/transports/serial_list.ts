@@ -3,7 +3,7 @@
  * for `qrng read` without `--device`.
  *
  * - Linux: every /sys/class/tty/<name> with a `device` link (virtual consoles and ptys have
- *   none), except platform-bus phantoms and 8250 slots with no UART (`type` 0). USB facts
+ *   none), except 8250 slots with no UART behind them (`type` 0). USB facts
  *   (idVendor, idProduct, manufacturer, product, serial) come from the nearest ancestor of the
  *   device directory that has an `idVendor` file: the USB device above the interface
  *   (ttyACM: device -> 1-2:1.0, parent 1-2) or above the usb-serial port (ttyUSB: device ->
@@ -56,6 +56,8 @@ export interface ListOptions {
 const FTDI_VENDOR = "0403";
 /** FT232R/FT245R (XR232USB, some QCicadas) and FT232H (QCicada). */
 const FTDI_QRNG_PRODUCTS = ["6001", "6014"];
+/** serial-base devices (port, ctrl) between a tty's device link and the hardware. */
+const SERIAL_BASE_LEVELS = 2;
 /** How many directories up from a tty's device link the USB device can be. */
 const USB_ANCESTOR_LEVELS = 4;
 
@@ -93,11 +95,10 @@ async function listLinux(root: string, devRoot: string): Promise<SerialPortInfo[
   const names = await fs.readdir(classDir).catch(() => [] as string[]);
   const ports: SerialPortInfo[] = [];
   for (const name of names) {
-    const device = await realpath(join(classDir, name, "device"));
-    if (!device) continue;
-    const subsystem = await realpath(join(device, "subsystem"));
-    if (subsystem && basename(subsystem) === "platform") continue;
-    if (name.startsWith("ttyS") && (await readText(join(classDir, name, "type"))) === "0") continue;
+    const link = await realpath(join(classDir, name, "device"));
+    if (!link) continue;
+    if ((await readText(join(classDir, name, "type"))) === "0") continue; // 8250 slot without a UART
+    const device = await hardwareDevice(link);
     const port: SerialPortInfo = { path: join(devRoot, name) };
     const driver = await realpath(join(device, "driver"));
     if (driver) port.driver = basename(driver);
@@ -110,6 +111,20 @@ async function listLinux(root: string, devRoot: string): Promise<SerialPortInfo[
     if (entry.startsWith("ttyQRNG") && !known.has(entry)) ports.push({ path: join(devRoot, entry) });
   }
   return ports;
+}
+
+/**
+ * Since Linux 6.5 a serial port's `device` link points at serial-base "port"/"ctrl" devices;
+ * the hardware (pnp, pci, platform) with the meaningful driver is above them.
+ */
+async function hardwareDevice(device: string): Promise<string> {
+  let dir = device;
+  for (let level = 0; level < SERIAL_BASE_LEVELS; level++) {
+    const subsystem = await realpath(join(dir, "subsystem"));
+    if (!subsystem || basename(subsystem) !== "serial-base") break;
+    dir = dirname(dir);
+  }
+  return dir;
 }
 
 async function usbAncestor(device: string, sysRoot: string): Promise<SerialPortInfo["usb"]> {
