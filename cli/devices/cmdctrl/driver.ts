@@ -1,0 +1,307 @@
+/**
+ * The host side of Cmd&Ctrl over any Transport: one method per command, with the fixes the
+ * existing clients lack (spec §8): a device left streaming is stopped and drained on connect,
+ * stale input is flushed before every command, STOP success is judged by the tail after the
+ * data in flight, timeouts are generous, and every signature can be verified.
+ *
+ * With a separate data channel (TCP+UDP), responses come on the transport and random data on
+ * the channel; the driver counts the data bytes and treats a shortfall as an error.
+ */
+import { QrngError } from "../../errors.ts";
+import type { Transport } from "../../transports/transport.ts";
+import {
+  CmdCtrlCodec,
+  type Config,
+  type DecoderEvent,
+  type Info,
+  parseConfig,
+  parseInfo,
+  parseStatistics,
+  parseStatus,
+  parseUpdate,
+  RESP,
+  type Statistics,
+  type Status,
+  type UpdateState,
+} from "../../../wasm/cmdctrl.ts";
+
+/** How long a device may take to send a response code (spec §7: 3 s, generous for macOS). */
+export const RESPONSE_TIMEOUT_MS = 3000;
+/** How long data may pause before a read gives up. */
+export const DATA_TIMEOUT_MS = 3000;
+/** The line counts as quiet after STOP when nothing arrived for this long (spec §4). */
+export const STOP_QUIET_MS = 100;
+/** Most time a drain may take before the device is declared unstoppable. */
+export const DRAIN_LIMIT_MS = 10_000;
+
+/** What the driver needs from its surroundings. */
+export interface DriverOptions {
+  /** A separate channel carrying random data (TCP+UDP mode). */
+  data?: Transport;
+  now(): number;
+}
+
+/** A response as the driver hands it on: the payload is a copy. */
+interface Response {
+  code: number;
+  payload: Uint8Array;
+}
+
+/** A connected Cmd&Ctrl device; see the module comment. */
+export class CmdCtrlDevice {
+  readonly transport: Transport;
+  readonly #data: Transport | undefined;
+  readonly #codec = new CmdCtrlCodec();
+  readonly #now: () => number;
+  #streaming = false;
+  #dataBuffer: Uint8Array | undefined;
+
+  constructor(transport: Transport, options: DriverOptions) {
+    this.transport = transport;
+    this.#data = options.data;
+    this.#now = options.now;
+    if (this.#data) this.#dataBuffer = new Uint8Array(65536);
+  }
+
+  /** Whether continuous mode is running. */
+  get streaming(): boolean {
+    return this.#streaming;
+  }
+
+  /**
+   * Sends STOP and discards everything until the line has been quiet for STOP_QUIET_MS, then
+   * flushes input: recovers a device a previous client left streaming. Resolves the number of
+   * bytes discarded.
+   */
+  async drain(): Promise<number> {
+    await this.transport.discardInput();
+    await this.transport.write(new Uint8Array([0x05]));
+    let discarded = 0;
+    const started = this.#now();
+    const sink = this.#codec.input;
+    for (const channel of this.#data ? [this.transport, this.#data] : [this.transport]) {
+      while (true) {
+        const n = await channel.read(sink, STOP_QUIET_MS);
+        if (n === 0) break;
+        discarded += n;
+        if (this.#now() - started > DRAIN_LIMIT_MS) {
+          throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
+        }
+      }
+      await channel.discardInput();
+    }
+    this.#codec.reset();
+    this.#streaming = false;
+    return discarded;
+  }
+
+  async #send(command: Uint8Array): Promise<void> {
+    await this.transport.discardInput();
+    await this.transport.write(command);
+  }
+
+  /** Waits for the next decoder event, reading as needed; 0 bytes in `timeoutMs` is a timeout. */
+  async #event(what: string, timeoutMs: number): Promise<DecoderEvent> {
+    while (true) {
+      const event = this.#codec.next();
+      if (event.type !== "need-input") return event;
+      const n = await this.transport.read(this.#codec.input, timeoutMs);
+      if (n === 0) {
+        throw new QrngError("timeout", `Cannot ${what}: ${this.transport.description} did not answer in ${timeoutMs} ms`);
+      }
+      this.#codec.feed(n);
+    }
+  }
+
+  /** Sends `command` and resolves its response (NACK and stray bytes become errors). */
+  async #request(command: Uint8Array, what: string): Promise<Response> {
+    if (this.#streaming) throw new QrngError("device", `Cannot ${what}: the device is streaming (stop it first)`);
+    await this.#send(command);
+    return this.#response(what);
+  }
+
+  async #response(what: string): Promise<Response> {
+    const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
+    if (event.type === "response") return { code: event.code, payload: event.payload.slice() };
+    if (event.type === "nack") throw new QrngError("nack", `Cannot ${what}: device answered NACK`);
+    throw this.#protocolError(what, event);
+  }
+
+  #protocolError(what: string, event: DecoderEvent): QrngError {
+    const byte = event.type === "protocol-error" ? event.byte : -1;
+    const shown = byte < 0 ? "nothing" : `byte 0x${byte.toString(16).padStart(2, "0")}`;
+    return new QrngError("protocol", `Cannot ${what}: device sent unexpected ${shown} (${event.type})`);
+  }
+
+  /** GET_STATUS. */
+  async status(): Promise<Status> {
+    return parseStatus((await this.#request(this.#codec.simple(0x01), "read status")).payload);
+  }
+  /** GET_CONFIG. */
+  async config(): Promise<Config> {
+    return parseConfig((await this.#request(this.#codec.simple(0x07), "read config")).payload);
+  }
+  /** SET_CONFIG; resolves the status the device answers with. */
+  async setConfig(config: Config): Promise<Status> {
+    return parseStatus((await this.#request(this.#codec.setConfig(config), "set config")).payload);
+  }
+  /** GET_STATISTICS. */
+  async statistics(): Promise<Statistics> {
+    return parseStatistics((await this.#request(this.#codec.simple(0x09), "read statistics")).payload);
+  }
+  /** RESET: restarts generation (startup test) and clears statistics. */
+  async reset(): Promise<Status> {
+    return parseStatus((await this.#request(this.#codec.simple(0x0a), "reset")).payload);
+  }
+  /** GET_INFO. */
+  async info(): Promise<Info> {
+    return parseInfo((await this.#request(this.#codec.simple(0x0b), "read info")).payload);
+  }
+  /** ENABLE_INSTANCE. */
+  async enableInstance(instance: number, enable: boolean): Promise<Status> {
+    return parseStatus((await this.#request(this.#codec.enableInstance(instance, enable), "enable instance")).payload);
+  }
+  /** GET_DEV_AUTH_PUBKEY: the device's P-256 public key x‖y. */
+  async publicKey(): Promise<Uint8Array> {
+    return (await this.#request(this.#codec.simple(0xf7), "read the public key")).payload;
+  }
+  /** GET_DEV_CERTIFICATE: the CA's signature r‖s over the certificate blob. */
+  async certificate(): Promise<Uint8Array> {
+    return (await this.#request(this.#codec.simple(0xf9), "read the certificate")).payload;
+  }
+  /** REBOOT; resolves whether the device confirmed (it may drop off first). */
+  async reboot(): Promise<boolean> {
+    await this.#send(this.#codec.reboot());
+    try {
+      await this.#response("reboot");
+      return true;
+    } catch (error) {
+      if (error instanceof QrngError && (error.kind === "timeout" || error.kind === "disconnected")) return false;
+      throw error;
+    }
+  }
+  /** UPDATE_INIT. */
+  async updateInit(totalLength: number): Promise<UpdateState> {
+    return parseUpdate((await this.#request(this.#codec.updateInit(totalLength), "start the update")).payload);
+  }
+  /** UPDATE_CHUNK of ≤ 1024 bytes. */
+  async updateChunk(data: Uint8Array): Promise<UpdateState> {
+    return parseUpdate((await this.#request(this.#codec.updateChunk(data), "send an update chunk")).payload);
+  }
+  /** The hash test: resolves the device's SHA-256 of `data`. */
+  async hashTest(data: Uint8Array): Promise<Uint8Array> {
+    await this.#request(this.#codec.simple(0x20), "start the hash test");
+    for (let offset = 0; offset < data.length; offset += 1024) {
+      await this.#request(this.#codec.hashChunk(data.subarray(offset, offset + 1024)), "send a hash-test chunk");
+    }
+    return (await this.#request(this.#codec.simple(0x23), "read the hash-test digest")).payload;
+  }
+
+  /** Reads exactly `length` data bytes into `into` (decoder or data channel). */
+  async #dataInto(into: Uint8Array, what: string): Promise<void> {
+    let have = 0;
+    if (this.#data) {
+      while (have < into.length) {
+        const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
+        if (n === 0) {
+          throw new QrngError("timeout", `Cannot ${what}: got ${have} of ${into.length} bytes (datagrams lost?)`);
+        }
+        have += n;
+      }
+      return;
+    }
+    while (have < into.length) {
+      const event = await this.#event(what, DATA_TIMEOUT_MS);
+      if (event.type !== "data") throw this.#protocolError(what, event);
+      into.set(event.bytes, have);
+      have += event.bytes.length;
+    }
+  }
+
+  /** One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status. */
+  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status }> {
+    const command = this.#codec.startOneShot(length);
+    if (this.#data) this.#codec.arm(0x04, 1, 0); // data comes by the other channel
+    const ack = await this.#request(command, `read ${length} bytes`);
+    const data = new Uint8Array(length);
+    await this.#dataInto(data, `read ${length} bytes`);
+    return { data, status: parseStatus(ack.payload) };
+  }
+
+  /** Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts). */
+  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array }> {
+    const command = this.#codec.signedRead(length);
+    if (this.#data) this.#codec.arm(0x51, 0, 0); // data by UDP, signature by TCP
+    const what = `read ${length} signed bytes`;
+    const answer = await this.#request(command, what);
+    if (answer.code !== RESP.SIGNED_READ) throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
+    const data = new Uint8Array(length);
+    await this.#dataInto(data, what);
+    const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
+    if (event.type !== "signature") throw this.#protocolError(what, event);
+    return { data, signature: event.signature.slice() };
+  }
+
+  /** START continuous; resolves the status in the ACK. Then call {@link nextData}. */
+  async startContinuous(): Promise<Status> {
+    const command = this.#codec.startContinuous();
+    if (this.#data) this.#codec.arm(0x04, 1, 0);
+    const ack = await this.#request(command, "start streaming");
+    this.#streaming = true;
+    return parseStatus(ack.payload);
+  }
+
+  /** The next run of streamed bytes: a view valid until the next call. */
+  async nextData(): Promise<Uint8Array> {
+    if (this.#data) {
+      const n = await this.#data.read(this.#dataBuffer!, DATA_TIMEOUT_MS);
+      if (n === 0) throw new QrngError("timeout", `Cannot read data: none for ${DATA_TIMEOUT_MS} ms`);
+      return this.#dataBuffer!.subarray(0, n);
+    }
+    const event = await this.#event("read data", DATA_TIMEOUT_MS);
+    if (event.type !== "data") throw this.#protocolError("read data", event);
+    return event.bytes;
+  }
+
+  /**
+   * STOP. When streaming, the data still in flight goes to `keep` (valid bytes; pass nothing to
+   * discard them) and success is the 11 + status tail once the line is quiet. Resolves the status.
+   */
+  async stop(keep?: (data: Uint8Array) => void | Promise<void>): Promise<Status> {
+    if (!this.#streaming) return parseStatus((await this.#request(this.#codec.simple(0x05), "stop")).payload);
+    this.#streaming = false;
+    await this.transport.write(this.#codec.simple(0x05));
+    if (this.#data) {
+      const status = parseStatus((await this.#response("stop")).payload);
+      while (true) {
+        const n = await this.#data.read(this.#dataBuffer!, STOP_QUIET_MS);
+        if (n === 0) break;
+        await keep?.(this.#dataBuffer!.subarray(0, n));
+      }
+      return status;
+    }
+    const started = this.#now();
+    while (true) {
+      const event = this.#codec.next();
+      if (event.type === "data") {
+        await keep?.(event.bytes);
+        continue;
+      }
+      const n = await this.transport.read(this.#codec.input, STOP_QUIET_MS);
+      if (n > 0) {
+        this.#codec.feed(n);
+        if (this.#now() - started > DRAIN_LIMIT_MS) throw new QrngError("device", "Cannot stop: the device keeps sending");
+        continue;
+      }
+      const tail = this.#codec.stopQuiet();
+      if (tail.type === "stopped") return parseStatus(tail.status.slice());
+      throw new QrngError("protocol", "Cannot stop: the stream did not end with ACK and status");
+    }
+  }
+
+  /** Releases the transport(s). */
+  async close(): Promise<void> {
+    await this.transport.close();
+    await this.#data?.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Opens a Cmd&Ctrl device named by a URI (serial, tcp, udp, tcpudp, sim:qcicada) and makes it
+ * ready for commands: a device left streaming by a dead client is stopped and drained first.
+ */
+import { QrngError, usageError } from "../../errors.ts";
+import type { Platform } from "../../platform.ts";
+import { connectTcp } from "../../transports/tcp.ts";
+import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
+import type { Transport } from "../../transports/transport.ts";
+import { connectUdp } from "../../transports/udp.ts";
+import { type DeviceUri, parseDeviceUri } from "../../uri.ts";
+import { startSimQcicada } from "../../emulators/qcicada/sim.ts";
+import { CmdCtrlDevice } from "./driver.ts";
+
+/** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
+export const CMDCTRL_BAUD = 1_000_000;
+
+/** The URI schemes this driver serves. */
+export const CMDCTRL_SCHEMES = ["serial", "tcp", "udp", "tcpudp"] as const;
+
+/** Options of {@link openCmdCtrl}. */
+export interface OpenCmdCtrlOptions {
+  platform: Platform;
+  /** Recovery notes for stderr. */
+  log?(line: string): void;
+  /** Skip the drain (e.g. when the caller wants to see what a device sends). @default false */
+  noDrain?: boolean;
+}
+
+/** A connected device and whether it is an emulator. */
+export interface OpenedCmdCtrl {
+  device: CmdCtrlDevice;
+  emulated: boolean;
+}
+
+async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ commands: Transport; data?: Transport; emulated: boolean }> {
+  switch (uri.scheme) {
+    case "serial": {
+      if (!platform.libc) throw new QrngError("unsupported", "Serial ports need Deno or Bun (FFI)");
+      const { openSerial } = await import("../../transports/serial.ts");
+      const baud = uri.params.baud ? Number(uri.params.baud) : CMDCTRL_BAUD;
+      if (!(baud > 0)) throw usageError(`invalid baud rate '${uri.params.baud}'`);
+      return { commands: await openSerial(await platform.libc(), uri.target, { baud }), emulated: false };
+    }
+    case "tcp":
+      return { commands: await connectTcp(uri.target, uri.port!), emulated: false };
+    case "udp":
+      return { commands: await connectUdp(uri.target, uri.port!), emulated: false };
+    case "tcpudp": {
+      const dataPort = uri.params.udp !== undefined ? Number(uri.params.udp) : TCPUDP_DATA_PORT;
+      const { commands, data } = await connectTcpUdp(uri.target, uri.port!, dataPort);
+      return { commands, data, emulated: false };
+    }
+    case "sim":
+      if (uri.target !== "qcicada") throw usageError(`sim:${uri.target} is not a Cmd&Ctrl device (try sim:qcicada)`);
+      return { commands: startSimQcicada(uri, platform), emulated: true };
+  }
+  throw usageError(`'${uri.text}' is not a Crypta Labs device URI (serial:, tcp://, udp://, tcpudp://, sim:qcicada)`);
+}
+
+/** Opens and drains the device named by `uri` (text or parsed). */
+export async function openCmdCtrl(uri: string | DeviceUri, options: OpenCmdCtrlOptions): Promise<OpenedCmdCtrl> {
+  const parsed = typeof uri === "string" ? parseDeviceUri(uri) : uri;
+  const { commands, data, emulated } = await transportFor(parsed, options.platform);
+  const device = new CmdCtrlDevice(commands, { data, now: () => options.platform.now() });
+  if (!options.noDrain) {
+    try {
+      const discarded = await device.drain();
+      if (discarded > 6) {
+        options.log?.(`${commands.description} was streaming: stopped it and discarded ${discarded} bytes`);
+      }
+    } catch (error) {
+      await device.close();
+      throw error;
+    }
+  }
+  return { device, emulated };
+}

@@ -1,0 +1,54 @@
+/**
+ * Runs a {@link QcicadaMachine} over a Transport: answers commands and, while streaming, sends
+ * data as fast as the rate and the transport allow. One loop serves the pty, TCP, UDP and
+ * in-process adapters; TCP+UDP passes a separate data channel.
+ */
+import { QrngError } from "../../errors.ts";
+import type { Transport } from "../../transports/transport.ts";
+import type { QcicadaMachine } from "./machine.ts";
+
+/** Data per write while streaming. */
+export const STREAM_CHUNK_BYTES = 65536;
+/** Read wait while idle: how quickly a command is noticed (reads return on arrival anyway). */
+const IDLE_READ_MS = 1000;
+/** Rate-limited streams go out in bursts of this much time's worth of data. */
+const BURST_MS = 10;
+
+/** Options of {@link runSession}. */
+export interface SessionOptions {
+  /** Where streamed data and signed-read data go (TCP+UDP: the UDP side). @default the transport */
+  data?: Transport;
+  /** Largest data write (UDP: one datagram). @default STREAM_CHUNK_BYTES */
+  dataChunkBytes?: number;
+  sleep(ms: number): Promise<void>;
+  /** Whether to stop serving (checked between steps). */
+  stopped?(): boolean;
+}
+
+/** Serves `transport` until it disconnects or `stopped()`; resolves then. */
+export async function runSession(machine: QcicadaMachine, transport: Transport, options: SessionOptions): Promise<void> {
+  const input = new Uint8Array(4096);
+  const chunkBytes = options.dataChunkBytes ?? STREAM_CHUNK_BYTES;
+  const dataBuffer = new Uint8Array(chunkBytes);
+  try {
+    while (!options.stopped?.()) {
+      const n = await transport.read(input, machine.streaming ? 0 : IDLE_READ_MS);
+      if (n > 0) {
+        for (const reply of machine.receive(input.subarray(0, n))) await transport.write(reply);
+        continue;
+      }
+      if (!machine.streaming) continue;
+      // Send in bursts of about BURST_MS of data, listening for STOP while waiting for them.
+      const burst = Math.max(1, Math.min(chunkBytes, Math.floor(machine.rateBytesPerS * BURST_MS / 1000)));
+      if (machine.readyBytes() < burst) {
+        const m = await transport.read(input, Math.min(machine.msUntilData(burst), BURST_MS));
+        if (m > 0) for (const reply of machine.receive(input.subarray(0, m))) await transport.write(reply);
+        continue;
+      }
+      const count = machine.streamInto(dataBuffer);
+      if (count > 0) await (options.data ?? transport).write(dataBuffer.subarray(0, count));
+    }
+  } catch (error) {
+    if (!(error instanceof QrngError && error.kind === "disconnected")) throw error;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A TCP listener for emulators: accepts connections one at a time, like a device that serves a
+ * single host, and hands each to a session as a Transport.
+ */
+import * as net from "node:net";
+import { describeError, QrngError } from "../errors.ts";
+import { socketTransport } from "./tcp.ts";
+import type { Transport } from "./transport.ts";
+
+/** A listening TCP endpoint. */
+export interface TcpListener {
+  /** The bound address and port (port 0 asked for resolves to the chosen one). */
+  readonly host: string;
+  readonly port: number;
+  /** Resolves the next connection (one session at a time is the caller's choice). */
+  accept(): Promise<Transport>;
+  close(): Promise<void>;
+}
+
+/** Listens on `host:port`; rejects with "device" when the address is taken. */
+export function listenTcp(host: string, port: number): Promise<TcpListener> {
+  return new Promise((resolve, reject) => {
+    const waiting: Array<(t: Transport) => void> = [];
+    const backlog: Transport[] = [];
+    const server = net.createServer((socket) => {
+      const transport = socketTransport(socket, `tcp://${socket.remoteAddress}:${socket.remotePort}`);
+      const taker = waiting.shift();
+      if (taker) taker(transport);
+      else backlog.push(transport);
+    });
+    server.once("error", (error) =>
+      reject(new QrngError("device", `Cannot listen on ${host}:${port}: ${describeError(error)}`))
+    );
+    server.listen(port, host, () => {
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        host: address.address,
+        port: address.port,
+        accept: () => {
+          const ready = backlog.shift();
+          return ready ? Promise.resolve(ready) : new Promise((r) => waiting.push(r));
+        },
+        close: () => new Promise((r) => server.close(() => r())),
+      });
+    });
+  });
+}
