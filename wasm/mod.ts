@@ -2,3 +2,7 @@
 export { HealthGate, healthCutoffs, isPersistentFailure, STARTUP_SAMPLES, VERDICT_SIGNIFICANCE } from "./health.ts";
 export type { HealthCutoffs, HealthGateStats, HealthTestOptions } from "./health.ts";
 export { binomialCutoff, binomialThreshold, bitcountBounds, rctCutoff } from "./cutoffs.ts";
+export { Analyzer, FIPS_TEST_NAMES } from "./analysis.ts";
+export type { AnalysisOptions, AnalysisResults, FipsResults, HealthResults } from "./analysis.ts";
+export { entStats, mostCommonValueEntropy, pochisq } from "./ent.ts";
+export type { EntStats, EntSums } from "./ent.ts";

@@ -4,10 +4,12 @@
  * from the byte histogram of the block pass.
  *
  * Serial correlation needs t1 = Σ u_i·u_{i+1} (the circular term last·first is added by the
- * binding); bytes use SIMD dot products of the data with itself shifted by one byte, bits
- * count adjacent 1-1 pairs: inside a byte `b & (b >> 1)`, across bytes `lsb(b_i) & msb(b_i+1)`.
+ * binding); bytes use SIMD dot products of the data with itself shifted by one byte. Bits
+ * need the adjacent 1-1 pairs: those inside a byte come from the histogram (the binding adds
+ * Σ count[v]·popcount(v & v >> 1)); here only the pairs across bytes, lsb(b_i) & msb(b_i+1).
  * Monte Carlo: each 6 bytes give X (bytes 0-2) and Y (bytes 3-5) big-endian; a hit when
- * X² + Y² ≤ (2^24 − 1)², which is exact in u64 (ent's doubles are exact here too).
+ * X² + Y² ≤ (2^24 − 1)², which is exact in u64 (ent's doubles are exact here too). Four tries
+ * (24 bytes) at a time: shuffles gather X and Y into lanes, squares are exact in f64 (< 2^49).
  */
 
 /** Iterations of 16 bytes before the 16-bit bit-pair lanes are flushed. */
@@ -18,7 +20,7 @@ let hasLast = false;
 /** First and last byte of the stream (for the circular term). */
 export let entFirst: i32 = 0;
 export let entLast: i32 = 0;
-/** Σ u_i·u_{i+1} over bytes, and adjacent 1-1 bit pairs, excluding the circular term. */
+/** Σ u_i·u_{i+1} over bytes, and 1-1 bit pairs across byte boundaries, excluding the circular term. */
 export let entPairBytes: i64 = 0;
 export let entPairBits: i64 = 0;
 export let monteTries: i64 = 0;
@@ -57,9 +59,7 @@ function pairs(ptr: usize, len: i32): void {
       const aLo = i16x8.extend_low_i8x16_u(a), aHi = i16x8.extend_high_i8x16_u(a);
       const bLo = i16x8.extend_low_i8x16_u(b), bHi = i16x8.extend_high_i8x16_u(b);
       accBytes = i32x4.add(accBytes, i32x4.add(i32x4.dot_i16x8_s(aLo, bLo), i32x4.dot_i16x8_s(aHi, bHi)));
-      const inside = i8x16.popcnt(v128.and(a, i8x16.shr_u(a, 1)));
-      const across = v128.and(v128.and(a, i8x16.shr_u(b, 7)), one8);
-      accBits = i16x8.add(accBits, i16x8.extadd_pairwise_i8x16_u(i8x16.add(inside, across)));
+      accBits = i16x8.add(accBits, i16x8.extadd_pairwise_i8x16_u(v128.and(v128.and(a, i8x16.shr_u(b, 7)), one8)));
     }
     entPairBytes += sumLanes(accBytes);
     entPairBits += sumLanes(i32x4.dot_i16x8_s(accBits, one16));
@@ -67,10 +67,8 @@ function pairs(ptr: usize, len: i32): void {
   for (; i + 1 < len; i++) {
     const a = <u32>load<u8>(ptr + i), b = <u32>load<u8>(ptr + i + 1);
     entPairBytes += <i64>(a * b);
-    entPairBits += <i64>(popcnt(a & (a >> 1)) + (a & (b >> 7) & 1));
+    entPairBits += <i64>(a & (b >> 7) & 1);
   }
-  const z = <u32>load<u8>(ptr + len - 1); // pairs inside the last byte
-  entPairBits += <i64>popcnt(z & (z >> 1));
 }
 
 function monte(ptr: usize, len: i32): void {
@@ -87,6 +85,24 @@ function monte(ptr: usize, len: i32): void {
   }
   let hits: i64 = 0;
   const start = i;
+  const mask24 = i32x4.splat(0xFFFFFF);
+  const radius = f64x2.splat(<f64>MONTE_RADIUS_SQ);
+  let acc = i64x2.splat(0);
+  for (; i + 24 <= len; i += 24) {
+    // Lanes 0 and 1 of each shuffle: X (or Y) of tries 0,1 and 2,3 as big-endian 24-bit values.
+    const a = v128.load(ptr + i), b = v128.load(ptr + i + 8);
+    const x01 = v128.and(i8x16.shuffle(a, b, 2, 1, 0, 0, 8, 7, 6, 6, 0, 0, 0, 0, 0, 0, 0, 0), mask24);
+    const x23 = v128.and(i8x16.shuffle(a, b, 14, 13, 12, 12, 28, 27, 26, 26, 0, 0, 0, 0, 0, 0, 0, 0), mask24);
+    const y01 = v128.and(i8x16.shuffle(a, b, 5, 4, 3, 3, 11, 10, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0), mask24);
+    const y23 = v128.and(i8x16.shuffle(a, b, 25, 24, 15, 15, 31, 30, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0), mask24);
+    // Squares below 2^49 are exact in f64.
+    const fx01 = f64x2.convert_low_i32x4_s(x01), fy01 = f64x2.convert_low_i32x4_s(y01);
+    const fx23 = f64x2.convert_low_i32x4_s(x23), fy23 = f64x2.convert_low_i32x4_s(y23);
+    const r01 = f64x2.add(f64x2.mul(fx01, fx01), f64x2.mul(fy01, fy01));
+    const r23 = f64x2.add(f64x2.mul(fx23, fx23), f64x2.mul(fy23, fy23));
+    acc = i64x2.sub(i64x2.sub(acc, f64x2.le(r01, radius)), f64x2.le(r23, radius));
+  }
+  hits += i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1);
   for (; i + 6 <= len; i += 6) {
     const p = ptr + i;
     const x = (<u64>load<u8>(p) << 16) | (<u64>load<u8>(p, 1) << 8) | <u64>load<u8>(p, 2);

@@ -7,15 +7,15 @@
  * blocks of 2500 bytes (20,000 bits, MSB first); a trailing partial block is not tested.
  * A block split across chunks is staged at BLOCK_PTR; whole blocks are tested in place.
  *
- * Word-parallel runs: each block is read as 313 big-endian 64-bit words (the last one holds
- * 32 valid bits; the rest is masked to "no bit of either value", which ends every run at the
- * block boundary as the fixed rngtest does). For y = the ones (or the zeros) of a word, with
- * `nx` the next word's y for lookahead:
- *   start = y & ~(y >> 1 | prev << 63)          first bit of every run
- *   a_k   = a_{k-1} & (y << (k-1) | nx >> (65-k))  the k bits from here on are all set
- *   runs of length >= k = popcount(start & a_k), k = 1..6
- * so exact counts are differences, with 6 meaning "6 or more". The long run (>= 26) test keeps
- * the run length carried across words and checks 26 set bits inside a word by doubling ANDs.
+ * Word-parallel runs: each block is read as big-endian 64-bit words at 7-byte steps, so each
+ * word owns 56 bits and carries the next 8 as lookahead (bits past the block end are masked to
+ * "no bit of either value", which ends every run at the block boundary as the fixed rngtest
+ * does). For y = the ones (or the zeros) of a word:
+ *   a_1 = y & own,  a_k = a_{k-1} & (y << (k-1))   the k bits from here on are all set
+ *   P_k = Σ popcount(a_k)                          windows of k set bits
+ * and runs of length exactly k are P_k − 2·P_{k+1} + P_{k+2} (see runsTest). The long-run
+ * test (>= 26) first screens for two whole 0x00/0xFF bytes in a row (any such run covers two),
+ * and only then carries run lengths word by word.
  */
 import { BLOCK_PTR, FIPS_BLOCK_BYTES, HIST_PTR, LOCAL_PTR, logFailure, LOG_FIPS } from "./layout.ts";
 import { popcountBytes } from "./health.ts";
@@ -93,65 +93,122 @@ export function blocksReset(fips: bool): void {
   return (r16 & (r8 >> 16) & (r2 >> 24)) != 0;
 }
 
-/** Counts runs and checks long runs of one block; returns the FIPS_RUNS/LONGRUN bits. */
-function runsTest(ptr: usize, first: bool): i32 {
-  let o1: i32 = 0, o2: i32 = 0, o3: i32 = 0, o4: i32 = 0, o5: i32 = 0, o6: i32 = 0;
-  let z1: i32 = 0, z2: i32 = 0, z3: i32 = 0, z4: i32 = 0, z5: i32 = 0, z6: i32 = 0;
-  let p1: u64 = 0, p0: u64 = 0;
+/** Long-run test alone, word by word with the run length carried (the slow, rare path). */
+function longRunExact(ptr: usize): bool {
   let l1: i32 = 0, l0: i32 = 0;
-  let long = false;
-  let x = word(ptr, 0);
   for (let j = 0; j < BLOCK_WORDS; j++) {
+    const x = word(ptr, j);
     const valid = j == BLOCK_WORDS - 1 ? LAST_WORD_MASK : ~(<u64>0);
-    const xn = j + 1 < BLOCK_WORDS ? word(ptr, j + 1) : 0;
-    const validN = j + 1 < BLOCK_WORDS - 1 ? ~(<u64>0) : (j + 1 == BLOCK_WORDS - 1 ? LAST_WORD_MASK : 0);
-    // Ones.
     let y = x;
-    let n = xn;
-    let s = y & ~((y >> 1) | (p1 << 63));
-    let a = y;
-    o1 += <i32>popcnt(s);
-    a &= (y << 1) | (n >> 63); o2 += <i32>popcnt(s & a);
-    a &= (y << 2) | (n >> 62); o3 += <i32>popcnt(s & a);
-    a &= (y << 3) | (n >> 61); o4 += <i32>popcnt(s & a);
-    a &= (y << 4) | (n >> 60); o5 += <i32>popcnt(s & a);
-    a &= (y << 5) | (n >> 59); o6 += <i32>popcnt(s & a);
     if (y == ~(<u64>0)) l1 += 64;
     else {
-      if (l1 + <i32>clz(~y) >= 26 || has26(y)) long = true;
+      if (l1 + <i32>clz(~y) >= 26 || has26(y)) return true;
       l1 = <i32>ctz(~y);
     }
-    p1 = y & 1;
-    // Zeros.
     y = ~x & valid;
-    n = ~xn & validN;
-    s = y & ~((y >> 1) | (p0 << 63));
-    a = y;
-    z1 += <i32>popcnt(s);
-    a &= (y << 1) | (n >> 63); z2 += <i32>popcnt(s & a);
-    a &= (y << 2) | (n >> 62); z3 += <i32>popcnt(s & a);
-    a &= (y << 3) | (n >> 61); z4 += <i32>popcnt(s & a);
-    a &= (y << 4) | (n >> 60); z5 += <i32>popcnt(s & a);
-    a &= (y << 5) | (n >> 59); z6 += <i32>popcnt(s & a);
     if (y == ~(<u64>0)) l0 += 64;
     else {
-      if (l0 + <i32>clz(~y) >= 26 || has26(y)) long = true;
+      if (l0 + <i32>clz(~y) >= 26 || has26(y)) return true;
       l0 = <i32>ctz(~y);
     }
-    p0 = y & 1;
-    x = xn;
   }
-  // Exact lengths 1..5 and 6+.
-  const r0 = z1 - z2, r1 = z2 - z3, r2 = z3 - z4, r3 = z4 - z5, r4 = z5 - z6, r5 = z6;
-  const q0 = o1 - o2, q1 = o2 - o3, q2 = o3 - o4, q3 = o4 - o5, q4 = o5 - o6, q5 = o6;
+  return false;
+}
+
+/**
+ * Whether the block may hold a run of 26 or more: such a run covers at least two whole
+ * aligned bytes of 0x00 or 0xFF in a row, which random data shows in a few % of blocks.
+ */
+function mayHoldLongRun(ptr: usize): bool {
+  let flag = i8x16.splat(0);
+  const zero = i8x16.splat(0), full = i8x16.splat(-1);
+  for (let i = 0; i < FIPS_BLOCK_BYTES - 4; i += 16) {
+    const v = v128.load(ptr + i), w = v128.load(ptr + i + 1);
+    flag = v128.or(flag, v128.or(v128.and(i8x16.eq(v, zero), i8x16.eq(w, zero)),
+      v128.and(i8x16.eq(v, full), i8x16.eq(w, full))));
+  }
+  if (v128.any_true(flag)) return true;
+  for (let i = FIPS_BLOCK_BYTES - 4; i < FIPS_BLOCK_BYTES - 1; i++) {
+    const a = load<u8>(ptr + i), b = load<u8>(ptr + i + 1);
+    if (a == b && (a == 0 || a == 0xFF)) return true;
+  }
+  return false;
+}
+
+// Per-block window counts P_k / Q_k (k = 2..7): positions where the next k bits lie in the
+// block and are all ones / all zeros. P_1 = ones and Q_1 = 20000 − ones.
+let P2: i32 = 0, P3: i32 = 0, P4: i32 = 0, P5: i32 = 0, P6: i32 = 0, P7: i32 = 0;
+let Q2: i32 = 0, Q3: i32 = 0, Q4: i32 = 0, Q5: i32 = 0, Q6: i32 = 0, Q7: i32 = 0;
+
+/** Bits a word owns: its first 7 bytes (the 8th is lookahead for windows that start earlier). */
+const OWN_MASK: u64 = 0xFFFFFFFFFFFFFF00;
+
+/**
+ * Adds the windows starting in the owned bits of `x` (MSB first). `valid` masks bits past the
+ * block end, so no window crosses it; a_k = a_{k-1} & (y << (k-1)) needs no lookahead word
+ * because the 8th byte of every word overlaps the next word's first byte.
+ */
+// @ts-ignore: decorator
+@inline function windows(x: u64, own: u64, valid: u64): void {
+  const y = x & valid;
+  let a = y & own;
+  a &= y << 1; P2 += <i32>popcnt(a);
+  a &= y << 2; P3 += <i32>popcnt(a);
+  a &= y << 3; P4 += <i32>popcnt(a);
+  a &= y << 4; P5 += <i32>popcnt(a);
+  a &= y << 5; P6 += <i32>popcnt(a);
+  a &= y << 6; P7 += <i32>popcnt(a);
+  const z = ~x & valid;
+  a = z & own;
+  a &= z << 1; Q2 += <i32>popcnt(a);
+  a &= z << 2; Q3 += <i32>popcnt(a);
+  a &= z << 3; Q4 += <i32>popcnt(a);
+  a &= z << 4; Q5 += <i32>popcnt(a);
+  a &= z << 5; Q6 += <i32>popcnt(a);
+  a &= z << 6; Q7 += <i32>popcnt(a);
+}
+
+/**
+ * Window counts of the block at `ptr`: 357 overlapping 8-byte words at 7-byte steps own bytes
+ * 0..2498 (two words per 16-byte load, byte-reversed by one shuffle), then byte 2499 alone.
+ */
+function blockWindows(ptr: usize): void {
+  P2 = P3 = P4 = P5 = P6 = P7 = 0;
+  Q2 = Q3 = Q4 = Q5 = Q6 = Q7 = 0;
+  const all = ~(<u64>0);
+  for (let j = 0; j < 178; j++) {
+    const v = v128.load(ptr + <usize>(j * 14));
+    const s = i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 14, 13, 12, 11, 10, 9, 8, 7);
+    windows(<u64>i64x2.extract_lane(s, 0), OWN_MASK, all);
+    windows(<u64>i64x2.extract_lane(s, 1), OWN_MASK, all);
+  }
+  windows(bswap<u64>(load<u64>(ptr + 2492)), OWN_MASK, all);
+  const last: u64 = 0xFF00000000000000;
+  windows(<u64>load<u8>(ptr + 2499) << 56, last, last);
+}
+
+/**
+ * Counts runs and checks long runs of one block; returns the FIPS_RUNS/LONGRUN bits.
+ * Runs of length >= k number P_k − P_{k+1} (a run of length L holds max(0, L−k+1) windows of
+ * k), so exact counts are P_k − 2·P_{k+1} + P_{k+2}, and "6 or more" is P_6 − P_7.
+ */
+function runsTest(ptr: usize, ones: i32, first: bool): i32 {
+  blockWindows(ptr);
+  const P1 = ones, Q1 = FIPS_BLOCK_BYTES * 8 - ones;
+  const r0 = Q1 - 2 * Q2 + Q3, r1 = Q2 - 2 * Q3 + Q4, r2 = Q3 - 2 * Q4 + Q5, r3 = Q4 - 2 * Q5 + Q6,
+    r4 = Q5 - 2 * Q6 + Q7, r5 = Q6 - Q7;
+  const q0 = P1 - 2 * P2 + P3, q1 = P2 - 2 * P3 + P4, q2 = P3 - 2 * P4 + P5, q3 = P4 - 2 * P5 + P6,
+    q4 = P5 - 2 * P6 + P7, q5 = P6 - P7;
+  const long = mayHoldLongRun(ptr) && longRunExact(ptr);
   if (first) {
     store<i32>(BLOCK0_PTR, r0, 8); store<i32>(BLOCK0_PTR, r1, 12); store<i32>(BLOCK0_PTR, r2, 16);
     store<i32>(BLOCK0_PTR, r3, 20); store<i32>(BLOCK0_PTR, r4, 24); store<i32>(BLOCK0_PTR, r5, 28);
     store<i32>(BLOCK0_PTR, q0, 32); store<i32>(BLOCK0_PTR, q1, 36); store<i32>(BLOCK0_PTR, q2, 40);
     store<i32>(BLOCK0_PTR, q3, 44); store<i32>(BLOCK0_PTR, q4, 48); store<i32>(BLOCK0_PTR, q5, 52);
   }
-  let bad = outside(r0, 0) | outside(r1, 1) | outside(r2, 2) | outside(r3, 3) | outside(r4, 4) | outside(r5, 5) |
-    outside(q0, 0) | outside(q1, 1) | outside(q2, 2) | outside(q3, 3) | outside(q4, 4) | outside(q5, 5);
+  const bad = outside(r0, 0) || outside(r1, 1) || outside(r2, 2) || outside(r3, 3) || outside(r4, 4) ||
+    outside(r5, 5) || outside(q0, 0) || outside(q1, 1) || outside(q2, 2) || outside(q3, 3) || outside(q4, 4) ||
+    outside(q5, 5);
   return (bad ? FIPS_RUNS : 0) | (long ? FIPS_LONGRUN : 0);
 }
 
@@ -216,7 +273,7 @@ function block(ptr: usize): void {
     }
     if (ones >= 10275 || ones <= 9725) result |= FIPS_MONOBIT;
     if (poker > 1576928 || poker < 1563176) result |= FIPS_POKER;
-    result |= runsTest(ptr, fipsBlocks == 0);
+    result |= runsTest(ptr, ones, fipsBlocks == 0);
     if (fipsBlocks == 0) {
       store<i32>(BLOCK0_PTR, ones, 0);
       store<i32>(BLOCK0_PTR, poker, 4);
