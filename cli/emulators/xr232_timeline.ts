@@ -51,11 +51,13 @@ export async function runTimeline(
   const endS = model.timeS + seconds;
   let before = model.stats();
   const byteS = 10 / baud;
-  while (model.timeS < endS - 1e-12) {
+  // Model time is kept in fixed point; anything closer than a poll tick counts as reached.
+  const epsilonS = 1 / model.params.pollHz;
+  while (model.timeS < endS - epsilonS) {
     const sliceStart = model.timeS;
     const sliceEnd = Math.min(endS, Math.floor(sliceStart + 1 + 1e-9));
     let ctsOffS = 0;
-    while (model.timeS < sliceEnd - 1e-12) {
+    while (model.timeS < sliceEnd - epsilonS) {
       if (model.cts) {
         const want = Math.max(1, Math.min(CHUNK_BYTES, Math.ceil((sliceEnd - model.timeS) / byteS)));
         const bytes = model.serve(want, baud);

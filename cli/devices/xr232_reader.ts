@@ -1,0 +1,175 @@
+/**
+ * The XR232 / XR232USB host protocol over a port: write magic characters (`U`), read one random
+ * byte per `U`. Keeps enough requests in flight to fill the line (the device answers at 10 bit
+ * times per byte; round trips through USB and the kernel would otherwise leave it idle), and
+ * handles a device that stops answering (CTS off: its noise source is disturbed) by policy:
+ *
+ * - generous ("wait"): keep waiting; say so on stderr once, and again when data resumes. Suits
+ *   unattended generation of large files.
+ * - strict (a timeout in ms): after that long without data, close the port, wait, reopen it
+ *   (which resets the device) and carry on, up to a number of reopens; then fail.
+ *
+ * Every open resets the device, which then needs its cold start (~0.1 s) before it answers, so
+ * the stall timeout starts counting only after a startup allowance. Bytes are passed on exactly
+ * as received: nothing is filled in for a stall and nothing is repeated after a reopen (requests
+ * unanswered at a close are simply forgotten; the reopened device answers fresh ones).
+ */
+import { QrngError } from "../errors.ts";
+import type { Transport } from "../transports/transport.ts";
+
+/** The magic character. */
+const MAGIC = 0x55;
+/** Longest single read wait, so stalls are noticed promptly. */
+const READ_SLICE_MS = 20;
+/** A generous host says it is waiting after this long without data. */
+const WAIT_NOTICE_MS = 1000;
+
+/** What the driver needs from a port: a Transport that can reset the device by reopening. */
+export interface Xr232Port extends Transport {
+  /** Closes and opens again (RTS resets the device); pending requests are lost. */
+  reopen(): Promise<void>;
+  /** CTS where the port has modem lines; undefined on a pty. */
+  cts?(): boolean | undefined;
+}
+
+/** Options of {@link Xr232Reader}. */
+export interface Xr232ReaderOptions {
+  /** Line rate, for sizing the requests in flight. */
+  baud: number;
+  /** "wait" (generous) or a stall timeout in ms (strict: reopen). @default "wait" */
+  ctsTimeout?: "wait" | number;
+  /** Strict policy: most reopens in a row without data in between. @default 5 */
+  maxReopens?: number;
+  /** Time an open device may take to answer at all (cold start ~0.1 s). @default 2000 */
+  startupMs?: number;
+  /** Requests kept in flight; the default covers about 25 ms of line time (at least 64). */
+  inFlight?: number;
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Status lines (stall, reopen, resume) for stderr. */
+  log(line: string): void;
+}
+
+/** Reads random bytes from an XR232 / XR232USB. */
+export class Xr232Reader {
+  readonly #port: Xr232Port;
+  readonly #options: Required<Omit<Xr232ReaderOptions, "log" | "now">> & Pick<Xr232ReaderOptions, "log" | "now">;
+  #outstanding = 0;
+  #openedAt: number;
+  #lastDataAt: number;
+  #gotSinceOpen = false;
+  #reopensInARow = 0;
+  #waiting = false;
+  #reopens = 0;
+
+  constructor(port: Xr232Port, options: Xr232ReaderOptions) {
+    this.#port = port;
+    this.#options = {
+      ctsTimeout: "wait",
+      maxReopens: 5,
+      startupMs: 2000,
+      inFlight: Math.max(64, Math.ceil((options.baud / 10) * 0.025)),
+      ...options,
+    };
+    this.#openedAt = this.#lastDataAt = options.now();
+  }
+
+  /** How many times the strict policy reopened the port. */
+  get reopens(): number {
+    return this.#reopens;
+  }
+
+  /** Fills `buffer` completely with random bytes from the device. */
+  async readInto(buffer: Uint8Array): Promise<void> {
+    const o = this.#options;
+    let got = 0;
+    while (got < buffer.length) {
+      const want = Math.min(o.inFlight, buffer.length - got) - this.#outstanding;
+      if (want > 0) {
+        await this.#port.write(new Uint8Array(want).fill(MAGIC));
+        this.#outstanding += want;
+      }
+      const n = await this.#port.read(buffer.subarray(got), READ_SLICE_MS);
+      const now = o.now();
+      if (n > 0) {
+        got += n;
+        this.#outstanding = Math.max(0, this.#outstanding - n);
+        if (this.#waiting) o.log(`xr232: data resumed after ${Math.round(now - this.#lastDataAt)} ms`);
+        this.#waiting = false;
+        this.#lastDataAt = now;
+        this.#gotSinceOpen = true;
+        this.#reopensInARow = 0;
+        continue;
+      }
+      await this.#stalled(now);
+    }
+  }
+
+  async #stalled(now: number): Promise<void> {
+    const o = this.#options;
+    const since = this.#gotSinceOpen ? this.#lastDataAt : this.#openedAt;
+    const silentMs = now - since;
+    const cts = this.#port.cts?.();
+    const why = cts === false ? "CTS is off: the noise source is disturbed" : "CTS off or device hung?";
+    if (o.ctsTimeout === "wait") {
+      if (!this.#waiting && silentMs >= Math.max(WAIT_NOTICE_MS, this.#gotSinceOpen ? 0 : o.startupMs)) {
+        o.log(`xr232: no data for ${Math.round(silentMs)} ms (${why}); waiting (--cts-timeout wait)`);
+        this.#waiting = true;
+      }
+      return;
+    }
+    const limit = this.#gotSinceOpen ? o.ctsTimeout : Math.max(o.ctsTimeout, o.startupMs);
+    if (silentMs < limit) return;
+    if (this.#reopensInARow >= o.maxReopens) {
+      throw new QrngError(
+        "timeout",
+        `Cannot read from ${this.#port.description}: no data for ${Math.round(silentMs)} ms after ${o.maxReopens} reopens (${why})`,
+      );
+    }
+    this.#reopensInARow++;
+    this.#reopens++;
+    o.log(
+      `xr232: no data for ${Math.round(silentMs)} ms (${why}): closing, waiting, reopening ` +
+        `(${this.#reopensInARow} of ${o.maxReopens})`,
+    );
+    await this.#port.reopen();
+    await this.#port.discardInput();
+    this.#outstanding = 0;
+    this.#gotSinceOpen = false;
+    this.#openedAt = o.now();
+  }
+}
+
+/** What {@link identify} found. */
+export interface Identification {
+  kind: "xr232usb" | "xr232" | "unknown";
+  /** The repeating identification string (XR232USB). */
+  identification?: string;
+  /** The baud rate to use for reading. */
+  recommendedBaud: number;
+  /** Bytes that came back. */
+  received: number;
+}
+
+/** The cycle of a repeating printable-ASCII answer, or undefined. */
+export function repeatingCycle(bytes: Uint8Array): string | undefined {
+  const printable = bytes.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0d || b === 0x0a || b === 0x09);
+  if (!printable) return undefined;
+  for (let period = 4; period * 2 <= bytes.length; period++) {
+    let ok = true;
+    for (let i = period; i < bytes.length && ok; i++) ok = bytes[i] === bytes[i - period];
+    if (ok) return new TextDecoder().decode(bytes.subarray(0, period));
+  }
+  return undefined;
+}
+
+/**
+ * Tells an XR232USB (identification string at < 2400 baud) from a classic XR232 (random bytes
+ * at any rate) from the answers to `requests` magic characters at a low rate.
+ */
+export function classify(answers: Uint8Array): Identification {
+  if (answers.length === 0) return { kind: "unknown", recommendedBaud: 0, received: 0 };
+  const cycle = repeatingCycle(answers);
+  if (cycle !== undefined) return { kind: "xr232usb", identification: cycle, recommendedBaud: 230_400, received: answers.length };
+  return { kind: "xr232", recommendedBaud: 38_400, received: answers.length };
+}
