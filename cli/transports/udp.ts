@@ -17,7 +17,15 @@ export const UDP_DATAGRAM_BYTES = 1400;
 export interface UdpEndpoint extends Transport {
   /** The local port bound. */
   readonly port: number;
+  /**
+   * Sets where writes go. With `keepRecent`, a sender heard in the last PEER_FRESH_MS wins
+   * (a TCP+UDP host registers its data port with an empty datagram).
+   */
+  setPeer(host: string, port: number, keepRecent?: boolean): void;
 }
+
+/** How long a learned peer is preferred over a default one. */
+const PEER_FRESH_MS = 2000;
 
 /** Options of {@link openUdp}. */
 export interface UdpOptions {
@@ -59,8 +67,10 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
   const queue = new ByteQueue({ highWaterBytes: 8 << 20 });
   let peer = options.peer;
   const onlyFromPeer = options.onlyFromPeer ?? peer !== undefined;
+  let heardAt = -Infinity;
   socket.on("message", (message: Uint8Array, remote: dgram.RemoteInfo) => {
     if (onlyFromPeer && peer && remote.address !== peer.host && !sameLoopback(remote.address, peer.host)) return;
+    heardAt = performance.now();
     options.onSender?.(remote.address, remote.port);
     if (!options.peer) peer = { host: remote.address, port: remote.port };
     queue.push(message);
@@ -84,6 +94,9 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
       for (let offset = 0; offset < data.length; offset += UDP_DATAGRAM_BYTES) {
         await send(data.slice(offset, offset + UDP_DATAGRAM_BYTES), peer);
       }
+    },
+    setPeer(host, port, keepRecent) {
+      if (!keepRecent || performance.now() - heardAt > PEER_FRESH_MS) peer = { host, port };
     },
     read: (buffer, timeoutMs) => queue.read(buffer, timeoutMs),
     discardInput() {

@@ -1,0 +1,167 @@
+/**
+ * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
+ * the continuous health tests on every byte (fail closed: see read_health.ts), and writes
+ * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
+ * Ctrl-C and a closed pipe stop the device cleanly; no stack traces.
+ */
+import { type Command, parseFlags } from "../command.ts";
+import { QrngError, usageError } from "../errors.ts";
+import type { Platform } from "../platform.ts";
+import { formatBytes, formatRate, parseSize } from "../units.ts";
+import { openSource } from "../devices/registry.ts";
+import type { RandomSource } from "../devices/device.ts";
+import { DEFAULT_ALPHA_LOG2, DEFAULT_MIN_ENTROPY, ReadHealth } from "./read_health.ts";
+import { Formatter, type OutputFormat, OutputSink } from "./read_output.ts";
+import { resolveDevice } from "./read_device.ts";
+
+/** Progress redraw interval on a terminal. */
+const PROGRESS_MS = 250;
+/** Exit status after Ctrl-C (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
+const HELP = `Usage: qrng read SIZE [--device URI] [-o FILE [--append]] [--format raw|hex|base64] [options]
+
+Reads SIZE random bytes from a hardware RNG, health-tests every byte and writes exactly SIZE
+bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c counts.
+
+  --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
+                       udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
+                       (emulated: not random). Without it: the one QRNG 'qrng list' finds.
+  -o, --output FILE    write to FILE (replaced only when the read succeeds); '-' is stdout
+  --append             add to FILE instead (only on success; on failure FILE is unchanged)
+  --format F           raw (default), hex (64 digits a line) or base64 (76 characters a line)
+  --signed             signed reads (QCicada ≥ 5.13): every block's signature is verified
+                       against the device key; a mismatch stops the read
+  --min-entropy H      claimed min-entropy per byte for the health tests [${DEFAULT_MIN_ENTROPY}]
+  --alpha-log2 A       log2 of each test's false-alarm probability [${DEFAULT_ALPHA_LOG2}]
+  --json               print a JSON summary (stdout with -o, else stderr)
+
+Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
+failing window is dropped, never output, and counted; more failures than ideal data explains,
+or any health flag the device raises, stops the read with exit status 1.
+
+Examples:
+  qrng read 1M --device sim:qcicada -o random.bin
+  qrng read 32 --device tcp://10.0.0.5 --format hex
+  qrng read 1G --device serial:/dev/ttyUSB0 | head -c 16 | xxd
+`;
+
+const FLAGS = {
+  device: { type: "string" },
+  output: { type: "string", short: "o" },
+  append: { type: "boolean" },
+  format: { type: "string" },
+  signed: { type: "boolean" },
+  "min-entropy": { type: "string" },
+  "alpha-log2": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+async function run(argv: string[], platform: Platform): Promise<number> {
+  const { values, positionals } = parseFlags("read", argv, FLAGS, 1);
+  if (positionals.length !== 1) throw usageError("qrng read: give a SIZE (e.g. qrng read 1M)");
+  const size = parseSize(positionals[0]);
+  if (size === 0) throw usageError("qrng read: SIZE must be at least 1");
+  const format = (values.format ?? "raw") as OutputFormat;
+  if (!["raw", "hex", "base64"].includes(format)) throw usageError(`qrng read: unknown format '${values.format}'`);
+  if (values.append && values.output === undefined) throw usageError("qrng read: --append needs -o FILE");
+  const minEntropy = values["min-entropy"] !== undefined ? Number(values["min-entropy"]) : DEFAULT_MIN_ENTROPY;
+  const alphaLog2 = values["alpha-log2"] !== undefined ? Number(values["alpha-log2"]) : DEFAULT_ALPHA_LOG2;
+  let health: ReadHealth;
+  try {
+    health = new ReadHealth(minEntropy, alphaLog2);
+  } catch (error) {
+    throw usageError(`qrng read: ${(error as Error).message}`);
+  }
+  const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
+  const uri = values.device ?? await resolveDevice();
+  let interrupted = false;
+  let source: RandomSource | undefined;
+  const unsubscribe = platform.onInterrupt(() => (interrupted = true));
+  const sink = await OutputSink.open(platform, values.output, values.append ?? false);
+  const started = platform.now();
+  let written = 0;
+  let committed = false;
+  try {
+    source = await openSource(uri, { platform, sizeHint: size, signed: values.signed, log });
+    if (source.emulated) {
+      log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
+    }
+    const formatter = new Formatter(format);
+    const progress = platform.isTerminal("stderr");
+    let shownAt = started;
+    while (written < size && !interrupted) {
+      const chunk = await source.next();
+      const released = health.push(chunk);
+      if (released.length > 0) {
+        const take = Math.min(released.length, size - written);
+        await sink.write(formatter.push(released.subarray(0, take)));
+        written += take;
+      }
+      if (progress && platform.now() - shownAt > PROGRESS_MS) {
+        shownAt = platform.now();
+        const rate = written / ((shownAt - started) / 1000);
+        platform.writeStderr(`\r${formatBytes(written)} of ${formatBytes(size)}  ${formatRate(rate)}   `);
+      }
+    }
+    if (progress) platform.writeStderr("\r\x1b[K");
+    if (interrupted) {
+      await source.close();
+      await sink.abort();
+      log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+      return EXIT_INTERRUPTED;
+    }
+    await sink.write(formatter.end());
+    await source.close();
+    await sink.commit();
+    committed = true;
+  } catch (error) {
+    await source?.close().catch(() => {});
+    if (!committed) await sink.abort();
+    if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
+    throw error;
+  } finally {
+    unsubscribe();
+  }
+  const elapsedMs = platform.now() - started;
+  const stats = health.stats();
+  const dropped = stats.windowsFailed * health.gate.windowBytes;
+  if (stats.windowsFailed > 0) {
+    log(
+      `health: dropped ${stats.windowsFailed} failing window(s) (${dropped} bytes, never output); ` +
+        `ideal data would fail ${health.expectedFailures(stats.windowsTested).toPrecision(2)} on average`,
+    );
+  }
+  if (values.json) {
+    const summary = {
+      device: source.description,
+      emulated: source.emulated,
+      bytes: written,
+      format,
+      output: values.output ?? "-",
+      elapsedMs: Math.round(elapsedMs),
+      bytesPerSecond: Math.round(written / (elapsedMs / 1000)),
+      health: {
+        windowBytes: health.gate.windowBytes,
+        windowsTested: stats.windowsTested,
+        windowsFailed: stats.windowsFailed,
+        bytesDropped: dropped,
+        rctFailures: stats.rctFailures,
+        aptFailures: stats.aptFailures,
+        cutoffs: { rct: health.gate.cutoffs.rct, apt: health.gate.cutoffs.apt },
+      },
+    };
+    const text = JSON.stringify(summary) + "\n";
+    if (values.output && values.output !== "-") await platform.stdout.write(new TextEncoder().encode(text));
+    else platform.writeStderr(text);
+  }
+  return 0;
+}
+
+/** The read command. */
+export const readCommand: Command = {
+  name: "read",
+  summary: "read SIZE health-tested random bytes from a device",
+  help: HELP,
+  run,
+};

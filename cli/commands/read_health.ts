@@ -1,0 +1,62 @@
+/**
+ * The health policy of `qrng read`: SP 800-90B continuous tests on every byte, through the
+ * fail-closed gate of wasm/health.ts, with defaults chosen so ideal data almost never alarms.
+ *
+ * Defaults: samples are bytes, claimed min-entropy H = 8 bits per byte (a conditioned output
+ * such as QCicada's SHA256 mode; pass --min-entropy for raw modes), α = 2^-40 per test (the
+ * smallest SP 800-90B allows), so RCT cutoff C = 1 + ⌈40 / 8⌉ = 6 and the APT cutoff over 512
+ * byte windows is the exact binomial quantile at 2^-40.
+ *
+ * Arithmetic for 1 GiB of ideal data: each 512-byte window fails falsely with probability
+ * p ≤ 512·2^-40 (RCT, per sample) + 2^-40 (APT) ≈ 4.7·10^-10. 1 GiB is 2^21 windows, so the
+ * expected number of dropped windows is 2^21 · 4.7·10^-10 ≈ 0.001: about one read in a
+ * thousand drops one window (512 bytes, counted and reported, never output), and stopping the
+ * read needs more failures than Binomial(2^21, p) exceeds with probability 10^-6 (wasm/health.ts
+ * VERDICT_SIGNIFICANCE), i.e. at least two windows: P ≈ (0.001)²/2 = 5·10^-7 per GiB.
+ * A stuck or biased source fails every window it touches and stops the read within a few
+ * windows; any health or supply flag the device raises stops it at once.
+ */
+import { QrngError } from "../errors.ts";
+import { HealthGate, type HealthGateStats, isPersistentFailure } from "../../wasm/health.ts";
+
+/** log2 of the per-test false-positive probability. */
+export const DEFAULT_ALPHA_LOG2 = -40;
+/** Claimed min-entropy per byte. */
+export const DEFAULT_MIN_ENTROPY = 8;
+
+/** A gate plus the persistent-failure rule. */
+export class ReadHealth {
+  readonly gate: HealthGate;
+  #failed = 0;
+
+  constructor(minEntropy = DEFAULT_MIN_ENTROPY, alphaLog2 = DEFAULT_ALPHA_LOG2) {
+    this.gate = new HealthGate({ h: minEntropy, alphaLog2, symbols: "bytes" });
+  }
+
+  /** Tests `chunk`; returns the released bytes; throws kind "health" on a persistent failure. */
+  push(chunk: Uint8Array): Uint8Array {
+    const released = this.gate.push(chunk);
+    const stats = this.gate.stats();
+    if (stats.windowsFailed > this.#failed) {
+      this.#failed = stats.windowsFailed;
+      if (isPersistentFailure(stats.windowsFailed, stats.windowsTested, this.gate.windowFalseRate)) {
+        throw new QrngError(
+          "health",
+          `Health tests failed ${stats.windowsFailed} of ${stats.windowsTested} windows ` +
+            `(RCT ${stats.rctFailures}, APT ${stats.aptFailures}): more than ideal data explains; stopped (nothing from failing windows was output)`,
+        );
+      }
+    }
+    return released;
+  }
+
+  /** The counts so far. */
+  stats(): HealthGateStats {
+    return this.gate.stats();
+  }
+
+  /** The windows ideal data would fail in `tested` windows, on average. */
+  expectedFailures(tested: number): number {
+    return tested * this.gate.windowFalseRate;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Where `qrng read` puts its bytes, and in which text form.
+ *
+ * - stdout: written as it comes (a closed pipe rejects with kind "closed").
+ * - `-o FILE`: written to a temporary file beside FILE and renamed over it only on success, so
+ *   a failed or interrupted read never leaves a truncated or corrupt FILE.
+ * - `-o FILE --append`: the new bytes also go to a temporary file first; only on success are
+ *   they appended to FILE. On failure FILE is exactly as it was.
+ *
+ * Output is batched into OUTPUT_BATCH_BYTES writes (fewer syscalls and awaits on the hot path).
+ */
+import type { ByteWriter, Platform } from "../platform.ts";
+
+/** Size of the writes made to the destination. */
+export const OUTPUT_BATCH_BYTES = 1 << 20;
+/** Bytes per hex line (64 hex digits). */
+const HEX_LINE_BYTES = 32;
+/** Bytes per base64 line (76 characters, as MIME and `base64` use). */
+const BASE64_LINE_BYTES = 57;
+
+/** The text forms of `--format`. */
+export type OutputFormat = "raw" | "hex" | "base64";
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+function hexLines(bytes: Uint8Array, final: boolean): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += HEX_LINE_BYTES) {
+    const line = bytes.subarray(i, i + HEX_LINE_BYTES);
+    let out = "";
+    for (const b of line) out += HEX[b];
+    text += line.length === HEX_LINE_BYTES || final ? out + "\n" : out;
+  }
+  return text;
+}
+
+function base64Lines(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += BASE64_LINE_BYTES) {
+    const line = bytes.subarray(i, i + BASE64_LINE_BYTES);
+    let out = "";
+    for (let j = 0; j < line.length; j += 3) {
+      const n = line[j] << 16 | (line[j + 1] ?? 0) << 8 | (line[j + 2] ?? 0);
+      out += B64[n >> 18 & 63] + B64[n >> 12 & 63] +
+        (j + 1 < line.length ? B64[n >> 6 & 63] : "=") + (j + 2 < line.length ? B64[n & 63] : "=");
+    }
+    text += out + "\n";
+  }
+  return text;
+}
+
+/** Encodes a byte stream as raw, hex or base64 lines, whatever the chunking. */
+export class Formatter {
+  readonly #format: OutputFormat;
+  readonly #line: number;
+  #carry = new Uint8Array(0);
+  readonly #encoder = new TextEncoder();
+
+  constructor(format: OutputFormat) {
+    this.#format = format;
+    this.#line = format === "hex" ? HEX_LINE_BYTES : BASE64_LINE_BYTES;
+  }
+
+  /** The output for `bytes` (raw: the bytes themselves; a view valid until the next call). */
+  push(bytes: Uint8Array): Uint8Array {
+    if (this.#format === "raw") return bytes;
+    const all = new Uint8Array(this.#carry.length + bytes.length);
+    all.set(this.#carry);
+    all.set(bytes, this.#carry.length);
+    const whole = all.length - all.length % this.#line;
+    this.#carry = all.slice(whole);
+    return this.#encode(all.subarray(0, whole), false);
+  }
+
+  /** The output for what remains at the end. */
+  end(): Uint8Array {
+    if (this.#format === "raw" || this.#carry.length === 0) return new Uint8Array(0);
+    const rest = this.#carry;
+    this.#carry = new Uint8Array(0);
+    return this.#encode(rest, true);
+  }
+
+  #encode(bytes: Uint8Array, final: boolean): Uint8Array {
+    return this.#encoder.encode(this.#format === "hex" ? hexLines(bytes, final) : base64Lines(bytes));
+  }
+}
+
+/** A batched, failure-safe destination; see the module comment. */
+export class OutputSink {
+  readonly #platform: Platform;
+  readonly #writer: ByteWriter;
+  readonly #path: string | undefined;
+  readonly #temp: string | undefined;
+  readonly #append: boolean;
+  readonly #batch = new Uint8Array(OUTPUT_BATCH_BYTES);
+  #used = 0;
+
+  private constructor(platform: Platform, writer: ByteWriter, path?: string, temp?: string, append = false) {
+    this.#platform = platform;
+    this.#writer = writer;
+    this.#path = path;
+    this.#temp = temp;
+    this.#append = append;
+  }
+
+  /** Opens stdout (no path) or a temporary file beside `path`. */
+  static async open(platform: Platform, path: string | undefined, append: boolean): Promise<OutputSink> {
+    if (path === undefined || path === "-") return new OutputSink(platform, platform.stdout);
+    const tag = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const temp = `${path}.qrng-partial-${tag}`;
+    return new OutputSink(platform, await platform.openWriter(temp), path, temp, append);
+  }
+
+  /** Queues `data` (copied), writing full batches. */
+  async write(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const take = Math.min(data.length - offset, this.#batch.length - this.#used);
+      this.#batch.set(data.subarray(offset, offset + take), this.#used);
+      this.#used += take;
+      offset += take;
+      if (this.#used === this.#batch.length) await this.flush();
+    }
+  }
+
+  /** Writes what is batched. */
+  async flush(): Promise<void> {
+    if (this.#used === 0) return;
+    const used = this.#used;
+    this.#used = 0;
+    await this.#writer.write(this.#batch.subarray(0, used));
+  }
+
+  /** Success: flushes and publishes the file (rename, or append then remove the temp file). */
+  async commit(): Promise<void> {
+    await this.flush();
+    if (this.#writer === this.#platform.stdout) return;
+    await this.#writer.close();
+    if (!this.#append) return await this.#platform.rename(this.#temp!, this.#path!);
+    const reader = await this.#platform.openReader(this.#temp!);
+    const target = await this.#platform.openWriter(this.#path!, { append: true });
+    const buffer = new Uint8Array(OUTPUT_BATCH_BYTES);
+    try {
+      for (let n; (n = await reader.read(buffer)) > 0;) await target.write(buffer.subarray(0, n));
+    } finally {
+      await reader.close();
+      await target.close();
+    }
+    await this.#platform.remove(this.#temp!);
+  }
+
+  /** Failure: stdout keeps what was written (flushed, best effort); a file is left untouched. */
+  async abort(): Promise<void> {
+    if (this.#writer === this.#platform.stdout) {
+      await this.flush().catch(() => {});
+      return;
+    }
+    this.#used = 0;
+    await this.#writer.close().catch(() => {});
+    await this.#platform.remove(this.#temp!).catch(() => {});
+  }
+}
