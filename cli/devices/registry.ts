@@ -8,6 +8,7 @@ import { parseDeviceUri } from "../uri.ts";
 import { EMULATORS } from "../emulators/registry.ts";
 import { openCmdCtrlSource } from "./cmdctrl/source.ts";
 import type { RandomSource, SourceDriver, SourceOptions } from "./device.ts";
+import { xr232Driver } from "./xr232.ts";
 
 const cmdctrl = (scheme: string, summary: string): SourceDriver => ({ scheme, summary, open: openCmdCtrlSource });
 
@@ -17,6 +18,7 @@ export const SOURCE_DRIVERS: SourceDriver[] = [
   cmdctrl("tcp", "Crypta Labs network unit over TCP: tcp://host[:54936]"),
   cmdctrl("udp", "Crypta Labs network unit over UDP: udp://host[:54936]"),
   cmdctrl("tcpudp", "Crypta Labs network unit, commands by TCP and data by UDP: tcpudp://host[:54936][?udp=PORT]"),
+  xr232Driver,
   {
     scheme: "sim",
     summary: `in-process emulator: ${EMULATORS.map((e) => `sim:${e.kind}`).join(", ")}`,

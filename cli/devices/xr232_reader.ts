@@ -22,7 +22,7 @@ const MAGIC = 0x55;
 /** Longest single read wait, so stalls are noticed promptly. */
 const READ_SLICE_MS = 20;
 /** A generous host says it is waiting after this long without data. */
-const WAIT_NOTICE_MS = 1000;
+const WAIT_NOTICE_MS = 200;
 
 /** What the driver needs from a port: a Transport that can reset the device by reopening. */
 export interface Xr232Port extends Transport {
@@ -44,6 +44,8 @@ export interface Xr232ReaderOptions {
   startupMs?: number;
   /** Requests kept in flight; the default covers about 25 ms of line time (at least 64). */
   inFlight?: number;
+  /** Most requests in total (a reader that knows how much it needs asks no further). @default unlimited */
+  budget?: number;
   /** Monotonic milliseconds. */
   now(): number;
   /** Status lines (stall, reopen, resume) for stderr. */
@@ -55,6 +57,7 @@ export class Xr232Reader {
   readonly #port: Xr232Port;
   readonly #options: Required<Omit<Xr232ReaderOptions, "log" | "now">> & Pick<Xr232ReaderOptions, "log" | "now">;
   #outstanding = 0;
+  #requested = 0;
   #openedAt: number;
   #lastDataAt: number;
   #gotSinceOpen = false;
@@ -69,6 +72,7 @@ export class Xr232Reader {
       maxReopens: 5,
       startupMs: 2000,
       inFlight: Math.max(64, Math.ceil((options.baud / 10) * 0.025)),
+      budget: Infinity,
       ...options,
     };
     this.#openedAt = this.#lastDataAt = options.now();
@@ -84,10 +88,13 @@ export class Xr232Reader {
     const o = this.#options;
     let got = 0;
     while (got < buffer.length) {
-      const want = Math.min(o.inFlight, buffer.length - got) - this.#outstanding;
+      // Requests run ahead across calls, so the line never idles between buffers; answers
+      // beyond this buffer wait in the port for the next call.
+      const want = Math.min(o.inFlight - this.#outstanding, o.budget - this.#requested);
       if (want > 0) {
         await this.#port.write(new Uint8Array(want).fill(MAGIC));
         this.#outstanding += want;
+        this.#requested += want;
       }
       const n = await this.#port.read(buffer.subarray(got), READ_SLICE_MS);
       const now = o.now();
@@ -134,6 +141,7 @@ export class Xr232Reader {
     );
     await this.#port.reopen();
     await this.#port.discardInput();
+    this.#requested -= this.#outstanding;
     this.#outstanding = 0;
     this.#gotSinceOpen = false;
     this.#openedAt = o.now();

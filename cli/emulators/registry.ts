@@ -4,6 +4,7 @@
  */
 import type { EmulatorKind } from "../devices/device.ts";
 import { qcicadaEmulator } from "./qcicada/kind.ts";
+import { xr232Emulator, xr232usbEmulator } from "./xr232_kind.ts";
 
 /** The emulators, in the order `qrng emulate --help` lists them. */
-export const EMULATORS: EmulatorKind[] = [qcicadaEmulator];
+export const EMULATORS: EmulatorKind[] = [qcicadaEmulator, xr232usbEmulator, xr232Emulator];

@@ -1,0 +1,92 @@
+/**
+ * The `xr232:` device driver: XR232 and XR232USB on a serial port, raw 8N1 with RTS/CTS.
+ *
+ *   xr232:/dev/ttyUSB0[?baud=230400][&cts-timeout=wait|MS][&reopens=5]
+ *
+ * The baud rate defaults to 230400 (XR232USB); a classic XR232 needs 57600 or less (`qrng ident`
+ * tells which is attached). `cts-timeout` chooses the stall policy (see xr232_reader.ts):
+ * `wait` (generous, the default) or a number of milliseconds (strict: reopen).
+ */
+import { QrngError, usageError } from "../errors.ts";
+import type { Platform } from "../platform.ts";
+import type { DeviceUri } from "../uri.ts";
+import type { RandomSource, SourceDriver, SourceOptions } from "./device.ts";
+import { type Xr232Port, Xr232Reader, type Xr232ReaderOptions } from "./xr232_reader.ts";
+
+/** XR232USB's safe maximum; the default line rate. */
+export const XR232USB_BAUD = 230_400;
+/** Bytes handed out per `next()`. */
+const CHUNK_BYTES = 4096;
+
+/** The stall policy options a device URI carries. */
+export function policyFromParams(params: Readonly<Record<string, string>>, uri: string): Pick<Xr232ReaderOptions, "ctsTimeout" | "maxReopens"> {
+  const out: Pick<Xr232ReaderOptions, "ctsTimeout" | "maxReopens"> = {};
+  const timeout = params["cts-timeout"];
+  if (timeout !== undefined) {
+    const ms = Number(timeout.replace(/ms$/, ""));
+    if (timeout === "wait") out.ctsTimeout = "wait";
+    else if (Number.isFinite(ms) && ms > 0) out.ctsTimeout = ms;
+    else throw usageError(`invalid cts-timeout '${timeout}' in device '${uri}' (use wait or milliseconds)`);
+  }
+  if (params.reopens !== undefined) {
+    const n = Number(params.reopens);
+    if (!Number.isInteger(n) || n < 0) throw usageError(`invalid reopens '${params.reopens}' in device '${uri}'`);
+    out.maxReopens = n;
+  }
+  return out;
+}
+
+/** The baud rate a URI asks for, or `fallback`. */
+export function baudFromParams(params: Readonly<Record<string, string>>, uri: string, fallback: number): number {
+  if (params.baud === undefined) return fallback;
+  const baud = Number(params.baud);
+  if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) throw usageError(`invalid baud '${params.baud}' in device '${uri}'`);
+  return baud;
+}
+
+/** Opens the serial port of an XR232 at `baud` with RTS/CTS (which resets an XR232USB). */
+export async function openXr232Port(platform: Platform, path: string, baud: number): Promise<Xr232Port> {
+  if (!platform.libc) throw new QrngError("unsupported", "XR232 devices need serial ports: run qrng under Deno or Bun, or the binary");
+  const { openSerial } = await import("../transports/serial.ts");
+  return await openSerial(await platform.libc(), path, { baud, flowControl: "rtscts" });
+}
+
+/** A RandomSource over an open XR232 port. */
+export function xr232Source(port: Xr232Port, description: string, emulated: boolean, reader: Xr232Reader): RandomSource {
+  const chunk = new Uint8Array(CHUNK_BYTES);
+  let closed = false;
+  return {
+    description,
+    emulated,
+    async next() {
+      if (closed) throw new QrngError("disconnected", `Cannot read from ${description}: it was closed`);
+      await reader.readInto(chunk);
+      return chunk;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await port.close();
+    },
+  };
+}
+
+async function open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
+  const baud = baudFromParams(uri.params, uri.text, XR232USB_BAUD);
+  const policy = policyFromParams(uri.params, uri.text);
+  const port = await openXr232Port(options.platform, uri.target, baud);
+  const reader = new Xr232Reader(port, {
+    baud,
+    ...policy,
+    now: () => options.platform.now(),
+    log: options.log,
+  });
+  return xr232Source(port, `XR232 on ${port.description}`, false, reader);
+}
+
+/** The `xr232:` driver. */
+export const xr232Driver: SourceDriver = {
+  scheme: "xr232",
+  summary: "XR232 / XR232USB on a serial port: xr232:/dev/ttyUSB0[?baud=230400&cts-timeout=wait|MS]",
+  open,
+};
