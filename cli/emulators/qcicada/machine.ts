@@ -70,6 +70,12 @@ export const DEFAULT_CONFIG: Config = {
   autocalibrationTarget: 2048,
 };
 
+/** Bytes to send to the host; `data` marks random data (vs. responses). */
+export interface Reply {
+  bytes: Uint8Array;
+  data: boolean;
+}
+
 /** See the module comment. */
 export class QcicadaMachine {
   readonly identity: QcicadaIdentity;
@@ -198,19 +204,22 @@ export class QcicadaMachine {
     return startup + Math.max(1, Math.ceil((bytes - this.#ready) * 1000 / this.#rate));
   }
 
-  /** Feeds bytes from the host; returns the replies to send, in order. */
-  receive(bytes: Uint8Array): Uint8Array[] {
+  /**
+   * Feeds bytes from the host; returns the replies to send, in order. Random data is marked
+   * `data: true` (TCP+UDP sends it by datagram, everything else on the command channel).
+   */
+  receive(bytes: Uint8Array): Reply[] {
     const all = new Uint8Array(this.#pending.length + bytes.length);
     all.set(this.#pending);
     all.set(bytes, this.#pending.length);
-    const replies: Uint8Array[] = [];
+    const replies: Reply[] = [];
     let pos = 0;
     while (pos < all.length) {
       const code = all[pos];
       const size = commandPayloadBytes(code);
       if (size < 0) {
         // Unknown or factory (0xF0-0xF6) command: refuse it, byte by byte.
-        if (!this.#streaming) replies.push(new Uint8Array([RESP.NACK]));
+        if (!this.#streaming) replies.push({ bytes: new Uint8Array([RESP.NACK]), data: false });
         pos++;
         continue;
       }
@@ -218,7 +227,8 @@ export class QcicadaMachine {
       const payload = all.subarray(pos + 1, pos + 1 + size);
       pos += 1 + size;
       const reply = this.#command(code, payload);
-      if (reply) replies.push(reply);
+      if (reply instanceof Uint8Array) replies.push({ bytes: reply, data: false });
+      else if (reply) replies.push(...reply);
     }
     this.#pending = all.slice(pos);
     return replies;
@@ -228,7 +238,7 @@ export class QcicadaMachine {
     return frame(RESP.ACK, statusBytes(this.status()));
   }
 
-  #command(code: number, p: Uint8Array): Uint8Array | undefined {
+  #command(code: number, p: Uint8Array): Uint8Array | Reply[] | undefined {
     const nack = new Uint8Array([RESP.NACK]);
     const u16 = (at: number) => p[at] | p[at + 1] << 8;
     if (this.#streaming && code !== CMD.STOP && code !== CMD.RESET) return undefined; // not answered while streaming
@@ -247,7 +257,7 @@ export class QcicadaMachine {
         if (mode !== 1 || length === 0 || length > status.readyBytes) return nack;
         const ack = this.#ack();
         this.#ready -= length;
-        return concat(ack, this.#produce(length));
+        return [{ bytes: ack, data: false }, { bytes: this.#produce(length), data: true }];
       }
       case CMD.STOP:
         this.#streaming = false;
@@ -306,7 +316,11 @@ export class QcicadaMachine {
         if (status.startupTestInProgress || length === 0 || length > status.readyBytes) return nack;
         this.#ready -= length;
         const data = this.#produce(length);
-        return concat(new Uint8Array([RESP.SIGNED_READ]), data, deviceSign(this.identity, data));
+        return [
+          { bytes: new Uint8Array([RESP.SIGNED_READ]), data: false },
+          { bytes: data, data: true },
+          { bytes: deviceSign(this.identity, data), data: false },
+        ];
       }
       case CMD.GET_DEV_AUTH_PUBKEY:
         return frame(RESP.PUBKEY, this.identity.devicePublic);

@@ -30,11 +30,14 @@ export async function runSession(machine: QcicadaMachine, transport: Transport, 
   const input = new Uint8Array(4096);
   const chunkBytes = options.dataChunkBytes ?? STREAM_CHUNK_BYTES;
   const dataBuffer = new Uint8Array(chunkBytes);
+  const answer = async (bytes: Uint8Array) => {
+    for (const reply of machine.receive(bytes)) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
+  };
   try {
     while (!options.stopped?.()) {
       const n = await transport.read(input, machine.streaming ? 0 : IDLE_READ_MS);
       if (n > 0) {
-        for (const reply of machine.receive(input.subarray(0, n))) await transport.write(reply);
+        await answer(input.subarray(0, n));
         continue;
       }
       if (!machine.streaming) continue;
@@ -42,7 +45,7 @@ export async function runSession(machine: QcicadaMachine, transport: Transport, 
       const burst = Math.max(1, Math.min(chunkBytes, Math.floor(machine.rateBytesPerS * BURST_MS / 1000)));
       if (machine.readyBytes() < burst) {
         const m = await transport.read(input, Math.min(machine.msUntilData(burst), BURST_MS));
-        if (m > 0) for (const reply of machine.receive(input.subarray(0, m))) await transport.write(reply);
+        if (m > 0) await answer(input.subarray(0, m));
         continue;
       }
       const count = machine.streamInto(dataBuffer);

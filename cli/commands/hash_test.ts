@@ -1,0 +1,32 @@
+/** `qrng hash-test FILE`: proves a device's SHA-256 engine against the host's own digest. */
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { Command } from "../command.ts";
+import { QrngError, usageError } from "../errors.ts";
+import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, readAll, withDevice } from "./device_common.ts";
+
+/** The hash-test command. */
+export const hashTestCommand: Command = {
+  name: "hash-test",
+  summary: "check a Crypta Labs device's SHA-256 engine with a file",
+  help: `Usage: qrng hash-test FILE [--device URI] [--json]
+
+Sends FILE through HASH_TEST (1024-byte chunks) and compares the device's digest with the
+host's SHA-256 of FILE. Exit status 1 on a mismatch.
+
+${DEVICE_FLAGS_HELP}
+`,
+  async run(argv, platform) {
+    const { values, positionals } = parseDeviceFlags("hash-test", argv, {}, 1);
+    if (positionals.length !== 1) throw usageError("qrng hash-test: give a FILE");
+    const data = await readAll(await platform.openReader(positionals[0]));
+    const expected = hex(sha256(data));
+    const result = await withDevice(platform, values.device, async (device) => {
+      const digest = hex(await device.hashTest(data));
+      return { device: device.transport.description, bytes: data.length, device_sha256: digest, host_sha256: expected,
+        match: digest === expected };
+    });
+    await printResult(platform, result, values.json);
+    if (!result.match) throw new QrngError("device", "Hash test failed: the device's digest differs from SHA-256 of the file");
+    return 0;
+  },
+};
