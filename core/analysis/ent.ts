@@ -111,7 +111,7 @@ function monte(ptr: usize, len: i32): void {
   }
   monteTries += (i - start) / 6;
   monteHits += hits;
-  monteX = monteY = 0;
+  if (montePending == 0) monteX = monteY = 0; // a short chunk may still be filling the first try
   for (; i < len; i++) {
     const b = <u32>load<u8>(ptr + i);
     if (montePending < 3) monteX = (monteX << 8) | b;
