@@ -33,6 +33,7 @@ NOT random. Prints the device URI on the first stdout line and the emulator CA's
   --seed N               seed of the data stream and of the keys [1]
   --startup-ms MS        startup test duration after reset [${STARTUP_TEST_MS}]
   --stuck-after BYTES    simulate a broken noise source: zeros and the RCT flag after BYTES
+  --tamper-signatures    flip a bit in every signed-read signature (hosts must refuse)
 
 Example:
   qrng emulate qcicada --tcp 127.0.0.1:0 --rate max --seed 7
@@ -47,6 +48,7 @@ const FLAGS = {
   seed: { type: "string" },
   "startup-ms": { type: "string" },
   "stuck-after": { type: "string" },
+  "tamper-signatures": { type: "boolean" },
 } as const;
 
 function endpoint(text: string | undefined): { host: string; port: number } {
@@ -69,6 +71,7 @@ async function serve(argv: string[], platform: Platform): Promise<number> {
     now: () => platform.now(),
     startupMs: values["startup-ms"] !== undefined ? Number(values["startup-ms"]) : undefined,
     stuckAfterBytes: stuck,
+    tamperSignatures: values["tamper-signatures"],
     onImage: (image) =>
       platform.writeStderr(
         `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,

@@ -50,6 +50,8 @@ export interface QcicadaOptions {
   startupMs?: number;
   /** After this many bytes the noise source is "stuck": zeros and the RCT flag. */
   stuckAfterBytes?: number;
+  /** Flip a bit in every signature (tests that hosts refuse tampered data). @default false */
+  tamperSignatures?: boolean;
   /** Told about firmware images received completely (bytes and SHA-256). */
   onImage?(image: Uint8Array): void;
 }
@@ -319,7 +321,7 @@ export class QcicadaMachine {
         return [
           { bytes: new Uint8Array([RESP.SIGNED_READ]), data: false },
           { bytes: data, data: true },
-          { bytes: deviceSign(this.identity, data), data: false },
+          { bytes: this.#sign(data), data: false },
         ];
       }
       case CMD.GET_DEV_AUTH_PUBKEY:
@@ -332,6 +334,12 @@ export class QcicadaMachine {
         return frame(RESP.CERTIFICATE, this.identity.certificate);
     }
     return nack;
+  }
+
+  #sign(data: Uint8Array): Uint8Array {
+    const signature = deviceSign(this.identity, data);
+    if (this.#o.tamperSignatures) signature[63] ^= 1;
+    return signature;
   }
 
   #updateInit(total: number): Uint8Array {

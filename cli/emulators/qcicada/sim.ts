@@ -1,6 +1,7 @@
 /**
  * `sim:qcicada`: the emulator in the host's own process, behind an in-process pipe, so the real
- * driver talks to it exactly as to a device. `sim:qcicada?seed=7&rate=max` sets its options.
+ * driver talks to it exactly as to a device. Options: `sim:qcicada?seed=7&rate=max` (default
+ * max), `startup=MS` (default 0), `stuck=BYTES`, `tamper=1` (see `qrng emulate qcicada`).
  */
 import { usageError } from "../../errors.ts";
 import type { Platform } from "../../platform.ts";
@@ -34,6 +35,8 @@ export function startSimQcicada(uri: DeviceUri, platform: Platform): Transport {
     rateBytesPerS: parseRate(uri.params.rate ?? "max"),
     now: () => platform.now(),
     startupMs: uri.params.startup !== undefined ? Number(uri.params.startup) : 0,
+    stuckAfterBytes: uri.params.stuck !== undefined ? Number(uri.params.stuck) : undefined,
+    tamperSignatures: uri.params.tamper === "1",
   });
   const [host, device] = memoryPipe("sim:qcicada");
   void runSession(machine, device, { sleep: (ms) => platform.sleep(ms) }).catch(() => {});
