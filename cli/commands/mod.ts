@@ -9,6 +9,7 @@ import { hashTestCommand } from "./hash_test.ts";
 import { identCommand } from "./ident.ts";
 import { listCommand } from "./list.ts";
 import { modelCommand } from "./model.ts";
+import { pyqccCommand } from "./pyqcc.ts";
 import { readCommand } from "./read.ts";
 import { updateCommand } from "./update.ts";
 import { testCommand } from "./test.ts";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   rebootCommand,
   hashTestCommand,
   updateCommand,
+  pyqccCommand,
   listCommand,
   identCommand,
   modelCommand,
