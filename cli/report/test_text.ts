@@ -119,7 +119,7 @@ export function testReport(source: string, r: AnalysisResults, selection: Select
   out.push(
     failed.length
       ? `Verdict: FAIL (${failed.map((c) => c.name).join(", ")})${strict ? " under --strict" : ""}`
-      : `Verdict: PASS (${checks.length} checks${strict ? ", --strict" : ", judged against ideal data's failure rates"})`,
+      : `Verdict: PASS (${checks.length} check${checks.length === 1 ? "" : "s"}${strict ? ", --strict" : ", judged against ideal data's failure rates"})`,
     "",
   );
   return out.filter((line, i, all) => line !== "" || all[i - 1] !== "").join("\n");
