@@ -1,0 +1,142 @@
+/**
+ * End to end over a real pseudo-terminal: `qrng emulate xr232usb --serial` in one process, the
+ * host commands (`qrng ident`, `qrng read --device xr232:/dev/pts/N`) in another, under Deno,
+ * Bun and the compiled binary. The oracle for the bytes is the in-process firmware model.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
+import { STARTUP_SAMPLES } from "../wasm/health.ts";
+import type { Disturbance } from "../wasm/xr232.ts";
+import { binaryBuilt, ROOT, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `qrng read` keeps back the health gate's start-up samples (1024 one-byte samples). */
+const HELD_BACK = STARTUP_SAMPLES;
+
+/** A running emulator; `stop()` sends Ctrl-C and resolves its stderr once it exited. */
+interface Emulator {
+  uri: string;
+  stop(): Promise<{ status: number | null; stderr: string }>;
+}
+
+function startEmulator(runner: Runner, args: string[]): Promise<Emulator> {
+  const child: ChildProcess = spawn(runner.command, [...runner.prefix, "emulate", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${stderr}`))), 20_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const newline = stdout.indexOf("\n");
+      if (newline < 0) return;
+      clearTimeout(timer);
+      resolve({
+        uri: stdout.slice(0, newline),
+        async stop() {
+          child.kill("SIGINT");
+          const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+          const status = await exited;
+          clearTimeout(kill);
+          return { status, stderr };
+        },
+      });
+    });
+    child.on("error", reject);
+    void exited.then((status) => (clearTimeout(timer), reject(new Error(`emulator exited (${status}): ${stderr}`))));
+  });
+}
+
+/** What a fresh emulated XR232USB answers to `n` requests after one open at `baud`. */
+function modelAnswers(seed: bigint, baud: number, n: number, schedule: Disturbance[] = []): Buffer {
+  const device = new Xr232Device("xr232usb", { seed, schedule });
+  device.open(baud);
+  device.receive(new Uint8Array(n).fill(0x55));
+  const out: Buffer[] = [];
+  while (device.pending > 0) {
+    if (!device.cts) device.wait(0.01);
+    else out.push(Buffer.from(device.answer(4096)));
+  }
+  return Buffer.concat(out);
+}
+
+for (const runner of RUNNERS) {
+  describe.skipIf(runner.name === "binary" && !binaryBuilt)(`XR232 over a pty under ${runner.name}`, () => {
+    it("identifies an XR232USB at 1200 baud and a classic XR232 by its random answer", async () => {
+      const usb = await startEmulator(runner, ["xr232usb", "--serial"]);
+      const result = await runCli(runner, ["ident", usb.uri]);
+      const log = await usb.stop();
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.stdout.toString()).toBe(
+        `serial:${usb.uri.slice(6)} at 1200 baud with RTS/CTS: XR232USB\n` +
+          `identification: ${JSON.stringify(EMULATED_IDENTIFICATION)} (${EMULATED_IDENTIFICATION.length} characters, repeating; 160 received)\n` +
+          `recommended: ${usb.uri}?baud=230400\n`,
+      );
+      expect(log.stderr).toContain("identification mode (1200 baud < 2400)");
+      const classic = await startEmulator(runner, ["xr232", "--serial"]);
+      const answer = await runCli(runner, ["ident", classic.uri]);
+      await classic.stop();
+      expect(answer.stdout.toString()).toContain("classic XR232 (random bytes at 1200 baud, no identification string)");
+    });
+
+    for (const [i, baud] of [57_600, 115_200, 230_400].entries()) {
+      it(`reads the seeded emulator's bytes at ${baud} baud`, async () => {
+        const seed = BigInt(40 + i);
+        const n = baud === 57_600 ? 6000 : 12_000;
+        const file = join(dir, `${runner.name}-${baud}.bin`);
+        const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
+        const result = await runCli(runner, ["read", String(n), "--device", `${emulator.uri}?baud=${baud}`, "-o", file]);
+        const log = await emulator.stop();
+        expect(result.status, result.stderr).toBe(0);
+        expect(log.stderr).toContain(`host opened the port at ${baud} baud`);
+        const expected = modelAnswers(seed, baud, HELD_BACK + n).subarray(HELD_BACK);
+        expect(readFileSync(file)).toEqual(expected);
+      });
+    }
+
+    it("recovers from a long disturbance under a strict CTS timeout by reopening, nothing filled or repeated", async () => {
+      const record = join(dir, `${runner.name}-strict-record.bin`);
+      const file = join(dir, `${runner.name}-strict.bin`);
+      const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", "8", "--disturb", "0.3s:300ms", "--record", record]);
+      const n = 12_000;
+      const result = await runCli(runner, ["read", String(n), "--device", `${emulator.uri}?cts-timeout=50`, "-o", file]);
+      const log = await emulator.stop();
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/xr232: no data for \d+ ms \(CTS off or device hung\?\): closing, waiting, reopening \(1 of 5\)/);
+      expect(log.stderr.match(/host opened the port/g)!.length).toBeGreaterThanOrEqual(2);
+      const out = readFileSync(file);
+      // exactly what the device sent, in order (the start-up samples held back)
+      expect(out).toEqual(readFileSync(record).subarray(HELD_BACK, HELD_BACK + n));
+      // and, up to the disturbance, the model's stream
+      const before = modelAnswers(8n, 230_400, 4000, [{ startS: 0.3, durationS: 0.3 }]).subarray(HELD_BACK);
+      expect(out.subarray(0, 2000)).toEqual(before.subarray(0, 2000));
+    });
+
+    it("waits out a long disturbance under the generous policy and delivers the model's stream unbroken", async () => {
+      const file = join(dir, `${runner.name}-wait.bin`);
+      const schedule = [{ startS: 0.3, durationS: 0.3 }];
+      const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", "9", "--disturb", "0.3s:300ms"]);
+      const n = 12_000;
+      const result = await runCli(runner, ["read", String(n), "--device", `${emulator.uri}?cts-timeout=wait`, "-o", file]);
+      const log = await emulator.stop();
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/xr232: no data for \d+ ms .*; waiting \(--cts-timeout wait\)/);
+      expect(result.stderr).toMatch(/xr232: data resumed after \d+ ms/);
+      expect(log.stderr.match(/host opened the port/g)!.length).toBe(1);
+      expect(log.stderr).toContain("CTS off (withholding data)");
+      expect(readFileSync(file)).toEqual(modelAnswers(9n, 230_400, HELD_BACK + n, schedule).subarray(HELD_BACK));
+    });
+  });
+}
