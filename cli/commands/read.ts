@@ -13,6 +13,7 @@ import type { RandomSource } from "../devices/device.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_MIN_ENTROPY, ReadHealth } from "./read_health.ts";
 import { Formatter, type OutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
+import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
@@ -35,6 +36,7 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --min-entropy H      claimed min-entropy per byte for the health tests [${DEFAULT_MIN_ENTROPY}]
   --alpha-log2 A       log2 of each test's false-alarm probability [${DEFAULT_ALPHA_LOG2}]
   --json               print a JSON summary (stdout with -o, else stderr)
+${POSTPROCESS_HELP}
 
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
@@ -55,6 +57,7 @@ const FLAGS = {
   "min-entropy": { type: "string" },
   "alpha-log2": { type: "string" },
   json: { type: "boolean" },
+  ...POSTPROCESS_FLAGS,
 } as const;
 
 async function run(argv: string[], platform: Platform): Promise<number> {
@@ -74,6 +77,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     throw usageError(`qrng read: ${(error as Error).message}`);
   }
   const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
+  const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = values.device ?? await resolveDevice();
   let interrupted = false;
   let source: RandomSource | undefined;
@@ -83,7 +87,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   let written = 0;
   let committed = false;
   try {
-    source = await openSource(uri, { platform, sizeHint: size, signed: values.signed, log });
+    source = await openSource(uri, { platform, sizeHint: post.inputFor(size), signed: values.signed, log });
     if (source.emulated) {
       log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
     }
@@ -92,7 +96,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     let shownAt = started;
     while (written < size && !interrupted) {
       const chunk = await source.next();
-      const released = health.push(chunk);
+      const released = post.push(health.push(chunk));
       if (released.length > 0) {
         const take = Math.min(released.length, size - written);
         await sink.write(formatter.push(released.subarray(0, take)));
@@ -111,6 +115,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
       return EXIT_INTERRUPTED;
     }
+    for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     await source.close();
     await sink.commit();
