@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { Formatter } from "../cli/commands/read_output.ts";
+import { resolveDevice } from "../cli/commands/read_device.ts";
+import { parseSize } from "../cli/units.ts";
+import { parseDeviceUri } from "../cli/uri.ts";
+
+describe("parseSize follows head -c", () => {
+  it("reads K, M, G as powers of 1024, KB/MB/GB as powers of 1000, KiB/MiB/GiB as 1024", () => {
+    expect(parseSize("64")).toBe(64);
+    expect(parseSize("4K")).toBe(4096);
+    expect(parseSize("1M")).toBe(1048576);
+    expect(parseSize("1GiB")).toBe(1073741824);
+    expect(parseSize("10KB")).toBe(10000);
+    expect(parseSize("2mb")).toBe(2_000_000);
+    expect(parseSize("3k")).toBe(3072);
+  });
+  it("rejects what is not a size", () => {
+    for (const bad of ["", "1.5M", "-1", "12X", "iB", "5iB", "K"]) expect(() => parseSize(bad)).toThrow(/invalid size/);
+  });
+});
+
+describe("parseDeviceUri", () => {
+  it("reads every documented form", () => {
+    expect(parseDeviceUri("serial:/dev/ttyUSB0")).toMatchObject({ scheme: "serial", target: "/dev/ttyUSB0" });
+    expect(parseDeviceUri("/dev/ttyACM0")).toMatchObject({ scheme: "serial", target: "/dev/ttyACM0" });
+    expect(parseDeviceUri("COM3")).toMatchObject({ scheme: "serial", target: "COM3" });
+    expect(parseDeviceUri("tcp://10.0.0.5")).toMatchObject({ scheme: "tcp", target: "10.0.0.5", port: 54936 });
+    expect(parseDeviceUri("udp://host:1234")).toMatchObject({ scheme: "udp", target: "host", port: 1234 });
+    expect(parseDeviceUri("tcpudp://[::1]:9?udp=0")).toMatchObject({ scheme: "tcpudp", target: "::1", port: 9, params: { udp: "0" } });
+    expect(parseDeviceUri("sim:qcicada?seed=4")).toMatchObject({ scheme: "sim", target: "qcicada", params: { seed: "4" } });
+  });
+  it("rejects a malformed URI with the accepted forms", () => {
+    expect(() => parseDeviceUri("tcp://host:99999")).toThrow(/invalid port/);
+    expect(() => parseDeviceUri("nonsense")).toThrow(/serial:\/dev\/ttyUSB0/);
+  });
+});
+
+describe("Formatter", () => {
+  const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 97 + 13) & 0xff);
+  const run = (format: "hex" | "base64", piece: number) => {
+    const f = new Formatter(format);
+    const parts: Buffer[] = [];
+    for (let at = 0; at < data.length; at += piece) parts.push(Buffer.from(f.push(data.subarray(at, at + piece))));
+    parts.push(Buffer.from(f.end()));
+    return Buffer.concat(parts).toString();
+  };
+  it("writes base64 as the base64 tool does, 76 characters a line, whatever the chunking", () => {
+    const expected = Buffer.from(data).toString("base64").replace(/.{76}/g, "$&\n") + "\n";
+    for (const piece of [1, 7, 57, 1000]) expect(run("base64", piece)).toBe(expected);
+  });
+  it("writes hex, 64 digits a line", () => {
+    const expected = Buffer.from(data).toString("hex").replace(/.{64}/g, "$&\n") + "\n";
+    for (const piece of [1, 33, 1000]) expect(run("hex", piece)).toBe(expected);
+  });
+});
+
+describe("device auto-detection for qrng read", () => {
+  const port = (path: string, uri?: string) => ({ path, guess: uri ? { kind: "qcicada" as const, sure: true, reason: "test", uri } : undefined });
+  it("uses the one QRNG found", async () => {
+    expect(await resolveDevice(async () => [port("/dev/ttyS0"), port("/dev/ttyUSB0", "serial:/dev/ttyUSB0")])).toBe("serial:/dev/ttyUSB0");
+  });
+  it("refuses when there is none, without falling back to an emulator", async () => {
+    await expect(resolveDevice(async () => [port("/dev/ttyS0")])).rejects.toThrow(/no QRNG found.*\/dev\/ttyS0/);
+  });
+  it("refuses when there are several, listing them", async () => {
+    await expect(resolveDevice(async () => [port("/dev/ttyUSB0", "serial:/dev/ttyUSB0"), port("/dev/ttyUSB1", "serial:/dev/ttyUSB1")]))
+      .rejects.toThrow(/2 QRNGs found.*ttyUSB0.*ttyUSB1/);
+  });
+});
