@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { dsv, dsvText, hexDump, histogram, histogramText } from "../cli/view/mod.ts";
 import { binaryBuilt, ROOT, RUNNERS, runCli } from "./_support/cli.ts";
 import { decode } from "fast-png";
+import { Xr232Device } from "../cli/emulators/xr232_device.ts";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(join(ROOT, "tests/fixtures", name)));
 const ramp = () => new Uint8Array(1_024_000).map((_, i) => i & 0xff);
@@ -77,6 +78,19 @@ for (const runner of RUNNERS) {
       expect(text).toContain("wrote bitmap 128x512");
       expect(Buffer.from(decode(readFileSync(out)).data)).toEqual(Buffer.from(data));
       rmSync(out);
+    });
+
+    it("views a device's raw bytes (the emulated XR232USB's first answers)", async () => {
+      const result = await runCli(runner, ["view", "--device", "sim:xr232usb?seed=3", "--bytes", "4096", "--hex", "48", "--show", "hex,dsv"]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toContain("is an emulator");
+      const device = new Xr232Device("xr232usb", { seed: 3n });
+      device.open(230_400);
+      device.receive(new Uint8Array(4096).fill(0x55));
+      while (!device.cts) device.wait(0.01);
+      const bytes = device.answer(4096);
+      expect(result.stdout.toString()).toContain(hexDump(bytes.subarray(0, 48)));
+      expect(result.stdout.toString()).toContain(`overall DSV ${dsv(bytes, 4096).overall.toLocaleString("en-US")} over 32,768 bits`);
     });
 
     it("reports what post-processing cost and rejects a bad method with status 2", async () => {

@@ -8,26 +8,32 @@ import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { ByteReader, Platform } from "../platform.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
-import { bitmapPng, dsv, dsvPng, dsvText, hexDump, histogram, histogramPng, histogramText } from "../view/mod.ts";
+import { bitmapPng, dsv, dsvPng, dsvText, hexDump, histogramFromCounts, histogramPng, histogramText } from "../view/mod.ts";
+import { openSource } from "../devices/registry.ts";
+import { Analyzer } from "../../wasm/analysis.ts";
 
 /** Most bytes `qrng view` takes in; views of more are not more illustrative. */
 export const VIEW_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_HEX_BYTES = 256;
+/** Bytes read from a device when --bytes is not given. */
+const DEVICE_DEFAULT_BYTES = 65536;
 const DEFAULT_BLOCK_BYTES = 4096;
 const DEFAULT_WIDTH = 256;
 
 const HELP = `qrng view: look at random data the way XR232NT showed it
 
-Usage: qrng view [FILE|-] [--bytes N] [--hex N] [--block N] [--show LIST]
+Usage: qrng view [FILE|-|--device URI] [--bytes N] [--hex N] [--block N] [--show LIST]
                  [--bitmap PNG [--width W]] [--dsv PNG] [--histogram PNG]
                  [--xor-fold N] [--debias von-neumann]
 
-Reads FILE (or stdin) and prints a hex dump, the digital sum value (DSV: +1 per 1 bit, -1 per
+Reads FILE, stdin or a device (raw bytes, not health-gated: views are for looking at any data,
+bad data included) and prints a hex dump, the digital sum value (DSV: +1 per 1 bit, -1 per
 0 bit) per block and overall, and the byte histogram against its expected +-3 sigma band.
 These are illustrations: judge data with 'qrng test' on large samples.
 
 Options:
-  --bytes N         use only the first N bytes (default: all, at most 64 MiB)
+  --device URI      read from a device instead, e.g. xr232:/dev/ttyUSB0 or sim:xr232usb
+  --bytes N         use only the first N bytes (default: all, at most 64 MiB; 64 KiB from a device)
   --hex N           bytes in the hex dump (default ${DEFAULT_HEX_BYTES}; 0 for none)
   --block N         DSV block size in bytes (default ${DEFAULT_BLOCK_BYTES})
   --show LIST       text sections, comma-separated: hex,dsv,histogram (default all)
@@ -68,6 +74,25 @@ export async function readUpTo(reader: ByteReader, limit: number): Promise<Uint8
   return out;
 }
 
+/** Reads `bytes` raw bytes from a device (emulators say so on stderr). */
+async function readDevice(uri: string, bytes: number, platform: Platform): Promise<{ data: Uint8Array; source: string }> {
+  const log = (line: string) => platform.writeStderr(`qrng view: ${line}\n`);
+  const device = await openSource(uri, { platform, sizeHint: bytes, log });
+  const data = new Uint8Array(bytes);
+  try {
+    if (device.emulated) log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
+    for (let got = 0; got < bytes;) {
+      const chunk = await device.next();
+      const take = Math.min(chunk.length, bytes - got);
+      data.set(chunk.subarray(0, take), got);
+      got += take;
+    }
+  } finally {
+    await device.close();
+  }
+  return { data, source: device.description };
+}
+
 /** `qrng view`. */
 export const viewCommand: Command = {
   name: "view",
@@ -76,6 +101,7 @@ export const viewCommand: Command = {
   async run(argv: string[], platform: Platform): Promise<number> {
     const { values, positionals } = parseFlags("view", argv, {
       bytes: { type: "string" },
+      device: { type: "string" },
       hex: { type: "string" },
       block: { type: "string" },
       show: { type: "string" },
@@ -85,7 +111,7 @@ export const viewCommand: Command = {
       histogram: { type: "string" },
       ...POSTPROCESS_FLAGS,
     }, 1);
-    const limit = positiveInt("view", "--bytes", values.bytes, VIEW_MAX_BYTES);
+    const limit = positiveInt("view", "--bytes", values.bytes, values.device ? DEVICE_DEFAULT_BYTES : VIEW_MAX_BYTES);
     if (limit > VIEW_MAX_BYTES) throw usageError(`qrng view: --bytes is at most ${VIEW_MAX_BYTES}`);
     const hexBytes = positiveInt("view", "--hex", values.hex, DEFAULT_HEX_BYTES, 0);
     const blockBytes = positiveInt("view", "--block", values.block, DEFAULT_BLOCK_BYTES);
@@ -96,15 +122,22 @@ export const viewCommand: Command = {
     }
     const chain = new PostprocessChain(postprocessOptions("view", values));
 
+    if (values.device !== undefined && positionals.length) throw usageError("qrng view: give a FILE or --device, not both");
+    const want = chain.active ? Math.min(VIEW_MAX_BYTES, chain.inputFor(limit)) : limit;
     const path = positionals[0] ?? "-";
-    const reader = path === "-" ? platform.stdin : await platform.openReader(path);
     let data: Uint8Array;
-    try {
-      data = await readUpTo(reader, chain.active ? Math.min(VIEW_MAX_BYTES, chain.inputFor(limit)) : limit);
-    } finally {
-      if (path !== "-") await reader.close();
+    let source: string;
+    if (values.device !== undefined) {
+      ({ data, source } = await readDevice(values.device, want, platform));
+    } else {
+      const reader = path === "-" ? platform.stdin : await platform.openReader(path);
+      try {
+        data = await readUpTo(reader, want);
+      } finally {
+        if (path !== "-") await reader.close();
+      }
+      source = path === "-" ? "stdin" : path;
     }
-    const source = path === "-" ? "stdin" : path;
     if (chain.active) {
       data = chain.push(data).slice(0, limit);
       chain.flush();
@@ -115,9 +148,12 @@ export const viewCommand: Command = {
     for (const line of chain.report()) out.push(`post-processing ${line}`);
     out.push("");
     if (show.has("hex") && hexBytes > 0) out.push(hexDump(data.subarray(0, hexBytes)));
-    const summary = dsv(data, blockBytes);
+    const analyzer = new Analyzer({ fips: false, ent: false, dsv: true });
+    analyzer.push(data);
+    const core = analyzer.results();
+    const summary = { ...dsv(data, blockBytes), overall: core.dsv.final };
     if (show.has("dsv")) out.push(dsvText(summary));
-    const hist = histogram(data);
+    const hist = histogramFromCounts(core.histogram);
     if (show.has("histogram")) out.push(histogramText(hist));
 
     const written: string[] = [];

@@ -2,8 +2,9 @@
  * The numbers behind the XR232NT-style views, on plain arrays: byte histogram with its expected
  * count and standard deviation, and the digital sum value (DSV: +1 per 1 bit, -1 per 0 bit)
  * per block, overall and as a running walk reduced to plot columns.
- * (Engineer A's analysis core computes the same histogram and per-block DSV; when its binding
- * lands these functions become thin calls into it.)
+ * `qrng view` takes the histogram and the overall DSV from the analysis core (wasm/analysis.ts)
+ * and uses these plain-array versions for what the core does not report: DSV per block of any
+ * size, the walk's columns for the plot and the bit where |DSV| peaks.
  */
 
 const POPCOUNT = new Uint8Array(256);
@@ -40,7 +41,14 @@ export interface Histogram {
 export function histogram(data: Uint8Array): Histogram {
   const counts = new Uint32Array(256);
   for (let i = 0; i < data.length; i++) counts[data[i]]++;
-  const total = data.length;
+  return histogramFromCounts(counts);
+}
+
+/** The histogram view of counts computed elsewhere (the analysis core's byte histogram). */
+export function histogramFromCounts(values: ArrayLike<number>): Histogram {
+  if (values.length !== 256) throw new RangeError("a byte histogram has 256 counts");
+  const counts = Uint32Array.from(values);
+  const total = counts.reduce((sum, c) => sum + c, 0);
   const expected = total / 256;
   const sigma = Math.sqrt(total * (1 / 256) * (255 / 256));
   const outside: number[] = [];
