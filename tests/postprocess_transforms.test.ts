@@ -112,7 +112,7 @@ describe("post-processing chain", () => {
 
   it("works as a web TransformStream", async () => {
     const input = bytesFrom(5, 4096);
-    const stream = new Blob([input]).stream().pipeThrough(toTransformStream(xorFold(4)));
+    const stream = new Blob([input as BlobPart]).stream().pipeThrough(toTransformStream(xorFold(4)));
     const out = new Uint8Array(await new Response(stream).arrayBuffer());
     expect(out).toEqual(xorFold(4).push(input));
   });
