@@ -31,7 +31,9 @@ const BAUD = 230_400;
   await runTimeline(model, modelSeconds, BAUD, (b) => void (bytes += b.length));
   const wall = (performance.now() - t0) / 1000;
   console.log(
-    `model, host at ${BAUD} baud: ${modelSeconds} model s in ${wall.toFixed(3)} s wall = ${(modelSeconds / wall).toFixed(0)}x real time ` +
+    `model, host at ${BAUD} baud: ${modelSeconds} model s in ${wall.toFixed(3)} s wall = ${
+      (modelSeconds / wall).toFixed(0)
+    }x real time ` +
       `(${bytes} bytes served, ${model.stats().refreshes} pool refreshes)`,
   );
   const bare = new Xr232Model(2n);
@@ -40,7 +42,9 @@ const BAUD = 230_400;
   const wall1 = (performance.now() - t1) / 1000;
   const s = bare.stats();
   console.log(
-    `model, sampling only: ${modelSeconds} model s in ${wall1.toFixed(3)} s wall = ${(modelSeconds / wall1).toFixed(0)}x real time ` +
+    `model, sampling only: ${modelSeconds} model s in ${wall1.toFixed(3)} s wall = ${
+      (modelSeconds / wall1).toFixed(0)
+    }x real time ` +
       `(${(s.pulses / wall1 / 1e6).toFixed(1)} M pulses/s)`,
   );
 }
@@ -48,7 +52,9 @@ const BAUD = 230_400;
 // 2. driver through the emulator on a pty
 {
   const bun = `${ROOT}node_modules/.bin/bun`;
-  const child = spawn(bun, [`${ROOT}cli/main.ts`, "emulate", "xr232usb", "--serial", "--seed", "5"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(bun, [`${ROOT}cli/main.ts`, "emulate", "xr232usb", "--serial", "--seed", "5"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const uri = await new Promise<string>((resolve) => {
     let text = "";
     child.stdout!.on("data", (c: Buffer) => {
@@ -59,7 +65,11 @@ const BAUD = 230_400;
   try {
     const libc = await loadLibc("bun");
     const port = await openSerial(libc, uri.slice("xr232:".length), { baud: BAUD, flowControl: "rtscts" });
-    const reader = new Xr232Reader(port, { baud: BAUD, now: () => performance.now(), log: (l) => console.error(l) });
+    const reader = new Xr232Reader(port, {
+      baud: BAUD,
+      now: () => performance.now(),
+      log: (l) => console.error(l),
+    });
     const first = new Uint8Array(1);
     await reader.readInto(first); // after the reset's cold start
     const t0 = performance.now();
@@ -72,7 +82,9 @@ const BAUD = 230_400;
     const wall = (performance.now() - t0) / 1000;
     const line = BAUD / 10;
     console.log(
-      `driver at ${BAUD} baud over a pty: ${total} bytes in ${wall.toFixed(2)} s = ${(total / wall).toFixed(0)} bytes/s, ` +
+      `driver at ${BAUD} baud over a pty: ${total} bytes in ${wall.toFixed(2)} s = ${
+        (total / wall).toFixed(0)
+      } bytes/s, ` +
         `${((100 * total) / wall / line).toFixed(1)} % of the line's ${line} bytes/s`,
     );
     await port.close();

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { vonNeumann, xorFold } from "../cli/postprocess/mod.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 
 /** The emulated XR232USB's first `n` answers at 230400 baud (what sim:xr232usb serves). */
 function simBytes(seed: bigint, n: number): Uint8Array {
@@ -21,17 +21,35 @@ function simBytes(seed: bigint, n: number): Uint8Array {
 }
 
 for (const runner of RUNNERS) {
-  describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng read with post-processing under ${runner.name}`, () => {
-    it("applies xor-fold then von Neumann to the health-gated bytes and reports the cost", async () => {
-      const file = join(tmpdir(), `qrng-pp-${process.pid}-${runner.name}.bin`);
-      const result = await runCli(runner, ["read", "3000", "--device", "sim:xr232usb?seed=4", "--xor-fold", "3", "--debias", "von-neumann", "-o", file]);
-      expect(result.status, result.stderr).toBe(0);
-      const raw = simBytes(4n, STARTUP_SAMPLES + 3000 * 3 * 5).subarray(STARTUP_SAMPLES);
-      const expected = vonNeumann().push(xorFold(3).push(raw)).subarray(0, 3000);
-      expect(readFileSync(file)).toEqual(Buffer.from(expected));
-      rmSync(file);
-      expect(result.stderr).toMatch(/post-processing xor-fold 3: [\d,]+ -> [\d,]+ bytes \(kept 33\.3\d %, cost 66\.6\d %\)/);
-      expect(result.stderr).toMatch(/post-processing von Neumann: [\d,]+ -> [\d,]+ bytes \(kept 2[45]\.\d\d %/);
-    });
-  });
+  describe.skipIf(runner.name === "binary" && !binaryBuilt)(
+    `qrng read with post-processing under ${runner.name}`,
+    () => {
+      it("applies xor-fold then von Neumann to the health-gated bytes and reports the cost", async () => {
+        const file = join(tmpdir(), `qrng-pp-${process.pid}-${runner.name}.bin`);
+        const result = await runCli(runner, [
+          "read",
+          "3000",
+          "--device",
+          "sim:xr232usb?seed=4",
+          "--xor-fold",
+          "3",
+          "--debias",
+          "von-neumann",
+          "-o",
+          file,
+        ]);
+        expect(result.status, result.stderr).toBe(0);
+        const raw = simBytes(4n, STARTUP_SAMPLES + 3000 * 3 * 5).subarray(STARTUP_SAMPLES);
+        const expected = vonNeumann().push(xorFold(3).push(raw)).subarray(0, 3000);
+        expect(readFileSync(file)).toEqual(Buffer.from(expected));
+        rmSync(file);
+        expect(result.stderr).toMatch(
+          /post-processing xor-fold 3: [\d,]+ -> [\d,]+ bytes \(kept 33\.3\d %, cost 66\.6\d %\)/,
+        );
+        expect(result.stderr).toMatch(
+          /post-processing von Neumann: [\d,]+ -> [\d,]+ bytes \(kept 2[45]\.\d\d %/,
+        );
+      });
+    },
+  );
 }

@@ -39,7 +39,12 @@ function checkPng(png: Uint8Array) {
   expect(chunks[0].type).toBe("IHDR");
   expect(chunks.at(-1)!.type).toBe("IEND");
   const h = new DataView(chunks[0].data.buffer, chunks[0].data.byteOffset, 13);
-  const header = { width: h.getUint32(0), height: h.getUint32(4), depth: h.getUint8(8), colorType: h.getUint8(9) };
+  const header = {
+    width: h.getUint32(0),
+    height: h.getUint32(4),
+    depth: h.getUint8(8),
+    colorType: h.getUint8(9),
+  };
   const channels = header.colorType === 2 ? 3 : 1;
   const idat = Buffer.concat(chunks.filter((c) => c.type === "IDAT").map((c) => c.data));
   const raw = inflateSync(idat);
@@ -82,7 +87,9 @@ describe("plots", () => {
     expect(checkPng(png)).toEqual({ width: 800, height: 300, depth: 8, colorType: 2 });
     const image = decode(png);
     let black = 0;
-    for (let i = 0; i < image.data.length; i += 3) if (image.data[i] + image.data[i + 1] + image.data[i + 2] === 0) black++;
+    for (let i = 0; i < image.data.length; i += 3) {
+      if (image.data[i] + image.data[i + 1] + image.data[i + 2] === 0) black++;
+    }
     expect(black).toBeGreaterThan(784); // at least one pixel per plot column
   });
 

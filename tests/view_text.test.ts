@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dsv, dsvText, hexDump, histogram, histogramText } from "../cli/view/mod.ts";
-import { binaryBuilt, ROOT, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, ROOT, runCli, RUNNERS } from "./_support/cli.ts";
 import { decode } from "fast-png";
 import { Xr232Device } from "../cli/emulators/xr232_device.ts";
 
@@ -68,7 +68,9 @@ for (const runner of RUNNERS) {
     it("prints the views of stdin and writes a bitmap PNG that decodes", async () => {
       const out = join(tmpdir(), `qrng-view-test-${process.pid}-${runner.name}.png`);
       const data = fixture("data.sha1").subarray(0, 8192);
-      const result = await runCli(runner, ["view", "-", "--hex", "32", "--bitmap", out, "--width", "128"], { stdin: data });
+      const result = await runCli(runner, ["view", "-", "--hex", "32", "--bitmap", out, "--width", "128"], {
+        stdin: data,
+      });
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
       const text = result.stdout.toString();
@@ -81,7 +83,17 @@ for (const runner of RUNNERS) {
     });
 
     it("views a device's raw bytes (the emulated XR232USB's first answers)", async () => {
-      const result = await runCli(runner, ["view", "--device", "sim:xr232usb?seed=3", "--bytes", "4096", "--hex", "48", "--show", "hex,dsv"]);
+      const result = await runCli(runner, [
+        "view",
+        "--device",
+        "sim:xr232usb?seed=3",
+        "--bytes",
+        "4096",
+        "--hex",
+        "48",
+        "--show",
+        "hex,dsv",
+      ]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toContain("is an emulator");
       const device = new Xr232Device("xr232usb", { seed: 3n });
@@ -90,13 +102,24 @@ for (const runner of RUNNERS) {
       while (!device.cts) device.wait(0.01);
       const bytes = device.answer(4096);
       expect(result.stdout.toString()).toContain(hexDump(bytes.subarray(0, 48)));
-      expect(result.stdout.toString()).toContain(`overall DSV ${dsv(bytes, 4096).overall.toLocaleString("en-US")} over 32,768 bits`);
+      expect(result.stdout.toString()).toContain(
+        `overall DSV ${dsv(bytes, 4096).overall.toLocaleString("en-US")} over 32,768 bits`,
+      );
     });
 
     it("reports what post-processing cost and rejects a bad method with status 2", async () => {
-      const result = await runCli(runner, ["view", join(ROOT, "tests/fixtures/data.sha1"), "--show", "dsv", "--xor-fold", "5"]);
+      const result = await runCli(runner, [
+        "view",
+        join(ROOT, "tests/fixtures/data.sha1"),
+        "--show",
+        "dsv",
+        "--xor-fold",
+        "5",
+      ]);
       expect(result.status).toBe(0);
-      expect(result.stdout.toString()).toContain("post-processing xor-fold 5: 125,000 -> 25,000 bytes (kept 20.00 %, cost 80.00 %)");
+      expect(result.stdout.toString()).toContain(
+        "post-processing xor-fold 5: 125,000 -> 25,000 bytes (kept 20.00 %, cost 80.00 %)",
+      );
       const bad = await runCli(runner, ["view", "--debias", "md5"]);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toBe("qrng: qrng view: --debias knows only von-neumann\n");

@@ -5,15 +5,28 @@ import { Xr232SimPort } from "../cli/emulators/xr232_sim.ts";
 import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
 import { type Disturbance, Xr232Model } from "../wasm/xr232.ts";
 
-const clock = { now: () => performance.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+const clock = {
+  now: () => performance.now(),
+  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+};
 
 /** The bytes `qrng model` writes for a host that keeps asking: the oracle for the emulator. */
-async function modelBytes(seed: bigint, baud: number, n: number, schedule: Disturbance[] = []): Promise<Buffer> {
+async function modelBytes(
+  seed: bigint,
+  baud: number,
+  n: number,
+  schedule: Disturbance[] = [],
+): Promise<Buffer> {
   const model = new Xr232Model(seed, {}, schedule);
   const chunks: Buffer[] = [];
   let total = 0;
   while (total < n) {
-    const t = await runTimeline(model, 0.05, baud, (b) => void (chunks.push(Buffer.from(b)), (total += b.length)));
+    const t = await runTimeline(
+      model,
+      0.05,
+      baud,
+      (b) => void (chunks.push(Buffer.from(b)), (total += b.length)),
+    );
     expect(t.final.eventsLost).toBe(0);
   }
   return Buffer.concat(chunks).subarray(0, n);
@@ -58,11 +71,19 @@ describe("XR232 driver over the in-process emulator", () => {
     const schedule = [{ startS: 0.15, durationS: 0.2 }];
     const lines: string[] = [];
     const { port, answered } = recordingPort(6n, 230_400, schedule);
-    const reader = new Xr232Reader(port, { baud: 230_400, ctsTimeout: 30, startupMs: 1000, ...clock, log: (l) => lines.push(l) });
+    const reader = new Xr232Reader(port, {
+      baud: 230_400,
+      ctsTimeout: 30,
+      startupMs: 1000,
+      ...clock,
+      log: (l) => lines.push(l),
+    });
     const out = new Uint8Array(5000);
     await reader.readInto(out);
     expect(reader.reopens).toBeGreaterThanOrEqual(1);
-    expect(lines.some((l) => /no data for \d+ ms .*closing, waiting, reopening \(1 of 5\)/.test(l))).toBe(true);
+    expect(lines.some((l) => /no data for \d+ ms .*closing, waiting, reopening \(1 of 5\)/.test(l))).toBe(
+      true,
+    );
     expect(Buffer.from(out)).toEqual(Buffer.from(answered));
     // the part before the disturbance is the model's stream; nothing of it comes again after
     const before = await modelBytes(6n, 230_400, 1100, schedule);
@@ -73,7 +94,14 @@ describe("XR232 driver over the in-process emulator", () => {
 
   it("gives up after the last reopen when the device never answers, and says why", async () => {
     const { port } = recordingPort(7n, 230_400, [{ startS: 0, durationS: 100 }]);
-    const reader = new Xr232Reader(port, { baud: 230_400, ctsTimeout: 20, startupMs: 200, maxReopens: 2, ...clock, log: () => {} });
+    const reader = new Xr232Reader(port, {
+      baud: 230_400,
+      ctsTimeout: 20,
+      startupMs: 200,
+      maxReopens: 2,
+      ...clock,
+      log: () => {},
+    });
     await expect(reader.readInto(new Uint8Array(100))).rejects.toThrow(/no data for \d+ ms after 2 reopens/);
   });
 });
@@ -82,7 +110,11 @@ describe("identification", () => {
   it("finds the repeating cycle of an identification answer", () => {
     const text = new TextEncoder().encode(EMULATED_IDENTIFICATION.repeat(3).slice(0, 130));
     expect(repeatingCycle(text)).toBe(EMULATED_IDENTIFICATION);
-    expect(classify(text)).toMatchObject({ kind: "xr232usb", identification: EMULATED_IDENTIFICATION, recommendedBaud: 230_400 });
+    expect(classify(text)).toMatchObject({
+      kind: "xr232usb",
+      identification: EMULATED_IDENTIFICATION,
+      recommendedBaud: 230_400,
+    });
   });
 
   it("calls random bytes a classic XR232 and an answer of one cycle only not an identification", () => {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
-import { binaryBuilt, ROOT, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, ROOT, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +36,10 @@ function startEmulator(runner: Runner, args: string[]): Promise<Emulator> {
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${stderr}`))), 20_000);
+    const timer = setTimeout(
+      () => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${stderr}`))),
+      20_000,
+    );
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       const newline = stdout.indexOf("\n");
@@ -54,7 +57,9 @@ function startEmulator(runner: Runner, args: string[]): Promise<Emulator> {
       });
     });
     child.on("error", reject);
-    void exited.then((status) => (clearTimeout(timer), reject(new Error(`emulator exited (${status}): ${stderr}`))));
+    void exited.then((
+      status,
+    ) => (clearTimeout(timer), reject(new Error(`emulator exited (${status}): ${stderr}`))));
   });
 }
 
@@ -81,14 +86,18 @@ for (const runner of RUNNERS) {
       expect(result.status).toBe(0);
       expect(result.stdout.toString()).toBe(
         `serial:${usb.uri.slice(6)} at 1200 baud with RTS/CTS: XR232USB\n` +
-          `identification: ${JSON.stringify(EMULATED_IDENTIFICATION)} (${EMULATED_IDENTIFICATION.length} characters, repeating; 160 received)\n` +
+          `identification: ${
+            JSON.stringify(EMULATED_IDENTIFICATION)
+          } (${EMULATED_IDENTIFICATION.length} characters, repeating; 160 received)\n` +
           `recommended: ${usb.uri}?baud=230400\n`,
       );
       expect(log.stderr).toContain("identification mode (1200 baud < 2400)");
       const classic = await startEmulator(runner, ["xr232", "--serial"]);
       const answer = await runCli(runner, ["ident", classic.uri]);
       await classic.stop();
-      expect(answer.stdout.toString()).toContain("classic XR232 (random bytes at 1200 baud, no identification string)");
+      expect(answer.stdout.toString()).toContain(
+        "classic XR232 (random bytes at 1200 baud, no identification string)",
+      );
     });
 
     for (const [i, baud] of [57_600, 115_200, 230_400].entries()) {
@@ -97,7 +106,14 @@ for (const runner of RUNNERS) {
         const n = baud === 57_600 ? 6000 : 12_000;
         const file = join(dir, `${runner.name}-${baud}.bin`);
         const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
-        const result = await runCli(runner, ["read", String(n), "--device", `${emulator.uri}?baud=${baud}`, "-o", file]);
+        const result = await runCli(runner, [
+          "read",
+          String(n),
+          "--device",
+          `${emulator.uri}?baud=${baud}`,
+          "-o",
+          file,
+        ]);
         const log = await emulator.stop();
         expect(result.status, result.stderr).toBe(0);
         expect(log.stderr).toContain(`host opened the port at ${baud} baud`);
@@ -109,12 +125,30 @@ for (const runner of RUNNERS) {
     it("recovers from a long disturbance under a strict CTS timeout by reopening, nothing filled or repeated", async () => {
       const record = join(dir, `${runner.name}-strict-record.bin`);
       const file = join(dir, `${runner.name}-strict.bin`);
-      const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", "8", "--disturb", "0.3s:300ms", "--record", record]);
+      const emulator = await startEmulator(runner, [
+        "xr232usb",
+        "--serial",
+        "--seed",
+        "8",
+        "--disturb",
+        "0.3s:300ms",
+        "--record",
+        record,
+      ]);
       const n = 12_000;
-      const result = await runCli(runner, ["read", String(n), "--device", `${emulator.uri}?cts-timeout=50`, "-o", file]);
+      const result = await runCli(runner, [
+        "read",
+        String(n),
+        "--device",
+        `${emulator.uri}?cts-timeout=50`,
+        "-o",
+        file,
+      ]);
       const log = await emulator.stop();
       expect(result.status, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/xr232: no data for \d+ ms \(CTS off or device hung\?\): closing, waiting, reopening \(1 of 5\)/);
+      expect(result.stderr).toMatch(
+        /xr232: no data for \d+ ms \(CTS off or device hung\?\): closing, waiting, reopening \(1 of 5\)/,
+      );
       expect(log.stderr.match(/host opened the port/g)!.length).toBeGreaterThanOrEqual(2);
       const out = readFileSync(file);
       // exactly what the device sent, in order (the start-up samples held back)
@@ -127,16 +161,32 @@ for (const runner of RUNNERS) {
     it("waits out a long disturbance under the generous policy and delivers the model's stream unbroken", async () => {
       const file = join(dir, `${runner.name}-wait.bin`);
       const schedule = [{ startS: 0.3, durationS: 0.3 }];
-      const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", "9", "--disturb", "0.3s:300ms"]);
+      const emulator = await startEmulator(runner, [
+        "xr232usb",
+        "--serial",
+        "--seed",
+        "9",
+        "--disturb",
+        "0.3s:300ms",
+      ]);
       const n = 12_000;
-      const result = await runCli(runner, ["read", String(n), "--device", `${emulator.uri}?cts-timeout=wait`, "-o", file]);
+      const result = await runCli(runner, [
+        "read",
+        String(n),
+        "--device",
+        `${emulator.uri}?cts-timeout=wait`,
+        "-o",
+        file,
+      ]);
       const log = await emulator.stop();
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toMatch(/xr232: no data for \d+ ms .*; waiting \(--cts-timeout wait\)/);
       expect(result.stderr).toMatch(/xr232: data resumed after \d+ ms/);
       expect(log.stderr.match(/host opened the port/g)!.length).toBe(1);
       expect(log.stderr).toContain("CTS off (withholding data)");
-      expect(readFileSync(file)).toEqual(modelAnswers(9n, 230_400, HELD_BACK + n, schedule).subarray(HELD_BACK));
+      expect(readFileSync(file)).toEqual(
+        modelAnswers(9n, 230_400, HELD_BACK + n, schedule).subarray(HELD_BACK),
+      );
     });
   });
 }

@@ -48,8 +48,16 @@ export const XR232_DEFAULTS: Readonly<Xr232Params> = Object.freeze({
 });
 
 const PARAM_ORDER: ReadonlyArray<keyof Xr232Params> = [
-  "pollHz", "medianHz", "sigma", "poolBytes", "longPulseTicks", "tr1Ms", "tr2Ms", "coldStartMs",
-  "coldRotations", "disturbHz",
+  "pollHz",
+  "medianHz",
+  "sigma",
+  "poolBytes",
+  "longPulseTicks",
+  "tr1Ms",
+  "tr2Ms",
+  "coldStartMs",
+  "coldRotations",
+  "disturbHz",
 ];
 
 /** One interval of abnormally long pulses, in model seconds. */
@@ -91,7 +99,14 @@ export interface Xr232Event {
   kind: Xr232EventKind;
 }
 
-const EVENT_KINDS: readonly Xr232EventKind[] = ["cts-off", "cts-on", "source-down", "source-up", "reset", "cold-start"];
+const EVENT_KINDS: readonly Xr232EventKind[] = [
+  "cts-off",
+  "cts-on",
+  "source-down",
+  "source-up",
+  "reset",
+  "cold-start",
+];
 const STATES = ["run", "dead", "cold"] as const;
 const SCHEDULE_CAPACITY = 256;
 /** Most bytes one {@link Xr232Model.serve} call returns. */
@@ -127,10 +142,16 @@ export class Xr232Model {
   readonly #x: Exports;
 
   /** Powers on a model; throws RangeError on impossible parameters or schedule. */
-  constructor(seed: bigint | number, params: Partial<Xr232Params> = {}, schedule: readonly Disturbance[] = []) {
+  constructor(
+    seed: bigint | number,
+    params: Partial<Xr232Params> = {},
+    schedule: readonly Disturbance[] = [],
+  ) {
     const p = { ...XR232_DEFAULTS, ...params };
     for (const key of PARAM_ORDER) {
-      if (!Number.isFinite(p[key]) || p[key] < 0) throw new RangeError(`xr232 model: ${key} must be a number >= 0`);
+      if (!Number.isFinite(p[key]) || p[key] < 0) {
+        throw new RangeError(`xr232 model: ${key} must be a number >= 0`);
+      }
     }
     if (p.pollHz < 1000 || p.medianHz <= 0 || p.medianHz * 2 > p.pollHz) {
       throw new RangeError("xr232 model: need pollHz >= 1000 and 0 < medianHz <= pollHz / 2");
@@ -141,10 +162,14 @@ export class Xr232Model {
     if (p.longPulseTicks < 2 || p.sigma > 3 || p.disturbHz * 2 > p.pollHz) {
       throw new RangeError("xr232 model: need longPulseTicks >= 2, sigma <= 3, disturbHz <= pollHz / 2");
     }
-    if (schedule.length > SCHEDULE_CAPACITY) throw new RangeError(`xr232 model: at most ${SCHEDULE_CAPACITY} disturbances`);
+    if (schedule.length > SCHEDULE_CAPACITY) {
+      throw new RangeError(`xr232 model: at most ${SCHEDULE_CAPACITY} disturbances`);
+    }
     const sorted = [...schedule].sort((a, b) => a.startS - b.startS);
     for (const d of sorted) {
-      if (!(d.startS >= 0) || !(d.durationS > 0)) throw new RangeError("xr232 model: disturbances need start >= 0 and duration > 0");
+      if (!(d.startS >= 0) || !(d.durationS > 0)) {
+        throw new RangeError("xr232 model: disturbances need start >= 0 and duration > 0");
+      }
     }
     this.params = Object.freeze(p);
     this.#x = instantiateWasm(xr232WasmBase64).exports as unknown as Exports;
@@ -188,9 +213,21 @@ export class Xr232Model {
   stats(): Xr232Stats {
     const s = new Float64Array(this.#x.memory.buffer, this.#x.statsPtr.value, 16);
     return {
-      nowTicks: s[0], pulses: s[1], bits: s[2], ones: s[3], longPulses: s[4], bytesWritten: s[5],
-      refreshes: s[6], bytesServed: s[7], ctsDrops: s[8], ctsRises: s[9], resets: s[10],
-      cts: s[11] !== 0, state: STATES[s[12]], sourceDown: s[13] !== 0, eventsLost: s[14],
+      nowTicks: s[0],
+      pulses: s[1],
+      bits: s[2],
+      ones: s[3],
+      longPulses: s[4],
+      bytesWritten: s[5],
+      refreshes: s[6],
+      bytesServed: s[7],
+      ctsDrops: s[8],
+      ctsRises: s[9],
+      resets: s[10],
+      cts: s[11] !== 0,
+      state: STATES[s[12]],
+      sourceDown: s[13] !== 0,
+      eventsLost: s[14],
     };
   }
 
@@ -210,7 +247,9 @@ export class Xr232Model {
     const n = x.takeEvents();
     const e = new Float64Array(x.memory.buffer, x.eventsPtr.value, n * 2);
     const out: Xr232Event[] = [];
-    for (let i = 0; i < n; i++) out.push({ timeS: e[2 * i] / this.params.pollHz, kind: EVENT_KINDS[e[2 * i + 1] - 1] });
+    for (let i = 0; i < n; i++) {
+      out.push({ timeS: e[2 * i] / this.params.pollHz, kind: EVENT_KINDS[e[2 * i + 1] - 1] });
+    }
     return out;
   }
 

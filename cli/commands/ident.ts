@@ -41,14 +41,25 @@ function escape(text: string): string {
   return JSON.stringify(text);
 }
 
-async function openPort(device: string, baud: number, platform: Platform): Promise<{ port: Xr232Port; base: string }> {
+async function openPort(
+  device: string,
+  baud: number,
+  platform: Platform,
+): Promise<{ port: Xr232Port; base: string }> {
   const uri = parseDeviceUri(device);
   if (uri.scheme === "sim") {
-    if (uri.target !== "xr232usb" && uri.target !== "xr232") throw usageError(`qrng ident: no XR232 emulator '${uri.target}' (use sim:xr232usb or sim:xr232)`);
+    if (uri.target !== "xr232usb" && uri.target !== "xr232") {
+      throw usageError(`qrng ident: no XR232 emulator '${uri.target}' (use sim:xr232usb or sim:xr232)`);
+    }
     const clock = { now: () => platform.now(), sleep: (ms: number) => platform.sleep(ms) };
-    return { port: new Xr232SimPort(uri.target, baud, clock, { seed: BigInt(uri.params.seed ?? "1") }), base: `sim:${uri.target}` };
+    return {
+      port: new Xr232SimPort(uri.target, baud, clock, { seed: BigInt(uri.params.seed ?? "1") }),
+      base: `sim:${uri.target}`,
+    };
   }
-  if (uri.scheme !== "xr232" && uri.scheme !== "serial") throw usageError(`qrng ident: '${device}' is not a serial device (use xr232:/dev/ttyUSB0)`);
+  if (uri.scheme !== "xr232" && uri.scheme !== "serial") {
+    throw usageError(`qrng ident: '${device}' is not a serial device (use xr232:/dev/ttyUSB0)`);
+  }
   return { port: await openXr232Port(platform, uri.target, baud), base: `xr232:${uri.target}` };
 }
 
@@ -58,10 +69,15 @@ export const identCommand: Command = {
   summary: "Identify an XR232 / XR232USB (identification string, recommended baud)",
   help: HELP,
   async run(argv: string[], platform: Platform): Promise<number> {
-    const { values, positionals } = parseFlags("ident", argv, { baud: { type: "string" }, json: { type: "boolean" } }, 1);
+    const { values, positionals } = parseFlags("ident", argv, {
+      baud: { type: "string" },
+      json: { type: "boolean" },
+    }, 1);
     if (!positionals[0]) throw usageError("qrng ident: name the device, e.g. qrng ident xr232:/dev/ttyUSB0");
     const baud = values.baud === undefined ? IDENT_BAUD : Number(values.baud);
-    if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) throw usageError("qrng ident: --baud must be 50..4000000");
+    if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
+      throw usageError("qrng ident: --baud must be 50..4000000");
+    }
     const { port, base } = await openPort(positionals[0], baud, platform);
     const answers = new Uint8Array(IDENT_REQUESTS);
     let got = 0;
@@ -78,13 +94,20 @@ export const identCommand: Command = {
     }
     const result = classify(answers.subarray(0, got));
     if (result.kind === "unknown") {
-      throw new QrngError("timeout", `Cannot identify ${port.description}: no answer to ${IDENT_REQUESTS} magic characters in ${Math.round(budgetMs)} ms`);
+      throw new QrngError(
+        "timeout",
+        `Cannot identify ${port.description}: no answer to ${IDENT_REQUESTS} magic characters in ${
+          Math.round(budgetMs)
+        } ms`,
+      );
     }
     const recommended = result.kind === "xr232usb" ? XR232USB_BAUD : CLASSIC_BAUD;
     const device = `${base}?baud=${recommended}`;
     let text: string;
     if (values.json) {
-      text = JSON.stringify({ ...result, recommendedBaud: recommended, device, identifiedAt: baud }, null, 2) + "\n";
+      text =
+        JSON.stringify({ ...result, recommendedBaud: recommended, device, identifiedAt: baud }, null, 2) +
+        "\n";
     } else if (result.kind === "xr232usb") {
       const cycle = result.identification!;
       text = `${port.description}: XR232USB\n` +

@@ -58,30 +58,47 @@ function parseParams(settings: string[]): Partial<Xr232Params> {
   for (const setting of settings) {
     const [name, value] = setting.split("=");
     if (!(name in XR232_DEFAULTS) || value === undefined || !Number.isFinite(Number(value))) {
-      throw usageError(`qrng model: bad --set '${setting}' (parameters: ${Object.keys(XR232_DEFAULTS).join(", ")})`);
+      throw usageError(
+        `qrng model: bad --set '${setting}' (parameters: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
+      );
     }
     params[name as keyof Xr232Params] = Number(value);
   }
   return params;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** The timeline as the text `qrng model` prints. */
-export function formatTimeline(t: Timeline, model: Xr232Model, seed: string, baud: number, schedule: Disturbance[]): string {
+export function formatTimeline(
+  t: Timeline,
+  model: Xr232Model,
+  seed: string,
+  baud: number,
+  schedule: Disturbance[],
+): string {
   const p = model.params;
   const seconds = t.slices.reduce((sum, s) => sum + (s.endS - s.startS), 0);
   const lines = [
-    `XR232USB model (emulated, seed ${seed}): ${fmt(seconds, 3)} s at ${baud} baud; pool ${p.poolBytes} bytes, ` +
+    `XR232USB model (emulated, seed ${seed}): ${
+      fmt(seconds, 3)
+    } s at ${baud} baud; pool ${p.poolBytes} bytes, ` +
     `tR1 ${p.tr1Ms} ms, tR2 ${p.tr2Ms} ms, cold start ${p.coldStartMs} ms`,
     schedule.length
-      ? `disturbances: ${schedule.map((d) => `${fmt(d.startS, 3)} s for ${fmt(d.durationS * 1e3, 1)} ms`).join(", ")}`
+      ? `disturbances: ${
+        schedule.map((d) => `${fmt(d.startS, 3)} s for ${fmt(d.durationS * 1e3, 1)} ms`).join(", ")
+      }`
       : "disturbances: none",
     "",
     "  second   bytes out  pool refreshes  CTS drops  recoveries  CTS off",
     ...t.slices.map((s) =>
-      `  ${fmt(s.startS, 0).padStart(6)}  ${fmt(s.bytesServed).padStart(10)}  ${fmt(s.refreshes / (s.endS - s.startS), 1).padStart(11)}/s` +
-      `  ${String(s.ctsDrops).padStart(9)}  ${String(s.ctsRecoveries).padStart(10)}  ${fmt(s.ctsOffS * 1e3, 1).padStart(6)} ms`
+      `  ${fmt(s.startS, 0).padStart(6)}  ${fmt(s.bytesServed).padStart(10)}  ${
+        fmt(s.refreshes / (s.endS - s.startS), 1).padStart(11)
+      }/s` +
+      `  ${String(s.ctsDrops).padStart(9)}  ${String(s.ctsRecoveries).padStart(10)}  ${
+        fmt(s.ctsOffS * 1e3, 1).padStart(6)
+      } ms`
     ),
     "",
     "events:",
@@ -115,12 +132,16 @@ export const modelCommand: Command = {
       output: { type: "string", short: "o" },
     }, 1);
     if (positionals[0] !== "xr232usb") {
-      throw usageError(`qrng model: name the device to model: xr232usb${positionals[0] ? ` (not '${positionals[0]}')` : ""}`);
+      throw usageError(
+        `qrng model: name the device to model: xr232usb${positionals[0] ? ` (not '${positionals[0]}')` : ""}`,
+      );
     }
     const seconds = values.seconds === undefined ? 5 : parseSeconds(values.seconds);
     if (seconds <= 0 || seconds > 86_400) throw usageError("qrng model: --seconds must be in (0, 86400]");
     const baud = values.baud === undefined ? 230_400 : Number(values.baud);
-    if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) throw usageError("qrng model: --baud must be 50..4000000");
+    if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
+      throw usageError("qrng model: --baud must be 50..4000000");
+    }
     const seedText = values.seed ?? "1";
     if (!/^\d+$/.test(seedText)) throw usageError("qrng model: --seed must be a non-negative integer");
     const schedule = values.disturb === undefined ? [] : parseDisturbances(values.disturb);
@@ -128,12 +149,16 @@ export const modelCommand: Command = {
     try {
       model = new Xr232Model(BigInt(seedText), parseParams(values.set ?? []), schedule);
     } catch (error) {
-      if (error instanceof RangeError) throw usageError(`qrng model: ${error.message.replace(/^xr232 model: /, "")}`);
+      if (error instanceof RangeError) {
+        throw usageError(`qrng model: ${error.message.replace(/^xr232 model: /, "")}`);
+      }
       throw error;
     }
     const toStdout = values.output === "-";
     let out: ByteWriter | undefined;
-    if (values.output !== undefined) out = toStdout ? platform.stdout : await platform.openWriter(values.output);
+    if (values.output !== undefined) {
+      out = toStdout ? platform.stdout : await platform.openWriter(values.output);
+    }
     let timeline: Timeline;
     try {
       timeline = await runTimeline(model, seconds, baud, (bytes) => out?.write(bytes.slice()));
@@ -141,11 +166,22 @@ export const modelCommand: Command = {
       if (out && !toStdout) await out.close();
     }
     const report = values.json
-      ? JSON.stringify({ device: "xr232usb", emulated: true, seed: seedText, baud, params: model.params, schedule, ...timeline }, null, 2) + "\n"
+      ? JSON.stringify(
+        {
+          device: "xr232usb",
+          emulated: true,
+          seed: seedText,
+          baud,
+          params: model.params,
+          schedule,
+          ...timeline,
+        },
+        null,
+        2,
+      ) + "\n"
       : formatTimeline(timeline, model, seedText, baud, schedule);
     if (toStdout) platform.writeStderr(report);
     else await platform.stdout.write(new TextEncoder().encode(report));
     return 0;
   },
 };
-

@@ -7,8 +7,22 @@
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { ByteReader, Platform } from "../platform.ts";
-import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
-import { bitmapPng, dsv, dsvPng, dsvText, hexDump, histogramFromCounts, histogramPng, histogramText } from "../view/mod.ts";
+import {
+  POSTPROCESS_FLAGS,
+  POSTPROCESS_HELP,
+  PostprocessChain,
+  postprocessOptions,
+} from "../postprocess/mod.ts";
+import {
+  bitmapPng,
+  dsv,
+  dsvPng,
+  dsvText,
+  hexDump,
+  histogramFromCounts,
+  histogramPng,
+  histogramText,
+} from "../view/mod.ts";
 import { openSource } from "../devices/registry.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
 
@@ -47,10 +61,18 @@ Example:
   qrng view random.bin --bitmap bits.png --width 512 --histogram hist.png
 `;
 
-function positiveInt(command: string, flag: string, text: string | undefined, fallback: number, min = 1): number {
+function positiveInt(
+  command: string,
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  min = 1,
+): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw usageError(`qrng ${command}: ${flag} needs an integer >= ${min}`);
+  if (!Number.isInteger(n) || n < min) {
+    throw usageError(`qrng ${command}: ${flag} needs an integer >= ${min}`);
+  }
   return n;
 }
 
@@ -75,7 +97,11 @@ export async function readUpTo(reader: ByteReader, limit: number): Promise<Uint8
 }
 
 /** Reads `bytes` raw bytes from a device (emulators say so on stderr). */
-async function readDevice(uri: string, bytes: number, platform: Platform): Promise<{ data: Uint8Array; source: string }> {
+async function readDevice(
+  uri: string,
+  bytes: number,
+  platform: Platform,
+): Promise<{ data: Uint8Array; source: string }> {
   const log = (line: string) => platform.writeStderr(`qrng view: ${line}\n`);
   const device = await openSource(uri, { platform, sizeHint: bytes, log });
   const data = new Uint8Array(bytes);
@@ -111,18 +137,29 @@ export const viewCommand: Command = {
       histogram: { type: "string" },
       ...POSTPROCESS_FLAGS,
     }, 1);
-    const limit = positiveInt("view", "--bytes", values.bytes, values.device ? DEVICE_DEFAULT_BYTES : VIEW_MAX_BYTES);
+    const limit = positiveInt(
+      "view",
+      "--bytes",
+      values.bytes,
+      values.device ? DEVICE_DEFAULT_BYTES : VIEW_MAX_BYTES,
+    );
     if (limit > VIEW_MAX_BYTES) throw usageError(`qrng view: --bytes is at most ${VIEW_MAX_BYTES}`);
     const hexBytes = positiveInt("view", "--hex", values.hex, DEFAULT_HEX_BYTES, 0);
     const blockBytes = positiveInt("view", "--block", values.block, DEFAULT_BLOCK_BYTES);
     const width = positiveInt("view", "--width", values.width, DEFAULT_WIDTH, 8);
-    const show = new Set((values.show ?? "hex,dsv,histogram").split(",").map((s) => s.trim()).filter(Boolean));
+    const show = new Set(
+      (values.show ?? "hex,dsv,histogram").split(",").map((s) => s.trim()).filter(Boolean),
+    );
     for (const s of show) {
-      if (!["hex", "dsv", "histogram"].includes(s)) throw usageError(`qrng view: --show knows hex, dsv, histogram (not '${s}')`);
+      if (!["hex", "dsv", "histogram"].includes(s)) {
+        throw usageError(`qrng view: --show knows hex, dsv, histogram (not '${s}')`);
+      }
     }
     const chain = new PostprocessChain(postprocessOptions("view", values));
 
-    if (values.device !== undefined && positionals.length) throw usageError("qrng view: give a FILE or --device, not both");
+    if (values.device !== undefined && positionals.length) {
+      throw usageError("qrng view: give a FILE or --device, not both");
+    }
     const want = chain.active ? Math.min(VIEW_MAX_BYTES, chain.inputFor(limit)) : limit;
     const path = positionals[0] ?? "-";
     let data: Uint8Array;
@@ -167,12 +204,20 @@ export const viewCommand: Command = {
       written.push(`wrote ${what} to ${file}`);
     };
     if (values.bitmap !== undefined) {
-      if (data.length * 8 < width) throw usageError(`qrng view: the bitmap needs at least ${width} bits for one row`);
+      if (data.length * 8 < width) {
+        throw usageError(`qrng view: the bitmap needs at least ${width} bits for one row`);
+      }
       const { png, rows, bitsShown } = bitmapPng(data, width);
-      await writeFile(values.bitmap, png, `bitmap ${width}x${rows} (${bitsShown.toLocaleString("en-US")} bits)`);
+      await writeFile(
+        values.bitmap,
+        png,
+        `bitmap ${width}x${rows} (${bitsShown.toLocaleString("en-US")} bits)`,
+      );
     }
     if (values.dsv !== undefined) await writeFile(values.dsv, dsvPng(data), "DSV plot 800x300");
-    if (values.histogram !== undefined) await writeFile(values.histogram, histogramPng(hist), "histogram 784x300");
+    if (values.histogram !== undefined) {
+      await writeFile(values.histogram, histogramPng(hist), "histogram 784x300");
+    }
     if (written.length) out.push(written.join("\n") + "\n");
     await platform.stdout.write(new TextEncoder().encode(out.join("\n").replace(/\n{3,}/g, "\n\n")));
     return 0;

@@ -19,7 +19,10 @@ export const XR232USB_BAUD = 230_400;
 const CHUNK_BYTES = 4096;
 
 /** The stall policy options a device URI carries. */
-export function policyFromParams(params: Readonly<Record<string, string>>, uri: string): Pick<Xr232ReaderOptions, "ctsTimeout" | "maxReopens"> {
+export function policyFromParams(
+  params: Readonly<Record<string, string>>,
+  uri: string,
+): Pick<Xr232ReaderOptions, "ctsTimeout" | "maxReopens"> {
   const out: Pick<Xr232ReaderOptions, "ctsTimeout" | "maxReopens"> = {};
   const timeout = params["cts-timeout"];
   if (timeout !== undefined) {
@@ -30,29 +33,47 @@ export function policyFromParams(params: Readonly<Record<string, string>>, uri: 
   }
   if (params.reopens !== undefined) {
     const n = Number(params.reopens);
-    if (!Number.isInteger(n) || n < 0) throw usageError(`invalid reopens '${params.reopens}' in device '${uri}'`);
+    if (!Number.isInteger(n) || n < 0) {
+      throw usageError(`invalid reopens '${params.reopens}' in device '${uri}'`);
+    }
     out.maxReopens = n;
   }
   return out;
 }
 
 /** The baud rate a URI asks for, or `fallback`. */
-export function baudFromParams(params: Readonly<Record<string, string>>, uri: string, fallback: number): number {
+export function baudFromParams(
+  params: Readonly<Record<string, string>>,
+  uri: string,
+  fallback: number,
+): number {
   if (params.baud === undefined) return fallback;
   const baud = Number(params.baud);
-  if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) throw usageError(`invalid baud '${params.baud}' in device '${uri}'`);
+  if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
+    throw usageError(`invalid baud '${params.baud}' in device '${uri}'`);
+  }
   return baud;
 }
 
 /** Opens the serial port of an XR232 at `baud` with RTS/CTS (which resets an XR232USB). */
 export async function openXr232Port(platform: Platform, path: string, baud: number): Promise<Xr232Port> {
-  if (!platform.libc) throw new QrngError("unsupported", "XR232 devices need serial ports: run qrng under Deno or Bun, or the binary");
+  if (!platform.libc) {
+    throw new QrngError(
+      "unsupported",
+      "XR232 devices need serial ports: run qrng under Deno or Bun, or the binary",
+    );
+  }
   const { openSerial } = await import("../transports/serial.ts");
   return await openSerial(await platform.libc(), path, { baud, flowControl: "rtscts" });
 }
 
 /** A RandomSource over an open XR232 port. */
-export function xr232Source(port: Xr232Port, description: string, emulated: boolean, reader: Xr232Reader): RandomSource {
+export function xr232Source(
+  port: Xr232Port,
+  description: string,
+  emulated: boolean,
+  reader: Xr232Reader,
+): RandomSource {
   const chunk = new Uint8Array(CHUNK_BYTES);
   let closed = false;
   return {

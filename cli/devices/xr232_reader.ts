@@ -55,7 +55,9 @@ export interface Xr232ReaderOptions {
 /** Reads random bytes from an XR232 / XR232USB. */
 export class Xr232Reader {
   readonly #port: Xr232Port;
-  readonly #options: Required<Omit<Xr232ReaderOptions, "log" | "now">> & Pick<Xr232ReaderOptions, "log" | "now">;
+  readonly #options:
+    & Required<Omit<Xr232ReaderOptions, "log" | "now">>
+    & Pick<Xr232ReaderOptions, "log" | "now">;
   #outstanding = 0;
   #requested = 0;
   #openedAt: number;
@@ -130,7 +132,9 @@ export class Xr232Reader {
     if (this.#reopensInARow >= o.maxReopens) {
       throw new QrngError(
         "timeout",
-        `Cannot read from ${this.#port.description}: no data for ${Math.round(silentMs)} ms after ${o.maxReopens} reopens (${why})`,
+        `Cannot read from ${this.#port.description}: no data for ${
+          Math.round(silentMs)
+        } ms after ${o.maxReopens} reopens (${why})`,
       );
     }
     this.#reopensInARow++;
@@ -178,6 +182,8 @@ export function repeatingCycle(bytes: Uint8Array): string | undefined {
 export function classify(answers: Uint8Array): Identification {
   if (answers.length === 0) return { kind: "unknown", recommendedBaud: 0, received: 0 };
   const cycle = repeatingCycle(answers);
-  if (cycle !== undefined) return { kind: "xr232usb", identification: cycle, recommendedBaud: 230_400, received: answers.length };
+  if (cycle !== undefined) {
+    return { kind: "xr232usb", identification: cycle, recommendedBaud: 230_400, received: answers.length };
+  }
   return { kind: "xr232", recommendedBaud: 38_400, received: answers.length };
 }

@@ -9,20 +9,25 @@ import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import type { DeviceUri } from "../uri.ts";
 import type { EmulatorKind, RandomSource, SourceOptions } from "../devices/device.ts";
-import { baudFromParams, policyFromParams, XR232USB_BAUD, xr232Source } from "../devices/xr232.ts";
+import { baudFromParams, policyFromParams, xr232Source, XR232USB_BAUD } from "../devices/xr232.ts";
 import { Xr232Reader } from "../devices/xr232_reader.ts";
-import { type Xr232DeviceOptions, Xr232Device, type Xr232Kind } from "./xr232_device.ts";
+import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "./xr232_device.ts";
 import { Xr232SimPort } from "./xr232_sim.ts";
 import { XR232_DEFAULTS, type Xr232Params } from "../../wasm/xr232.ts";
 
 /** The classic XR232's usual rate (it works up to 57600). */
 export const XR232_CLASSIC_BAUD = 38_400;
 
-const help = (kind: Xr232Kind) => `Usage: qrng emulate ${kind} --serial [options]
+const help = (kind: Xr232Kind) =>
+  `Usage: qrng emulate ${kind} --serial [options]
 
-Emulates ${kind === "xr232usb" ? "an XR232USB V1.1" : "a classic XR232"} behind a pseudo-terminal: one byte per 'U', paced at the
+Emulates ${
+    kind === "xr232usb" ? "an XR232USB V1.1" : "a classic XR232"
+  } behind a pseudo-terminal: one byte per 'U', paced at the
 line rate the host sets (10 bits per byte), reset on every open (cold start before data),
-data withheld while the firmware model's CTS is off${kind === "xr232usb" ? ", identification string below 2400 baud" : ""}.
+data withheld while the firmware model's CTS is off${
+    kind === "xr232usb" ? ", identification string below 2400 baud" : ""
+  }.
 Its data is the seeded firmware model's output: reproducible, NOT random. Prints the device
 URI on the first stdout line; runs until Ctrl-C.
 
@@ -55,15 +60,26 @@ function parseSettings(settings: readonly string[], where: string): Partial<Xr23
   for (const setting of settings) {
     const [name, value] = setting.split("=");
     if (!(name in XR232_DEFAULTS) || value === undefined || !Number.isFinite(Number(value))) {
-      throw usageError(`${where}: bad parameter '${setting}' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`);
+      throw usageError(
+        `${where}: bad parameter '${setting}' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
+      );
     }
     params[name as keyof Xr232Params] = Number(value);
   }
   return params;
 }
 
-function deviceOptions(where: string, seed: string | undefined, disturb: string | undefined, set: readonly string[]): Xr232DeviceOptions {
-  return { seed: parseSeed(seed, where), schedule: disturb ? parseDisturbances(disturb) : [], params: parseSettings(set, where) };
+function deviceOptions(
+  where: string,
+  seed: string | undefined,
+  disturb: string | undefined,
+  set: readonly string[],
+): Xr232DeviceOptions {
+  return {
+    seed: parseSeed(seed, where),
+    schedule: disturb ? parseDisturbances(disturb) : [],
+    params: parseSettings(set, where),
+  };
 }
 
 function makeDevice(kind: Xr232Kind, options: Xr232DeviceOptions, where: string): Xr232Device {
@@ -90,7 +106,9 @@ async function serve(kind: Xr232Kind, argv: string[], platform: Platform): Promi
   const unsubscribe = platform.onInterrupt(() => (stopped = true));
   try {
     platform.writeStderr(
-      `qrng emulate: EMULATED ${kind === "xr232usb" ? "XR232USB" : "classic XR232"} (seed ${options.seed}) on ${pty.slavePath}: ` +
+      `qrng emulate: EMULATED ${
+        kind === "xr232usb" ? "XR232USB" : "classic XR232"
+      } (seed ${options.seed}) on ${pty.slavePath}: ` +
         `its data is the seeded firmware model's output, not random\n`,
     );
     await platform.stdout.write(new TextEncoder().encode(`xr232:${pty.slavePath}\n`));
@@ -116,7 +134,12 @@ function openSim(kind: Xr232Kind, uri: DeviceUri, options: SourceOptions): Promi
   const deviceOpts = deviceOptions(where, uri.params.seed, uri.params.disturb, []);
   makeDevice(kind, deviceOpts, where); // validate before opening
   const port = new Xr232SimPort(kind, baud, clock, deviceOpts);
-  const reader = new Xr232Reader(port, { baud, ...policyFromParams(uri.params, uri.text), ...clock, log: options.log });
+  const reader = new Xr232Reader(port, {
+    baud,
+    ...policyFromParams(uri.params, uri.text),
+    ...clock,
+    log: options.log,
+  });
   return Promise.resolve(xr232Source(port, port.description, true, reader));
 }
 
@@ -131,6 +154,12 @@ function emulator(kind: Xr232Kind, summary: string): EmulatorKind {
 }
 
 /** `qrng emulate xr232usb` and `sim:xr232usb`. */
-export const xr232usbEmulator = emulator("xr232usb", "XR232USB V1.1: firmware model behind a pty, identification below 2400 baud");
+export const xr232usbEmulator = emulator(
+  "xr232usb",
+  "XR232USB V1.1: firmware model behind a pty, identification below 2400 baud",
+);
 /** `qrng emulate xr232` and `sim:xr232`. */
-export const xr232Emulator = emulator("xr232", "classic XR232: the same pool model, random bytes at any rate");
+export const xr232Emulator = emulator(
+  "xr232",
+  "classic XR232: the same pool model, random bytes at any rate",
+);

@@ -29,7 +29,11 @@ export interface Xr232PtyOptions {
 }
 
 /** Serves `device` on `master` until `options.stopped()`. */
-export async function serveXr232OnPty(master: PtyMaster, device: Xr232Device, options: Xr232PtyOptions): Promise<void> {
+export async function serveXr232OnPty(
+  master: PtyMaster,
+  device: Xr232Device,
+  options: Xr232PtyOptions,
+): Promise<void> {
   const log = options.log ?? (() => {});
   const input = new Uint8Array(4096);
   let open = false;
@@ -70,7 +74,9 @@ export async function serveXr232OnPty(master: PtyMaster, device: Xr232Device, op
     if (n > 0) {
       const before = device.mode;
       device.receive(input.subarray(0, n));
-      if (before === "undecided" && device.mode === "identification") log(`identification mode (${baud} baud < 2400)`);
+      if (before === "undecided" && device.mode === "identification") {
+        log(`identification mode (${baud} baud < 2400)`);
+      }
     }
     const now = options.now();
     const elapsedS = Math.max(0, (now - last) / 1000);

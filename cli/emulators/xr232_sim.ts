@@ -34,7 +34,11 @@ export class Xr232SimPort implements Xr232Port {
 
   /** The host's requests reach the device at once. */
   write(data: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new QrngError("disconnected", `Cannot write to ${this.description}: it was closed`));
+    if (this.#closed) {
+      return Promise.reject(
+        new QrngError("disconnected", `Cannot write to ${this.description}: it was closed`),
+      );
+    }
     this.device.receive(data);
     return Promise.resolve();
   }

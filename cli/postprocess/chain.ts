@@ -16,7 +16,8 @@ export const POSTPROCESS_FLAGS = {
 } as const satisfies FlagSpec;
 
 /** Help lines for the flags. */
-export const POSTPROCESS_HELP = `  --xor-fold N        XOR every N bytes into one (costs (N-1)/N of the output)
+export const POSTPROCESS_HELP =
+  `  --xor-fold N        XOR every N bytes into one (costs (N-1)/N of the output)
   --debias von-neumann  von Neumann debiasing (keeps about 1/4 of unbiased input)`;
 
 /** Parsed post-processing choices. */
@@ -28,7 +29,10 @@ export interface PostprocessOptions {
 }
 
 /** Reads the flags of {@link POSTPROCESS_FLAGS}; `command` names the command in usage errors. */
-export function postprocessOptions(command: string, values: { debias?: string; "xor-fold"?: string }): PostprocessOptions {
+export function postprocessOptions(
+  command: string,
+  values: { debias?: string; "xor-fold"?: string },
+): PostprocessOptions {
   const options: PostprocessOptions = {};
   if (values.debias !== undefined) {
     if (values.debias !== "von-neumann") throw usageError(`qrng ${command}: --debias knows only von-neumann`);
@@ -87,7 +91,9 @@ export class PostprocessChain {
   report(): string[] {
     return this.steps.map((s) => {
       const kept = s.bytesIn ? (100 * s.bytesOut) / s.bytesIn : 0;
-      return `${s.name}: ${s.bytesIn.toLocaleString("en-US")} -> ${s.bytesOut.toLocaleString("en-US")} bytes ` +
+      return `${s.name}: ${s.bytesIn.toLocaleString("en-US")} -> ${
+        s.bytesOut.toLocaleString("en-US")
+      } bytes ` +
         `(kept ${kept.toFixed(2)} %, cost ${(100 - kept).toFixed(2)} %)`;
     });
   }

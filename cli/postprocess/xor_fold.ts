@@ -10,7 +10,9 @@ export const MAX_XOR_FOLD = 1024;
 
 /** Creates a block-XOR folder of factor `n` (1 passes bytes through). */
 export function xorFold(n: number): ByteTransform {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_XOR_FOLD) throw new RangeError(`xor-fold needs 1..${MAX_XOR_FOLD}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_XOR_FOLD) {
+    throw new RangeError(`xor-fold needs 1..${MAX_XOR_FOLD}`);
+  }
   let acc = 0;
   let filled = 0;
   let bytesIn = 0;

@@ -10,8 +10,13 @@ import { encode } from "fast-png";
 export const MAX_BITMAP_ROWS = 16384;
 
 /** The bitmap of `data`, `width` pixels wide; an incomplete last row is dropped. */
-export function bitmapPng(data: Uint8Array, width: number): { png: Uint8Array; rows: number; bitsShown: number } {
-  if (!Number.isInteger(width) || width < 8 || width > 65536) throw new RangeError("bitmap width must be 8..65536");
+export function bitmapPng(
+  data: Uint8Array,
+  width: number,
+): { png: Uint8Array; rows: number; bitsShown: number } {
+  if (!Number.isInteger(width) || width < 8 || width > 65536) {
+    throw new RangeError("bitmap width must be 8..65536");
+  }
   const rows = Math.min(MAX_BITMAP_ROWS, Math.floor((data.length * 8) / width));
   if (rows < 1) throw new RangeError(`bitmap needs at least ${width} bits (one row); got ${data.length * 8}`);
   const rowBytes = Math.ceil(width / 8);

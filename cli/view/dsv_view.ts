@@ -18,10 +18,16 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 /** The DSV as text: per block (expected spread sqrt(bits per block)) and overall. */
 export function dsvText(summary: DsvSummary): string {
   const blockBits = summary.blockBytes * 8;
-  const lines = [`Digital sum value (+1 per 1 bit, -1 per 0 bit), blocks of ${fmt(summary.blockBytes)} bytes ` +
-    `(ideal: within +-${Math.sqrt(blockBits).toFixed(1)} typically, +-${(3 * Math.sqrt(blockBits)).toFixed(1)} at 3 sigma)`];
+  const lines = [
+    `Digital sum value (+1 per 1 bit, -1 per 0 bit), blocks of ${fmt(summary.blockBytes)} bytes ` +
+    `(ideal: within +-${Math.sqrt(blockBits).toFixed(1)} typically, +-${
+      (3 * Math.sqrt(blockBits)).toFixed(1)
+    } at 3 sigma)`,
+  ];
   const n = summary.blocks.length;
-  const shown = n <= MAX_TEXT_BLOCKS ? [...Array(n).keys()] : [...Array(8).keys(), -1, ...Array.from({ length: 8 }, (_, i) => n - 8 + i)];
+  const shown = n <= MAX_TEXT_BLOCKS
+    ? [...Array(n).keys()]
+    : [...Array(8).keys(), -1, ...Array.from({ length: 8 }, (_, i) => n - 8 + i)];
   let beyond = 0;
   summary.blocks.forEach((d, i) => {
     const bits = Math.min(blockBits, summary.bits - i * blockBits);
@@ -34,12 +40,18 @@ export function dsvText(summary: DsvSummary): string {
     }
     const bits = Math.min(blockBits, summary.bits - i * blockBits);
     const z = summary.blocks[i] / Math.sqrt(bits);
-    lines.push(`  block ${String(i).padStart(6)}  DSV ${String(summary.blocks[i]).padStart(7)}  (${z >= 0 ? "+" : ""}${z.toFixed(2)} sigma)${Math.abs(z) > 3 ? "  !" : ""}`);
+    lines.push(
+      `  block ${String(i).padStart(6)}  DSV ${String(summary.blocks[i]).padStart(7)}  (${z >= 0 ? "+" : ""}${
+        z.toFixed(2)
+      } sigma)${Math.abs(z) > 3 ? "  !" : ""}`,
+    );
   }
   const zAll = summary.bits ? summary.overall / Math.sqrt(summary.bits) : 0;
   lines.push(
     `  blocks beyond 3 sigma: ${beyond} of ${n} (about ${(n * 0.0027).toFixed(1)} expected)`,
-    `  overall DSV ${fmt(summary.overall)} over ${fmt(summary.bits)} bits (${zAll >= 0 ? "+" : ""}${zAll.toFixed(2)} sigma); ` +
+    `  overall DSV ${fmt(summary.overall)} over ${fmt(summary.bits)} bits (${zAll >= 0 ? "+" : ""}${
+      zAll.toFixed(2)
+    } sigma); ` +
       `largest |DSV| ${fmt(summary.maxAbs)} at bit ${fmt(summary.maxAbsAt)}`,
   );
   return lines.join("\n") + "\n";
@@ -63,7 +75,7 @@ export function dsvPng(data: Uint8Array, options: DsvPlotOptions = {}): Uint8Arr
   const bits = data.length * 8;
   const { min, max } = dsvColumns(data, plotW);
   const extreme = Math.max(1, ...Array.from(min, Math.abs), ...Array.from(max, Math.abs));
-  const scale = (height / 2 - margin) / Math.max(extreme, 3 * Math.sqrt(bits)) ;
+  const scale = (height / 2 - margin) / Math.max(extreme, 3 * Math.sqrt(bits));
   const canvas = new Canvas(width, height);
   canvas.fillRect(margin, mid, plotW, 1, AXIS);
   for (let x = 0; x < plotW; x++) {
@@ -82,4 +94,3 @@ export function dsvPng(data: Uint8Array, options: DsvPlotOptions = {}): Uint8Arr
   canvas.text(margin + 2, height - margin - 10, `-${Math.round((height / 2 - margin) / scale)}`, AXIS);
   return canvas.toPng();
 }
-

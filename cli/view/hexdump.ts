@@ -9,7 +9,9 @@ export function hexDump(data: Uint8Array, start = 0): string {
     const left = hex.slice(0, 8).join(" ");
     const right = hex.slice(8).join(" ");
     const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
-    lines.push(`${(start + at).toString(16).padStart(8, "0")}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${ascii}|`);
+    lines.push(
+      `${(start + at).toString(16).padStart(8, "0")}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${ascii}|`,
+    );
   }
   return lines.length ? lines.join("\n") + "\n" : "";
 }

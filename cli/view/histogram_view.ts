@@ -35,12 +35,18 @@ export function histogramText(h: Histogram): string {
   const bandLo = h.expected - 3 * h.sigma;
   const bandHi = h.expected + 3 * h.sigma;
   const lines = [
-    `Byte histogram: ${h.total.toLocaleString("en-US")} bytes, expected ${h.expected.toFixed(1)} per value, ` +
-    `3 sigma band ${Math.max(0, bandLo).toFixed(1)}..${bandHi.toFixed(1)} (chart from ${lo.toFixed(0)} to ${hi.toFixed(0)}; ! = outside)`,
+    `Byte histogram: ${h.total.toLocaleString("en-US")} bytes, expected ${
+      h.expected.toFixed(1)
+    } per value, ` +
+    `3 sigma band ${Math.max(0, bandLo).toFixed(1)}..${bandHi.toFixed(1)} (chart from ${lo.toFixed(0)} to ${
+      hi.toFixed(0)
+    }; ! = outside)`,
   ];
   for (let row = 0; row < 4; row++) {
     const values = Array.from({ length: 64 }, (_, i) => row * 64 + i);
-    const label = `${(row * 64).toString(16).padStart(2, "0")}-${(row * 64 + 63).toString(16).padStart(2, "0")}`;
+    const label = `${(row * 64).toString(16).padStart(2, "0")}-${
+      (row * 64 + 63).toString(16).padStart(2, "0")
+    }`;
     lines.push(`  ${label} |${values.map((v) => level(h.counts[v])).join("")}|`);
     const marks = values.map((v) => (h.outside.includes(v) ? "!" : " ")).join("");
     if (marks.trim()) lines.push(`        ${marks}`);
@@ -49,7 +55,11 @@ export function histogramText(h: Histogram): string {
   const max = Math.max(...h.counts);
   lines.push(
     `  counts ${min}..${max}; outside 3 sigma: ${h.outside.length} value(s) (about 0.7 expected)` +
-      (h.outside.length ? `: ${h.outside.slice(0, 16).map((v) => "0x" + v.toString(16).padStart(2, "0")).join(" ")}${h.outside.length > 16 ? " ..." : ""}` : ""),
+      (h.outside.length
+        ? `: ${h.outside.slice(0, 16).map((v) => "0x" + v.toString(16).padStart(2, "0")).join(" ")}${
+          h.outside.length > 16 ? " ..." : ""
+        }`
+        : ""),
   );
   return lines.join("\n") + "\n";
 }
@@ -68,7 +78,13 @@ export function histogramPng(h: Histogram, height = 300): Uint8Array {
   canvas.fillRect(margin, bandTop, 256 * barW, bandBottom - bandTop, BAND);
   for (let v = 0; v < 256; v++) {
     const top = y(h.counts[v]);
-    canvas.fillRect(margin + v * barW, top, barW - 1, margin + plotH - top, h.outside.includes(v) ? BAR_OUTSIDE : BAR);
+    canvas.fillRect(
+      margin + v * barW,
+      top,
+      barW - 1,
+      margin + plotH - top,
+      h.outside.includes(v) ? BAR_OUTSIDE : BAR,
+    );
   }
   canvas.fillRect(margin, y(h.expected), 256 * barW, 1, EXPECTED);
   canvas.fillRect(margin, margin + plotH, 256 * barW, 1, AXIS);

@@ -71,7 +71,9 @@ export interface DsvSummary {
 
 /** Computes the DSV per block of `blockBytes` and overall. */
 export function dsv(data: Uint8Array, blockBytes: number): DsvSummary {
-  if (!Number.isInteger(blockBytes) || blockBytes < 1) throw new RangeError("DSV block size must be >= 1 byte");
+  if (!Number.isInteger(blockBytes) || blockBytes < 1) {
+    throw new RangeError("DSV block size must be >= 1 byte");
+  }
   const blocks = new Int32Array(Math.ceil(data.length / blockBytes));
   let running = 0;
   let maxAbs = 0;
