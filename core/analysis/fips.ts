@@ -18,7 +18,6 @@
  * and only then carries run lengths word by word.
  */
 import { BLOCK_PTR, FIPS_BLOCK_BYTES, HIST_PTR, LOCAL_PTR, logFailure, LOG_FIPS } from "./layout.ts";
-import { popcountBytes } from "./health.ts";
 
 /** Words per block: 312 full words and one with 32 valid bits. */
 const BLOCK_WORDS: i32 = 313;
@@ -217,8 +216,23 @@ function runsTest(ptr: usize, ones: i32, first: bool): i32 {
   return count < load<i32>(RUNS_LOW + (<usize>k << 2)) || count > load<i32>(RUNS_HIGH + (<usize>k << 2));
 }
 
-/** Histograms one block into HIST_PTR; returns the poker sum Σ f[nibble]^2. */
+/** popcount(v) for v = 0..255 as i32, for counting ones from the histogram. */
+const POPCOUNT_PTR: usize = memory.data(256 * 4, 16);
+let popcountReady = false;
+/** Ones of the block last histogrammed. */
+let histOnes: i32 = 0;
+
+/**
+ * Histograms one block into HIST_PTR and returns the poker sum Σ f[nibble]^2; sets histOnes.
+ * The fold of the four histogram copies goes row by row (16 values sharing a high nibble), so
+ * the same registers give the high-nibble count of the row, the low-nibble counts (column
+ * sums) and the ones (counts times popcount), with no second pass over the data.
+ */
 function blockHistogram(ptr: usize): i32 {
+  if (!popcountReady) {
+    for (let v = 0; v < 256; v++) store<i32>(POPCOUNT_PTR + (<usize>v << 2), <i32>popcnt(<u32>v));
+    popcountReady = true;
+  }
   memory.fill(LOCAL_PTR, 0, 4 * 256 * 4);
   for (let i = 0; i < FIPS_BLOCK_BYTES; i += 4) {
     const w = load<u32>(ptr + i);
@@ -231,33 +245,62 @@ function blockHistogram(ptr: usize): i32 {
     store<u32>(c, load<u32>(c) + 1);
     store<u32>(d, load<u32>(d) + 1);
   }
-  // Fold the four copies into copy 0 and into the stream histogram.
-  for (let v = 0; v < 256; v += 4) {
-    const o = <usize>v << 2;
-    const s = i32x4.add(i32x4.add(v128.load(LOCAL_PTR + o), v128.load(LOCAL_PTR + 1024 + o)),
-      i32x4.add(v128.load(LOCAL_PTR + 2048 + o), v128.load(LOCAL_PTR + 3072 + o)));
-    v128.store(LOCAL_PTR + o, s);
-    const h = HIST_PTR + (<usize>v << 3);
-    v128.store(h, i64x2.add(v128.load(h), i64x2.extend_low_i32x4_u(s)));
-    v128.store(h + 16, i64x2.add(v128.load(h + 16), i64x2.extend_high_i32x4_u(s)));
-  }
-  if (!fipsOn) return 0;
+  let low0 = i32x4.splat(0), low1 = low0, low2 = low0, low3 = low0, onesAcc = low0;
   let sum = 0;
+  for (let row = 0; row < 16; row++) {
+    const o = <usize>row << 6; // 16 values × 4 bytes
+    const s0 = fold(o), s1 = fold(o + 16), s2 = fold(o + 32), s3 = fold(o + 48);
+    low0 = i32x4.add(low0, s0); low1 = i32x4.add(low1, s1); low2 = i32x4.add(low2, s2); low3 = i32x4.add(low3, s3);
+    onesAcc = i32x4.add(onesAcc, i32x4.add(
+      i32x4.add(i32x4.mul(s0, v128.load(POPCOUNT_PTR + o)), i32x4.mul(s1, v128.load(POPCOUNT_PTR + o + 16))),
+      i32x4.add(i32x4.mul(s2, v128.load(POPCOUNT_PTR + o + 32)), i32x4.mul(s3, v128.load(POPCOUNT_PTR + o + 48)))));
+    // The row's total is its high nibble's count; park it in copy 0 for the poker sum below.
+    store<i32>(LOCAL_PTR + (<usize>row << 2), lanes4(i32x4.add(i32x4.add(s0, s1), i32x4.add(s2, s3))));
+  }
+  histOnes = lanes4(onesAcc);
+  if (!fipsOn) return 0;
+  v128.store(LOCAL_PTR + 64, low0);
+  v128.store(LOCAL_PTR + 80, low1);
+  v128.store(LOCAL_PTR + 96, low2);
+  v128.store(LOCAL_PTR + 112, low3);
   for (let nibble = 0; nibble < 16; nibble++) {
-    let f = 0;
-    for (let k = 0; k < 16; k++) {
-      f += load<i32>(LOCAL_PTR + (<usize>((nibble << 4) | k) << 2)); // high nibble
-      f += load<i32>(LOCAL_PTR + (<usize>((k << 4) | nibble) << 2)); // low nibble
-    }
+    const f = load<i32>(LOCAL_PTR + (<usize>nibble << 2)) + load<i32>(LOCAL_PTR + 64 + (<usize>nibble << 2));
     sum += f * f;
   }
   return sum;
 }
 
+/** Sums the four histogram copies at byte offset `o` and adds them to the stream histogram. */
+// @ts-ignore: decorator
+@inline function fold(o: usize): v128 {
+  const s = i32x4.add(i32x4.add(v128.load(LOCAL_PTR + o), v128.load(LOCAL_PTR + 1024 + o)),
+    i32x4.add(v128.load(LOCAL_PTR + 2048 + o), v128.load(LOCAL_PTR + 3072 + o)));
+  const h = HIST_PTR + (o << 1); // u32 offset → u64 offset
+  v128.store(h, i64x2.add(v128.load(h), i64x2.extend_low_i32x4_u(s)));
+  v128.store(h + 16, i64x2.add(v128.load(h + 16), i64x2.extend_high_i32x4_u(s)));
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function lanes4(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+/** Whether any 32-bit word of the block equals the one before it (the first one: `last32`). */
+function continuousRun(ptr: usize): bool {
+  if (load<u32>(ptr) == last32) return true;
+  let any = i32x4.splat(0);
+  let i = 4;
+  for (; i + 16 <= FIPS_BLOCK_BYTES; i += 16) any = v128.or(any, i32x4.eq(v128.load(ptr + i), v128.load(ptr + i - 4)));
+  let found = v128.any_true(any);
+  for (; i < FIPS_BLOCK_BYTES; i += 4) found = found || load<u32>(ptr + i) == load<u32>(ptr + i - 4);
+  return found;
+}
+
 /** Tests one whole block at `ptr` (readable up to 8 bytes past its end). */
 function block(ptr: usize): void {
   const poker = blockHistogram(ptr);
-  const ones = popcountBytes(ptr, FIPS_BLOCK_BYTES);
+  const ones = histOnes;
   blockOnes += ones;
   const dsv = 2 * ones - FIPS_BLOCK_BYTES * 8;
   if (fipsBlocks == 0 || dsv < dsvBlockMin) dsvBlockMin = dsv;
@@ -265,12 +308,8 @@ function block(ptr: usize): void {
   dsvBlockSumSq += <f64>dsv * <f64>dsv;
   if (dsv > 424 || dsv < -424) dsvBlockOutside++; // 3σ = 3·√20000 ≈ 424.3
   if (fipsOn) {
-    let result = 0;
-    for (let i = 0; i < FIPS_BLOCK_BYTES; i += 4) {
-      const w = load<u32>(ptr + i);
-      if (w == last32) result |= FIPS_CONTINUOUS;
-      last32 = w;
-    }
+    let result = continuousRun(ptr) ? FIPS_CONTINUOUS : 0;
+    last32 = load<u32>(ptr + FIPS_BLOCK_BYTES - 4);
     if (ones >= 10275 || ones <= 9725) result |= FIPS_MONOBIT;
     if (poker > 1576928 || poker < 1563176) result |= FIPS_POKER;
     result |= runsTest(ptr, ones, fipsBlocks == 0);

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Benchmarks `qrng test` against rngtest and ent on the same 256 MiB file, in one run:
+# qrng's in-process throughput per test and combined, whole-process wall time and peak memory
+# of qrng (compiled binary, Deno, Bun), rngtest (rng-tools5) and ent, and the ratios.
+#
+#   sh scripts/bench-test.sh [MiB]     (default 256; installs rng-tools5 and ent if missing)
+#
+# The data is AES-128-CTR keystream under a fixed key: ideal-looking and the same every run.
+set -eu
+cd "$(dirname "$0")/.."
+MIB="${1:-256}"
+BIN="$PWD/node_modules/.bin"
+DATA="${TMPDIR:-/tmp}/qrng-bench-$MIB.bin"
+
+if ! command -v rngtest >/dev/null || ! command -v ent >/dev/null; then
+  echo "installing rng-tools5 and ent (Debian packages)..." >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get install -y rng-tools5 ent >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y rng-tools5 ent >/dev/null; }
+fi
+[ -x dist/qrng ] || npm run build >/dev/null
+if [ ! -s "$DATA" ]; then
+  head -c "${MIB}M" /dev/zero | openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv 00000000000000000000000000000000 > "$DATA"
+fi
+BYTES=$(wc -c < "$DATA")
+echo "data: $DATA, $BYTES bytes; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+
+"$BIN/bun" scripts/bench_test_inprocess.ts "$DATA"
+echo
+
+# Whole process: wall seconds and peak RSS (KiB) of one command reading the file.
+measure() { # name, command...
+  name=$1; shift
+  /usr/bin/time -f "%e %M" -o /tmp/qrng-bench-time "$@" >/dev/null 2>/tmp/qrng-bench-err || true
+  read -r secs rss <<EOF
+$(tail -n 1 /tmp/qrng-bench-time)
+EOF
+  echo "$name $secs $rss"
+}
+{
+  measure "qrng-binary" dist/qrng test "$DATA"
+  measure "qrng-deno" "$BIN/deno" run --allow-all --quiet cli/main.ts test "$DATA"
+  measure "qrng-bun" "$BIN/bun" cli/main.ts test "$DATA"
+  measure "qrng-binary-fips" dist/qrng test --fips "$DATA"
+  measure "qrng-binary-ent" dist/qrng test --ent "$DATA"
+  measure "rngtest" sh -c "rngtest < '$DATA'"
+  measure "ent" ent "$DATA"
+} > /tmp/qrng-bench-results
+awk -v bytes="$BYTES" '
+  { secs[$1] = $2; rss[$1] = $3; order[NR] = $1 }
+  END {
+    printf "%-18s %8s %9s %12s\n", "whole process", "seconds", "MB/s", "peak RSS MB"
+    for (i = 1; i <= NR; i++) { n = order[i]
+      printf "%-18s %8.2f %9.0f %12.1f\n", n, secs[n], bytes / 1e6 / secs[n], rss[n] / 1024 }
+    printf "\nratios (wall time): qrng binary vs rngtest %.1fx, vs ent %.1fx; qrng --fips vs rngtest %.1fx; qrng --ent vs ent %.1fx\n",
+      secs["rngtest"] / secs["qrng-binary"], secs["ent"] / secs["qrng-binary"],
+      secs["rngtest"] / secs["qrng-binary-fips"], secs["ent"] / secs["qrng-binary-ent"]
+    printf "targets: >= 10x rngtest, >= 4x ent, peak memory < 100 MB\n"
+  }' /tmp/qrng-bench-results
+rm -f /tmp/qrng-bench-time /tmp/qrng-bench-err /tmp/qrng-bench-results

@@ -1,0 +1,54 @@
+/**
+ * In-process throughput of the analysis core, per test and combined, on one file: each pass
+ * reads the file straight into the WASM input buffer (as `qrng test` does) and times only the
+ * analysis calls, so the figures are the core's own speed on one core.
+ *
+ *   bun scripts/bench_test_inprocess.ts FILE
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import process from "node:process";
+import { type AnalysisOptions, Analyzer } from "../wasm/analysis.ts";
+
+const file = process.argv[2];
+if (!file) {
+  console.error("usage: bun scripts/bench_test_inprocess.ts FILE");
+  process.exit(2);
+}
+const HEALTH = { h: 8, alphaLog2: -30, symbols: "bytes", bitcount: { blockBits: 4096, alphaLog2: -30 } } as const;
+const PASSES: Array<[string, AnalysisOptions]> = [
+  ["histogram (ent entropy/chi-square/mean, MCV)", { fips: false, ent: false, dsv: false }],
+  ["FIPS 140-2 (+ histogram)", { fips: true, ent: false, dsv: false }],
+  ["ent SCC + Monte Carlo (+ histogram)", { fips: false, ent: true, dsv: false }],
+  ["health, bytes (+ histogram)", { fips: false, ent: false, dsv: false, health: HEALTH }],
+  ["health, bits (+ histogram)", { fips: false, ent: false, dsv: false, health: { ...HEALTH, h: 1, symbols: "bits" } }],
+  ["DSV walk (+ histogram)", { fips: false, ent: false, dsv: true }],
+  ["default battery (qrng test)", { health: HEALTH }],
+];
+
+function run(options: AnalysisOptions): { bytes: number; analyseMs: number; totalMs: number } {
+  const analyzer = new Analyzer(options);
+  const buffer = analyzer.inputBuffer();
+  const fd = openSync(file, "r");
+  let bytes = 0, analyseMs = 0;
+  const start = performance.now();
+  for (;;) {
+    const got = readSync(fd, buffer, 0, buffer.length, null);
+    if (got === 0) break;
+    const t0 = performance.now();
+    analyzer.update(got);
+    analyseMs += performance.now() - t0;
+    bytes += got;
+  }
+  analyzer.results();
+  closeSync(fd);
+  return { bytes, analyseMs, totalMs: performance.now() - start };
+}
+
+const mbps = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(6);
+console.log(`in-process, ${typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno/Node"}: best of 2 runs`);
+console.log(`${"pass".padEnd(46)} ${"MB/s".padStart(6)}  ${"with reads".padStart(10)}`);
+for (const [name, options] of PASSES) {
+  const runs = [run(options), run(options)];
+  const best = runs.reduce((a, b) => (a.analyseMs < b.analyseMs ? a : b));
+  console.log(`${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)}  ${mbps(best.bytes, best.totalMs).padStart(10)}`);
+}
