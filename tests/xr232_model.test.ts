@@ -127,6 +127,22 @@ describe("XR232USB model: CTS", () => {
     expect(timeline.slices[0].bytesServed).toBe(Math.ceil(0.9 * 23_040));
   });
 
+  it("re-serves pool bytes unchanged during an absorbed disturbance longer than a read lap", () => {
+    // At 230400 baud the read pointer laps the 480-byte pool every 20.8 ms; while the source is
+    // down nothing is written, so bytes come round again unchanged: the firmware's design, seen.
+    const repeats = (ms: number) => {
+      const model = new Xr232Model(3n, {}, ms ? [{ startS: 0.5, durationS: ms / 1000 }] : []);
+      model.advance(1, true);
+      const out: number[] = [];
+      while (out.length < 23_040) out.push(...model.serve(4096, 230_400));
+      let same = 0;
+      for (let i = 480; i < out.length; i++) if (out[i] === out[i - 480]) same++;
+      return same;
+    };
+    expect(repeats(0)).toBeLessThan(130); // chance: 22,560 / 256 = 88
+    expect(repeats(19)).toBeGreaterThan(350);
+  });
+
   it("detects a static level as a disturbance too", async () => {
     const model = new Xr232Model(4n, { disturbHz: 0 }, [{ startS: 0.5, durationS: 0.03 }]);
     const { timeline } = await runHost(model, 1);

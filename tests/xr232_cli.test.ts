@@ -1,0 +1,71 @@
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
+import { Xr232Model } from "../wasm/xr232.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
+
+async function inProcess(seconds: number, schedule: { startS: number; durationS: number }[]) {
+  const model = new Xr232Model(1n, {}, schedule);
+  const chunks: Buffer[] = [];
+  const timeline = await runTimeline(model, seconds, 230_400, (b) => void chunks.push(Buffer.from(b)));
+  return { bytes: Buffer.concat(chunks), timeline };
+}
+
+for (const runner of RUNNERS) {
+  describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng model under ${runner.name}`, () => {
+    it("writes the same bytes as the model in this process and prints the timeline", async () => {
+      const file = join(tmpdir(), `qrng-model-${process.pid}-${runner.name}.bin`);
+      const result = await runCli(runner, [
+        "model",
+        "xr232usb",
+        "--seconds",
+        "1.5",
+        "--disturb",
+        "0.5s:5ms,1.0s:40ms",
+        "-o",
+        file,
+      ]);
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      const expected = await inProcess(1.5, [{ startS: 0.5, durationS: 0.005 }, {
+        startS: 1,
+        durationS: 0.04,
+      }]);
+      expect(readFileSync(file)).toEqual(expected.bytes);
+      rmSync(file);
+      const text = result.stdout.toString();
+      expect(text).toContain("disturbances: 0.500 s for 5.0 ms, 1.000 s for 40.0 ms");
+      expect(text).toMatch(/ {5}1\.020\d{3} s {2}cts-off/);
+      expect(text).toContain(
+        `total: ${expected.timeline.final.bytesServed.toLocaleString("en-US")} bytes out`,
+      );
+    });
+
+    it("prints JSON with per-second slices and events, and rejects a bad schedule with status 2", async () => {
+      const result = await runCli(runner, [
+        "model",
+        "xr232usb",
+        "--seconds",
+        "1",
+        "--set",
+        "tr1Ms=2",
+        "--disturb",
+        "0.5s:5ms",
+        "--json",
+      ]);
+      expect(result.status).toBe(0);
+      const json = JSON.parse(result.stdout.toString());
+      expect(json.emulated).toBe(true);
+      expect(json.params.tr1Ms).toBe(2);
+      expect(json.slices).toHaveLength(1);
+      expect(json.events.filter((e: { kind: string }) => e.kind === "cts-off")).toHaveLength(1);
+      const bad = await runCli(runner, ["model", "xr232usb", "--disturb", "1s"]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toBe(
+        "qrng: qrng model: bad disturbance '1s' (use START:DURATION, e.g. 2.0s:40ms)\n",
+      );
+    });
+  });
+}
