@@ -73,6 +73,7 @@ export function xr232Source(
   description: string,
   emulated: boolean,
   reader: Xr232Reader,
+  onClose: () => void = () => {},
 ): RandomSource {
   const chunk = new Uint8Array(CHUNK_BYTES);
   let closed = false;
@@ -87,6 +88,7 @@ export function xr232Source(
     async close() {
       if (closed) return;
       closed = true;
+      onClose();
       await port.close();
     },
   };
@@ -96,13 +98,17 @@ async function open(uri: DeviceUri, options: SourceOptions): Promise<RandomSourc
   const baud = baudFromParams(uri.params, uri.text, XR232USB_BAUD);
   const policy = policyFromParams(uri.params, uri.text);
   const port = await openXr232Port(options.platform, uri.target, baud);
+  // Ctrl-C must also end a wait for a silent device (the generous policy waits indefinitely).
+  let interrupted = false;
+  const unsubscribe = options.platform.onInterrupt(() => (interrupted = true));
   const reader = new Xr232Reader(port, {
     baud,
     ...policy,
     now: () => options.platform.now(),
     log: options.log,
+    aborted: () => interrupted,
   });
-  return xr232Source(port, `XR232 on ${port.description}`, false, reader);
+  return xr232Source(port, `XR232 on ${port.description}`, false, reader, unsubscribe);
 }
 
 /** The `xr232:` driver. */

@@ -50,14 +50,16 @@ export interface Xr232ReaderOptions {
   now(): number;
   /** Status lines (stall, reopen, resume) for stderr. */
   log(line: string): void;
+  /** Polled while the device is silent: true ends the read with an "interrupted" QrngError (Ctrl-C). */
+  aborted?(): boolean;
 }
 
 /** Reads random bytes from an XR232 / XR232USB. */
 export class Xr232Reader {
   readonly #port: Xr232Port;
   readonly #options:
-    & Required<Omit<Xr232ReaderOptions, "log" | "now">>
-    & Pick<Xr232ReaderOptions, "log" | "now">;
+    & Required<Omit<Xr232ReaderOptions, "log" | "now" | "aborted">>
+    & Pick<Xr232ReaderOptions, "log" | "now" | "aborted">;
   #outstanding = 0;
   #requested = 0;
   #openedAt: number;
@@ -94,9 +96,16 @@ export class Xr232Reader {
       // beyond this buffer wait in the port for the next call.
       const want = Math.min(o.inFlight - this.#outstanding, o.budget - this.#requested);
       if (want > 0) {
-        await this.#port.write(new Uint8Array(want).fill(MAGIC));
-        this.#outstanding += want;
-        this.#requested += want;
+        try {
+          await this.#port.write(new Uint8Array(want).fill(MAGIC));
+          this.#outstanding += want;
+          this.#requested += want;
+        } catch (error) {
+          // A port with RTS/CTS holds writes while CTS is off; that is a stall like any other.
+          // Counting none as sent errs towards asking again (an extra answer) over waiting for
+          // answers that will never come.
+          if ((error as QrngError).kind !== "timeout") throw error;
+        }
       }
       const n = await this.#port.read(buffer.subarray(got), READ_SLICE_MS);
       const now = o.now();
@@ -120,6 +129,9 @@ export class Xr232Reader {
     const silentMs = now - since;
     const cts = this.#port.cts?.();
     const why = cts === false ? "CTS is off: the noise source is disturbed" : "CTS off or device hung?";
+    if (o.aborted?.()) {
+      throw new QrngError("interrupted", `Interrupted while waiting for ${this.#port.description} (${why})`);
+    }
     if (o.ctsTimeout === "wait") {
       if (!this.#waiting && silentMs >= Math.max(WAIT_NOTICE_MS, this.#gotSinceOpen ? 0 : o.startupMs)) {
         o.log(`xr232: no data for ${Math.round(silentMs)} ms (${why}); waiting (--cts-timeout wait)`);

@@ -132,15 +132,23 @@ function openSim(kind: Xr232Kind, uri: DeviceUri, options: SourceOptions): Promi
   const baud = baudFromParams(uri.params, uri.text, kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD);
   const clock = { now: () => options.platform.now(), sleep: (ms: number) => options.platform.sleep(ms) };
   const deviceOpts = deviceOptions(where, uri.params.seed, uri.params.disturb, []);
-  makeDevice(kind, deviceOpts, where); // validate before opening
-  const port = new Xr232SimPort(kind, baud, clock, deviceOpts);
+  let port: Xr232SimPort;
+  try {
+    port = new Xr232SimPort(kind, baud, clock, deviceOpts);
+  } catch (error) {
+    if (error instanceof RangeError) throw usageError(`${where}: ${error.message}`);
+    throw error;
+  }
+  let interrupted = false;
+  const unsubscribe = options.platform.onInterrupt(() => (interrupted = true));
   const reader = new Xr232Reader(port, {
     baud,
     ...policyFromParams(uri.params, uri.text),
     ...clock,
     log: options.log,
+    aborted: () => interrupted,
   });
-  return Promise.resolve(xr232Source(port, port.description, true, reader));
+  return Promise.resolve(xr232Source(port, port.description, true, reader, unsubscribe));
 }
 
 function emulator(kind: Xr232Kind, summary: string): EmulatorKind {
