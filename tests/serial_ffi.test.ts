@@ -47,31 +47,46 @@ for (const runtime of RUNTIMES) {
       expect(seen.speeds[0].description).toBe(`serial:${seen.slavePath} at 230400 baud with RTS/CTS`);
     });
 
-    it("stty, reading the slave on its own, agrees: raw 8N1 at the standard rates asked", () => {
-      for (const { baud, flowControl, stty } of seen.speeds.slice(0, 3)) {
-        expect(stty).toContain(`speed ${baud} baud;`);
-        const words = stty.split(/[\s;]+/);
-        for (
-          const flag of [
-            "cs8",
-            "-parenb",
-            "-cstopb",
-            "cread",
-            "-icanon",
-            "-echo",
-            "-isig",
-            "-opost",
-            "-ixon",
-            "-icrnl",
-          ]
-        ) {
-          expect(words).toContain(flag);
-        }
-        expect(words).toContain(flowControl === "rtscts" ? "crtscts" : "-crtscts");
-        expect(words).toContain(flowControl === "rtscts" ? "-clocal" : "clocal");
-        expect(stty).toContain("min = 0; time = 0;");
+    it("the port is exclusive: other programs cannot open it meanwhile (root excepted)", () => {
+      if (seen.root) {
+        expect(seen.secondOpen).toEqual({ threw: false });
+      } else {
+        expect(seen.secondOpen).toMatchObject({ threw: true, kind: "input" });
+        expect(seen.secondOpen.message).toBe(
+          `Cannot open serial port ${seen.slavePath}: Device or resource busy (another program has it open)`,
+        );
+        expect(seen.speeds[0].sttyError).toMatch(/Device or resource busy/);
       }
     });
+
+    it.runIf(process.getuid?.() === 0)(
+      "stty, reading the slave on its own, agrees: raw 8N1 at the standard rates asked",
+      () => {
+        for (const { baud, flowControl, stty } of seen.speeds.slice(0, 3)) {
+          expect(stty).toContain(`speed ${baud} baud;`);
+          const words = stty.split(/[\s;]+/);
+          for (
+            const flag of [
+              "cs8",
+              "-parenb",
+              "-cstopb",
+              "cread",
+              "-icanon",
+              "-echo",
+              "-isig",
+              "-opost",
+              "-ixon",
+              "-icrnl",
+            ]
+          ) {
+            expect(words).toContain(flag);
+          }
+          expect(words).toContain(flowControl === "rtscts" ? "crtscts" : "-crtscts");
+          expect(words).toContain(flowControl === "rtscts" ? "-clocal" : "clocal");
+          expect(stty).toContain("min = 0; time = 0;");
+        }
+      },
+    );
 
     it("a pty has no modem lines, so CTS is unknown", () => {
       expect(seen.cts).toBe("undefined");

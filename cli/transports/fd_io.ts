@@ -3,7 +3,7 @@
  * without ever blocking the event loop: the loops behind the serial and pty Transports.
  */
 import { QrngError } from "../errors.ts";
-import { ERRNO, type Libc, POLLERR, POLLFD_BYTES, POLLHUP, POLLIN, POLLNVAL } from "../runtime/libc.ts";
+import { ERRNO, type Libc, POLLERR, POLLFD_BYTES, POLLHUP, POLLIN } from "../runtime/libc.ts";
 import { Backoff } from "./backoff.ts";
 
 /** How one loop reacts to its descriptor's state. */
@@ -56,7 +56,9 @@ export async function readFd(libc: Libc, fd: number, buffer: Uint8Array, timeout
       throw disconnected(libc, hooks, "read from", count);
     }
     const revents = pollNow(libc, fd);
-    if ((count === -e.EIO || revents & (POLLHUP | POLLERR | POLLNVAL)) && hooks.hangupIsFatal()) {
+    // POLLNVAL is not a hangup: macOS poll(2) answers it for every device it cannot poll; a
+    // really invalid fd shows up as EBADF from read above.
+    if ((count === -e.EIO || revents & (POLLHUP | POLLERR)) && hooks.hangupIsFatal()) {
       throw disconnected(libc, hooks, "read from");
     }
     const remainingMs = deadline - performance.now();

@@ -4,7 +4,7 @@
  * optional RTS/CTS flow control. Windows goes through kernel32 (serial_windows.ts).
  */
 import { QrngError } from "../errors.ts";
-import { type Libc, OPEN_FLAGS, type SystemLibrary } from "../runtime/libc.ts";
+import { ERRNO, type Libc, OPEN_FLAGS, type SystemLibrary } from "../runtime/libc.ts";
 import type { Transport } from "./transport.ts";
 import { errnoText, readFd, writeFd } from "./fd_io.ts";
 import {
@@ -131,7 +131,15 @@ function applyLine(libc: Libc, fd: number, name: string, baud: number, flowContr
 function openFd(libc: Libc, path: string, baud: number, flowControl: FlowControl): number {
   const f = OPEN_FLAGS[libc.os];
   const fd = libc.open(path, f.O_RDWR | f.O_NOCTTY | f.O_NONBLOCK | f.O_CLOEXEC);
-  if (fd < 0) throw new QrngError("input", `Cannot open serial port ${path}: ${errnoText(libc, fd)}`);
+  if (fd < 0) {
+    const e = ERRNO[libc.os];
+    const hint = fd === -e.EBUSY
+      ? " (another program has it open)"
+      : fd === -e.EACCES
+      ? ` (${libc.os === "linux" ? "join the group owning it, often 'dialout'" : "check its permissions"})`
+      : "";
+    throw new QrngError("input", `Cannot open serial port ${path}: ${errnoText(libc, fd)}${hint}`);
+  }
   try {
     applyLine(libc, fd, path, baud, flowControl);
   } catch (error) {

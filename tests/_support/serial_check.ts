@@ -5,6 +5,7 @@
  * happened, not verdicts: the expectations live in the test.
  */
 import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { QrngError } from "../../cli/errors.ts";
 import { loadLibc } from "../../cli/runtime/libc.ts";
 import { openPty, type PtyMaster } from "../../cli/transports/pty.ts";
@@ -64,13 +65,11 @@ const master: PtyMaster = await openPty(library);
 observed.slavePath = master.slavePath;
 observed.openBeforeHost = master.slaveOpen();
 
-// Line settings as the master sees them.
+// Line settings as the master sees them: standard rates and one that needs BOTHER.
+const SPEED_CASES = [[230400, "rtscts"], [1200, "none"], [1000000, "none"], [250000, "none"]] as const;
 const speeds = [];
 for (
-  const [baud, flowControl] of [[230400, "rtscts"], [1200, "none"], [1000000, "none"], [
-    250000,
-    "none",
-  ]] as const
+  const [baud, flowControl] of SPEED_CASES
 ) {
   const port = await openSerial(library, master.slavePath, { baud, flowControl });
   const seen = master.settings();
@@ -83,6 +82,7 @@ for (
     portBaud: port.baud,
     description: port.description,
     stty: stty.stdout,
+    sttyError: stty.stderr.trim(),
   });
   await port.close();
 }
@@ -90,6 +90,11 @@ observed.speeds = speeds;
 
 let port: SerialPort = await openSerial(library, master.slavePath, { baud: 1000000 });
 observed.openWithHost = master.slaveOpen();
+// The port is exclusive (TIOCEXCL): a second open fails, except for root, whom Linux lets in.
+observed.root = process.getuid?.() === 0;
+observed.secondOpen = await failure(async () =>
+  (await openSerial(library, master.slavePath, { baud: 9600 })).close()
+);
 observed.cts = port.cts() ?? "undefined";
 await port.setBaud(57600);
 observed.afterSetBaud = { port: port.baud, seen: master.settings().baud };
