@@ -109,8 +109,12 @@ for (const runtime of RUNTIMES) {
       expect(seen.masterAfterDiscard).toBe("new");
     });
 
-    it("closing resolves a pending read with 0 and closing twice is harmless", () => {
+    it("closing resolves a pending read with 0, rejects a stuck write, and closing twice is harmless", () => {
       expect(seen.pendingReadAfterClose).toBe(0);
+      expect(seen.stuckWriteAfterClose).toMatchObject({ threw: true, kind: "disconnected" });
+      expect(seen.stuckWriteAfterClose.message).toBe(
+        `Cannot write to serial port ${seen.slavePath}: it was closed`,
+      );
       expect(seen.readAfterClose).toBe(0);
     });
 

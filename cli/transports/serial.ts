@@ -6,6 +6,7 @@
 import { QrngError } from "../errors.ts";
 import { ERRNO, type Libc, OPEN_FLAGS, type SystemLibrary } from "../runtime/libc.ts";
 import type { Transport } from "./transport.ts";
+import { Backoff } from "./backoff.ts";
 import { errnoText, readFd, writeFd } from "./fd_io.ts";
 import {
   type FlowControl,
@@ -33,6 +34,12 @@ export interface SerialOptions {
    * enough for an XR232's reset capacitor to act (and for an emulator to notice). @default 50
    */
   reopenPauseMs?: number;
+  /**
+   * How long close() waits for written bytes to leave (a final STOP command) before discarding
+   * the rest. Without the discard the kernel's close would block the whole process for up to
+   * 30 s while a device holds CTS inactive. reopen() discards at once. @default 500
+   */
+  closeDrainMs?: number;
 }
 
 /** A serial port: a Transport plus the line controls XR232 needs. */
@@ -63,16 +70,20 @@ const LINUX = {
   TIOCMGET: 0x5415,
   TIOCEXCL: 0x540c,
   TIOCNXCL: 0x540d,
+  TIOCOUTQ: 0x5411,
   TCIOFLUSH: 2,
   TCIFLUSH: 0,
+  TCOFLUSH: 1,
 };
 const DARWIN = {
   TIOCMGET: 0x4004746a,
   TIOCEXCL: 0x2000740d,
   TIOCNXCL: 0x2000740e,
   IOSSIOSPEED: 0x80085402,
+  TIOCOUTQ: 0x40047473,
   TCIOFLUSH: 3,
   TCIFLUSH: 1,
+  TCOFLUSH: 2,
   TCSANOW: 0,
 };
 /** The CTS bit of TIOCMGET (Linux and macOS). */
@@ -81,6 +92,8 @@ const TIOCM_CTS = 0x020;
 export const WRITE_STALL_MS = 10_000;
 /** Default for {@link SerialOptions.reopenPauseMs}. */
 export const REOPEN_PAUSE_MS = 50;
+/** Default for {@link SerialOptions.closeDrainMs}. */
+export const CLOSE_DRAIN_MS = 500;
 
 /** Opens `path` as a raw 8N1 serial port; rejects with a one-line QrngError when it cannot. */
 export async function openSerial(
@@ -156,6 +169,7 @@ function openPosixSerial(libc: Libc, path: string, options: SerialOptions): Seri
   const flowControl = options.flowControl ?? "none";
   const stallMs = options.writeStallMs ?? WRITE_STALL_MS;
   const reopenPauseMs = options.reopenPauseMs ?? REOPEN_PAUSE_MS;
+  const closeDrainMs = options.closeDrainMs ?? CLOSE_DRAIN_MS;
   const c = libc.os === "linux" ? LINUX : DARWIN;
   let baud = options.baud;
   let fd = openFd(libc, path, baud, flowControl);
@@ -169,8 +183,13 @@ function openPosixSerial(libc: Libc, path: string, options: SerialOptions): Seri
     hangupIsFatal: () => true,
   });
   const release = () => {
+    libc.tcflush(fd, c.TCOFLUSH); // unsent bytes would make close(2) wait for them
     libc.ioctl(fd, c.TIOCNXCL, new Uint8Array(4));
     libc.close(fd);
+  };
+  const unsent = () => {
+    const count = new Uint8Array(4);
+    return libc.ioctl(fd, c.TIOCOUTQ, count) < 0 ? 0 : new DataView(count.buffer).getInt32(0, true);
   };
   return {
     path,
@@ -219,10 +238,13 @@ function openPosixSerial(libc: Libc, path: string, options: SerialOptions): Seri
         throw error;
       }
     },
-    close() {
-      if (!closed) release();
-      closed = true;
-      return Promise.resolve();
+    async close() {
+      if (closed) return;
+      closed = true; // pending reads resolve 0, writes reject
+      const deadline = performance.now() + closeDrainMs;
+      const backoff = new Backoff();
+      while (unsent() > 0 && performance.now() < deadline) await backoff.wait(deadline - performance.now());
+      release();
     },
   };
 }

@@ -131,11 +131,15 @@ await master.discardInput();
 await port.write(new TextEncoder().encode("new"));
 observed.masterAfterDiscard = text(await readAll(master, 3, 200));
 
-// A pending read resolves 0 when the port is closed under it.
+// A pending read resolves 0 when the port is closed under it; a write stuck because nobody
+// reads the other end rejects.
 const pending = port.read(buffer, 5000);
+const stuck = failure(() => port.write(new Uint8Array(4 << 20)));
 await sleep(20);
 await port.close();
 observed.pendingReadAfterClose = await pending;
+observed.stuckWriteAfterClose = await stuck;
+await master.discardInput();
 observed.readAfterClose = await port.read(buffer, 10);
 await port.close(); // twice is harmless
 observed.openAfterHostClosed = master.slaveOpen();
