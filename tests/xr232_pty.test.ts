@@ -116,7 +116,8 @@ for (const runner of RUNNERS) {
         ]);
         const log = await emulator.stop();
         expect(result.status, result.stderr).toBe(0);
-        expect(log.stderr).toContain(`host opened the port at ${baud} baud`);
+        // the emulator may notice the open just before the host sets its rate
+        expect(log.stderr).toMatch(new RegExp(`(host opened the port at|host set) ${baud} baud`));
         const expected = modelAnswers(seed, baud, HELD_BACK + n).subarray(HELD_BACK);
         expect(readFileSync(file)).toEqual(expected);
       });
