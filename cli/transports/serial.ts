@@ -110,6 +110,9 @@ export function getTermios(libc: Libc, fd: number, name: string): Termios {
   const layout = termiosLayout(libc.os);
   const bytes = new Uint8Array(layout.bytes);
   const result = libc.os === "linux" ? libc.ioctl(fd, LINUX.TCGETS2, bytes) : libc.tcgetattr(fd, bytes);
+  if (result === -ERRNO[libc.os].ENOTTY) {
+    throw new QrngError("input", `Cannot use ${name} as a serial port: it is not a terminal device`);
+  }
   if (result < 0) {
     throw new QrngError("device", `Cannot read the settings of ${name}: ${errnoText(libc, result)}`);
   }
