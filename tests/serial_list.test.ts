@@ -163,6 +163,20 @@ describe("listSerialPorts() on Linux", () => {
   });
 });
 
+it("on macOS lists callout devices (cu.*), not tty.* or the Bluetooth port, and calls an FTDI bridge a maybe", async () => {
+  const macDev = join(root, "macdev");
+  for (
+    const name of ["cu.usbserial-A10K", "tty.usbserial-A10K", "cu.Bluetooth-Incoming-Port", "cu.usbmodem1101"]
+  ) {
+    file(join(macDev, name), "");
+  }
+  const ports = await listSerialPorts({ os: "darwin", devRoot: macDev });
+  expect(ports.map((p) => [p.path.slice(macDev.length + 1), p.guess?.kind, p.guess?.sure])).toEqual([
+    ["cu.usbserial-A10K", "qcicada", false],
+    ["cu.usbmodem1101", undefined, undefined],
+  ]);
+});
+
 it("parseSerialComm() reads `reg query` output of HKLM\\HARDWARE\\DEVICEMAP\\SERIALCOMM", () => {
   const text = "\r\nHKEY_LOCAL_MACHINE\\HARDWARE\\DEVICEMAP\\SERIALCOMM\r\n" +
     "    \\Device\\Serial0    REG_SZ    COM1\r\n    \\Device\\VCP0    REG_SZ    COM7\r\n\r\n";
