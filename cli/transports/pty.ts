@@ -8,6 +8,10 @@
  * The master stays open when the host closes the slave, so hosts can close and reopen as they
  * would a real port. While no host has the slave open, reads on the master wait (then resolve
  * 0) and writes are dropped, as bytes sent down a wire nobody listens to are lost.
+ *
+ * Tested on Linux. On macOS (untested) the master and slave share one termios, so settings()
+ * should hold; but poll(2) there may not report a device's hangup, in which case slaveOpen()
+ * stays true and {@link PtyMaster.opens} counts only the first open.
  */
 import { QrngError } from "../errors.ts";
 import { OPEN_FLAGS, POLLHUP, requirePosix, type SystemLibrary } from "../runtime/libc.ts";
@@ -45,7 +49,10 @@ export interface PtyMaster extends Transport {
 export function openPty(library: SystemLibrary): Promise<PtyMaster> {
   const libc = requirePosix(library, "create a pseudo-terminal");
   const f = OPEN_FLAGS[libc.os];
-  const fd = libc.posixOpenpt(f.O_RDWR | f.O_NOCTTY | f.O_NONBLOCK | f.O_CLOEXEC);
+  const flags = f.O_RDWR | f.O_NOCTTY | f.O_NONBLOCK | f.O_CLOEXEC;
+  // macOS's posix_openpt accepts only O_RDWR | O_NOCTTY; opening its clone device directly is
+  // what it does inside, and takes O_NONBLOCK (untested: no Mac here).
+  const fd = libc.os === "darwin" ? libc.open("/dev/ptmx", flags) : libc.posixOpenpt(flags);
   if (fd < 0) {
     return Promise.reject(new QrngError("device", `Cannot create a pseudo-terminal: ${errnoText(libc, fd)}`));
   }
