@@ -141,6 +141,21 @@ describe("Windows DCB", () => {
     expect([view.getUint8(18), view.getUint8(19), view.getUint8(20)]).toEqual([8, 0, 0]);
   });
 
+  it("keeps the driver's other fields from GetCommState, and never leaves XonChar equal to XoffChar", () => {
+    const current = new Uint8Array(28);
+    const view = new DataView(current.buffer);
+    view.setUint32(8, 1 << 14, true); // fAbortOnError, set by someone else
+    view.setUint16(14, 2048, true); // XonLim
+    current[24] = 0x1a; // EofChar
+    const dcb = packDcb(9600, "none", current);
+    expect(new DataView(dcb.buffer).getUint32(8, true)).toBe(0b0001_0000_0001_0001); // flags are ours
+    expect(new DataView(dcb.buffer).getUint16(14, true)).toBe(2048);
+    expect([dcb[21], dcb[22], dcb[24]]).toEqual([0x11, 0x13, 0x1a]);
+    current[21] = 0x01;
+    current[22] = 0x02;
+    expect([...packDcb(9600, "none", current).subarray(21, 23)]).toEqual([0x01, 0x02]);
+  });
+
   it("without flow control RTS is simply on and CTS is ignored", () => {
     expect(new DataView(packDcb(1_000_000, "none").buffer).getUint32(8, true)).toBe(0b0001_0000_0001_0001);
   });

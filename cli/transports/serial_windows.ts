@@ -34,10 +34,13 @@ export const DCB_BYTES = 28;
  *    14 XonLim u16, 16 XoffLim u16, 18 ByteSize u8, 19 Parity u8, 20 StopBits u8,
  *    21 XonChar, 22 XoffChar, 23 ErrorChar, 24 EofChar, 25 EvtChar, 26 wReserved1 u16
  *
- * DTR on; RTS on, or RTS_CONTROL_HANDSHAKE (2) with fOutxCtsFlow for "rtscts".
+ * DTR on; RTS on, or RTS_CONTROL_HANDSHAKE (2) with fOutxCtsFlow for "rtscts". Starts from
+ * `current` (GetCommState's answer) so driver-specific fields survive; SetCommState refuses a
+ * DCB whose XonChar equals XoffChar, so those get the usual DC1/DC3 when they are equal.
  */
-export function packDcb(baud: number, flowControl: FlowControl): Uint8Array {
+export function packDcb(baud: number, flowControl: FlowControl, current?: Uint8Array): Uint8Array {
   const dcb = new Uint8Array(DCB_BYTES);
+  if (current) dcb.set(current.subarray(0, DCB_BYTES));
   const view = new DataView(dcb.buffer);
   view.setUint32(0, DCB_BYTES, true);
   view.setUint32(4, baud, true);
@@ -49,6 +52,10 @@ export function packDcb(baud: number, flowControl: FlowControl): Uint8Array {
   view.setUint8(18, 8); // ByteSize
   view.setUint8(19, 0); // NOPARITY
   view.setUint8(20, 0); // ONESTOPBIT
+  if (dcb[21] === dcb[22]) {
+    dcb[21] = 0x11; // XonChar: DC1
+    dcb[22] = 0x13; // XoffChar: DC3
+  }
   return dcb;
 }
 
@@ -69,12 +76,20 @@ function devicePath(path: string): string {
   return path.startsWith("\\\\.\\") ? path : `\\\\.\\${path}`;
 }
 
+/** SetCommState with {@link packDcb} over the port's current DCB: true on success. */
+function setLine(k: Kernel32, handle: unknown, baud: number, flowControl: FlowControl): boolean {
+  const current = new Uint8Array(DCB_BYTES);
+  new DataView(current.buffer).setUint32(0, DCB_BYTES, true); // GetCommState wants DCBlength set
+  const known = k.getCommState(handle, current);
+  return k.setCommState(handle, packDcb(baud, flowControl, known ? current : undefined));
+}
+
 function openHandle(k: Kernel32, path: string, baud: number, flowControl: FlowControl): unknown {
   const handle = k.createFile(devicePath(path), GENERIC_READ_WRITE, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL);
   if (handle === null) {
     throw new QrngError("input", `Cannot open serial port ${path}: Windows error ${k.lastError()}`);
   }
-  if (!k.setCommState(handle, packDcb(baud, flowControl)) || !k.setCommTimeouts(handle, packTimeouts())) {
+  if (!setLine(k, handle, baud, flowControl) || !k.setCommTimeouts(handle, packTimeouts())) {
     const code = k.lastError();
     k.closeHandle(handle);
     throw new QrngError("device", `Cannot set ${path} to ${baud} baud 8N1: Windows error ${code}`);
@@ -146,7 +161,7 @@ export function openWindowsSerial(k: Kernel32, path: string, options: SerialOpti
       return status < 0 ? undefined : (status & MS_CTS_ON) !== 0;
     },
     setBaud(next) {
-      if (closed || !k.setCommState(handle, packDcb(next, flowControl))) {
+      if (closed || !setLine(k, handle, next, flowControl)) {
         return Promise.reject(
           new QrngError("device", `Cannot set ${path} to ${next} baud: Windows error ${k.lastError()}`),
         );
