@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -41,6 +41,26 @@ for (const runner of RUNNERS) {
       expect(text).toContain(
         `total: ${expected.timeline.final.bytesServed.toLocaleString("en-US")} bytes out`,
       );
+    });
+
+    it("plays recorded pulse widths from a file", async () => {
+      const file = join(tmpdir(), `qrng-pulses-${process.pid}-${runner.name}.txt`);
+      writeFileSync(file, "# widths in us\n1.5 2 1.5\n1.5,2 2\n2 1.5\n");
+      const result = await runCli(runner, [
+        "model",
+        "xr232usb",
+        "--pulses",
+        file,
+        "--seconds",
+        "0.1",
+        "--json",
+      ]);
+      rmSync(file);
+      expect(result.status, result.stderr).toBe(0);
+      const json = JSON.parse(result.stdout.toString());
+      expect(json.final).toMatchObject({ pulses: 8, bits: 8, ones: 4, bytesWritten: 1, state: "dead" });
+      const bad = await runCli(runner, ["model", "xr232usb", "--pulses", "/nonexistent/pulses.txt"]);
+      expect(bad.status).toBe(1);
     });
 
     it("prints JSON with per-second slices and events, and rejects a bad schedule with status 2", async () => {

@@ -64,6 +64,35 @@ describe("XR232USB model: sampling", () => {
   });
 });
 
+describe("XR232USB model: recorded pulses", () => {
+  it("takes one bit per level change from the counter's LSB (3,4,3,3,4,4,4,3 ticks make 0xb1)", () => {
+    // at 2 MHz a poll tick is 0.5 us; a pulse of n whole ticks from a tick boundary counts n
+    const ticks = [3, 4, 3, 3, 4, 4, 4, 3];
+    const model = new Xr232Model(1n, { coldRotations: 0 }, [], ticks.map((t) => t / 2));
+    model.advance(0.01);
+    expect(model.stats().bits).toBe(8);
+    expect(model.pool()[0]).toBe(0b10110001);
+    expect(model.pool()[1]).toBe(0);
+  });
+
+  it("sees the end of a recording as a source that went down: CTS off after tR1", () => {
+    const widths = Array.from({ length: 200_000 }, (_, i) => 3 + ((i * 7919) % 11) / 2); // 3..8 us
+    const model = new Xr232Model(1n, {}, [], widths);
+    model.advance(0.2, true);
+    expect(model.cts).toBe(true);
+    const end = widths.reduce((a, b) => a + b, 0) / 1e6;
+    model.advance(end + 0.1);
+    const offs = model.takeEvents().filter((e) => e.kind === "cts-off");
+    expect(offs).toHaveLength(1);
+    expect(offs[0].timeS).toBeGreaterThan(end + 0.019);
+    expect(offs[0].timeS).toBeLessThan(end + 0.021);
+  });
+
+  it("rejects a width that is not positive", () => {
+    expect(() => new Xr232Model(1n, {}, [], [2, 0, 3])).toThrow(/recorded pulse 1/);
+  });
+});
+
 describe("XR232USB model: CTS", () => {
   it("holds CTS off after power-on for the cold start, then serves", () => {
     const model = new Xr232Model(1n);

@@ -109,6 +109,8 @@ const EVENT_KINDS: readonly Xr232EventKind[] = [
 ];
 const STATES = ["run", "dead", "cold"] as const;
 const SCHEDULE_CAPACITY = 256;
+/** Most recorded pulse widths a model takes. */
+export const RECORDED_PULSES_CAPACITY = 1 << 20;
 /** Most bytes one {@link Xr232Model.serve} call returns. */
 export const SERVE_CHUNK_BYTES = 65536;
 
@@ -120,7 +122,8 @@ interface Exports {
   statsPtr: WebAssembly.Global;
   eventsPtr: WebAssembly.Global;
   poolPtr: WebAssembly.Global;
-  init(seedLo: number, seedHi: number, scheduleCount: number): void;
+  pulsesPtr: WebAssembly.Global;
+  init(seedLo: number, seedHi: number, scheduleCount: number, recorded: number): void;
   resetDevice(): void;
   advance(ticks: number, untilCts: number): number;
   serve(count: number, byteTicks: number): number;
@@ -141,11 +144,17 @@ export class Xr232Model {
   readonly params: Readonly<Xr232Params>;
   readonly #x: Exports;
 
-  /** Powers on a model; throws RangeError on impossible parameters or schedule. */
+  /**
+   * Powers on a model; throws RangeError on impossible parameters or schedule. With
+   * `recordedWidthsUs` (pulse widths in microseconds, e.g. from a logic analyser) the model
+   * plays the recording instead of its seeded source; after its end the level stays put, which
+   * the firmware sees as its source going down.
+   */
   constructor(
     seed: bigint | number,
     params: Partial<Xr232Params> = {},
     schedule: readonly Disturbance[] = [],
+    recordedWidthsUs?: ArrayLike<number>,
   ) {
     const p = { ...XR232_DEFAULTS, ...params };
     for (const key of PARAM_ORDER) {
@@ -181,8 +190,22 @@ export class Xr232Model {
       sched[2 * i] = d.startS;
       sched[2 * i + 1] = d.durationS;
     });
+    const recorded = recordedWidthsUs?.length ?? 0;
+    if (recorded > RECORDED_PULSES_CAPACITY) {
+      throw new RangeError(`xr232 model: at most ${RECORDED_PULSES_CAPACITY} recorded pulses`);
+    }
+    if (recordedWidthsUs && recorded > 0) {
+      const widths = new Float32Array(x.memory.buffer, x.pulsesPtr.value, recorded);
+      for (let i = 0; i < recorded; i++) {
+        const us = recordedWidthsUs[i];
+        if (!(us > 0) || !Number.isFinite(us)) {
+          throw new RangeError(`xr232 model: recorded pulse ${i} is not a width > 0`);
+        }
+        widths[i] = (us * p.pollHz) / 1e6;
+      }
+    }
     const big = BigInt.asUintN(64, BigInt(seed));
-    x.init(Number(big & 0xffffffffn) | 0, Number(big >> 32n) | 0, sorted.length);
+    x.init(Number(big & 0xffffffffn) | 0, Number(big >> 32n) | 0, sorted.length, recorded);
   }
 
   /** The reset that opening the port causes (CTS off, cold start). */

@@ -4,13 +4,13 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { runTimeline, type Timeline } from "../emulators/xr232_timeline.ts";
-import { usageError } from "../errors.ts";
+import { QrngError, usageError } from "../errors.ts";
 import type { ByteWriter, Platform } from "../platform.ts";
 import { type Disturbance, XR232_DEFAULTS, Xr232Model, type Xr232Params } from "../../wasm/xr232.ts";
 
 const HELP = `qrng model xr232usb: run the XR232USB sampling/pool model (emulated, seeded)
 
-Usage: qrng model xr232usb [--seconds S] [--disturb T:D,...] [--seed N] [--baud B]
+Usage: qrng model xr232usb [--seconds S] [--disturb T:D,...] [--seed N | --pulses FILE] [--baud B]
                            [--set NAME=VALUE ...] [--json] [-o FILE|-]
 
 Simulates the firmware: pulse widths from a seeded noise source, one bit per level change
@@ -22,6 +22,8 @@ Options:
   --seconds S       model time to run (default 5)
   --disturb LIST    disturbances as START:DURATION, e.g. 1.0s:5ms,2.0s:40ms (units s, ms, us)
   --seed N          seed of the emulated noise source (default 1)
+  --pulses FILE     play recorded pulse widths instead: microseconds, whitespace- or comma-
+                    separated, # starts a comment; after the last one the level stays put
   --baud B          line rate of the host's requests (default 230400)
   --set NAME=VALUE  change a parameter (repeatable): ${Object.keys(XR232_DEFAULTS).join(", ")}
   --json            print the timeline as JSON
@@ -38,6 +40,39 @@ export function parseSeconds(text: string): number {
   const match = /^(\d+(?:\.\d*)?|\.\d+)(s|ms|us)?$/.exec(text.trim());
   if (!match) throw usageError(`qrng model: bad time '${text}' (use e.g. 1.5s, 40ms, 200us)`);
   return Number(match[1]) * UNITS_S[match[2] ?? "s"];
+}
+
+/** Reads recorded pulse widths (microseconds) from a text file. */
+export async function readPulseFile(platform: Platform, path: string): Promise<number[]> {
+  const reader = await platform.openReader(path);
+  const chunks: Uint8Array[] = [];
+  try {
+    for (
+      let buffer = new Uint8Array(65536), n;
+      (n = await reader.read(buffer)) > 0;
+      buffer = new Uint8Array(65536)
+    ) {
+      chunks.push(buffer.subarray(0, n));
+    }
+  } finally {
+    await reader.close();
+  }
+  const text = new TextDecoder().decode(await new Blob(chunks as BlobPart[]).arrayBuffer());
+  const widths: number[] = [];
+  for (const [index, line] of text.split("\n").entries()) {
+    for (const word of line.replace(/#.*/, "").split(/[\s,]+/).filter(Boolean)) {
+      const us = Number(word);
+      if (!(us > 0) || !Number.isFinite(us)) {
+        throw new QrngError(
+          "input",
+          `Cannot read ${path}: line ${index + 1}: '${word}' is not a pulse width in microseconds`,
+        );
+      }
+      widths.push(us);
+    }
+  }
+  if (widths.length === 0) throw new QrngError("input", `Cannot read ${path}: no pulse widths in it`);
+  return widths;
 }
 
 /** Parses "1.0s:5ms,2.0s:40ms" into disturbances. */
@@ -126,6 +161,7 @@ export const modelCommand: Command = {
       seconds: { type: "string" },
       disturb: { type: "string" },
       seed: { type: "string" },
+      pulses: { type: "string" },
       baud: { type: "string" },
       set: { type: "string", multiple: true },
       json: { type: "boolean" },
@@ -145,9 +181,10 @@ export const modelCommand: Command = {
     const seedText = values.seed ?? "1";
     if (!/^\d+$/.test(seedText)) throw usageError("qrng model: --seed must be a non-negative integer");
     const schedule = values.disturb === undefined ? [] : parseDisturbances(values.disturb);
+    const recorded = values.pulses === undefined ? undefined : await readPulseFile(platform, values.pulses);
     let model: Xr232Model;
     try {
-      model = new Xr232Model(BigInt(seedText), parseParams(values.set ?? []), schedule);
+      model = new Xr232Model(BigInt(seedText), parseParams(values.set ?? []), schedule, recorded);
     } catch (error) {
       if (error instanceof RangeError) {
         throw usageError(`qrng model: ${error.message.replace(/^xr232 model: /, "")}`);

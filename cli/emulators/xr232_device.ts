@@ -34,6 +34,8 @@ export interface Xr232DeviceOptions {
   params?: Partial<Xr232Params>;
   /** Disturbances in model seconds. @default none */
   schedule?: readonly Disturbance[];
+  /** Recorded pulse widths in microseconds to play instead of the seeded source. @default none */
+  recordedWidthsUs?: ArrayLike<number>;
   /** Identification string (XR232USB). @default EMULATED_IDENTIFICATION */
   identification?: string;
 }
@@ -52,7 +54,12 @@ export class Xr232Device {
 
   constructor(kind: Xr232Kind, options: Xr232DeviceOptions = {}) {
     this.kind = kind;
-    this.model = new Xr232Model(options.seed ?? 1n, options.params, options.schedule);
+    this.model = new Xr232Model(
+      options.seed ?? 1n,
+      options.params,
+      options.schedule,
+      options.recordedWidthsUs,
+    );
     this.identification = new TextEncoder().encode(options.identification ?? EMULATED_IDENTIFICATION);
     if (this.identification.length === 0) throw new RangeError("identification string must not be empty");
   }

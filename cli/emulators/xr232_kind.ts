@@ -4,7 +4,7 @@
  * line is the device URI a host should use (tests parse it).
  */
 import { parseFlags } from "../command.ts";
-import { parseDisturbances } from "../commands/model.ts";
+import { parseDisturbances, readPulseFile } from "../commands/model.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import type { DeviceUri } from "../uri.ts";
@@ -35,6 +35,7 @@ URI on the first stdout line; runs until Ctrl-C.
   --seed N            seed of the emulated noise source [1]
   --disturb LIST      disturbances in model time, START:DURATION,... e.g. 1.0s:5ms,2.0s:40ms
   --set NAME=VALUE    model parameter (repeatable): ${Object.keys(XR232_DEFAULTS).join(", ")}
+  --pulses FILE       play recorded pulse widths (microseconds) instead of the seeded source
   --record FILE       also write every byte sent to the host to FILE (for tests)
 
 Example:
@@ -47,6 +48,7 @@ const FLAGS = {
   disturb: { type: "string" },
   set: { type: "string", multiple: true },
   record: { type: "string" },
+  pulses: { type: "string" },
 } as const;
 
 function parseSeed(text: string | undefined, where: string): bigint {
@@ -96,6 +98,7 @@ async function serve(kind: Xr232Kind, argv: string[], platform: Platform): Promi
   const { values } = parseFlags(`emulate ${kind}`, argv, FLAGS);
   if (!values.serial) throw usageError(`${where}: give --serial (the XR232 is a serial device)`);
   const options = deviceOptions(where, values.seed, values.disturb, values.set ?? []);
+  if (values.pulses !== undefined) options.recordedWidthsUs = await readPulseFile(platform, values.pulses);
   const device = makeDevice(kind, options, where);
   if (!platform.libc) throw new QrngError("unsupported", `${where} --serial needs Deno or Bun (FFI)`);
   const { openPty } = await import("../transports/pty.ts");

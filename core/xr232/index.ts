@@ -7,20 +7,22 @@ import { seedRng } from "./rng.ts";
 import { configureSource, TICK } from "./source.ts";
 import { drainEvents, nowSub, powerOn, reset, runTo, serveBytes } from "./firmware.ts";
 
-export { paramsPtr, schedulePtr, outPtr, statsPtr, eventsPtr, poolPtr } from "./layout";
+export { eventsPtr, outPtr, paramsPtr, poolPtr, pulsesPtr, schedulePtr, statsPtr } from "./layout";
 
 /**
  * Starts a model: reads the parameters and `scheduleCount` disturbances, seeds the source with
- * (seedHi << 32 | seedLo) and powers on (cold start in progress, CTS off).
+ * (seedHi << 32 | seedLo), or plays `recorded` pulse widths when that is not 0, and powers on
+ * (cold start in progress, CTS off).
  */
-export function init(seedLo: u32, seedHi: u32, scheduleCount: i32): void {
-  seedRng((<u64>seedHi << 32) | <u64>seedLo);
+export function init(seedLo: u32, seedHi: u32, scheduleCount: i32, recorded: i32): void {
+  seedRng((<u64> seedHi << 32) | <u64> seedLo);
   configureSource(
     L.param(L.PARAM_POLL_HZ),
     L.param(L.PARAM_MEDIAN_HZ),
     L.param(L.PARAM_SIGMA),
     L.param(L.PARAM_DISTURB_HZ),
     scheduleCount,
+    recorded,
   );
   powerOn();
 }
@@ -32,12 +34,12 @@ export function resetDevice(): void {
 
 /** Runs `ticks` poll ticks of model time (stopping when CTS goes on if `untilCts`); returns CTS. */
 export function advance(ticks: f64, untilCts: bool): bool {
-  return runTo(nowSub() + <u64>(ticks * <f64>TICK), untilCts);
+  return runTo(nowSub() + <u64> (ticks * <f64> TICK), untilCts);
 }
 
 /** Serves up to `count` (<= 65536) bytes, one per `byteTicks` of line time; returns how many. */
 export function serve(count: i32, byteTicks: f64): i32 {
-  return serveBytes(count, <u64>(byteTicks * <f64>TICK + 0.5));
+  return serveBytes(count, <u64> (byteTicks * <f64> TICK + 0.5));
 }
 
 /** Number of (time, kind) event pairs at eventsPtr since the last call. */

@@ -9,6 +9,7 @@
  *   STATS     f64[16]        counters (see the STAT_* indices)
  *   EVENTS    f64[2 * 4096]  (time in poll ticks, EVENT_* kind) pairs since the last drain
  *   POOL      u8[4096]       the firmware's random pool (first PARAM_POOL_BYTES bytes used)
+ *   PULSES    f32[1 << 20]   recorded pulse widths in poll ticks (optional source)
  */
 
 /** Parameter slots (f64). */
@@ -54,6 +55,7 @@ export const SCHEDULE_CAPACITY = 256;
 export const OUT_CAPACITY = 65536;
 export const EVENT_CAPACITY = 4096;
 export const POOL_CAPACITY = 4096;
+export const PULSE_CAPACITY = 1 << 20;
 
 export const paramsPtr: usize = memory.data(PARAM_COUNT * 8, 8);
 export const schedulePtr: usize = memory.data(SCHEDULE_CAPACITY * 16, 8);
@@ -61,24 +63,25 @@ export const outPtr: usize = memory.data(OUT_CAPACITY, 16);
 export const statsPtr: usize = memory.data(STAT_COUNT * 8, 8);
 export const eventsPtr: usize = memory.data(EVENT_CAPACITY * 16, 8);
 export const poolPtr: usize = memory.data(POOL_CAPACITY, 16);
+export const pulsesPtr: usize = memory.data(PULSE_CAPACITY * 4, 16);
 
 /** Reads parameter `index`. */
 // @ts-ignore: decorator
 @inline export function param(index: i32): f64 {
-  return load<f64>(paramsPtr + (<usize>index << 3));
+  return load<f64>(paramsPtr + (<usize> index << 3));
 }
 
 /** Adds `delta` to stat `index`. */
 // @ts-ignore: decorator
 @inline export function bump(index: i32, delta: f64 = 1): void {
-  const at = statsPtr + (<usize>index << 3);
+  const at = statsPtr + (<usize> index << 3);
   store<f64>(at, load<f64>(at) + delta);
 }
 
 /** Sets stat `index`. */
 // @ts-ignore: decorator
 @inline export function setStat(index: i32, value: f64): void {
-  store<f64>(statsPtr + (<usize>index << 3), value);
+  store<f64>(statsPtr + (<usize> index << 3), value);
 }
 
 /** Appends an event; counts it as lost when the buffer is full (the host drains it). */
@@ -87,7 +90,7 @@ export function pushEvent(count: i32, timeTicks: f64, kind: f64): i32 {
     bump(STAT_EVENTS_LOST);
     return count;
   }
-  const at = eventsPtr + (<usize>count << 4);
+  const at = eventsPtr + (<usize> count << 4);
   store<f64>(at, timeTicks);
   store<f64>(at, kind, 8);
   return count + 1;

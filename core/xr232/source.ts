@@ -16,9 +16,13 @@
  *
  * Widths come from a 4097-entry inverse-CDF table interpolated with 16 random bits, so one
  * SplitMix64 call yields one pulse. Times are fixed point: 1 poll tick = 65536 subticks.
+ *
+ * Or they come from a recording (widths in poll ticks at `pulsesPtr`): when it runs out the
+ * level stays where it is, so the firmware sees its source go down, as it would on hardware.
+ * Scheduled disturbances apply to either source.
  */
 import { nextU64 } from "./rng.ts";
-import { SCHEDULE_CAPACITY, schedulePtr } from "./layout.ts";
+import { pulsesPtr, SCHEDULE_CAPACITY, schedulePtr } from "./layout.ts";
 
 /** Fixed-point shift: subticks per poll tick = 1 << SUB_SHIFT. */
 export const SUB_SHIFT: u64 = 16;
@@ -35,6 +39,10 @@ const scheduleStart: usize = memory.data(SCHEDULE_CAPACITY * 8, 8);
 const scheduleEnd: usize = memory.data(SCHEDULE_CAPACITY * 8, 8);
 let scheduleCount = 0;
 let scheduleIndex = 0;
+let recordedCount = 0;
+let recordedIndex = 0;
+/** Width of the pulse after a recording ends: longer than any run (about 4.5 years at 2 MHz). */
+const ENDLESS: u64 = <u64> 1 << 62;
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
 function inverseNormal(p: f64): f64 {
@@ -48,11 +56,13 @@ function inverseNormal(p: f64): f64 {
   const d4 = 3.754408661907416;
   if (p < 0.02425) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c1 * q + c2) * q + c3) * q + c4) * q + c5) * q + c6) / ((((d1 * q + d2) * q + d3) * q + d4) * q + 1);
+    return (((((c1 * q + c2) * q + c3) * q + c4) * q + c5) * q + c6) /
+      ((((d1 * q + d2) * q + d3) * q + d4) * q + 1);
   }
   if (p > 1 - 0.02425) {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    return -(((((c1 * q + c2) * q + c3) * q + c4) * q + c5) * q + c6) / ((((d1 * q + d2) * q + d3) * q + d4) * q + 1);
+    return -(((((c1 * q + c2) * q + c3) * q + c4) * q + c5) * q + c6) /
+      ((((d1 * q + d2) * q + d3) * q + d4) * q + 1);
   }
   const q = p - 0.5;
   const r = q * q;
@@ -63,33 +73,42 @@ function inverseNormal(p: f64): f64 {
 function fillTable(table: usize, pollHz: f64, medianHz: f64, sigma: f64): void {
   const medianTicks = pollHz / (2 * medianHz);
   for (let i = 0; i < TABLE_SIZE; i++) {
-    const p = (<f64>i + 0.5) / <f64>TABLE_SIZE;
+    const p = (<f64> i + 0.5) / <f64> TABLE_SIZE;
     let ticks = medianTicks * Math.exp(sigma * inverseNormal(p));
     if (ticks < 1) ticks = 1; // the poll loop sees every pulse of at least one poll period
-    store<u64>(table + (<usize>i << 3), <u64>(ticks * <f64>TICK));
+    store<u64>(table + (<usize> i << 3), <u64> (ticks * <f64> TICK));
   }
 }
 
 /** Builds the width tables and loads `count` disturbances (seconds) from the schedule buffer. */
-export function configureSource(pollHz: f64, medianHz: f64, sigma: f64, disturbHz: f64, count: i32): void {
+export function configureSource(
+  pollHz: f64,
+  medianHz: f64,
+  sigma: f64,
+  disturbHz: f64,
+  count: i32,
+  recorded: i32,
+): void {
+  recordedCount = recorded;
+  recordedIndex = 0;
   fillTable(normalTable, pollHz, medianHz, sigma);
   staticDisturbance = disturbHz <= 0;
   if (!staticDisturbance) fillTable(disturbedTable, pollHz, disturbHz, sigma);
   scheduleCount = count;
   scheduleIndex = 0;
-  const subticksPerSecond = pollHz * <f64>TICK;
+  const subticksPerSecond = pollHz * <f64> TICK;
   for (let i = 0; i < count; i++) {
-    const start = load<f64>(schedulePtr + (<usize>i << 4));
-    const duration = load<f64>(schedulePtr + (<usize>i << 4), 8);
-    store<u64>(scheduleStart + (<usize>i << 3), <u64>(start * subticksPerSecond));
-    store<u64>(scheduleEnd + (<usize>i << 3), <u64>((start + duration) * subticksPerSecond));
+    const start = load<f64>(schedulePtr + (<usize> i << 4));
+    const duration = load<f64>(schedulePtr + (<usize> i << 4), 8);
+    store<u64>(scheduleStart + (<usize> i << 3), <u64> (start * subticksPerSecond));
+    store<u64>(scheduleEnd + (<usize> i << 3), <u64> ((start + duration) * subticksPerSecond));
   }
 }
 
 // @ts-ignore: decorator
 @inline function widthFrom(table: usize): u64 {
   const r = nextU64();
-  const i = <usize>(r >> (64 - TABLE_BITS));
+  const i = <usize> (r >> (64 - TABLE_BITS));
   const f = (r >> (48 - TABLE_BITS)) & 0xFFFF;
   const lo = load<u64>(table + (i << 3));
   const hi = load<u64>(table + (i << 3), 8);
@@ -98,15 +117,21 @@ export function configureSource(pollHz: f64, medianHz: f64, sigma: f64, disturbH
 
 /** The width in subticks of the pulse that starts at `start` (times never go backwards). */
 export function nextWidth(start: u64): u64 {
-  while (scheduleIndex < scheduleCount && load<u64>(scheduleEnd + (<usize>scheduleIndex << 3)) <= start) {
+  while (scheduleIndex < scheduleCount && load<u64>(scheduleEnd + (<usize> scheduleIndex << 3)) <= start) {
     scheduleIndex++;
   }
-  if (scheduleIndex < scheduleCount && load<u64>(scheduleStart + (<usize>scheduleIndex << 3)) <= start) {
+  if (scheduleIndex < scheduleCount && load<u64>(scheduleStart + (<usize> scheduleIndex << 3)) <= start) {
     if (staticDisturbance) {
-      const rest = load<u64>(scheduleEnd + (<usize>scheduleIndex << 3)) - start;
+      const rest = load<u64>(scheduleEnd + (<usize> scheduleIndex << 3)) - start;
       return rest > TICK ? rest : TICK;
     }
     return widthFrom(disturbedTable);
+  }
+  if (recordedCount > 0) {
+    if (recordedIndex >= recordedCount) return ENDLESS;
+    const ticks = <f64> load<f32>(pulsesPtr + (<usize> recordedIndex << 2));
+    recordedIndex++;
+    return ticks > 1 ? <u64> (ticks * <f64> TICK) : TICK;
   }
   return widthFrom(normalTable);
 }
