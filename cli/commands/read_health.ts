@@ -24,10 +24,18 @@ export const DEFAULT_ALPHA_LOG2 = -40;
 /** Claimed min-entropy per byte. */
 export const DEFAULT_MIN_ENTROPY = 8;
 
+/**
+ * Pushes between looks at the failure counts. The gate itself never releases a failing window,
+ * so looking less often only delays the verdict (by at most this many chunks, ~1 MiB), never
+ * lets a bad byte out.
+ */
+const VERDICT_EVERY_PUSHES = 16;
+
 /** A gate plus the persistent-failure rule. */
 export class ReadHealth {
   readonly gate: HealthGate;
   #failed = 0;
+  #pushes = 0;
 
   constructor(minEntropy = DEFAULT_MIN_ENTROPY, alphaLog2 = DEFAULT_ALPHA_LOG2) {
     this.gate = new HealthGate({ h: minEntropy, alphaLog2, symbols: "bytes" });
@@ -36,6 +44,7 @@ export class ReadHealth {
   /** Tests `chunk`; returns the released bytes; throws kind "health" on a persistent failure. */
   push(chunk: Uint8Array): Uint8Array {
     const released = this.gate.push(chunk);
+    if (++this.#pushes % VERDICT_EVERY_PUSHES !== 0 && released.length > 0) return released;
     const stats = this.gate.stats();
     if (stats.windowsFailed > this.#failed) {
       this.#failed = stats.windowsFailed;

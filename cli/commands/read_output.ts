@@ -6,6 +6,7 @@
  *   a failed or interrupted read never leaves a truncated or corrupt FILE.
  * - `-o FILE --append`: the new bytes also go to a temporary file first; only on success are
  *   they appended to FILE. On failure FILE is exactly as it was.
+ * - `-o /dev/...` (null, stdout, fd/N): written directly, like stdout.
  *
  * Output is batched into OUTPUT_BATCH_BYTES writes (fewer syscalls and awaits on the hot path).
  */
@@ -107,6 +108,9 @@ export class OutputSink {
   /** Opens stdout (no path) or a temporary file beside `path`. */
   static async open(platform: Platform, path: string | undefined, append: boolean): Promise<OutputSink> {
     if (path === undefined || path === "-") return new OutputSink(platform, platform.stdout);
+    // Devices and pipes (/dev/null, /dev/stdout, /dev/fd/3) are written directly: a temp file
+    // beside them and a rename over them would be wrong (and, as root, replace the device).
+    if (path.startsWith("/dev/")) return new OutputSink(platform, await platform.openWriter(path, { append }));
     const tag = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
     const temp = `${path}.qrng-partial-${tag}`;
     return new OutputSink(platform, await platform.openWriter(temp), path, temp, append);
@@ -136,6 +140,7 @@ export class OutputSink {
   async commit(): Promise<void> {
     await this.flush();
     if (this.#writer === this.#platform.stdout) return;
+    if (this.#temp === undefined) return await this.#writer.close();
     await this.#writer.close();
     if (!this.#append) return await this.#platform.rename(this.#temp!, this.#path!);
     const reader = await this.#platform.openReader(this.#temp!);
@@ -152,8 +157,9 @@ export class OutputSink {
 
   /** Failure: stdout keeps what was written (flushed, best effort); a file is left untouched. */
   async abort(): Promise<void> {
-    if (this.#writer === this.#platform.stdout) {
+    if (this.#writer === this.#platform.stdout || this.#temp === undefined) {
       await this.flush().catch(() => {});
+      if (this.#temp === undefined && this.#writer !== this.#platform.stdout) await this.#writer.close().catch(() => {});
       return;
     }
     this.#used = 0;

@@ -16,9 +16,15 @@ export interface ByteQueueOptions {
   resume?(): void;
 }
 
+/** Size of the pooled buffers {@link ByteQueue.pushCopy} copies into. */
+const POOL_CHUNK_BYTES = 65536;
+
 /** A FIFO of received bytes with timed reads; see the module comment. */
 export class ByteQueue {
   readonly #chunks: Uint8Array[] = [];
+  /** For each chunk, the pooled buffer it lives in (returned to the pool once read), or null. */
+  readonly #owners: Array<Uint8Array | null> = [];
+  readonly #pool: Uint8Array[] = [];
   #offset = 0;
   #size = 0;
   #paused = false;
@@ -40,8 +46,27 @@ export class ByteQueue {
 
   /** Appends `chunk`, which the queue now owns (the producer must not reuse it). */
   push(chunk: Uint8Array): void {
+    this.#append(chunk, null);
+  }
+
+  /**
+   * Appends a copy of `bytes` in recycled buffers, so a steady stream allocates nothing (for
+   * sockets reading into one fixed buffer). Returns false when the producer should pause.
+   */
+  pushCopy(bytes: Uint8Array): boolean {
+    for (let offset = 0; offset < bytes.length; offset += POOL_CHUNK_BYTES) {
+      const part = bytes.subarray(offset, offset + POOL_CHUNK_BYTES);
+      const owner = this.#pool.pop() ?? new Uint8Array(POOL_CHUNK_BYTES);
+      owner.set(part);
+      this.#append(owner.subarray(0, part.length), owner);
+    }
+    return this.#size <= this.#high;
+  }
+
+  #append(chunk: Uint8Array, owner: Uint8Array | null): void {
     if (this.#ended || chunk.length === 0) return;
     this.#chunks.push(chunk);
+    this.#owners.push(owner);
     this.#size += chunk.length;
     if (!this.#paused && this.#size > this.#high) {
       this.#paused = true;
@@ -102,6 +127,8 @@ export class ByteQueue {
       this.#offset += take;
       if (this.#offset === chunk.length) {
         this.#chunks.shift();
+        const owner = this.#owners.shift();
+        if (owner) this.#pool.push(owner);
         this.#offset = 0;
       }
     }
@@ -112,7 +139,9 @@ export class ByteQueue {
 
   /** Drops everything buffered. */
   discard(): void {
+    for (const owner of this.#owners) if (owner) this.#pool.push(owner);
     this.#chunks.length = 0;
+    this.#owners.length = 0;
     this.#offset = 0;
     this.#size = 0;
     this.#afterConsume();
