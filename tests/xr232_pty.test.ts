@@ -141,7 +141,9 @@ for (const runner of RUNNERS) {
         "read",
         String(n),
         "--device",
-        `${emulator.uri}?cts-timeout=50`,
+        emulator.uri,
+        "--cts-timeout",
+        "50",
         "-o",
         file,
       ]);

@@ -14,6 +14,7 @@ import { DEFAULT_ALPHA_LOG2, DEFAULT_MIN_ENTROPY, ReadHealth } from "./read_heal
 import { Formatter, type OutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
+import { withCtsTimeout } from "../devices/xr232.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
@@ -37,6 +38,8 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --alpha-log2 A       log2 of each test's false-alarm probability [${DEFAULT_ALPHA_LOG2}]
   --json               print a JSON summary (stdout with -o, else stderr)
 ${POSTPROCESS_HELP}
+  --cts-timeout wait|MS  XR232: wait while the device withholds data (default), or after MS
+                       without data close, wait, reopen and retry (up to 5 times)
 
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
@@ -58,6 +61,7 @@ const FLAGS = {
   "alpha-log2": { type: "string" },
   json: { type: "boolean" },
   ...POSTPROCESS_FLAGS,
+  "cts-timeout": { type: "string" },
 } as const;
 
 async function run(argv: string[], platform: Platform): Promise<number> {
@@ -78,7 +82,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   }
   const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
-  const uri = values.device ?? await resolveDevice();
+  const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   let interrupted = false;
   let source: RandomSource | undefined;
   const unsubscribe = platform.onInterrupt(() => (interrupted = true));

@@ -24,6 +24,7 @@ import {
   histogramText,
 } from "../view/mod.ts";
 import { openSource } from "../devices/registry.ts";
+import { withCtsTimeout } from "../devices/xr232.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
 
 /** Most bytes `qrng view` takes in; views of more are not more illustrative. */
@@ -47,6 +48,7 @@ These are illustrations: judge data with 'qrng test' on large samples.
 
 Options:
   --device URI      read from a device instead, e.g. xr232:/dev/ttyUSB0 or sim:xr232usb
+  --cts-timeout T   XR232 stall policy: wait (default) or milliseconds before a reopen
   --bytes N         use only the first N bytes (default: all, at most 64 MiB; 64 KiB from a device)
   --hex N           bytes in the hex dump (default ${DEFAULT_HEX_BYTES}; 0 for none)
   --block N         DSV block size in bytes (default ${DEFAULT_BLOCK_BYTES})
@@ -128,6 +130,7 @@ export const viewCommand: Command = {
     const { values, positionals } = parseFlags("view", argv, {
       bytes: { type: "string" },
       device: { type: "string" },
+      "cts-timeout": { type: "string" },
       hex: { type: "string" },
       block: { type: "string" },
       show: { type: "string" },
@@ -165,7 +168,8 @@ export const viewCommand: Command = {
     let data: Uint8Array;
     let source: string;
     if (values.device !== undefined) {
-      ({ data, source } = await readDevice(values.device, want, platform));
+      const uri = withCtsTimeout(values.device, values["cts-timeout"], "view");
+      ({ data, source } = await readDevice(uri, want, platform));
     } else {
       const reader = path === "-" ? platform.stdin : await platform.openReader(path);
       try {

@@ -41,6 +41,21 @@ export function policyFromParams(
   return out;
 }
 
+/**
+ * Adds a `--cts-timeout` flag's value to an XR232 device URI (as `cts-timeout=`); other devices
+ * have no CTS policy, so the flag is a usage error for them. `command` names the command.
+ */
+export function withCtsTimeout(uri: string, ctsTimeout: string | undefined, command: string): string {
+  if (ctsTimeout === undefined) return uri;
+  if (!/^(xr232:|sim:xr232)/.test(uri)) {
+    throw usageError(`qrng ${command}: --cts-timeout applies to XR232 devices (xr232:..., sim:xr232usb)`);
+  }
+  if (ctsTimeout !== "wait" && !(Number(ctsTimeout.replace(/ms$/, "")) > 0)) {
+    throw usageError(`qrng ${command}: --cts-timeout takes wait or milliseconds (not '${ctsTimeout}')`);
+  }
+  return `${uri}${uri.includes("?") ? "&" : "?"}cts-timeout=${encodeURIComponent(ctsTimeout)}`;
+}
+
 /** The baud rate a URI asks for, or `fallback`. */
 export function baudFromParams(
   params: Readonly<Record<string, string>>,
