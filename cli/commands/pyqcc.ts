@@ -147,7 +147,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   };
   const { device } = await openCmdCtrl(uri, { platform, log: (l) => v.verbose && platform.writeStderr(`${l}\n`) });
   try {
-    const status = (s: Status) => out.push(block("STATUS", s));
+    const status = (s: Status) => out.push(block("STATUS", { ...s }));
     if (v.reset) status(await device.reset());
     if (v["set-config"]) {
       const config: Config = applySettings(await device.config(), configSettings(v));
