@@ -82,15 +82,35 @@ describe("bitmap PNG", () => {
 });
 
 describe("plots", () => {
-  it("draws the DSV plot as a valid 800x300 RGB PNG with the walk in black", () => {
+  it("draws the DSV plot as a valid 800x420 RGB PNG with the walk in black", () => {
     const png = dsvPng(fixture("data.sha1").subarray(0, 20_000));
-    expect(checkPng(png)).toEqual({ width: 800, height: 300, depth: 8, colorType: 2 });
+    expect(checkPng(png)).toEqual({ width: 800, height: 420, depth: 8, colorType: 2 });
     const image = decode(png);
     let black = 0;
     for (let i = 0; i < image.data.length; i += 3) {
       if (image.data[i] + image.data[i + 1] + image.data[i + 2] === 0) black++;
     }
     expect(black).toBeGreaterThan(784); // at least one pixel per plot column
+  });
+
+  it("marks blocks beyond 3 sigma in red in the per-block panel, and only those", () => {
+    const redBelow = (png: Uint8Array) => {
+      const image = decode(png);
+      let n = 0;
+      for (let y = 301; y < image.height; y++) {
+        for (let x = 0; x < image.width; x++) {
+          const i = (y * image.width + x) * 3;
+          if (image.data[i] === 230 && image.data[i + 1] === 120 && image.data[i + 2] === 120) n++;
+        }
+      }
+      return n;
+    };
+    const ramp = new Uint8Array(64 * 1024).map((_, i) => i & 0xff); // every block's DSV is 0
+    const lines = 2 * 784; // the two +-3 sigma lines
+    expect(redBelow(dsvPng(ramp, { blockBytes: 1024 }))).toBe(lines);
+    const biased = ramp.slice();
+    biased.fill(0xff, 10 * 1024, 11 * 1024); // block 10: DSV +8192
+    expect(redBelow(dsvPng(biased, { blockBytes: 1024 }))).toBeGreaterThan(lines + 50);
   });
 
   it("draws the histogram with values outside the band in red only when there are any", () => {

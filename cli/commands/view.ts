@@ -55,7 +55,8 @@ Options:
   --show LIST       text sections, comma-separated: hex,dsv,histogram (default all)
   --bitmap PNG      write the raw bits as a black/white image (1 = white)
   --width W         bitmap width in pixels (default ${DEFAULT_WIDTH})
-  --dsv PNG         write the running DSV plot with +-sqrt(n) and +-3 sqrt(n) envelopes
+  --dsv PNG         write the DSV plot: the running walk with +-sqrt(n) and +-3 sqrt(n)
+                    envelopes, and below it each block's DSV against +-3 sigma
   --histogram PNG   write the byte histogram with the +-3 sigma band
 ${POSTPROCESS_HELP}
 
@@ -218,7 +219,13 @@ export const viewCommand: Command = {
         `bitmap ${width}x${rows} (${bitsShown.toLocaleString("en-US")} bits)`,
       );
     }
-    if (values.dsv !== undefined) await writeFile(values.dsv, dsvPng(data), "DSV plot 800x300");
+    if (values.dsv !== undefined) {
+      await writeFile(
+        values.dsv,
+        dsvPng(data, { blockBytes }),
+        `DSV plot 800x420 (walk, and blocks of ${blockBytes} bytes)`,
+      );
+    }
     if (values.histogram !== undefined) {
       await writeFile(values.histogram, histogramPng(hist), "histogram 784x300");
     }

@@ -4,7 +4,7 @@
  * (a random walk of n steps has standard deviation sqrt(n)).
  */
 import { Canvas, type Rgb } from "./canvas.ts";
-import { dsvColumns, type DsvSummary } from "./stats.ts";
+import { dsv, dsvColumns, type DsvSummary } from "./stats.ts";
 
 const INK: Rgb = [0, 0, 0];
 const AXIS: Rgb = [150, 150, 150];
@@ -57,26 +57,36 @@ export function dsvText(summary: DsvSummary): string {
   return lines.join("\n") + "\n";
 }
 
-/** Plot size and margins. */
+/** Plot size and the per-block panel. */
 export interface DsvPlotOptions {
   /** @default 800 */
   width?: number;
-  /** @default 300 */
+  /** Height of the walk panel. @default 300 */
   height?: number;
+  /** Block size of the per-block panel below the walk, in bytes; 0 for no panel. @default 4096 */
+  blockBytes?: number;
+  /** Height of the per-block panel. @default 120 */
+  blockPanelHeight?: number;
 }
 
-/** The running DSV as a PNG line plot with the sqrt(n) and 3 sqrt(n) envelopes and zero line. */
+/**
+ * The DSV as a PNG: on top the running walk (black) with the +-sqrt(n) (blue) and +-3 sqrt(n)
+ * (red) envelopes and the zero line; below, one bar per block with that block's DSV, blue
+ * within +-3 sqrt(bits per block) (the red lines), red beyond.
+ */
 export function dsvPng(data: Uint8Array, options: DsvPlotOptions = {}): Uint8Array {
   const width = options.width ?? 800;
-  const height = options.height ?? 300;
+  const walkH = options.height ?? 300;
+  const blockBytes = options.blockBytes ?? 4096;
+  const panelH = blockBytes > 0 ? options.blockPanelHeight ?? 120 : 0;
   const margin = 8;
   const plotW = width - 2 * margin;
-  const mid = height / 2;
+  const mid = walkH / 2;
   const bits = data.length * 8;
   const { min, max } = dsvColumns(data, plotW);
   const extreme = Math.max(1, ...Array.from(min, Math.abs), ...Array.from(max, Math.abs));
-  const scale = (height / 2 - margin) / Math.max(extreme, 3 * Math.sqrt(bits));
-  const canvas = new Canvas(width, height);
+  const scale = (walkH / 2 - margin) / Math.max(extreme, 3 * Math.sqrt(bits));
+  const canvas = new Canvas(width, walkH + panelH);
   canvas.fillRect(margin, mid, plotW, 1, AXIS);
   for (let x = 0; x < plotW; x++) {
     const n = ((x + 1) / plotW) * bits;
@@ -90,7 +100,42 @@ export function dsvPng(data: Uint8Array, options: DsvPlotOptions = {}): Uint8Arr
     const c = Math.min(columns - 1, Math.floor((x * columns) / plotW));
     canvas.vspan(margin + x, mid - max[c] * scale, mid - min[c] * scale, INK);
   }
-  canvas.text(margin + 2, margin, `+${Math.round((height / 2 - margin) / scale)}`, AXIS);
-  canvas.text(margin + 2, height - margin - 10, `-${Math.round((height / 2 - margin) / scale)}`, AXIS);
+  canvas.text(margin + 2, margin, `+${Math.round((walkH / 2 - margin) / scale)}`, AXIS);
+  canvas.text(margin + 2, walkH - margin - 10, `-${Math.round((walkH / 2 - margin) / scale)}`, AXIS);
+  if (panelH > 0) drawBlockPanel(canvas, data, blockBytes, walkH, panelH, margin);
   return canvas.toPng();
+}
+
+/** Per-block DSV bars in the band [top, top + height) of `canvas`. */
+function drawBlockPanel(
+  canvas: Canvas,
+  data: Uint8Array,
+  blockBytes: number,
+  top: number,
+  height: number,
+  margin: number,
+) {
+  const blocks = dsv(data, blockBytes).blocks;
+  const plotW = canvas.width - 2 * margin;
+  const mid = top + height / 2;
+  const limit = 3 * Math.sqrt(blockBytes * 8);
+  const extreme = Math.max(limit * 1.2, ...Array.from(blocks, Math.abs));
+  const scale = (height / 2 - 4) / extreme;
+  canvas.fillRect(0, top, canvas.width, 1, AXIS);
+  canvas.fillRect(margin, mid, plotW, 1, AXIS);
+  canvas.fillRect(margin, mid - limit * scale, plotW, 1, THREE_SIGMA);
+  canvas.fillRect(margin, mid + limit * scale, plotW, 1, THREE_SIGMA);
+  const n = blocks.length;
+  for (let x = 0; x < plotW && n > 0; x++) {
+    const b0 = Math.floor((x * n) / plotW);
+    const b1 = Math.max(b0 + 1, Math.floor(((x + 1) * n) / plotW));
+    let lo = 0;
+    let hi = 0;
+    for (let b = b0; b < b1 && b < n; b++) {
+      lo = Math.min(lo, blocks[b]);
+      hi = Math.max(hi, blocks[b]);
+    }
+    const colour = Math.max(-lo, hi) > limit ? THREE_SIGMA : ONE_SIGMA;
+    canvas.vspan(margin + x, mid - hi * scale, mid - lo * scale, colour);
+  }
 }
