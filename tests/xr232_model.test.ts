@@ -117,6 +117,21 @@ describe("XR232USB model: CTS", () => {
     expect(model.takeEvents().map((e) => e.kind)).toEqual(["reset", "cts-on", "reset", "cts-on"]);
   });
 
+  it("keeps CTS off when reset during a long disturbance, and time never runs backwards", () => {
+    const model = new Xr232Model(1n, {}, [{ startS: 0.2, durationS: 0.3 }]);
+    model.advance(0.3);
+    expect(model.stats().state).toBe("dead");
+    model.reset(); // the host reopens while the source is still down
+    const t0 = model.timeS;
+    model.advance(1, true);
+    const events = model.takeEvents();
+    for (let i = 1; i < events.length; i++) expect(events[i].timeS).toBeGreaterThanOrEqual(events[i - 1].timeS);
+    const afterReset = events.filter((e) => e.timeS >= t0).map((e) => e.kind);
+    expect(afterReset).toEqual(["reset", "cts-off", "source-up", "cold-start", "cts-on"]);
+    expect(model.timeS).toBeGreaterThan(0.5 + 0.003 + 0.1);
+    expect(model.timeS).toBeLessThan(0.5 + 0.003 + 0.1 + 0.001);
+  });
+
   it("drops CTS only for disturbances longer than tR1", async () => {
     const lengthsMs = [5, 15, 19, 22, 40];
     const schedule = lengthsMs.map((ms, i) => ({ startS: 0.5 + i * 0.5, durationS: ms / 1000 }));

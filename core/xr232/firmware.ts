@@ -202,6 +202,7 @@ export function runTo(target: u64, stopOnCts: bool): bool {
       t = timer;
       kind = 2;
     }
+    if (t < now) t = now; // a timer already due (a reset while the source was down) fires now
     if (t > target) break;
     now = t;
     if (kind == 0) {
