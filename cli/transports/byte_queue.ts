@@ -30,6 +30,9 @@ export class ByteQueue {
   #paused = false;
   #ended: QrngError | undefined;
   #wake: (() => void) | undefined;
+  /** The buffer of a read waiting on an empty queue, and what {@link pushCopy} put in it. */
+  #waiting: Uint8Array | undefined;
+  #direct = 0;
   #drained: Array<() => void> = [];
   readonly #high: number;
   readonly #options: ByteQueueOptions;
@@ -54,7 +57,16 @@ export class ByteQueue {
    * sockets reading into one fixed buffer). Returns false when the producer should pause.
    */
   pushCopy(bytes: Uint8Array): boolean {
-    for (let offset = 0; offset < bytes.length; offset += POOL_CHUNK_BYTES) {
+    let start = 0;
+    // A reader is waiting on an empty queue: give it the bytes directly (one copy, not two).
+    if (this.#waiting && this.#size === 0 && !this.#ended && bytes.length > 0) {
+      start = Math.min(bytes.length, this.#waiting.length);
+      this.#waiting.set(bytes.subarray(0, start));
+      this.#direct = start;
+      this.#waiting = undefined;
+      this.#notify();
+    }
+    for (let offset = start; offset < bytes.length; offset += POOL_CHUNK_BYTES) {
       const part = bytes.subarray(offset, offset + POOL_CHUNK_BYTES);
       const owner = this.#pool.pop() ?? new Uint8Array(POOL_CHUNK_BYTES);
       owner.set(part);
@@ -103,6 +115,8 @@ export class ByteQueue {
     if (this.#size === 0) {
       if (this.#ended) throw this.#ended;
       if (timeoutMs <= 0) return 0;
+      this.#waiting = buffer;
+      this.#direct = 0;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.#wake = undefined;
@@ -113,6 +127,12 @@ export class ByteQueue {
           resolve();
         };
       });
+      this.#waiting = undefined;
+      if (this.#direct > 0) {
+        const direct = this.#direct;
+        this.#direct = 0;
+        return direct;
+      }
       if (this.#size === 0) {
         if (this.#ended) throw this.#ended;
         return 0;

@@ -3,6 +3,7 @@
  * data as fast as the rate and the transport allow. One loop serves the pty, TCP, UDP and
  * in-process adapters; TCP+UDP passes a separate data channel.
  */
+import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
 import type { Transport } from "../../transports/transport.ts";
 import type { QcicadaMachine } from "./machine.ts";
@@ -50,6 +51,9 @@ export async function runSession(machine: QcicadaMachine, transport: Transport, 
       }
       const count = machine.streamInto(dataBuffer);
       if (count > 0) await (options.data ?? transport).write(dataBuffer.subarray(0, count));
+      // A socket that keeps accepting writes resolves them without an I/O turn: yield one so a
+      // STOP from the host is seen promptly (a device stops within its in-flight buffer).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch (error) {
     if (!(error instanceof QrngError && error.kind === "disconnected")) throw error;
