@@ -137,7 +137,7 @@ function mayHoldLongRun(ptr: usize): bool {
 // Per-block window counts P_k / Q_k (k = 2..7): positions where the next k bits lie in the
 // block and are all ones / all zeros. P_1 = ones and Q_1 = 20000 − ones.
 let P2: i32 = 0, P3: i32 = 0, P4: i32 = 0, P5: i32 = 0, P6: i32 = 0, P7: i32 = 0;
-let Q2: i32 = 0, Q3: i32 = 0, Q4: i32 = 0, Q5: i32 = 0, Q6: i32 = 0, Q7: i32 = 0;
+let Q3: i32 = 0, Q4: i32 = 0, Q5: i32 = 0, Q6: i32 = 0, Q7: i32 = 0;
 
 /** Bits a word owns: its first 7 bytes (the 8th is lookahead for windows that start earlier). */
 const OWN_MASK: u64 = 0xFFFFFFFFFFFFFF00;
@@ -159,7 +159,7 @@ const OWN_MASK: u64 = 0xFFFFFFFFFFFFFF00;
   a &= y << 6; P7 += <i32>popcnt(a);
   const z = ~x & valid;
   a = z & own;
-  a &= z << 1; Q2 += <i32>popcnt(a);
+  a &= z << 1; // Q2 follows from the ones (see runsTest)
   a &= z << 2; Q3 += <i32>popcnt(a);
   a &= z << 3; Q4 += <i32>popcnt(a);
   a &= z << 4; Q5 += <i32>popcnt(a);
@@ -173,7 +173,7 @@ const OWN_MASK: u64 = 0xFFFFFFFFFFFFFF00;
  */
 function blockWindows(ptr: usize): void {
   P2 = P3 = P4 = P5 = P6 = P7 = 0;
-  Q2 = Q3 = Q4 = Q5 = Q6 = Q7 = 0;
+  Q3 = Q4 = Q5 = Q6 = Q7 = 0;
   const all = ~(<u64>0);
   for (let j = 0; j < 178; j++) {
     const v = v128.load(ptr + <usize>(j * 14));
@@ -194,6 +194,10 @@ function blockWindows(ptr: usize): void {
 function runsTest(ptr: usize, ones: i32, first: bool): i32 {
   blockWindows(ptr);
   const P1 = ones, Q1 = FIPS_BLOCK_BYTES * 8 - ones;
+  // Runs alternate, so runs of zeros = runs of ones + [first bit 0] + [last bit 0] − 1, and
+  // runs of zeros = Q1 − Q2: that gives Q2 without counting it.
+  const first0 = (load<u8>(ptr) >> 7) ^ 1, last0 = (load<u8>(ptr + FIPS_BLOCK_BYTES - 1) & 1) ^ 1;
+  const Q2 = Q1 - (P1 - P2) - (<i32>first0 + <i32>last0 - 1);
   const r0 = Q1 - 2 * Q2 + Q3, r1 = Q2 - 2 * Q3 + Q4, r2 = Q3 - 2 * Q4 + Q5, r3 = Q4 - 2 * Q5 + Q6,
     r4 = Q5 - 2 * Q6 + Q7, r5 = Q6 - Q7;
   const q0 = P1 - 2 * P2 + P3, q1 = P2 - 2 * P3 + P4, q2 = P3 - 2 * P4 + P5, q3 = P4 - 2 * P5 + P6,
