@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -61,6 +61,24 @@ for (const runner of RUNNERS) {
       expect(json.final).toMatchObject({ pulses: 8, bits: 8, ones: 4, bytesWritten: 1, state: "dead" });
       const bad = await runCli(runner, ["model", "xr232usb", "--pulses", "/nonexistent/pulses.txt"]);
       expect(bad.status).toBe(1);
+    });
+
+    it("fails closed in qrng read when the emulated source locks to the poll clock (all-zero bits)", async () => {
+      // widths of exactly 8 poll ticks: every counter LSB is 0, the pool never changes
+      const file = join(tmpdir(), `qrng-locked-${process.pid}-${runner.name}.bin`);
+      const device = "sim:xr232usb?sigma=0&medianHz=125000";
+      const result = await runCli(runner, ["read", "20000", "--device", device, "-o", file]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/qrng: Health tests failed/);
+      expect(existsSync(file)).toBe(false);
+      const fine = await runCli(runner, [
+        "read",
+        "20000",
+        "--device",
+        "sim:xr232usb?sigma=0.3&medianHz=125000",
+      ]);
+      expect(fine.status).toBe(0);
+      expect(fine.stdout.length).toBe(20000);
     });
 
     it("prints JSON with per-second slices and events, and rejects a bad schedule with status 2", async () => {

@@ -134,7 +134,11 @@ function openSim(kind: Xr232Kind, uri: DeviceUri, options: SourceOptions): Promi
   const where = `device '${uri.text}'`;
   const baud = baudFromParams(uri.params, uri.text, kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD);
   const clock = { now: () => options.platform.now(), sleep: (ms: number) => options.platform.sleep(ms) };
-  const deviceOpts = deviceOptions(where, uri.params.seed, uri.params.disturb, []);
+  // model parameters may ride along as query parameters: sim:xr232usb?sigma=0.02
+  const settings = Object.entries(uri.params).filter(([k]) => k in XR232_DEFAULTS).map(([k, v]) =>
+    `${k}=${v}`
+  );
+  const deviceOpts = deviceOptions(where, uri.params.seed, uri.params.disturb, settings);
   let port: Xr232SimPort;
   try {
     port = new Xr232SimPort(kind, baud, clock, deviceOpts);
