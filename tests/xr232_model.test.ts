@@ -125,7 +125,9 @@ describe("XR232USB model: CTS", () => {
     const t0 = model.timeS;
     model.advance(1, true);
     const events = model.takeEvents();
-    for (let i = 1; i < events.length; i++) expect(events[i].timeS).toBeGreaterThanOrEqual(events[i - 1].timeS);
+    for (let i = 1; i < events.length; i++) {
+      expect(events[i].timeS).toBeGreaterThanOrEqual(events[i - 1].timeS);
+    }
     const afterReset = events.filter((e) => e.timeS >= t0).map((e) => e.kind);
     expect(afterReset).toEqual(["reset", "cts-off", "source-up", "cold-start", "cts-on"]);
     expect(model.timeS).toBeGreaterThan(0.5 + 0.003 + 0.1);
