@@ -13,6 +13,8 @@ export const TCP_CONNECT_TIMEOUT_MS = 5000;
 
 /** Size of the one buffer a client socket reads into (see {@link connectTcp}). */
 const READ_BUFFER_BYTES = 65536;
+/** Received bytes a client buffers before pausing the socket: lets a busy reader take big reads. */
+const CLIENT_HIGH_WATER_BYTES = 1 << 20;
 
 /**
  * Wraps a connected socket as a Transport; `description` names the endpoint. With `queue`, the
@@ -64,7 +66,11 @@ export function socketTransport(socket: net.Socket, description: string, given?:
 export function connectTcp(host: string, port: number): Promise<Transport> {
   const description = `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let socket: net.Socket;
-  const queue = new ByteQueue({ pause: () => socket.pause(), resume: () => socket.resume() });
+  const queue = new ByteQueue({
+    highWaterBytes: CLIENT_HIGH_WATER_BYTES,
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  });
   return new Promise((resolve, reject) => {
     socket = net.connect({
       host,

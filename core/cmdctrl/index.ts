@@ -24,7 +24,7 @@
  * the host has seen the line quiet it calls stopQuiet(), which checks those 6 bytes.
  */
 
-const INPUT_BYTES: i32 = 65536;
+const INPUT_BYTES: i32 = 512 * 1024;
 const COMMAND_BYTES: i32 = 1040;
 const CHUNK_BYTES: i32 = 1024;
 const PAYLOAD_BYTES: i32 = 64;
