@@ -14,7 +14,7 @@ export const TCP_CONNECT_TIMEOUT_MS = 5000;
 /** Size of the one buffer a client socket reads into (see {@link connectTcp}). */
 const READ_BUFFER_BYTES = 65536;
 /** Received bytes a client buffers before pausing the socket: lets a busy reader take big reads. */
-const CLIENT_HIGH_WATER_BYTES = 1 << 20;
+const CLIENT_HIGH_WATER_BYTES = 4 << 20;
 
 /**
  * Wraps a connected socket as a Transport; `description` names the endpoint. With `queue`, the
