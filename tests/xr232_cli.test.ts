@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
+import { EMULATED_IDENTIFICATION } from "../cli/emulators/xr232_device.ts";
 import { Xr232Model } from "../wasm/xr232.ts";
 import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 
@@ -79,6 +80,24 @@ for (const runner of RUNNERS) {
       ]);
       expect(fine.status).toBe(0);
       expect(fine.stdout.length).toBe(20000);
+    });
+
+    it("identifies the in-process emulators, as JSON too", async () => {
+      const usb = await runCli(runner, ["ident", "sim:xr232usb", "--json"]);
+      expect(usb.status, usb.stderr).toBe(0);
+      expect(JSON.parse(usb.stdout.toString())).toMatchObject({
+        kind: "xr232usb",
+        identification: EMULATED_IDENTIFICATION,
+        recommendedBaud: 230_400,
+        device: "sim:xr232usb?baud=230400",
+        identifiedAt: 1200,
+      });
+      const classic = await runCli(runner, ["ident", "sim:xr232"]);
+      expect(classic.stdout.toString()).toContain(
+        "classic XR232 (random bytes at 1200 baud, no identification string)",
+      );
+      const none = await runCli(runner, ["ident", "sim:qcicada"]);
+      expect(none.status).toBe(2);
     });
 
     it("prints JSON with per-second slices and events, and rejects a bad schedule with status 2", async () => {
