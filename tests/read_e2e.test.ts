@@ -128,6 +128,21 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     }
   });
 
+  it("stops at once when the device raises a health flag", async () => {
+    const r = await runCli(runner, ["read", "1K", "--device", "sim:qcicada?stuck=0"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/reports a failing health test or supply: repetitionCount/);
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it("aborts an update the device refuses, naming its status", async () => {
+    const file = join(dir, `too-big-${runner.name}.bin`);
+    writeFileSync(file, Buffer.alloc((1 << 20) + 1));
+    const r = await runCli(runner, ["update", file, "--device", "sim:qcicada"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("qrng: Cannot update: device answered ERR_MEMORY (remaining 1048577) to UPDATE_INIT\n");
+  });
+
   it("refuses to guess a device: without --device and no QRNG attached it says so", async () => {
     const r = await runCli(runner, ["read", "16"]);
     expect(r.status).toBe(2);
