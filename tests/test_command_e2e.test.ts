@@ -54,6 +54,14 @@ for (const runner of RUNNERS) {
       expect(terse.stdout.toString().split("\n")[1]).toBe(VECTORS[4].entBytes);
     });
 
+    it("prints ent's own text for inputs too short for Monte Carlo (checked against ent 1.2)", async () => {
+      const terse = await runCli(runner, ["test", "--ent-terse"], { stdin: "abc" });
+      expect(terse.stdout.toString().split("\n")[1]).toBe("1,3,1.584963,253.000000,98.000000,-nan,-0.500000");
+      const text = await runCli(runner, ["test", "--ent"], { stdin: "abc" });
+      expect(text.stdout.toString()).toContain("Monte Carlo value for Pi is -nan (error nan percent).\n");
+      expect(text.stdout.toString()).toContain("too little data to judge a source");
+    });
+
     it("passes good data and prints the readable report", async () => {
       const result = await runCli(runner, ["test", fixture("truerand_8bit.bin")]);
       const text = result.stdout.toString();

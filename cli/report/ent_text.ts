@@ -1,13 +1,17 @@
 /** ent's own output formats (Fourmilab ent.c): the prose report and `ent -t`'s CSV. */
 import type { EntStats } from "../../wasm/ent.ts";
 
+/** C's printf of a double with `digits` decimals (NaN prints as "nan", as glibc does). */
+const fixed = (x: number, digits: number) => Number.isNaN(x) ? "nan" : x.toFixed(digits);
 /** ent's %f: six decimals. */
-const f6 = (x: number) => x.toFixed(6);
+const f6 = (x: number) => fixed(x, 6);
+/** ent's π with no complete 6-byte try is 0.0/0, which x86 glibc prints as "-nan". */
+const pi = (x: number, digits: number) => Number.isNaN(x) ? "-nan" : x.toFixed(digits);
 
 /** The two lines `ent -t` (or `ent -b -t` when `bits`) prints. */
 export function entTerse(s: EntStats, bits: boolean): string {
   return `0,File-${bits ? "bit" : "byte"}s,Entropy,Chi-square,Mean,Monte-Carlo-Pi,Serial-Correlation\n` +
-    `1,${s.samples},${f6(s.entropy)},${f6(s.chiSquare)},${f6(s.mean)},${f6(s.monteCarloPi)},${f6(s.serialCorrelation)}\n`;
+    `1,${s.samples},${f6(s.entropy)},${f6(s.chiSquare)},${f6(s.mean)},${pi(s.monteCarloPi, 6)},${f6(s.serialCorrelation)}\n`;
 }
 
 /** ent's wording of the χ² probability. */
@@ -34,7 +38,7 @@ export function entText(s: EntStats, bits: boolean): string {
     `would exceed this value ${chiSquareWording(s.chiSquareProbability)} percent of the times.`,
     "",
     `Arithmetic mean value of data ${unit}s is ${s.mean.toFixed(4)} (${bits ? "0.5" : "127.5"} = random).`,
-    `Monte Carlo value for Pi is ${s.monteCarloPi.toFixed(9)} (error ${error.toFixed(2)} percent).`,
+    `Monte Carlo value for Pi is ${pi(s.monteCarloPi, 9)} (error ${fixed(error, 2)} percent).`,
     scc,
     "",
   ].join("\n");

@@ -7,6 +7,8 @@ import { type AnalysisResults, FIPS_TEST_NAMES } from "../../wasm/analysis.ts";
 import { entText } from "./ent_text.ts";
 import type { Check, Selection } from "./test_verdict.ts";
 
+/** Below this size (seed + one FIPS block) the report warns that the data is too little. */
+const MIN_JUDGED_BYTES = 2504;
 const n = (x: number) => x.toLocaleString("en-US");
 const signed = (x: number) => (x > 0 ? "+" : "") + n(x);
 const expectedText = (x: number) => x >= 100 ? x.toFixed(0) : x >= 0.01 ? x.toFixed(2) : x.toExponential(1);
@@ -97,6 +99,9 @@ function dsvSection(r: AnalysisResults, checks: Check[]): string[] {
 /** The whole readable report. */
 export function testReport(source: string, r: AnalysisResults, selection: Selection, checks: Check[], strict: boolean): string {
   const out: string[] = [`qrng test: ${source}, ${n(r.bytes)} bytes`, ""];
+  if (r.bytes < MIN_JUDGED_BYTES) {
+    out.push(`Note: fewer than ${n(MIN_JUDGED_BYTES)} bytes (one FIPS block): too little data to judge a source.`, "");
+  }
   if (selection.fips && r.fips) out.push(...fipsSection(r, checks), "");
   if (selection.ent) {
     out.push("ent (bytes)", entText(r.ent.bytes, false));
