@@ -202,10 +202,9 @@ function countEqual(ptr: usize, n: i32, value: i32): i32 {
     let acc = i8x16.splat(0);
     const end = min(n, i + 16 * 255);
     for (; i < end; i += 16) acc = i8x16.sub(acc, i8x16.eq(v128.load(ptr + i), splat));
-    total += <i32>i32x4.extract_lane(i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(acc), i16x8.splat(1)), 0) +
-      <i32>i32x4.extract_lane(i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(acc), i16x8.splat(1)), 1) +
-      <i32>i32x4.extract_lane(i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(acc), i16x8.splat(1)), 2) +
-      <i32>i32x4.extract_lane(i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(acc), i16x8.splat(1)), 3);
+    const sums = i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(acc), i16x8.splat(1));
+    total += i32x4.extract_lane(sums, 0) + i32x4.extract_lane(sums, 1) + i32x4.extract_lane(sums, 2) +
+      i32x4.extract_lane(sums, 3);
   }
   return total;
 }
