@@ -113,6 +113,24 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("Crypta
   });
 });
 
+describe("qrng update under bun", () => {
+  it("retries a chunk whose answer never came and still installs the image intact", async () => {
+    const emulator = await startEmulator(["--tcp", "127.0.0.1:0", "--drop-update-chunk", "2"]);
+    try {
+      const image = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+      const file = join(dir, "fw-retry.bin");
+      writeFileSync(file, image);
+      const r = await runCli(RUNNERS.find((x) => x.name === "bun")!, ["update", file, "--device", emulator.uri, "--json"]);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/chunk at 1024 failed .*did not answer.*retrying/);
+      expect(JSON.parse(r.stdout.toString())).toMatchObject({ retries: 1, status: "TRANSFER_COMPLETED" });
+      expect(emulator.stderr()).toContain(`sha256 ${createHash("sha256").update(image).digest("hex")}`);
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
+
 describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("other transports under $name", (runner) => {
   for (const mode of ["serial", "udp", "tcpudp"] as const) {
     it(`reads info and data over ${mode}`, async () => {

@@ -38,6 +38,11 @@ export const DRAIN_LIMIT_MS = 10_000;
 export interface DriverOptions {
   /** A separate channel carrying random data (TCP+UDP mode). */
   data?: Transport;
+  /**
+   * Largest single read: USB serial adapters (macOS FTDI) time out on large reads, so serial
+   * ports read about 8 KiB at a time (spec §7). @default the decoder's whole input buffer
+   */
+  maxReadBytes?: number;
   now(): number;
 }
 
@@ -55,12 +60,14 @@ export class CmdCtrlDevice {
   readonly #now: () => number;
   #streaming = false;
   #dataBuffer: Uint8Array | undefined;
+  readonly #sink: Uint8Array;
 
   constructor(transport: Transport, options: DriverOptions) {
     this.transport = transport;
     this.#data = options.data;
     this.#now = options.now;
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
+    this.#sink = options.maxReadBytes ? this.#codec.input.subarray(0, options.maxReadBytes) : this.#codec.input;
   }
 
   /** Whether continuous mode is running. */
@@ -78,7 +85,7 @@ export class CmdCtrlDevice {
     await this.transport.write(new Uint8Array([0x05]));
     let discarded = 0;
     const started = this.#now();
-    const sink = this.#codec.input;
+    const sink = this.#sink;
     for (const channel of this.#data ? [this.transport, this.#data] : [this.transport]) {
       while (true) {
         const n = await channel.read(sink, STOP_QUIET_MS);
@@ -105,7 +112,7 @@ export class CmdCtrlDevice {
     while (true) {
       const event = this.#codec.next();
       if (event.type !== "need-input") return event;
-      const n = await this.transport.read(this.#codec.input, timeoutMs);
+      const n = await this.transport.read(this.#sink, timeoutMs);
       if (n === 0) {
         throw new QrngError("timeout", `Cannot ${what}: ${this.transport.description} did not answer in ${timeoutMs} ms`);
       }
@@ -287,7 +294,7 @@ export class CmdCtrlDevice {
         await keep?.(event.bytes);
         continue;
       }
-      const n = await this.transport.read(this.#codec.input, STOP_QUIET_MS);
+      const n = await this.transport.read(this.#sink, STOP_QUIET_MS);
       if (n > 0) {
         this.#codec.feed(n);
         if (this.#now() - started > DRAIN_LIMIT_MS) throw new QrngError("device", "Cannot stop: the device keeps sending");

@@ -15,6 +15,9 @@ import { CmdCtrlDevice } from "./driver.ts";
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
 export const CMDCTRL_BAUD = 1_000_000;
 
+/** Largest single read from a serial port (spec §7: large USB-serial reads time out on macOS). */
+export const SERIAL_READ_BYTES = 8192;
+
 /** The URI schemes this driver serves. */
 export const CMDCTRL_SCHEMES = ["serial", "tcp", "udp", "tcpudp"] as const;
 
@@ -62,7 +65,11 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
 export async function openCmdCtrl(uri: string | DeviceUri, options: OpenCmdCtrlOptions): Promise<OpenedCmdCtrl> {
   const parsed = typeof uri === "string" ? parseDeviceUri(uri) : uri;
   const { commands, data, emulated } = await transportFor(parsed, options.platform);
-  const device = new CmdCtrlDevice(commands, { data, now: () => options.platform.now() });
+  const device = new CmdCtrlDevice(commands, {
+    data,
+    now: () => options.platform.now(),
+    maxReadBytes: parsed.scheme === "serial" ? SERIAL_READ_BYTES : undefined,
+  });
   if (!options.noDrain) {
     try {
       const discarded = await device.drain();

@@ -34,6 +34,7 @@ NOT random. Prints the device URI on the first stdout line and the emulator CA's
   --startup-ms MS        startup test duration after reset [${STARTUP_TEST_MS}]
   --stuck-after BYTES    simulate a broken noise source: zeros and the RCT flag after BYTES
   --tamper-signatures    flip a bit in every signed-read signature (hosts must refuse)
+  --drop-update-chunk N  lose the Nth firmware-update chunk once (hosts must retry)
 
 Example:
   qrng emulate qcicada --tcp 127.0.0.1:0 --rate max --seed 7
@@ -49,6 +50,7 @@ const FLAGS = {
   "startup-ms": { type: "string" },
   "stuck-after": { type: "string" },
   "tamper-signatures": { type: "boolean" },
+  "drop-update-chunk": { type: "string" },
 } as const;
 
 function endpoint(text: string | undefined): { host: string; port: number } {
@@ -72,6 +74,7 @@ async function serve(argv: string[], platform: Platform): Promise<number> {
     startupMs: values["startup-ms"] !== undefined ? Number(values["startup-ms"]) : undefined,
     stuckAfterBytes: stuck,
     tamperSignatures: values["tamper-signatures"],
+    dropUpdateChunk: values["drop-update-chunk"] !== undefined ? Number(values["drop-update-chunk"]) : undefined,
     onImage: (image) =>
       platform.writeStderr(
         `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,

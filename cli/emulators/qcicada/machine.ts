@@ -52,6 +52,8 @@ export interface QcicadaOptions {
   stuckAfterBytes?: number;
   /** Flip a bit in every signature (tests that hosts refuse tampered data). @default false */
   tamperSignatures?: boolean;
+  /** Lose the Nth UPDATE_CHUNK (1-based) as if it never arrived, once (tests chunk retries). */
+  dropUpdateChunk?: number;
   /** Told about firmware images received completely (bytes and SHA-256). */
   onImage?(image: Uint8Array): void;
 }
@@ -94,6 +96,7 @@ export class QcicadaMachine {
   #rctFailures = 0;
   #hash: ReturnType<typeof sha256.create> | undefined;
   #update: { image: Uint8Array; received: number } | undefined;
+  #chunksSeen = 0;
 
   constructor(options: QcicadaOptions) {
     this.#o = options;
@@ -311,6 +314,7 @@ export class QcicadaMachine {
       case CMD.UPDATE_INIT:
         return this.#updateInit(p[0] | p[1] << 8 | p[2] << 16 | p[3] << 24);
       case CMD.UPDATE_CHUNK:
+        if (++this.#chunksSeen === this.#o.dropUpdateChunk) return undefined; // lost on the way
         return this.#updateChunk(u16(0), p.subarray(2, 1026), p[1026]);
       case CMD.SIGNED_READ: {
         const length = u16(0);
