@@ -3,7 +3,9 @@
  *
  * - small reads (sizeHint ≤ ONE_SHOT_MODE_MAX_BYTES) are one-shots within ready_bytes, each
  *   ACK's status checked for health flags;
- * - larger reads stream in continuous mode; every STATUS_CHECK_MS the stream is stopped (the
+ * - larger reads stream in continuous mode over byte streams (serial, TCP, in-process); over
+ *   UDP and TCP+UDP every read is a one-shot, because only a counted read can tell that a
+ *   datagram was lost (a shortfall is an error, never padded); every STATUS_CHECK_MS the stream is stopped (the
  *   data in flight is kept: it is valid output), the status in the STOP answer is checked, and
  *   the stream restarts. A device-reported fault ends the read (kind "device").
  * - signed reads: every block's signature is checked against the device key; a mismatch ends
@@ -55,7 +57,8 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
     }
     checkHealth(status, description);
     const key = options.signed ? await importPublicKey(await device.publicKey()) : undefined;
-    const mode = key ? "signed" : options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES ? "one-shot" : "continuous";
+    const datagrams = uri.scheme === "udp" || uri.scheme === "tcpudp";
+    const mode = key ? "signed" : options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || datagrams ? "one-shot" : "continuous";
     return new CmdCtrlSource(device, description, emulated, mode, status, options, key);
   } catch (error) {
     await device.close();
@@ -81,12 +84,13 @@ class CmdCtrlSource implements RandomSource {
     this.#ready = status.readyBytes;
   }
 
+  /** Until ready_bytes > 0: ask the device first, sleep only when it has nothing ready. */
   async #waitReady(): Promise<void> {
     while (this.#ready <= 0) {
-      await this.options.platform.sleep(POLL_MS);
       const status = await this.device.status();
       checkHealth(status, this.description);
       this.#ready = status.readyBytes;
+      if (this.#ready <= 0) await this.options.platform.sleep(POLL_MS);
     }
   }
 
