@@ -35,6 +35,7 @@ NOT random. Prints the device URI on the first stdout line and the emulator CA's
   --stuck-after BYTES    simulate a broken noise source: zeros and the RCT flag after BYTES
   --tamper-signatures    flip a bit in every signed-read signature (hosts must refuse)
   --drop-update-chunk N  lose the Nth firmware-update chunk once (hosts must retry)
+  --json                 print one JSON line {"device", "caPublicKey", "serial", "seed"} instead
 
 Example:
   qrng emulate qcicada --tcp 127.0.0.1:0 --rate max --seed 7
@@ -51,6 +52,7 @@ const FLAGS = {
   "stuck-after": { type: "string" },
   "tamper-signatures": { type: "boolean" },
   "drop-update-chunk": { type: "string" },
+  json: { type: "boolean" },
 } as const;
 
 function endpoint(text: string | undefined): { host: string; port: number } {
@@ -96,6 +98,10 @@ async function serve(argv: string[], platform: Platform): Promise<number> {
       `qrng emulate: EMULATED QCicada (serial ${machine.identity.info.serial}, seed ${seed}) on ${uri}: ` +
         `its data is a reproducible stream, not random\n`,
     );
+    if (values.json) {
+      const ca = hex(machine.identity.caPublic);
+      return await write(JSON.stringify({ device: uri, caPublicKey: ca, serial: machine.identity.info.serial, seed }));
+    }
     await write(uri);
     await write(`ca ${hex(machine.identity.caPublic)}`);
   };
