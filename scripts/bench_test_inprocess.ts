@@ -15,13 +15,23 @@ if (!file) {
   console.error("usage: bun scripts/bench_test_inprocess.ts FILE");
   process.exit(2);
 }
-const HEALTH = { h: 8, alphaLog2: -30, symbols: "bytes", bitcount: { blockBits: 4096, alphaLog2: -30 } } as const;
+const HEALTH = {
+  h: 8,
+  alphaLog2: -30,
+  symbols: "bytes",
+  bitcount: { blockBits: 4096, alphaLog2: -30 },
+} as const;
 const PASSES: Array<[string, AnalysisOptions]> = [
   ["histogram (ent entropy/chi-square/mean, MCV)", { fips: false, ent: false, dsv: false }],
   ["FIPS 140-2 (+ histogram)", { fips: true, ent: false, dsv: false }],
   ["ent SCC + Monte Carlo (+ histogram)", { fips: false, ent: true, dsv: false }],
   ["health, bytes (+ histogram)", { fips: false, ent: false, dsv: false, health: HEALTH }],
-  ["health, bits (+ histogram)", { fips: false, ent: false, dsv: false, health: { ...HEALTH, h: 1, symbols: "bits" } }],
+  ["health, bits (+ histogram)", {
+    fips: false,
+    ent: false,
+    dsv: false,
+    health: { ...HEALTH, h: 1, symbols: "bits" },
+  }],
   ["DSV walk (+ histogram)", { fips: false, ent: false, dsv: true }],
   ["default battery (qrng test)", { health: HEALTH }],
 ];
@@ -51,10 +61,16 @@ function run(options: AnalysisOptions): { bytes: number; analyseMs: number; tota
 }
 
 const mbps = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(6);
-console.log(`in-process, ${typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno/Node"}: CPU time, best of 2 runs`);
+console.log(
+  `in-process, ${
+    typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno/Node"
+  }: CPU time, best of 2 runs`,
+);
 console.log(`${"pass".padEnd(46)} ${"MB/s".padStart(6)}  ${"with reads".padStart(10)}`);
 for (const [name, options] of PASSES) {
   const runs = [run(options), run(options)];
   const best = runs.reduce((a, b) => (a.analyseMs < b.analyseMs ? a : b));
-  console.log(`${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)}  ${mbps(best.bytes, best.totalMs).padStart(10)}`);
+  console.log(
+    `${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)}  ${mbps(best.bytes, best.totalMs).padStart(10)}`,
+  );
 }

@@ -42,7 +42,9 @@ describe("healthCutoffs", () => {
     // H = 8 is exact (BigInt); H = 8 − 1e-12 goes through log space and must land on the same cutoffs.
     for (const alphaLog2 of [-20, -30, -40]) {
       expect(binomialCutoff(512, 8 - 1e-12, alphaLog2).cutoff).toBe(binomialCutoff(512, 8, alphaLog2).cutoff);
-      expect(binomialCutoff(1024, 1 - 1e-12, alphaLog2).cutoff).toBe(binomialCutoff(1024, 1, alphaLog2).cutoff);
+      expect(binomialCutoff(1024, 1 - 1e-12, alphaLog2).cutoff).toBe(
+        binomialCutoff(1024, 1, alphaLog2).cutoff,
+      );
     }
   });
 

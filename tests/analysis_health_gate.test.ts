@@ -59,7 +59,12 @@ describe("HealthGate", () => {
     // 0x5a is a pattern, not a stuck bit: bit-level RCT/APT cannot see it, byte-level tests do.)
     const stuckByte = new Uint8Array(50_000).fill(0x5a);
     const stuckBit = new Uint8Array(50_000);
-    for (const [options, stuck] of [[BYTES, stuckByte], [BITS, stuckBit], [{ ...BYTES, h: 1 }, stuckByte]] as const) {
+    for (
+      const [options, stuck] of [[BYTES, stuckByte], [BITS, stuckBit], [
+        { ...BYTES, h: 1 },
+        stuckByte,
+      ]] as const
+    ) {
       const { released, stats, gate } = runGate(options, stuck);
       expect(released.length).toBe(0);
       expect(stats.rctFailures).toBeGreaterThan(0);
@@ -77,7 +82,8 @@ describe("HealthGate", () => {
     const biased = biasedBits(200_000, 0.2); // ~60 % ones
     const apt = runGate(BITS, biased);
     expect(apt.stats.aptFailures).toBeGreaterThan(apt.stats.windowsTested * 0.4);
-    expect(isPersistentFailure(apt.stats.windowsFailed, apt.stats.windowsTested, apt.gate.windowFalseRate)).toBe(true);
+    expect(isPersistentFailure(apt.stats.windowsFailed, apt.stats.windowsTested, apt.gate.windowFalseRate))
+      .toBe(true);
     const withCount = runGate({ ...BYTES, h: 7, bitcount: { blockBits: 4096, alphaLog2: -20 } }, biased);
     expect(withCount.gate.windowBytes).toBe(512);
     expect(withCount.stats.bitcountFailures).toBe(withCount.stats.windowsTested);
@@ -85,7 +91,10 @@ describe("HealthGate", () => {
   });
 
   it("passes ideal data through the bit-count test", () => {
-    const { stats, gate } = runGate({ ...BITS, bitcount: { blockBits: 4096, alphaLog2: -20 } }, idealBytes(200_000, 9));
+    const { stats, gate } = runGate(
+      { ...BITS, bitcount: { blockBits: 4096, alphaLog2: -20 } },
+      idealBytes(200_000, 9),
+    );
     expect(gate.windowBytes).toBe(512);
     expect(stats.bitcountFailures).toBe(0);
   });
@@ -101,6 +110,8 @@ describe("HealthGate", () => {
   it("rejects impossible parameters", () => {
     expect(() => new HealthGate({ ...BITS, h: 2 })).toThrow(RangeError);
     expect(() => new HealthGate({ ...BYTES, alphaLog2: 3 })).toThrow(RangeError);
-    expect(() => new HealthGate({ ...BYTES, bitcount: { blockBits: 100, alphaLog2: -20 } })).toThrow(RangeError);
+    expect(() => new HealthGate({ ...BYTES, bitcount: { blockBits: 100, alphaLog2: -20 } })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -67,7 +67,13 @@ function referenceRct(samples: number[], cutoff: number): number[] {
 /** Ideal bytes with runs of `length` ones placed at several offsets, including across block edges. */
 function withRuns(length: number): Uint8Array {
   const data = idealBytes(4 + 2500 * 8, length);
-  const starts = [4 * 8 + 100, (4 + 2500) * 8 - length + 3, (4 + 5000) * 8 - 7, (4 + 7500) * 8 + 11, (4 + 12500) * 8 - length];
+  const starts = [
+    4 * 8 + 100,
+    (4 + 2500) * 8 - length + 3,
+    (4 + 5000) * 8 - 7,
+    (4 + 7500) * 8 + 11,
+    (4 + 12500) * 8 - length,
+  ];
   for (const s of starts) {
     const set = (i: number, v: number) => {
       const byte = i >> 3, bit = 7 - (i & 7);
@@ -110,7 +116,9 @@ describe("word-parallel kernels agree with bit-serial references", () => {
     const data = idealBytes(30_000, 5);
     data.fill(7, 1000, 1013); // 13 equal bytes: failures at cutoff 4
     data.fill(0, 20_000, 20_010); // 80 zero bits
-    for (const [symbols, h, samples] of [["bytes", 8, Array.from(data)], ["bits", 1, bitsOf(data)]] as const) {
+    for (
+      const [symbols, h, samples] of [["bytes", 8, Array.from(data)], ["bits", 1, bitsOf(data)]] as const
+    ) {
       const a = new Analyzer({ health: { h, alphaLog2: -20, symbols } });
       a.push(data);
       const health = a.results().health!;

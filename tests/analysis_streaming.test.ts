@@ -12,8 +12,8 @@ function mixedData(length: number, seed: number): Uint8Array {
     const span = 1 + noise[k + 600] * 8;
     if (kind === 0) data.fill(0, at, at + span); // stuck low: long runs, RCT, DSV extremes
     else if (kind === 1) data.fill(0xff, at, at + span);
-    else if (kind === 2) for (let i = 0; i < span; i++) data[at + i] = i & 255; // ramp
-    else if (kind === 3) data.copyWithin(at + 4, at, at + span); // repeated words
+    else if (kind === 2) { for (let i = 0; i < span; i++) data[at + i] = i & 255; // ramp
+     } else if (kind === 3) data.copyWithin(at + 4, at, at + span); // repeated words
     else data.fill(noise[k], at, at + 3); // short repeats
   }
   return data;
@@ -50,9 +50,12 @@ describe("Analyzer streaming", () => {
   it("gives identical results byte by byte on a small input", () => {
     const data = mixedData(40_000, 5);
     const whole = analyse(OPTIONS[0], [data]);
-    const bytes = analyse(OPTIONS[0], (function* () {
-      for (let i = 0; i < data.length; i++) yield data.subarray(i, i + 1);
-    })());
+    const bytes = analyse(
+      OPTIONS[0],
+      (function* () {
+        for (let i = 0; i < data.length; i++) yield data.subarray(i, i + 1);
+      })(),
+    );
     expect(bytes).toEqual(whole);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { binaryBuilt, ROOT, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, ROOT, runCli, RUNNERS } from "./_support/cli.ts";
 import { ramp, VECTORS } from "./_support/analysis_vectors.ts";
 
 const fixture = (name: string) => join(ROOT, "tests", "fixtures", name);
@@ -11,7 +11,9 @@ for (const runner of RUNNERS) {
     for (const v of VECTORS.slice(0, 3)) {
       it(`prints ent -t and ent -b -t exactly for ${v.name}`, async () => {
         const result = await runCli(runner, ["test", fixture(v.name), "--ent-terse"]);
-        expect(result.stdout.toString()).toBe(`${HEADER("byte")}\n${v.entBytes}\n${HEADER("bit")}\n${v.entBits}\n`);
+        expect(result.stdout.toString()).toBe(
+          `${HEADER("byte")}\n${v.entBytes}\n${HEADER("bit")}\n${v.entBits}\n`,
+        );
       });
 
       it(`reports rngtest's counts and the MCV for ${v.name} in --json`, async () => {
@@ -22,7 +24,12 @@ for (const runner of RUNNERS) {
         expect(json.fips.failures).toEqual(v.fips.failures);
         expect(json.fips.block0.ones).toBe(v.fips.ones);
         expect(json.fips.block0.pokerSum).toBe(v.fips.pokerSum);
-        if (v.fips.runs0) expect([json.fips.block0.runsOfZeros, json.fips.block0.runsOfOnes]).toEqual([v.fips.runs0, v.fips.runs1]);
+        if (v.fips.runs0) {
+          expect([json.fips.block0.runsOfZeros, json.fips.block0.runsOfOnes]).toEqual([
+            v.fips.runs0,
+            v.fips.runs1,
+          ]);
+        }
         expect(json.minEntropy.bytes.mostCommon).toBe(v.mcv!.count);
         expect(json.minEntropy.bytes.h).toBeCloseTo(v.mcv!.h, 9);
         expect(result.status).toBe(json.pass ? 0 : 1);
@@ -67,14 +74,18 @@ for (const runner of RUNNERS) {
       const text = result.stdout.toString();
       expect(result.status).toBe(0);
       expect(text).toContain("rngtest: FIPS 140-2 successes: 399\n");
-      expect(text).toContain("Chi square distribution for 1000000 samples is 279.92, and randomly\n" +
-        "would exceed this value 13.59 percent of the times.");
+      expect(text).toContain(
+        "Chi square distribution for 1000000 samples is 279.92, and randomly\n" +
+          "would exceed this value 13.59 percent of the times.",
+      );
       expect(text).toMatch(/Verdict: PASS/);
     });
 
     it("judges entitle.png's one failed FIPS block against the ideal rate, and fails it under --strict", async () => {
       const lenient = await runCli(runner, ["test", fixture("entitle.png"), "--fips"]);
-      expect(lenient.stdout.toString()).toContain("PASS: 1 observed, 3.0e-3 expected for ideal data; fail above 2 failed blocks");
+      expect(lenient.stdout.toString()).toContain(
+        "PASS: 1 observed, 3.0e-3 expected for ideal data; fail above 2 failed blocks",
+      );
       expect(lenient.status).toBe(0);
       const strict = await runCli(runner, ["test", fixture("entitle.png"), "--fips", "--strict"]);
       expect(strict.status).toBe(1);
@@ -87,7 +98,9 @@ for (const runner of RUNNERS) {
       expect(unknown.stderr).toBe("qrng: qrng test: unknown option '--frobnicate' (see qrng test --help)\n");
       const alpha = await runCli(runner, ["test", "--alpha", "3"]);
       expect(alpha.status).toBe(2);
-      expect(alpha.stderr).toBe("qrng: qrng test: --alpha needs a probability such as 2^-30 or 1e-9 (not '3')\n");
+      expect(alpha.stderr).toBe(
+        "qrng: qrng test: --alpha needs a probability such as 2^-30 or 1e-9 (not '3')\n",
+      );
       const h = await runCli(runner, ["test", "--symbols", "bits", "--h", "2"]);
       expect([h.status, h.stderr]).toEqual([2, "qrng: qrng test: --h needs a number in (0, 1] for bits\n"]);
     });
@@ -102,7 +115,18 @@ for (const runner of RUNNERS) {
     });
 
     it("runs only the selected tests", async () => {
-      const result = await runCli(runner, ["test", fixture("data.sha1"), "--health", "--symbols", "bits", "--h", "1", "--alpha", "2^-20", "--json"]);
+      const result = await runCli(runner, [
+        "test",
+        fixture("data.sha1"),
+        "--health",
+        "--symbols",
+        "bits",
+        "--h",
+        "1",
+        "--alpha",
+        "2^-20",
+        "--json",
+      ]);
       const json = JSON.parse(result.stdout.toString());
       expect(json.fips).toBeUndefined();
       expect(json.health.cutoffs.rct).toBe(21);

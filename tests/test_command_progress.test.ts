@@ -18,7 +18,10 @@ function testPlatform(args: string[], input: Uint8Array, terminal: boolean) {
     },
     close: () => Promise.resolve(),
   };
-  const out: ByteWriter = { write: (d) => (stdout.push(d.slice()), Promise.resolve()), close: () => Promise.resolve() };
+  const out: ByteWriter = {
+    write: (d) => (stdout.push(d.slice()), Promise.resolve()),
+    close: () => Promise.resolve(),
+  };
   const platform: Platform = {
     runtime: "node",
     args,

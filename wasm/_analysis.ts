@@ -18,7 +18,15 @@ export interface AnalysisExports {
   updateAt(ptr: number, len: number): void;
   update(len: number): void;
   snapshot(): void;
-  healthConfigure(bits: number, rct: number, apt: number, aptWindowSamples: number, bitcountBlockBits: number, low: number, high: number): void;
+  healthConfigure(
+    bits: number,
+    rct: number,
+    apt: number,
+    aptWindowSamples: number,
+    bitcountBlockBits: number,
+    low: number,
+    high: number,
+  ): void;
   gateConfigure(windowBytes: number, startupBytes: number): void;
   gateWindows(inPtr: number, len: number, outPtr: number): number;
 }
@@ -31,12 +39,41 @@ export const PASS_DSV = 8;
 
 /** Stats slot numbers of `snapshot` (core/analysis/index.ts documents them). */
 export const SLOT = {
-  bytes: 0, fipsBlocks: 1, fipsFailed: 2, fipsMonobit: 3, fipsPoker: 4, fipsRuns: 5, fipsLongRun: 6,
-  fipsContinuous: 7, block0: 8, ones: 23, pairsBytes: 24, pairsBits: 25, firstByte: 26, lastByte: 27,
-  monteTries: 28, monteHits: 29, dsvSum: 30, dsvMin: 31, dsvMax: 32, dsvBlocks: 33, dsvBlockMin: 34,
-  dsvBlockMax: 35, dsvBlockSumSq: 36, dsvBlockOutside: 37, healthBytes: 38, rctFailures: 39,
-  aptWindows: 40, aptFailures: 41, bitcountBlocks: 42, bitcountFailures: 43, gateStartupComplete: 44,
-  gateWindowsPassed: 45, gateWindowsFailed: 46, gateBytesReleased: 47, fipsPartialBytes: 48,
+  bytes: 0,
+  fipsBlocks: 1,
+  fipsFailed: 2,
+  fipsMonobit: 3,
+  fipsPoker: 4,
+  fipsRuns: 5,
+  fipsLongRun: 6,
+  fipsContinuous: 7,
+  block0: 8,
+  ones: 23,
+  pairsBytes: 24,
+  pairsBits: 25,
+  firstByte: 26,
+  lastByte: 27,
+  monteTries: 28,
+  monteHits: 29,
+  dsvSum: 30,
+  dsvMin: 31,
+  dsvMax: 32,
+  dsvBlocks: 33,
+  dsvBlockMin: 34,
+  dsvBlockMax: 35,
+  dsvBlockSumSq: 36,
+  dsvBlockOutside: 37,
+  healthBytes: 38,
+  rctFailures: 39,
+  aptWindows: 40,
+  aptFailures: 41,
+  bitcountBlocks: 42,
+  bitcountFailures: 43,
+  gateStartupComplete: 44,
+  gateWindowsPassed: 45,
+  gateWindowsFailed: 46,
+  gateBytesReleased: 47,
+  fipsPartialBytes: 48,
 } as const;
 
 /** Failure logs: 4 tests × LOG_SLOTS offsets (f64), in this order. */

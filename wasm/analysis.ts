@@ -7,11 +7,21 @@
  * Fast path: read straight into {@link Analyzer.inputBuffer} (a view of WASM memory) and call
  * {@link Analyzer.update}; {@link Analyzer.push} copies an existing chunk for convenience.
  */
-import { entStats, type EntStats, mostCommonValueEntropy } from "./ent.ts";
+import { type EntStats, entStats, mostCommonValueEntropy } from "./ent.ts";
 import { configureHealth, type HealthCutoffs, healthCutoffs, type HealthTestOptions } from "./health.ts";
 import {
-  type AnalysisExports, LOG_APT, LOG_BITCOUNT, LOG_FIPS, LOG_RCT, LOG_SLOTS, newAnalysisInstance, PASS_DSV,
-  PASS_ENT, PASS_FIPS, PASS_HEALTH, SLOT,
+  type AnalysisExports,
+  LOG_APT,
+  LOG_BITCOUNT,
+  LOG_FIPS,
+  LOG_RCT,
+  LOG_SLOTS,
+  newAnalysisInstance,
+  PASS_DSV,
+  PASS_ENT,
+  PASS_FIPS,
+  PASS_HEALTH,
+  SLOT,
 } from "./_analysis.ts";
 
 /** Which analyses run; everything is on by default. The byte histogram always runs. */
@@ -92,8 +102,10 @@ export class Analyzer {
     this.#options = options;
     this.#wasm = newAnalysisInstance();
     const w = this.#wasm;
-    w.configure((options.fips ?? true ? PASS_FIPS : 0) | (options.ent ?? true ? PASS_ENT : 0) |
-      (options.dsv ?? true ? PASS_DSV : 0) | (options.health ? PASS_HEALTH : 0));
+    w.configure(
+      (options.fips ?? true ? PASS_FIPS : 0) | (options.ent ?? true ? PASS_ENT : 0) |
+        (options.dsv ?? true ? PASS_DSV : 0) | (options.health ? PASS_HEALTH : 0),
+    );
     if (options.health) {
       this.#cutoffs = healthCutoffs(options.health);
       configureHealth(w, options.health, this.#cutoffs);
@@ -107,7 +119,9 @@ export class Analyzer {
 
   /** Analyses the first `length` bytes of {@link inputBuffer}. */
   update(length: number): void {
-    if (!(length >= 0 && length <= this.#wasm.inputBytes())) throw new RangeError(`length ${length} exceeds the input buffer`);
+    if (!(length >= 0 && length <= this.#wasm.inputBytes())) {
+      throw new RangeError(`length ${length} exceeds the input buffer`);
+    }
     this.#wasm.update(length);
   }
 
@@ -177,7 +191,13 @@ export class Analyzer {
       results.fips = {
         blocks: s[SLOT.fipsBlocks],
         failed,
-        failures: [s[SLOT.fipsMonobit], s[SLOT.fipsPoker], s[SLOT.fipsRuns], s[SLOT.fipsLongRun], s[SLOT.fipsContinuous]],
+        failures: [
+          s[SLOT.fipsMonobit],
+          s[SLOT.fipsPoker],
+          s[SLOT.fipsRuns],
+          s[SLOT.fipsLongRun],
+          s[SLOT.fipsContinuous],
+        ],
         failedBlocks: offsets(LOG_FIPS, failed),
       };
       if (results.fips.blocks > 0) {
@@ -197,7 +217,11 @@ export class Analyzer {
         cutoffs: this.#cutoffs,
         samples: s[SLOT.healthBytes] * perByte,
         rct: { failures: s[SLOT.rctFailures], offsets: offsets(LOG_RCT, s[SLOT.rctFailures]) },
-        apt: { windows: s[SLOT.aptWindows], failures: s[SLOT.aptFailures], offsets: offsets(LOG_APT, s[SLOT.aptFailures]) },
+        apt: {
+          windows: s[SLOT.aptWindows],
+          failures: s[SLOT.aptFailures],
+          offsets: offsets(LOG_APT, s[SLOT.aptFailures]),
+        },
       };
       if (this.#cutoffs.bitcount) {
         results.health.bitcount = {

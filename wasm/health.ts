@@ -59,7 +59,9 @@ export const STARTUP_SAMPLES = 1024;
 /** Validates `o` and throws RangeError for impossible parameters. */
 function check(o: HealthTestOptions): void {
   const max = o.symbols === "bits" ? 1 : 8;
-  if (o.symbols !== "bits" && o.symbols !== "bytes") throw new RangeError(`symbols must be "bits" or "bytes"`);
+  if (o.symbols !== "bits" && o.symbols !== "bytes") {
+    throw new RangeError(`symbols must be "bits" or "bytes"`);
+  }
   if (!(o.h > 0 && o.h <= max)) throw new RangeError(`h must be in (0, ${max}] for ${o.symbols}`);
   if (!(o.alphaLog2 < 0 && o.alphaLog2 >= -100)) throw new RangeError("alphaLog2 must be in [-100, 0)");
   if (o.bitcount) {
@@ -67,7 +69,9 @@ function check(o: HealthTestOptions): void {
     if (!Number.isInteger(blockBits) || blockBits < 64 || blockBits % 8 || blockBits > 1 << 20) {
       throw new RangeError("bitcount.blockBits must be a multiple of 8 in [64, 2^20]");
     }
-    if (!(alphaLog2 < 0 && alphaLog2 >= -100)) throw new RangeError("bitcount.alphaLog2 must be in [-100, 0)");
+    if (!(alphaLog2 < 0 && alphaLog2 >= -100)) {
+      throw new RangeError("bitcount.alphaLog2 must be in [-100, 0)");
+    }
   }
 }
 
@@ -86,14 +90,26 @@ export function healthCutoffs(o: HealthTestOptions): HealthCutoffs {
     rctRate: Math.pow(2, -o.h * (rct - 1)),
     aptRate: apt.tail,
   };
-  if (o.bitcount) result.bitcount = { blockBits: o.bitcount.blockBits, ...bitcountBounds(o.bitcount.blockBits, o.bitcount.alphaLog2) };
+  if (o.bitcount) {
+    result.bitcount = {
+      blockBits: o.bitcount.blockBits,
+      ...bitcountBounds(o.bitcount.blockBits, o.bitcount.alphaLog2),
+    };
+  }
   return result;
 }
 
 /** Configures the health tests of an analysis instance. */
 export function configureHealth(wasm: AnalysisExports, o: HealthTestOptions, c: HealthCutoffs): void {
-  wasm.healthConfigure(o.symbols === "bits" ? 1 : 0, c.rct, c.apt, c.aptWindowSamples, c.bitcount?.blockBits ?? 0,
-    c.bitcount?.low ?? 0, c.bitcount?.high ?? 0);
+  wasm.healthConfigure(
+    o.symbols === "bits" ? 1 : 0,
+    c.rct,
+    c.apt,
+    c.aptWindowSamples,
+    c.bitcount?.blockBits ?? 0,
+    c.bitcount?.low ?? 0,
+    c.bitcount?.high ?? 0,
+  );
 }
 
 /** What the gate has seen so far. */
@@ -159,7 +175,9 @@ export class HealthGate {
       return new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released);
     }
     // Larger than the staging buffer: collect the releases of several passes in a JS buffer.
-    if (this.#spill.length < this.#pending + chunk.length) this.#spill = new Uint8Array(this.#pending + chunk.length);
+    if (this.#spill.length < this.#pending + chunk.length) {
+      this.#spill = new Uint8Array(this.#pending + chunk.length);
+    }
     let length = 0;
     for (let offset = 0; offset < chunk.length;) {
       const take = Math.min(chunk.length - offset, this.#capacity - this.#pending);

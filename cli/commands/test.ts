@@ -68,13 +68,17 @@ export function parseAlpha(text: string): number {
 
 function healthOptions(values: Record<string, string | boolean | undefined>): HealthTestOptions {
   const symbols = (values.symbols as string | undefined) ?? "bytes";
-  if (symbols !== "bits" && symbols !== "bytes") throw usageError(`qrng test: --symbols is 'bits' or 'bytes' (not '${symbols}')`);
+  if (symbols !== "bits" && symbols !== "bytes") {
+    throw usageError(`qrng test: --symbols is 'bits' or 'bytes' (not '${symbols}')`);
+  }
   const max = symbols === "bits" ? 1 : 8;
   const h = values.h === undefined ? max : Number(values.h);
   if (!(h > 0 && h <= max)) throw usageError(`qrng test: --h needs a number in (0, ${max}] for ${symbols}`);
   const alphaLog2 = values.alpha === undefined ? DEFAULT_ALPHA_LOG2 : parseAlpha(values.alpha as string);
   const apt = (values["apt-cutoff"] as string | undefined) ?? "standard";
-  if (apt !== "standard" && apt !== "corrected") throw usageError(`qrng test: --apt-cutoff is 'standard' or 'corrected'`);
+  if (apt !== "standard" && apt !== "corrected") {
+    throw usageError(`qrng test: --apt-cutoff is 'standard' or 'corrected'`);
+  }
   const bits = values.bitcount === undefined ? DEFAULT_BITCOUNT_BITS : Number(values.bitcount);
   if (!Number.isInteger(bits) || (bits !== 0 && (bits < 64 || bits % 8 || bits > 1 << 20))) {
     throw usageError("qrng test: --bitcount needs 0 or a multiple of 8 from 64 to 1048576");
@@ -103,7 +107,9 @@ export const testCommand: Command = {
       json: { type: "boolean" },
       "ent-terse": { type: "boolean" },
     }, 1);
-    if (values.json && values["ent-terse"]) throw usageError("qrng test: choose one of --json and --ent-terse");
+    if (values.json && values["ent-terse"]) {
+      throw usageError("qrng test: choose one of --json and --ent-terse");
+    }
     const any = values.fips || values.ent || values.health || values["min-entropy"] || values.dsv;
     const selection: Selection = {
       fips: !any || !!values.fips,
@@ -133,7 +139,11 @@ export const testCommand: Command = {
         if (progress && platform.now() - shown >= PROGRESS_INTERVAL_MS) {
           shown = platform.now();
           const seconds = (shown - started) / 1000;
-          platform.writeStderr(`\rqrng test: ${(total / 1e6).toFixed(0)} MB read, ${(total / 1e6 / seconds).toFixed(0)} MB/s\x1b[K`);
+          platform.writeStderr(
+            `\rqrng test: ${(total / 1e6).toFixed(0)} MB read, ${
+              (total / 1e6 / seconds).toFixed(0)
+            } MB/s\x1b[K`,
+          );
         }
       }
     } finally {

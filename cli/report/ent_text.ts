@@ -11,7 +11,9 @@ const pi = (x: number, digits: number) => Number.isNaN(x) ? "-nan" : x.toFixed(d
 /** The two lines `ent -t` (or `ent -b -t` when `bits`) prints. */
 export function entTerse(s: EntStats, bits: boolean): string {
   return `0,File-${bits ? "bit" : "byte"}s,Entropy,Chi-square,Mean,Monte-Carlo-Pi,Serial-Correlation\n` +
-    `1,${s.samples},${f6(s.entropy)},${f6(s.chiSquare)},${f6(s.mean)},${pi(s.monteCarloPi, 6)},${f6(s.serialCorrelation)}\n`;
+    `1,${s.samples},${f6(s.entropy)},${f6(s.chiSquare)},${f6(s.mean)},${pi(s.monteCarloPi, 6)},${
+      f6(s.serialCorrelation)
+    }\n`;
 }
 
 /** ent's wording of the χ² probability. */

@@ -17,7 +17,9 @@ function checkLine(c: Check | undefined): string {
   if (!c) return "";
   const status = c.pass ? "PASS" : "FAIL";
   if (c.expected === undefined) return `  ${status}: ${c.rule}`;
-  return `  ${status}: ${n(c.observed)} observed, ${expectedText(c.expected)} expected for ideal data; ${c.rule}`;
+  return `  ${status}: ${n(c.observed)} observed, ${
+    expectedText(c.expected)
+  } expected for ideal data; ${c.rule}`;
 }
 
 function fipsSection(r: AnalysisResults, checks: Check[]): string[] {
@@ -30,7 +32,9 @@ function fipsSection(r: AnalysisResults, checks: Check[]): string[] {
     ...FIPS_TEST_NAMES.map((name, i) => `rngtest: FIPS 140-2(2001-10-10) ${name}: ${f.failures[i]}`),
   ];
   if (f.failedBlocks.length) {
-    lines.push(`  first failed blocks: ${f.failedBlocks.join(", ")}${f.failed > f.failedBlocks.length ? ", ..." : ""}`);
+    lines.push(
+      `  first failed blocks: ${f.failedBlocks.join(", ")}${f.failed > f.failedBlocks.length ? ", ..." : ""}`,
+    );
   }
   lines.push(checkLine(checks.find((c) => c.name === "fips")));
   return lines;
@@ -44,7 +48,9 @@ function healthSection(r: AnalysisResults, checks: Check[]): string[] {
     `  Repetition Count: cutoff ${c.rct}; ${n(h.rct.failures)} failures in ${n(h.samples)} samples` +
     (h.rct.offsets.length ? ` (first at sample ${h.rct.offsets.slice(0, 5).map(n).join(", ")})` : ""),
     checkLine(checks.find((x) => x.name === "rct")),
-    `  Adaptive Proportion: cutoff ${c.apt} in ${c.aptWindowSamples}-sample windows; ${n(h.apt.failures)} of ` +
+    `  Adaptive Proportion: cutoff ${c.apt} in ${c.aptWindowSamples}-sample windows; ${
+      n(h.apt.failures)
+    } of ` +
     `${n(h.apt.windows)} windows failed` +
     (h.apt.offsets.length ? ` (first at sample ${h.apt.offsets.slice(0, 5).map(n).join(", ")})` : ""),
     checkLine(checks.find((x) => x.name === "apt")),
@@ -88,7 +94,9 @@ function dsvSection(r: AnalysisResults, checks: Check[]): string[] {
   ];
   if (b.count) {
     lines.push(
-      `  per 20000-bit block (${n(b.count)} blocks): ${signed(b.min)} .. ${signed(b.max)}, RMS ${b.rms.toFixed(1)} ` +
+      `  per 20000-bit block (${n(b.count)} blocks): ${signed(b.min)} .. ${signed(b.max)}, RMS ${
+        b.rms.toFixed(1)
+      } ` +
         `(ideal 141.4), ${n(b.outside3Sigma)} beyond ±3σ (${expectedText(b.count * 0.0027)} expected)`,
     );
   }
@@ -97,10 +105,19 @@ function dsvSection(r: AnalysisResults, checks: Check[]): string[] {
 }
 
 /** The whole readable report. */
-export function testReport(source: string, r: AnalysisResults, selection: Selection, checks: Check[], strict: boolean): string {
+export function testReport(
+  source: string,
+  r: AnalysisResults,
+  selection: Selection,
+  checks: Check[],
+  strict: boolean,
+): string {
   const out: string[] = [`qrng test: ${source}, ${n(r.bytes)} bytes`, ""];
   if (r.bytes < MIN_JUDGED_BYTES) {
-    out.push(`Note: fewer than ${n(MIN_JUDGED_BYTES)} bytes (one FIPS block): too little data to judge a source.`, "");
+    out.push(
+      `Note: fewer than ${n(MIN_JUDGED_BYTES)} bytes (one FIPS block): too little data to judge a source.`,
+      "",
+    );
   }
   if (selection.fips && r.fips) out.push(...fipsSection(r, checks), "");
   if (selection.ent) {
@@ -113,8 +130,12 @@ export function testReport(source: string, r: AnalysisResults, selection: Select
     const m = r.minEntropy;
     out.push(
       "Min-entropy (SP 800-90B §6.3.1 Most Common Value)",
-      `  bytes: most common value ${n(m.bytes.mostCommon)} times in ${n(r.bytes)}: H = ${m.bytes.h.toFixed(6)} bits per byte`,
-      `  bits:  most common value ${n(m.bits.mostCommon)} times in ${n(r.bytes * 8)}: H = ${m.bits.h.toFixed(6)} bits per bit`,
+      `  bytes: most common value ${n(m.bytes.mostCommon)} times in ${n(r.bytes)}: H = ${
+        m.bytes.h.toFixed(6)
+      } bits per byte`,
+      `  bits:  most common value ${n(m.bits.mostCommon)} times in ${n(r.bytes * 8)}: H = ${
+        m.bits.h.toFixed(6)
+      } bits per bit`,
       "",
     );
   }
@@ -124,7 +145,9 @@ export function testReport(source: string, r: AnalysisResults, selection: Select
   out.push(
     failed.length
       ? `Verdict: FAIL (${failed.map((c) => c.name).join(", ")})${strict ? " under --strict" : ""}`
-      : `Verdict: PASS (${checks.length} check${checks.length === 1 ? "" : "s"}${strict ? ", --strict" : ", judged against ideal data's failure rates"})`,
+      : `Verdict: PASS (${checks.length} check${checks.length === 1 ? "" : "s"}${
+        strict ? ", --strict" : ", judged against ideal data's failure rates"
+      })`,
     "",
   );
   return out.filter((line, i, all) => line !== "" || all[i - 1] !== "").join("\n");

@@ -53,7 +53,14 @@ export interface Selection {
   dsv: boolean;
 }
 
-function counted(name: string, observed: number, trials: number, rate: number, strict: boolean, what: string): Check {
+function counted(
+  name: string,
+  observed: number,
+  trials: number,
+  rate: number,
+  strict: boolean,
+  what: string,
+): Check {
   const allowed = strict ? 0 : binomialThreshold(trials, rate, VERDICT_SIGNIFICANCE);
   return {
     name,
@@ -70,14 +77,25 @@ function counted(name: string, observed: number, trials: number, rate: number, s
 export function judge(r: AnalysisResults, selection: Selection, strict: boolean): Check[] {
   const checks: Check[] = [];
   if (selection.fips && r.fips) {
-    checks.push(counted("fips", r.fips.failed, r.fips.blocks, FIPS_BLOCK_FALSE_RATE, strict, "failed blocks"));
+    checks.push(
+      counted("fips", r.fips.failed, r.fips.blocks, FIPS_BLOCK_FALSE_RATE, strict, "failed blocks"),
+    );
   }
   if (selection.health && r.health) {
     const h = r.health, c = h.cutoffs;
     checks.push(counted("rct", h.rct.failures, h.samples, c.rctRate, strict, "RCT failures"));
     checks.push(counted("apt", h.apt.failures, h.apt.windows, c.aptRate, strict, "APT failures"));
     if (h.bitcount && c.bitcount) {
-      checks.push(counted("bitcount", h.bitcount.failures, h.bitcount.blocks, c.bitcount.rate, strict, "bit-count failures"));
+      checks.push(
+        counted(
+          "bitcount",
+          h.bitcount.failures,
+          h.bitcount.blocks,
+          c.bitcount.rate,
+          strict,
+          "bit-count failures",
+        ),
+      );
     }
   }
   if (selection.ent && r.bytes > 0) {

@@ -16,7 +16,15 @@ export interface Vector {
   entBits: string;
   /** χ² percentage as ent words it. */
   chiPercent?: string;
-  fips: { blocks: number; failed: number; failures: number[]; ones: number; pokerSum: number; runs0?: number[]; runs1?: number[] };
+  fips: {
+    blocks: number;
+    failed: number;
+    failures: number[];
+    ones: number;
+    pokerSum: number;
+    runs0?: number[];
+    runs1?: number[];
+  };
   mcv?: { count: number; h: number; digits: number };
 }
 
@@ -37,8 +45,13 @@ export const VECTORS: Vector[] = [
     entBits: "1,1000000,1.000000,0.268324,0.500259,3.143858,0.001016",
     chiPercent: "51.99",
     fips: {
-      blocks: 49, failed: 0, failures: [0, 0, 0, 0, 0], ones: 9939, pokerSum: 1566408,
-      runs0: [2524, 1331, 654, 313, 131, 142], runs1: [2621, 1274, 610, 281, 162, 146],
+      blocks: 49,
+      failed: 0,
+      failures: [0, 0, 0, 0, 0],
+      ones: 9939,
+      pokerSum: 1566408,
+      runs0: [2524, 1331, 654, 313, 131, 142],
+      runs1: [2621, 1274, 610, 281, 162, 146],
     },
     mcv: { count: 543, h: 7.6958112845, digits: 10 },
   },
@@ -49,8 +62,13 @@ export const VECTORS: Vector[] = [
     entBits: "1,8000000,1.000000,0.915304,0.500169,3.140269,0.000051",
     chiPercent: "13.59",
     fips: {
-      blocks: 399, failed: 0, failures: [0, 0, 0, 0, 0], ones: 9935, pokerSum: 1567200,
-      runs0: [2452, 1278, 600, 329, 166, 160], runs1: [2503, 1243, 610, 304, 176, 150],
+      blocks: 399,
+      failed: 0,
+      failures: [0, 0, 0, 0, 0],
+      ones: 9935,
+      pokerSum: 1567200,
+      runs0: [2452, 1278, 600, 329, 166, 160],
+      runs1: [2503, 1243, 610, 304, 176, 150],
     },
     mcv: { count: 4124, h: 7.8651180028995897, digits: 13 },
   },
