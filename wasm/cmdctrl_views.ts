@@ -43,8 +43,9 @@ export interface Status {
 export function parseStatus(bytes: Uint8Array): Status {
   const v = need(bytes, 5, "status");
   const flags = v.getUint8(0);
-  const status = { readyBytes: v.getUint32(1, true) } as Status;
+  const status = {} as Status;
   STATUS_FLAGS.forEach((name, bit) => (status[name] = (flags >> bit & 1) === 1));
+  status.readyBytes = v.getUint32(1, true); // after the flags, as on the wire
   return status;
 }
 
@@ -106,15 +107,13 @@ export function configFlagsByte(c: Config): number {
 export function parseConfig(bytes: Uint8Array): Config {
   const v = need(bytes, 12, "config");
   const flags = v.getUint8(5);
-  const c = {
-    postprocess: v.getUint8(0),
-    initialLevel: v.getFloat32(1, true),
-    nLsbits: v.getUint8(6),
-    hashInputSize: v.getUint8(7),
-    blockSize: v.getUint16(8, true),
-    autocalibrationTarget: v.getUint16(10, true),
-  } as Config;
+  // Fields in wire order, so printed configs read like the layout.
+  const c = { postprocess: v.getUint8(0), initialLevel: v.getFloat32(1, true) } as Config;
   CONFIG_FLAGS.forEach((name, bit) => (c[name] = (flags >> bit & 1) === 1));
+  c.nLsbits = v.getUint8(6);
+  c.hashInputSize = v.getUint8(7);
+  c.blockSize = v.getUint16(8, true);
+  c.autocalibrationTarget = v.getUint16(10, true);
   return c;
 }
 
