@@ -9,7 +9,6 @@ import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { connectUdp } from "../../transports/udp.ts";
 import { type DeviceUri, parseDeviceUri } from "../../uri.ts";
-import { startSimQcicada } from "../../emulators/qcicada/sim.ts";
 import { CmdCtrlDevice } from "./driver.ts";
 
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
@@ -56,7 +55,8 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
     }
     case "sim":
       if (uri.target !== "qcicada") throw usageError(`sim:${uri.target} is not a Cmd&Ctrl device (try sim:qcicada)`);
-      return { commands: startSimQcicada(uri, platform), emulated: true };
+      // Loaded only for sim: (the emulator brings its keys and curves along).
+      return { commands: (await import("../../emulators/qcicada/sim.ts")).startSimQcicada(uri, platform), emulated: true };
   }
   throw usageError(`'${uri.text}' is not a Crypta Labs device URI (serial:, tcp://, udp://, tcpudp://, sim:qcicada)`);
 }

@@ -1,0 +1,127 @@
+/**
+ * The body of `qrng emulate qcicada` (loaded only when an emulator runs, so hosts do not pay
+ * for the emulator's keys and curves): serves the machine on a pty, TCP, UDP or TCP+UDP until
+ * Ctrl-C.
+ */
+import { parseFlags } from "../../command.ts";
+import { QrngError, usageError } from "../../errors.ts";
+import type { Platform } from "../../platform.ts";
+import { listenTcp } from "../../transports/tcp_server.ts";
+import type { Transport } from "../../transports/transport.ts";
+import { openUdp } from "../../transports/udp.ts";
+import { CMDCTRL_PORT, parseHostPort } from "../../uri.ts";
+import { TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
+import { QcicadaMachine } from "./machine.ts";
+import { runSession } from "./session.ts";
+import { parseRate, parseSeed } from "./sim.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+
+const FLAGS = {
+  serial: { type: "boolean" },
+  tcp: { type: "boolean" },
+  udp: { type: "boolean" },
+  tcpudp: { type: "boolean" },
+  rate: { type: "string" },
+  seed: { type: "string" },
+  "startup-ms": { type: "string" },
+  "stuck-after": { type: "string" },
+  "tamper-signatures": { type: "boolean" },
+  "drop-update-chunk": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+function endpoint(text: string | undefined): { host: string; port: number } {
+  return parseHostPort(text ?? "127.0.0.1", CMDCTRL_PORT);
+}
+
+/** Runs `qrng emulate qcicada ...argv`; resolves the exit status. */
+export async function serveQcicada(argv: string[], platform: Platform): Promise<number> {
+  const { values, positionals } = parseFlags("emulate qcicada", argv, FLAGS, 1);
+  const modes = (["serial", "tcp", "udp", "tcpudp"] as const).filter((m) => values[m]);
+  if (modes.length !== 1) throw usageError("qrng emulate qcicada: choose one of --serial, --tcp, --udp, --tcpudp");
+  const mode = modes[0];
+  if (mode === "serial" && positionals.length) throw usageError("qrng emulate qcicada: --serial takes no address");
+  const seed = parseSeed(values.seed);
+  const stuck = values["stuck-after"] !== undefined ? Number(values["stuck-after"]) : undefined;
+  if (stuck !== undefined && !(Number.isInteger(stuck) && stuck >= 0)) throw usageError("invalid --stuck-after");
+  const write = (line: string) => platform.stdout.write(new TextEncoder().encode(line + "\n"));
+  const machine = new QcicadaMachine({
+    seed,
+    rateBytesPerS: parseRate(values.rate),
+    now: () => platform.now(),
+    startupMs: values["startup-ms"] !== undefined ? Number(values["startup-ms"]) : undefined,
+    stuckAfterBytes: stuck,
+    tamperSignatures: values["tamper-signatures"],
+    dropUpdateChunk: values["drop-update-chunk"] !== undefined ? Number(values["drop-update-chunk"]) : undefined,
+    onImage: (image) =>
+      platform.writeStderr(
+        `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,
+      ),
+  });
+  let stopped = false;
+  let current: Transport | undefined;
+  let wake: () => void = () => {};
+  const interrupted = new Promise<void>((resolve) => (wake = resolve));
+  const unsubscribe = platform.onInterrupt(() => {
+    stopped = true;
+    void current?.close();
+    wake();
+  });
+  const session = (t: Transport, data?: Transport, chunk?: number) =>
+    runSession(machine, t, { data, dataChunkBytes: chunk, sleep: platform.sleep, stopped: () => stopped });
+  const announce = async (uri: string) => {
+    platform.writeStderr(
+      `qrng emulate: EMULATED QCicada (serial ${machine.identity.info.serial}, seed ${seed}) on ${uri}: ` +
+        `its data is a reproducible stream, not random\n`,
+    );
+    if (values.json) {
+      const ca = hex(machine.identity.caPublic);
+      return await write(JSON.stringify({ device: uri, caPublicKey: ca, serial: machine.identity.info.serial, seed }));
+    }
+    await write(uri);
+    await write(`ca ${hex(machine.identity.caPublic)}`);
+  };
+  try {
+    if (mode === "serial") {
+      if (!platform.libc) throw new QrngError("unsupported", "qrng emulate --serial needs Deno or Bun (FFI)");
+      const { openPty } = await import("../../transports/pty.ts");
+      const pty = await openPty(await platform.libc());
+      current = pty;
+      await announce(`serial:${pty.slavePath}`);
+      await Promise.race([session(pty), interrupted]);
+      await pty.close();
+    } else if (mode === "udp") {
+      const { host, port } = endpoint(positionals[0]);
+      const udp = await openUdp({ bindHost: host, bindPort: port, description: "emulator UDP" });
+      current = udp;
+      await announce(`udp://${host}:${udp.port}`);
+      await Promise.race([session(udp, undefined, 1024), interrupted]);
+      await udp.close();
+    } else {
+      const { host, port } = endpoint(positionals[0]);
+      const listener = await listenTcp(host, port);
+      const udp = mode === "tcpudp"
+        ? await openUdp({ bindHost: host, bindPort: listener.port, description: "emulator data" })
+        : undefined;
+      await announce(`${mode}://${host}:${listener.port}`);
+      while (!stopped) {
+        const next = await Promise.race([listener.accept(), interrupted]);
+        if (!next) break;
+        current = next;
+        if (udp) udp.setPeer(host, TCPUDP_DATA_PORT, true);
+        await session(next, udp, udp ? 1024 : undefined);
+        await next.close();
+      }
+      await listener.close();
+      await udp?.close();
+    }
+  } finally {
+    unsubscribe();
+  }
+  return 0;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
