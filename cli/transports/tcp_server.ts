@@ -7,23 +7,30 @@ import { describeError, QrngError } from "../errors.ts";
 import { socketTransport } from "./tcp.ts";
 import type { Transport } from "./transport.ts";
 
+/** An accepted connection and who made it. */
+export interface AcceptedConnection extends Transport {
+  /** The host's address (where a TCP+UDP device sends its data datagrams). */
+  readonly remoteHost: string;
+}
+
 /** A listening TCP endpoint. */
 export interface TcpListener {
   /** The bound address and port (port 0 asked for resolves to the chosen one). */
   readonly host: string;
   readonly port: number;
   /** Resolves the next connection (one session at a time is the caller's choice). */
-  accept(): Promise<Transport>;
+  accept(): Promise<AcceptedConnection>;
   close(): Promise<void>;
 }
 
 /** Listens on `host:port`; rejects with "device" when the address is taken. */
 export function listenTcp(host: string, port: number): Promise<TcpListener> {
   return new Promise((resolve, reject) => {
-    const waiting: Array<(t: Transport) => void> = [];
-    const backlog: Transport[] = [];
+    const waiting: Array<(t: AcceptedConnection) => void> = [];
+    const backlog: AcceptedConnection[] = [];
     const server = net.createServer((socket) => {
-      const transport = socketTransport(socket, `tcp://${socket.remoteAddress}:${socket.remotePort}`);
+      const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+      const transport = Object.assign(socketTransport(socket, `tcp://${remoteHost}:${socket.remotePort}`), { remoteHost });
       const taker = waiting.shift();
       if (taker) taker(transport);
       else backlog.push(transport);

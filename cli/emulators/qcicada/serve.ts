@@ -108,7 +108,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
         const next = await Promise.race([listener.accept(), interrupted]);
         if (!next) break;
         current = next;
-        if (udp) udp.setPeer(host, TCPUDP_DATA_PORT, true);
+        if (udp) udp.setPeer(next.remoteHost, TCPUDP_DATA_PORT, true);
         await session(next, udp, udp ? 1024 : undefined);
         await next.close();
       }
