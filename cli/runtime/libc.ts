@@ -1,7 +1,7 @@
 /**
- * The few C library calls serial ports and pseudo-terminals need, as one small interface with
- * an implementation per runtime (`libc_deno.ts` over `Deno.dlopen`, `libc_bun.ts` over
- * `bun:ffi`). Everything above this (termios packing, the serial Transport, the pty) is plain
+ * The few C library calls serial ports and pseudo-terminals need, as one small interface,
+ * built once in `ffi_bind.ts` over a per-runtime FFI dialect (`libc_deno.ts` over
+ * `Deno.dlopen`, `libc_bun.ts` over `bun:ffi`). Everything above this (termios packing, the serial Transport, the pty) is plain
  * TypeScript that takes a {@link Libc} as a parameter.
  *
  * Conventions, as in raw system calls: a call that fails returns **minus errno** (read right
