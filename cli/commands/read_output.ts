@@ -14,6 +14,8 @@ import type { ByteWriter, Platform } from "../platform.ts";
 
 /** Size of the writes made to the destination. */
 export const OUTPUT_BATCH_BYTES = 1 << 20;
+/** Runs at least this long skip the batch and are written as they are (one copy fewer). */
+const DIRECT_WRITE_BYTES = 1 << 17;
 /** Bytes per hex line (64 hex digits). */
 const HEX_LINE_BYTES = 32;
 /** Bytes per base64 line (76 characters, as MIME and `base64` use). */
@@ -116,8 +118,12 @@ export class OutputSink {
     return new OutputSink(platform, await platform.openWriter(temp), path, temp, append);
   }
 
-  /** Queues `data` (copied), writing full batches. */
+  /**
+   * Queues `data` (copied), writing full batches; a long run with nothing batched is written
+   * at once instead (it is only read until this call resolves).
+   */
   async write(data: Uint8Array): Promise<void> {
+    if (this.#used === 0 && data.length >= DIRECT_WRITE_BYTES) return await this.#writer.write(data);
     let offset = 0;
     while (offset < data.length) {
       const take = Math.min(data.length - offset, this.#batch.length - this.#used);
