@@ -108,6 +108,15 @@ describe("QCicada emulator through the host driver", () => {
     expect(await driver.hashTest(image)).toEqual(sha256(image));
     await done();
   });
+  it("streams at a rate above what the one-shot pool holds per burst", async () => {
+    const { driver, done } = await connected({ rateBytesPerS: 20 << 20 });
+    await driver.startContinuous();
+    let total = 0;
+    while (total < 1 << 20) total += (await driver.nextData()).length;
+    await driver.stop();
+    await done();
+  });
+
   it("streams the seeded bytes and stops with the ACK after the data in flight", async () => {
     const { driver, done } = await connected();
     await driver.startContinuous();

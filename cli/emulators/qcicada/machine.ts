@@ -32,6 +32,9 @@ import { deviceSign, type QcicadaIdentity, qcicadaIdentity } from "./identity.ts
 import { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS } from "./constants.ts";
 export { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS };
 
+/** While streaming, data can pile up for this long before the pool is full. */
+const STREAM_BUFFER_MS = 50;
+
 /** Options of {@link QcicadaMachine}. */
 export interface QcicadaOptions {
   /** Seed of the data stream and of the keys. @default 1 */
@@ -138,9 +141,17 @@ export class QcicadaMachine {
     const from = Math.max(this.#refilledAt, this.#startupUntil);
     const gained = this.#rate === Infinity ? Infinity : Math.floor((now - from) * this.#rate / 1000);
     if (gained > 0) {
-      this.#ready = Math.min(ONE_SHOT_MAX_BYTES, this.#ready + gained);
+      this.#ready = Math.min(this.#capacity(), this.#ready + gained);
       this.#refilledAt = gained === Infinity ? now : from + gained * 1000 / this.#rate;
     }
+  }
+
+  /**
+   * The most bytes that can be waiting: the one-shot ceiling, or while streaming
+   * STREAM_BUFFER_MS of data (a fast stream must not be throttled by the one-shot pool).
+   */
+  #capacity(): number {
+    return this.#streaming ? Math.max(ONE_SHOT_MAX_BYTES, Math.ceil(this.#rate * STREAM_BUFFER_MS / 1000)) : ONE_SHOT_MAX_BYTES;
   }
 
   #stuck(): boolean {

@@ -6,6 +6,7 @@
 import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
 import type { Transport } from "../../transports/transport.ts";
+import { ONE_SHOT_MAX_BYTES } from "./constants.ts";
 import type { QcicadaMachine } from "./machine.ts";
 
 /** Data per write while streaming. */
@@ -43,7 +44,7 @@ export async function runSession(machine: QcicadaMachine, transport: Transport, 
       }
       if (!machine.streaming) continue;
       // Send in bursts of about BURST_MS of data, listening for STOP while waiting for them.
-      const burst = Math.max(1, Math.min(chunkBytes, Math.floor(machine.rateBytesPerS * BURST_MS / 1000)));
+      const burst = Math.max(1, Math.min(chunkBytes, ONE_SHOT_MAX_BYTES, Math.floor(machine.rateBytesPerS * BURST_MS / 1000)));
       if (machine.readyBytes() < burst) {
         const m = await transport.read(input, Math.min(machine.msUntilData(burst), BURST_MS));
         if (m > 0) await answer(input.subarray(0, m));
