@@ -57,13 +57,13 @@ describe("Formatter", () => {
 describe("device auto-detection for qrng read", () => {
   const port = (path: string, uri?: string) => ({ path, guess: uri ? { kind: "qcicada" as const, sure: true, reason: "test", uri } : undefined });
   it("uses the one QRNG found", async () => {
-    expect(await resolveDevice(async () => [port("/dev/ttyS0"), port("/dev/ttyUSB0", "serial:/dev/ttyUSB0")])).toBe("serial:/dev/ttyUSB0");
+    expect(await resolveDevice(() => Promise.resolve([port("/dev/ttyS0"), port("/dev/ttyUSB0", "serial:/dev/ttyUSB0")]))).toBe("serial:/dev/ttyUSB0");
   });
   it("refuses when there is none, without falling back to an emulator", async () => {
-    await expect(resolveDevice(async () => [port("/dev/ttyS0")])).rejects.toThrow(/no QRNG found.*\/dev\/ttyS0/);
+    await expect(resolveDevice(() => Promise.resolve([port("/dev/ttyS0")]))).rejects.toThrow(/no QRNG found.*\/dev\/ttyS0/);
   });
   it("refuses when there are several, listing them", async () => {
-    await expect(resolveDevice(async () => [port("/dev/ttyUSB0", "serial:/dev/ttyUSB0"), port("/dev/ttyUSB1", "serial:/dev/ttyUSB1")]))
+    await expect(resolveDevice(() => Promise.resolve([port("/dev/ttyUSB0", "serial:/dev/ttyUSB0"), port("/dev/ttyUSB1", "serial:/dev/ttyUSB1")])))
       .rejects.toThrow(/2 QRNGs found.*ttyUSB0.*ttyUSB1/);
   });
 });

@@ -13,7 +13,7 @@ import { type Config, formatVersion, POSTPROCESS, type Status, statusFaults } fr
 import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
 import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
-import { hex, readAll } from "./device_common.ts";
+import { hex } from "./device_common.ts";
 import { applySettings } from "./device_config.ts";
 import { hashTestCommand } from "./hash_test.ts";
 import { updateCommand } from "./update.ts";

@@ -13,7 +13,7 @@ import { formatBytes } from "../units.ts";
 /** Tries per chunk (the C client's 5). */
 export const CHUNK_ATTEMPTS = 5;
 const CHUNK_BYTES = 1024;
-const READY = 0, IN_PROGRESS = 1, COMPLETED = 2;
+const READY = 0, COMPLETED = 2; // 1 is TRANSFER_IN_PROGRESS
 
 function name(state: UpdateState): string {
   return UPDATE_STATUS[state.status] ?? `status ${state.status}`;
