@@ -7,6 +7,9 @@ import { describeError, QrngError } from "../errors.ts";
 import { socketTransport } from "./tcp.ts";
 import type { Transport } from "./transport.ts";
 
+/** Longest wait for the listening socket to close before giving up on lingering peers. */
+const CLOSE_WAIT_MS = 500;
+
 /** An accepted connection and who made it. */
 export interface AcceptedConnection extends Transport {
   /** The host's address (where a TCP+UDP device sends its data datagrams). */
@@ -47,7 +50,14 @@ export function listenTcp(host: string, port: number): Promise<TcpListener> {
           const ready = backlog.shift();
           return ready ? Promise.resolve(ready) : new Promise((r) => waiting.push(r));
         },
-        close: () => new Promise((r) => server.close(() => r())),
+        // Connections not yet taken are dropped; a close never waits on a peer that lingers.
+        close: async () => {
+          for (const pending of backlog.splice(0)) await pending.close();
+          await new Promise<void>((r) => {
+            const timer = setTimeout(r, CLOSE_WAIT_MS);
+            server.close(() => (clearTimeout(timer), r()));
+          });
+        },
       });
     });
   });
