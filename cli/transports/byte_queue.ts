@@ -16,7 +16,7 @@ export interface ByteQueueOptions {
   resume?(): void;
 }
 
-/** Size of the pooled buffers {@link ByteQueue.pushCopy} copies into. */
+/** Size of the recycled buffers {@link ByteQueue.lendBuffer} hands out. */
 const POOL_CHUNK_BYTES = 65536;
 
 /** A FIFO of received bytes with timed reads; see the module comment. */
@@ -30,7 +30,7 @@ export class ByteQueue {
   #paused = false;
   #ended: QrngError | undefined;
   #wake: (() => void) | undefined;
-  /** The buffer of a read waiting on an empty queue, and what {@link pushCopy} put in it. */
+  /** The buffer of a read waiting on an empty queue, and what {@link acceptLent} put in it. */
   #waiting: Uint8Array | undefined;
   #direct = 0;
   #drained: Array<() => void> = [];
@@ -53,25 +53,29 @@ export class ByteQueue {
   }
 
   /**
-   * Appends a copy of `bytes` in recycled buffers, so a steady stream allocates nothing (for
-   * sockets reading into one fixed buffer). Returns false when the producer should pause.
+   * A recycled buffer for a producer to fill (a socket's `onread` buffer function); hand it
+   * back with {@link acceptLent}, which keeps it without copying.
    */
-  pushCopy(bytes: Uint8Array): boolean {
-    let start = 0;
-    // A reader is waiting on an empty queue: give it the bytes directly (one copy, not two).
-    if (this.#waiting && this.#size === 0 && !this.#ended && bytes.length > 0) {
-      start = Math.min(bytes.length, this.#waiting.length);
-      this.#waiting.set(bytes.subarray(0, start));
-      this.#direct = start;
+  lendBuffer(): Uint8Array {
+    return this.#pool.pop() ?? new Uint8Array(POOL_CHUNK_BYTES);
+  }
+
+  /**
+   * Takes the first `length` bytes of a buffer from {@link lendBuffer}: a waiting read gets
+   * them directly, otherwise the buffer joins the queue as is. Returns false when the producer
+   * should pause.
+   */
+  acceptLent(buffer: Uint8Array, length: number): boolean {
+    if (this.#waiting && this.#size === 0 && !this.#ended && length > 0 && length <= this.#waiting.length) {
+      this.#waiting.set(buffer.subarray(0, length));
+      this.#direct = length;
       this.#waiting = undefined;
+      this.#pool.push(buffer);
       this.#notify();
+      return true;
     }
-    for (let offset = start; offset < bytes.length; offset += POOL_CHUNK_BYTES) {
-      const part = bytes.subarray(offset, offset + POOL_CHUNK_BYTES);
-      const owner = this.#pool.pop() ?? new Uint8Array(POOL_CHUNK_BYTES);
-      owner.set(part);
-      this.#append(owner.subarray(0, part.length), owner);
-    }
+    if (length === 0 || this.#ended) this.#pool.push(buffer);
+    else this.#append(buffer.subarray(0, length), buffer);
     return this.#size <= this.#high;
   }
 

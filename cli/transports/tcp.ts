@@ -11,8 +11,6 @@ import type { Transport } from "./transport.ts";
 /** How long a connection attempt may take. */
 export const TCP_CONNECT_TIMEOUT_MS = 5000;
 
-/** Size of the one buffer a client socket reads into (see {@link connectTcp}). */
-const READ_BUFFER_BYTES = 65536;
 /** Received bytes a client buffers before pausing the socket: lets a busy reader take big reads. */
 const CLIENT_HIGH_WATER_BYTES = 4 << 20;
 
@@ -60,8 +58,8 @@ export function socketTransport(socket: net.Socket, description: string, given?:
 
 /**
  * Connects to `host:port`; rejects with "disconnected" when nobody answers. The socket reads
- * into one fixed buffer (`onread`) copied into recycled queue buffers, so a stream of any
- * length allocates nothing per chunk (memory stays flat at hundreds of MB/s).
+ * (`onread`) into recycled queue buffers that the queue keeps without copying, so a stream of
+ * any length allocates nothing per chunk (memory stays flat at hundreds of MB/s).
  */
 export function connectTcp(host: string, port: number): Promise<Transport> {
   const description = `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -75,9 +73,10 @@ export function connectTcp(host: string, port: number): Promise<Transport> {
     socket = net.connect({
       host,
       port,
+      // Each read lands in a recycled queue buffer, which the queue then keeps as is.
       onread: {
-        buffer: new Uint8Array(READ_BUFFER_BYTES),
-        callback: (n: number, buffer: Uint8Array) => queue.pushCopy(buffer.subarray(0, n)),
+        buffer: () => queue.lendBuffer(),
+        callback: (n: number, buffer: Uint8Array) => queue.acceptLent(buffer, n),
       },
     });
     const timer = setTimeout(() => {
