@@ -30,6 +30,9 @@ const FLAGS = {
   json: { type: "boolean" },
 } as const;
 
+/** How long a Ctrl-C waits for connections to close before the emulator exits anyway. */
+const SHUTDOWN_GRACE_MS = 1000;
+
 function endpoint(text: string | undefined): { host: string; port: number } {
   return parseHostPort(text ?? "127.0.0.1", CMDCTRL_PORT);
 }
@@ -81,7 +84,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     await write(uri);
     await write(`ca ${hex(machine.identity.caPublic)}`);
   };
-  try {
+  const serving = (async () => {
     if (mode === "serial") {
       if (!platform.libc) throw new QrngError("unsupported", "qrng emulate --serial needs Deno or Bun (FFI)");
       const { openPty } = await import("../../transports/pty.ts");
@@ -115,6 +118,11 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
       await listener.close();
       await udp?.close();
     }
+  })();
+  try {
+    // After Ctrl-C, give the transports SHUTDOWN_GRACE_MS to close, then exit regardless: an
+    // emulator must never outlive its interrupt because a peer lingers.
+    await Promise.race([serving, interrupted.then(() => platform.sleep(SHUTDOWN_GRACE_MS))]);
   } finally {
     unsubscribe();
   }
