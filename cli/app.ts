@@ -51,7 +51,9 @@ export async function runApp(platform: Platform, commands: readonly Command[] = 
   } catch (error) {
     if (error instanceof QrngError) {
       if (error.kind === "closed") return 0; // `qrng ... | head`: the reader had enough
-      platform.writeStderr(`qrng: ${error.message}\n`);
+      // Command-scoped messages already name themselves ("qrng read: ...").
+      const line = error.message.startsWith("qrng ") ? error.message : `qrng: ${error.message}`;
+      platform.writeStderr(`${line}\n`);
       return error.kind === "usage" ? EXIT_USAGE : 1;
     }
     platform.writeStderr(`qrng: internal error: ${describeError(error)}\n`);

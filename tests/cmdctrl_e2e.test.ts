@@ -43,7 +43,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("Crypta
     expect(after).toEqual({ ...before, nLsbits: 7, bitCount: true });
     const bad = await qrng("config", "--set", "n_lsbits=9");
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^qrng: qrng config: n_lsbits is an integer 1-8\n$/);
+    expect(bad.stderr).toMatch(/^qrng config: n_lsbits is an integer 1-8\n$/);
   });
 
   it("cert verifies against the emulator's CA and fails against another key", async () => {

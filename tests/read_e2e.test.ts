@@ -146,7 +146,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
   it("refuses to guess a device: without --device and no QRNG attached it says so", async () => {
     const r = await runCli(runner, ["read", "16"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^qrng: qrng read: no QRNG found.*--device/);
+    expect(r.stderr).toMatch(/^qrng read: no QRNG found.*--device/);
     expect(r.stdout.length).toBe(0);
   });
 });

@@ -225,7 +225,7 @@ for (const runner of RUNNERS) {
     it("rejects a stray argument as a usage error", async () => {
       const result = await runCli(runner, ["list", "extra"]);
       expect(result.status).toBe(2);
-      expect(result.stderr).toBe("qrng: qrng list: unexpected argument 'extra'\n");
+      expect(result.stderr).toBe("qrng list: unexpected argument 'extra'\n");
     });
   });
 }

@@ -95,14 +95,14 @@ for (const runner of RUNNERS) {
     it("rejects unknown flags and bad values with one line and status 2", async () => {
       const unknown = await runCli(runner, ["test", "--frobnicate"]);
       expect(unknown.status).toBe(2);
-      expect(unknown.stderr).toBe("qrng: qrng test: unknown option '--frobnicate' (see qrng test --help)\n");
+      expect(unknown.stderr).toBe("qrng test: unknown option '--frobnicate' (see qrng test --help)\n");
       const alpha = await runCli(runner, ["test", "--alpha", "3"]);
       expect(alpha.status).toBe(2);
       expect(alpha.stderr).toBe(
-        "qrng: qrng test: --alpha needs a probability such as 2^-30 or 1e-9 (not '3')\n",
+        "qrng test: --alpha needs a probability such as 2^-30 or 1e-9 (not '3')\n",
       );
       const h = await runCli(runner, ["test", "--symbols", "bits", "--h", "2"]);
-      expect([h.status, h.stderr]).toEqual([2, "qrng: qrng test: --h needs a number in (0, 1] for bits\n"]);
+      expect([h.status, h.stderr]).toEqual([2, "qrng test: --h needs a number in (0, 1] for bits\n"]);
     });
 
     it("reports an unreadable file and empty input in one line with status 1", async () => {

@@ -122,7 +122,7 @@ for (const runner of RUNNERS) {
       );
       const bad = await runCli(runner, ["view", "--debias", "md5"]);
       expect(bad.status).toBe(2);
-      expect(bad.stderr).toBe("qrng: qrng view: --debias knows only von-neumann\n");
+      expect(bad.stderr).toBe("qrng view: --debias knows only von-neumann\n");
     });
   });
 }

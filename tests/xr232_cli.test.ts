@@ -121,7 +121,7 @@ for (const runner of RUNNERS) {
       const bad = await runCli(runner, ["model", "xr232usb", "--disturb", "1s"]);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toBe(
-        "qrng: qrng model: bad disturbance '1s' (use START:DURATION, e.g. 2.0s:40ms)\n",
+        "qrng model: bad disturbance '1s' (use START:DURATION, e.g. 2.0s:40ms)\n",
       );
     });
   });

@@ -37,7 +37,7 @@ async function loadCaKey(text: string, platform: Platform): Promise<CryptoKey> {
 /** The cert command. */
 export const certCommand: Command = {
   name: "cert",
-  summary: "verify a QCicada's device certificate against a CA public key",
+  summary: "Verify a QCicada's device certificate against a CA public key",
   help: `Usage: qrng cert --ca KEY [--device URI] [--json]
 
 Reads the device's info, public key and certificate, rebuilds the signed blob and verifies the

@@ -72,7 +72,7 @@ function shown(config: Config): Record<string, unknown> {
 /** The config command. */
 export const configCommand: Command = {
   name: "config",
-  summary: "show or change a Crypta Labs device's configuration",
+  summary: "Show or change a Crypta Labs device's configuration",
   help: `Usage: qrng config [--set field=value ...] [--device URI] [--json]
 
 Prints the configuration, or changes the given fields only (read-modify-write) and prints the

@@ -28,7 +28,7 @@ function control(
 /** `qrng reset`. */
 export const resetCommand = control(
   "reset",
-  "restart a Crypta Labs device's generation (startup test) and clear its statistics",
+  "Restart a Crypta Labs device's generation (startup test) and clear its statistics",
   "Sends RESET and prints the status it answers (startup test in progress).",
   async (device) => ({ ...(await device.reset()) }),
 );
@@ -36,7 +36,7 @@ export const resetCommand = control(
 /** `qrng stop`. */
 export const stopCommand = control(
   "stop",
-  "stop a Crypta Labs device that is streaming, and show its status",
+  "Stop a Crypta Labs device that is streaming, and show its status",
   "Stops continuous mode (a device left streaming by another client is drained first) and\nprints the status.",
   async (device) => ({ ...(await device.stop()) }),
 );
@@ -44,7 +44,7 @@ export const stopCommand = control(
 /** `qrng reboot`. */
 export const rebootCommand = control(
   "reboot",
-  "reboot a QCicada",
+  "Reboot a QCicada",
   "Sends REBOOT (F8 A1 25). The device may drop off before confirming; both count as sent.",
   async (device) => ({ reboot: (await device.reboot()) ? "confirmed" : "sent (no confirmation: the device dropped off)" }),
 );

@@ -30,7 +30,7 @@ function query(
 /** `qrng info`. */
 export const infoCommand = query(
   "info",
-  "show a Crypta Labs device's versions, serial and hardware",
+  "Show a Crypta Labs device's versions, serial and hardware",
   "Prints GET_INFO: core and firmware versions (major.minor), serial number and hardware info.",
   async (device) => {
     const info = await device.info();
@@ -46,7 +46,7 @@ export const infoCommand = query(
 /** `qrng status`. */
 export const statusCommand = query(
   "status",
-  "show a Crypta Labs device's status flags and ready bytes",
+  "Show a Crypta Labs device's status flags and ready bytes",
   "Prints GET_STATUS: started, startup test, supply and health-test flags, ready bytes.",
   async (device) => ({ ...(await device.status()) }),
 );
@@ -54,7 +54,7 @@ export const statusCommand = query(
 /** `qrng stats`. */
 export const statsCommand = query(
   "stats",
-  "show a Crypta Labs device's statistics",
+  "Show a Crypta Labs device's statistics",
   "Prints GET_STATISTICS: bytes generated, health-test failure counts, speed (bit/s), light\n" +
     "sensor average and LED level.",
   async (device) => ({ ...(await device.statistics()) }),
@@ -63,7 +63,7 @@ export const statsCommand = query(
 /** `qrng pubkey`. */
 export const pubkeyCommand = query(
   "pubkey",
-  "show a QCicada's P-256 device public key",
+  "Show a QCicada's P-256 device public key",
   "Prints GET_DEV_AUTH_PUBKEY: the key that signs signed reads, as x‖y hex (64 bytes).",
   async (device) => ({ publicKey: await device.publicKey() }),
 );

@@ -19,7 +19,7 @@ const help = () =>
 /** The emulate command. */
 export const emulateCommand: Command = {
   name: "emulate",
-  summary: "serve an emulated device (qcicada, ...) on a pty, TCP or UDP",
+  summary: "Serve an emulated device (qcicada, xr232usb, xr232) on a pty, TCP or UDP",
   get help() {
     return help();
   },

@@ -7,7 +7,7 @@ import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, readAll, withDev
 /** The hash-test command. */
 export const hashTestCommand: Command = {
   name: "hash-test",
-  summary: "check a Crypta Labs device's SHA-256 engine with a file",
+  summary: "Check a Crypta Labs device's SHA-256 engine with a file",
   help: `Usage: qrng hash-test FILE [--device URI] [--json]
 
 Sends FILE through HASH_TEST (1024-byte chunks) and compares the device's digest with the

@@ -16,8 +16,12 @@ import { testCommand } from "./test.ts";
 import { viewCommand } from "./view.ts";
 
 export const COMMANDS: readonly Command[] = [
+  // The main jobs first, then device commands, then emulation and compatibility.
   readCommand,
-  emulateCommand,
+  testCommand,
+  viewCommand,
+  listCommand,
+  identCommand,
   infoCommand,
   statusCommand,
   statsCommand,
@@ -29,10 +33,7 @@ export const COMMANDS: readonly Command[] = [
   rebootCommand,
   hashTestCommand,
   updateCommand,
-  pyqccCommand,
-  listCommand,
-  identCommand,
+  emulateCommand,
   modelCommand,
-  testCommand,
-  viewCommand,
+  pyqccCommand,
 ];

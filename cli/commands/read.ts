@@ -170,7 +170,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
 /** The read command. */
 export const readCommand: Command = {
   name: "read",
-  summary: "read SIZE health-tested random bytes from a device",
+  summary: "Read SIZE health-tested random bytes from a device",
   help: HELP,
   run,
 };

@@ -22,7 +22,7 @@ function name(state: UpdateState): string {
 /** The update command. */
 export const updateCommand: Command = {
   name: "update",
-  summary: "install a firmware image on a Crypta Labs device",
+  summary: "Install a firmware image on a Crypta Labs device",
   help: `Usage: qrng update FIRMWARE.bin [--device URI] [--json]
 
 Sends the image in 1024-byte chunks with checksums; the device verifies, installs and restarts.
