@@ -30,3 +30,12 @@ for (const runner of RUNNERS) {
     });
   });
 }
+
+it("runs unbuilt through `deno task qrng`, as the README says", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(join(ROOT, "node_modules", ".bin", "deno"), ["task", "--quiet", "qrng", "--version"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  expect(out).toBe(`qrng ${VERSION}\n`);
+});
