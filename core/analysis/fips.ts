@@ -114,26 +114,6 @@ function longRunExact(ptr: usize): bool {
   return false;
 }
 
-/**
- * Whether the block may hold a run of 26 or more: such a run covers at least two whole
- * aligned bytes of 0x00 or 0xFF in a row, which random data shows in a few % of blocks.
- */
-function mayHoldLongRun(ptr: usize): bool {
-  let flag = i8x16.splat(0);
-  const zero = i8x16.splat(0), full = i8x16.splat(-1);
-  for (let i = 0; i < FIPS_BLOCK_BYTES - 4; i += 16) {
-    const v = v128.load(ptr + i), w = v128.load(ptr + i + 1);
-    flag = v128.or(flag, v128.or(v128.and(i8x16.eq(v, zero), i8x16.eq(w, zero)),
-      v128.and(i8x16.eq(v, full), i8x16.eq(w, full))));
-  }
-  if (v128.any_true(flag)) return true;
-  for (let i = FIPS_BLOCK_BYTES - 4; i < FIPS_BLOCK_BYTES - 1; i++) {
-    const a = load<u8>(ptr + i), b = load<u8>(ptr + i + 1);
-    if (a == b && (a == 0 || a == 0xFF)) return true;
-  }
-  return false;
-}
-
 // Per-block window counts P_k / Q_k (k = 2..7): positions where the next k bits lie in the
 // block and are all ones / all zeros. P_1 = ones and Q_1 = 20000 − ones.
 let P2: i32 = 0, P3: i32 = 0, P4: i32 = 0, P5: i32 = 0, P6: i32 = 0, P7: i32 = 0;
@@ -191,7 +171,7 @@ function blockWindows(ptr: usize): void {
  * Runs of length >= k number P_k − P_{k+1} (a run of length L holds max(0, L−k+1) windows of
  * k), so exact counts are P_k − 2·P_{k+1} + P_{k+2}, and "6 or more" is P_6 − P_7.
  */
-function runsTest(ptr: usize, ones: i32, first: bool): i32 {
+function runsTest(ptr: usize, ones: i32, first: bool, mayLong: bool): i32 {
   blockWindows(ptr);
   const P1 = ones, Q1 = FIPS_BLOCK_BYTES * 8 - ones;
   // Runs alternate, so runs of zeros = runs of ones + [first bit 0] + [last bit 0] − 1, and
@@ -202,7 +182,7 @@ function runsTest(ptr: usize, ones: i32, first: bool): i32 {
     r4 = Q5 - 2 * Q6 + Q7, r5 = Q6 - Q7;
   const q0 = P1 - 2 * P2 + P3, q1 = P2 - 2 * P3 + P4, q2 = P3 - 2 * P4 + P5, q3 = P4 - 2 * P5 + P6,
     q4 = P5 - 2 * P6 + P7, q5 = P6 - P7;
-  const long = mayHoldLongRun(ptr) && longRunExact(ptr);
+  const long = mayLong && longRunExact(ptr);
   if (first) {
     store<i32>(BLOCK0_PTR, r0, 8); store<i32>(BLOCK0_PTR, r1, 12); store<i32>(BLOCK0_PTR, r2, 16);
     store<i32>(BLOCK0_PTR, r3, 20); store<i32>(BLOCK0_PTR, r4, 24); store<i32>(BLOCK0_PTR, r5, 28);
@@ -290,15 +270,33 @@ function blockHistogram(ptr: usize): i32 {
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
-/** Whether any 32-bit word of the block equals the one before it (the first one: `last32`). */
-function continuousRun(ptr: usize): bool {
-  if (load<u32>(ptr) == last32) return true;
-  let any = i32x4.splat(0);
-  let i = 4;
-  for (; i + 16 <= FIPS_BLOCK_BYTES; i += 16) any = v128.or(any, i32x4.eq(v128.load(ptr + i), v128.load(ptr + i - 4)));
-  let found = v128.any_true(any);
-  for (; i < FIPS_BLOCK_BYTES; i += 4) found = found || load<u32>(ptr + i) == load<u32>(ptr + i - 4);
-  return found;
+/** Bit of {@link scanBlock}'s result: the block may hold a run of 26 or more. */
+const MAY_LONG: i32 = 32;
+
+/**
+ * One SIMD pass for two screens of the block (fused: they share the loads and the loop, which
+ * measured cheaper than two passes). Returns FIPS_CONTINUOUS when a 32-bit word equals the one
+ * before it (the first one: `last32`), and MAY_LONG when the block may hold a run of 26 or
+ * more: such a run covers at least two whole aligned bytes of 0x00 or 0xFF in a row, which
+ * random data shows in a few % of blocks (longRunExact then decides). A byte is 0x00 or 0xFF
+ * exactly when byte + 1 (mod 256) <= 1, so "v == w and v in {0x00, 0xFF}" takes three ops.
+ * 156 vectors cover the word pairs (4..2499 against 0..2495) and the byte pairs up to 2496.
+ */
+function scanBlock(ptr: usize): i32 {
+  let words = i32x4.splat(0), bytes = i32x4.splat(0);
+  const one = i8x16.splat(1);
+  for (let i = 0; i < FIPS_BLOCK_BYTES - 4; i += 16) {
+    const v = v128.load(ptr + i), w = v128.load(ptr + i + 1), u = v128.load(ptr + i + 4);
+    words = v128.or(words, i32x4.eq(u, v));
+    bytes = v128.or(bytes, v128.and(i8x16.eq(v, w), i8x16.le_u(i8x16.add(v, one), one)));
+  }
+  let result = v128.any_true(words) || load<u32>(ptr) == last32 ? FIPS_CONTINUOUS : 0;
+  let long = v128.any_true(bytes);
+  for (let i = FIPS_BLOCK_BYTES - 4; i < FIPS_BLOCK_BYTES - 1; i++) {
+    const x = load<u8>(ptr + i), y = load<u8>(ptr + i + 1);
+    long = long || (x == y && (x == 0 || x == 0xFF));
+  }
+  return long ? result | MAY_LONG : result;
 }
 
 /** Tests one whole block at `ptr` (readable up to 8 bytes past its end). */
@@ -312,11 +310,12 @@ function block(ptr: usize): void {
   dsvBlockSumSq += <f64>dsv * <f64>dsv;
   if (dsv > 424 || dsv < -424) dsvBlockOutside++; // 3σ = 3·√20000 ≈ 424.3
   if (fipsOn) {
-    let result = continuousRun(ptr) ? FIPS_CONTINUOUS : 0;
+    const scan = scanBlock(ptr);
+    let result = scan & FIPS_CONTINUOUS;
     last32 = load<u32>(ptr + FIPS_BLOCK_BYTES - 4);
     if (ones >= 10275 || ones <= 9725) result |= FIPS_MONOBIT;
     if (poker > 1576928 || poker < 1563176) result |= FIPS_POKER;
-    result |= runsTest(ptr, ones, fipsBlocks == 0);
+    result |= runsTest(ptr, ones, fipsBlocks == 0, (scan & MAY_LONG) != 0);
     if (fipsBlocks == 0) {
       store<i32>(BLOCK0_PTR, ones, 0);
       store<i32>(BLOCK0_PTR, poker, 4);
