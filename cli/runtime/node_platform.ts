@@ -28,13 +28,31 @@ function writeOnce(fd: number, data: Uint8Array): Promise<number> {
 
 const errorCode = (error: unknown) => (error as { code?: string }).code;
 
-/** A reader over a file descriptor; `name` appears in error messages. */
+/** Whether `fd` is a regular file (reads never block on one). */
+function isRegularFile(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A reader over a file descriptor; `name` appears in error messages. Regular files are read
+ * with readSync: a read from the page cache never blocks, and skipping the thread-pool round
+ * trip and promise of each async read cut `qrng test` on 256 MiB (1 MiB reads, Bun) from
+ * ~0.77 to ~0.66 CPU seconds. Pipes, terminals and devices keep async reads, so signals and
+ * timers still run while waiting for data.
+ */
 export function fdReader(fd: number, name: string, closeFd: boolean): ByteReader {
   let closed = false;
+  let regular: boolean | undefined;
   return {
     async read(buffer) {
       while (!closed) {
         try {
+          regular ??= isRegularFile(fd);
+          if (regular) return fs.readSync(fd, buffer, 0, buffer.length, null);
           return await readOnce(fd, buffer);
         } catch (error) {
           if (errorCode(error) === "EAGAIN") await sleep(RETRY_WAIT_MS);
