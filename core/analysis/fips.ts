@@ -218,8 +218,28 @@ function blockHistogram(ptr: usize): i32 {
     popcountReady = true;
   }
   memory.fill(LOCAL_PTR, 0, 4 * 256 * 4);
-  for (let i = 0; i < FIPS_BLOCK_BYTES; i += 4) {
-    const w = load<u32>(ptr + i);
+  for (let i = 0; i < FIPS_BLOCK_BYTES - 4; i += 8) {
+    const x = load<u64>(ptr + i);
+    const w = <u32>x, v = <u32>(x >> 32);
+    const a = LOCAL_PTR + ((w & 0xFF) << 2);
+    const b = LOCAL_PTR + 1024 + (((w >> 8) & 0xFF) << 2);
+    const c = LOCAL_PTR + 2048 + (((w >> 16) & 0xFF) << 2);
+    const d = LOCAL_PTR + 3072 + ((w >> 24) << 2);
+    store<u32>(a, load<u32>(a) + 1);
+    store<u32>(b, load<u32>(b) + 1);
+    store<u32>(c, load<u32>(c) + 1);
+    store<u32>(d, load<u32>(d) + 1);
+    const e = LOCAL_PTR + ((v & 0xFF) << 2);
+    const f = LOCAL_PTR + 1024 + (((v >> 8) & 0xFF) << 2);
+    const g = LOCAL_PTR + 2048 + (((v >> 16) & 0xFF) << 2);
+    const h = LOCAL_PTR + 3072 + ((v >> 24) << 2);
+    store<u32>(e, load<u32>(e) + 1);
+    store<u32>(f, load<u32>(f) + 1);
+    store<u32>(g, load<u32>(g) + 1);
+    store<u32>(h, load<u32>(h) + 1);
+  }
+  {
+    const w = load<u32>(ptr + FIPS_BLOCK_BYTES - 4);
     const a = LOCAL_PTR + ((w & 0xFF) << 2);
     const b = LOCAL_PTR + 1024 + (((w >> 8) & 0xFF) << 2);
     const c = LOCAL_PTR + 2048 + (((w >> 16) & 0xFF) << 2);
