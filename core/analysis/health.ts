@@ -117,20 +117,22 @@ function rctBytes(ptr: usize, len: i32): void {
       i++;
       continue;
     }
-    // Bit j of m: byte i+j equals byte i+j-1.
+    // Lane j of e_k: byte i+16k+j equals the byte before it. Most groups of random bytes hold
+    // no such pair (78 %), so the equality vectors are ORed and tested before any bitmask.
     const p = ptr + <usize>i;
-    let m: u64 = 0;
-    for (let k = 0; k < 4; k++) {
-      const q = p + <usize>(k << 4);
-      const eq = i8x16.eq(v128.load(q), v128.load(q - 1));
-      m |= (<u64>i8x16.bitmask(eq)) << <u64>(k << 4);
-    }
-    if (m == 0) {
+    const e0 = i8x16.eq(v128.load(p), v128.load(p - 1));
+    const e1 = i8x16.eq(v128.load(p, 16), v128.load(p, 15));
+    const e2 = i8x16.eq(v128.load(p, 32), v128.load(p, 31));
+    const e3 = i8x16.eq(v128.load(p, 48), v128.load(p, 47));
+    if (!v128.any_true(v128.or(v128.or(e0, e1), v128.or(e2, e3)))) {
       rctA = <i32>load<u8>(p + 63);
       rctB = 1;
       i += 64;
       continue;
     }
+    // Bit j of m: byte i+j equals byte i+j-1.
+    const m = <u64>i8x16.bitmask(e0) | (<u64>i8x16.bitmask(e1) << 16) | (<u64>i8x16.bitmask(e2) << 32) |
+      (<u64>i8x16.bitmask(e3) << 48);
     const lead = <i32>ctz(~m);
     if (m != ~(<u64>0) && rctB + lead < rctCutoff && !hasRun(m, need)) {
       rctA = <i32>load<u8>(p + 63);
