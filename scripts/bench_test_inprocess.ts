@@ -4,7 +4,7 @@
  * analysis calls, so the figures are the core's own speed on one core. Times are CPU time
  * (process.cpuUsage), which other processes on a shared machine disturb less than wall time.
  *
- *   bun scripts/bench_test_inprocess.ts FILE
+ *   bun scripts/bench_test_inprocess.ts FILE       (RUNS=n: runs per pass, default 3)
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import process from "node:process";
@@ -61,16 +61,21 @@ function run(options: AnalysisOptions): { bytes: number; analyseMs: number; tota
 }
 
 const mbps = (bytes: number, ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(6);
+const runs = Math.max(1, Number(process.env.RUNS ?? 3));
 console.log(
   `in-process, ${
     typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno/Node"
-  }: CPU time, best of 2 runs`,
+  }: CPU time, best of ${runs} runs (spread: slowest minus best, in MB/s)`,
 );
-console.log(`${"pass".padEnd(46)} ${"MB/s".padStart(6)}  ${"with reads".padStart(10)}`);
+console.log(`${"pass".padEnd(46)} ${"MB/s".padStart(6)} ${"ns/B".padStart(6)} ${"spread".padStart(7)}  ${"with reads".padStart(10)}`);
 for (const [name, options] of PASSES) {
-  const runs = [run(options), run(options)];
-  const best = runs.reduce((a, b) => (a.analyseMs < b.analyseMs ? a : b));
+  const all = Array.from({ length: runs }, () => run(options));
+  const best = all.reduce((a, b) => (a.analyseMs < b.analyseMs ? a : b));
+  const worst = all.reduce((a, b) => (a.analyseMs > b.analyseMs ? a : b));
+  const spread = best.bytes / 1e6 / (best.analyseMs / 1000) - worst.bytes / 1e6 / (worst.analyseMs / 1000);
   console.log(
-    `${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)}  ${mbps(best.bytes, best.totalMs).padStart(10)}`,
+    `${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)} ${(best.analyseMs * 1e6 / best.bytes).toFixed(2).padStart(6)} ${
+      spread.toFixed(0).padStart(7)
+    }  ${mbps(best.bytes, best.totalMs).padStart(10)}`,
   );
 }
