@@ -142,9 +142,6 @@ export class HealthGate {
   readonly #capacity: number;
   #pending = 0;
   #spill = new Uint8Array(0);
-  /** Views of the staging input and the output area (rebuilt only if the memory grows). */
-  #input: Uint8Array;
-  #output: Uint8Array;
 
   constructor(o: HealthTestOptions) {
     this.cutoffs = healthCutoffs(o);
@@ -156,8 +153,6 @@ export class HealthGate {
     this.#wasm = newAnalysisInstance();
     this.#capacity = Math.floor(this.#wasm.inputBytes() / this.windowBytes) * this.windowBytes;
     if (this.#capacity === 0) throw new RangeError("the bit-count block is too large for the gate");
-    this.#input = this.#view(this.#wasm.inputPtr());
-    this.#output = this.#view(this.#wasm.outputPtr());
     this.#wasm.configure(0);
     configureHealth(this.#wasm, o, this.cutoffs);
     const samples = this.windowBytes * samplesPerByte;
@@ -175,7 +170,10 @@ export class HealthGate {
    * the next call. Bytes of an incomplete window are kept until the window completes.
    */
   push(chunk: Uint8Array): Uint8Array {
-    if (this.#pending + chunk.length <= this.#capacity) return this.#out().subarray(0, this.#stage(chunk));
+    if (this.#pending + chunk.length <= this.#capacity) {
+      const released = this.#stage(chunk);
+      return new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released);
+    }
     // Larger than the staging buffer: collect the releases of several passes in a JS buffer.
     if (this.#spill.length < this.#pending + chunk.length) {
       this.#spill = new Uint8Array(this.#pending + chunk.length);
@@ -184,33 +182,22 @@ export class HealthGate {
     for (let offset = 0; offset < chunk.length;) {
       const take = Math.min(chunk.length - offset, this.#capacity - this.#pending);
       const released = this.#stage(chunk.subarray(offset, offset + take));
-      this.#spill.set(this.#out().subarray(0, released), length);
+      this.#spill.set(new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released), length);
       length += released;
       offset += take;
     }
     return this.#spill.subarray(0, length);
   }
 
-  #view(ptr: number): Uint8Array {
-    return new Uint8Array(this.#wasm.memory.buffer, ptr, this.#capacity);
-  }
-
-  /** The output area (the views detach, length 0, only if the memory ever grows). */
-  #out(): Uint8Array {
-    if (this.#output.length === 0) this.#output = this.#view(this.#wasm.outputPtr());
-    return this.#output;
-  }
-
   /** Appends `chunk` (fits) to the staged bytes, tests the whole windows, keeps the rest. */
   #stage(chunk: Uint8Array): number {
     const w = this.#wasm;
-    if (this.#input.length === 0) this.#input = this.#view(w.inputPtr());
-    const input = this.#input;
+    const input = new Uint8Array(w.memory.buffer, w.inputPtr(), this.#capacity);
     input.set(chunk, this.#pending);
     const staged = this.#pending + chunk.length;
     const whole = staged - staged % this.windowBytes;
     const released = whole ? w.gateWindows(w.inputPtr(), whole, w.outputPtr()) : 0;
-    if (staged > whole) input.copyWithin(0, whole, staged);
+    input.copyWithin(0, whole, staged);
     this.#pending = staged - whole;
     return released;
   }
