@@ -10,10 +10,11 @@
  * at an earlier boundary). The block start and end are boundaries with a virtual byte of the
  * other value (the run is split there, as the fixed rngtest does). Zeros likewise.
  *
- * Per 16 boundaries: nibble tables (swizzle) give t and h, a 16-entry table maps t + h to the
- * category (a != 0xFF is folded in as t = 0x44, beyond the table, which swizzle maps to 0),
- * and each category's lanes are counted by compare-and-subtract into u8 lanes (156 vectors per
- * block cannot overflow them).
+ * Per 16 boundaries: nibble tables (swizzle) give t and h, and for each category one more
+ * swizzle of t + h into a table of -1/0 marks its lanes, added up in u8 lanes (156 vectors per
+ * block cannot overflow them). a != 0xFF is folded in as t = 0x44, beyond the 16-entry tables,
+ * which swizzle maps to 0. One swizzle per category measured ~2 % faster than mapping t + h to
+ * a category number and comparing it with each length.
  */
 
 /** Interior runs per byte value, packed two lengths per i32 (low and high 16 bits). */
@@ -27,7 +28,13 @@ const L1: v128 = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 4);
 const T0L: v128 = i8x16(4, 0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0);
 const T0H: v128 = i8x16(0x40, 0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0);
 const L0: v128 = i8x16(4, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-const CAT: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6);
+// Lanes of length category L (1..6) by t + h: -1 where the category is L, else 0.
+const IS1: v128 = i8x16(0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const IS2: v128 = i8x16(0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const IS3: v128 = i8x16(0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const IS4: v128 = i8x16(0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const IS5: v128 = i8x16(0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const IS6: v128 = i8x16(0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
 
 let tablesReady = false;
 
@@ -61,11 +68,6 @@ export function runsTablesInit(): void {
     }
   }
   tablesReady = true;
-}
-
-// @ts-ignore: decorator
-@inline function catCount(acc: v128, cat: v128, length: i32): v128 {
-  return i8x16.sub(acc, i8x16.eq(cat, i8x16.splat(<i8>length)));
 }
 
 // @ts-ignore: decorator
@@ -109,13 +111,17 @@ export function boundaryRuns(ptr: usize): void {
     const h1 = i8x16.add(i8x16.swizzle(L1, chi), v128.and(i8x16.swizzle(L1, clo), i8x16.eq(chi, f)));
     const t0 = i8x16.add(i8x16.swizzle(T0L, alo), v128.and(i8x16.swizzle(T0H, ahi), i8x16.eq(alo, z)));
     const h0 = i8x16.add(i8x16.swizzle(L0, chi), v128.and(i8x16.swizzle(L0, clo), i8x16.eq(chi, z)));
-    const k1 = i8x16.swizzle(CAT, i8x16.add(t1, h1));
-    const k0 = i8x16.swizzle(CAT, i8x16.add(t0, h0));
-    o1 = catCount(o1, k1, 1); o2 = catCount(o2, k1, 2); o3 = catCount(o3, k1, 3);
-    o4 = catCount(o4, k1, 4); o5 = catCount(o5, k1, 5); o6 = catCount(o6, k1, 6);
-    e1 = catCount(e1, k0, 1); e2 = catCount(e2, k0, 2); e3 = catCount(e3, k0, 3);
-    e4 = catCount(e4, k0, 4); e5 = catCount(e5, k0, 5); e6 = catCount(e6, k0, 6);
+    const k1 = i8x16.add(t1, h1), k0 = i8x16.add(t0, h0);
+    o1 = i8x16.add(o1, i8x16.swizzle(IS1, k1)); o2 = i8x16.add(o2, i8x16.swizzle(IS2, k1));
+    o3 = i8x16.add(o3, i8x16.swizzle(IS3, k1)); o4 = i8x16.add(o4, i8x16.swizzle(IS4, k1));
+    o5 = i8x16.add(o5, i8x16.swizzle(IS5, k1)); o6 = i8x16.add(o6, i8x16.swizzle(IS6, k1));
+    e1 = i8x16.add(e1, i8x16.swizzle(IS1, k0)); e2 = i8x16.add(e2, i8x16.swizzle(IS2, k0));
+    e3 = i8x16.add(e3, i8x16.swizzle(IS3, k0)); e4 = i8x16.add(e4, i8x16.swizzle(IS4, k0));
+    e5 = i8x16.add(e5, i8x16.swizzle(IS5, k0)); e6 = i8x16.add(e6, i8x16.swizzle(IS6, k0));
   }
+  // The lanes hold -count (mod 256).
+  o1 = i8x16.neg(o1); o2 = i8x16.neg(o2); o3 = i8x16.neg(o3); o4 = i8x16.neg(o4); o5 = i8x16.neg(o5); o6 = i8x16.neg(o6);
+  e1 = i8x16.neg(e1); e2 = i8x16.neg(e2); e3 = i8x16.neg(e3); e4 = i8x16.neg(e4); e5 = i8x16.neg(e5); e6 = i8x16.neg(e6);
   store<i32>(RUNS_PTR, sum8(o1), 0); store<i32>(RUNS_PTR, sum8(o2), 4); store<i32>(RUNS_PTR, sum8(o3), 8);
   store<i32>(RUNS_PTR, sum8(o4), 12); store<i32>(RUNS_PTR, sum8(o5), 16); store<i32>(RUNS_PTR, sum8(o6), 20);
   store<i32>(RUNS_PTR, sum8(e1), 24); store<i32>(RUNS_PTR, sum8(e2), 28); store<i32>(RUNS_PTR, sum8(e3), 32);
