@@ -3,7 +3,7 @@
  * expected failure prints one line and exits non-zero, never a stack trace.
  */
 import type { Command } from "./command.ts";
-import { COMMANDS } from "./commands/mod.ts";
+import { type CommandEntry, COMMANDS } from "./commands/mod.ts";
 import { describeError, QrngError } from "./errors.ts";
 import type { Platform } from "./platform.ts";
 import { VERSION } from "./version.ts";
@@ -27,10 +27,11 @@ function overview(commands: readonly Command[]): string {
 }
 
 /** Runs `platform.args` and resolves the exit status; never throws. */
-export async function runApp(platform: Platform, commands: readonly Command[] = COMMANDS): Promise<number> {
+export async function runApp(platform: Platform, entries: readonly CommandEntry[] = COMMANDS): Promise<number> {
   const [name, ...rest] = platform.args;
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      const commands = await Promise.all(entries.map((entry) => entry.load()));
       const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
       await platform.stdout.write(new TextEncoder().encode(topic ? topic.help : overview(commands)));
       return 0;
@@ -39,7 +40,7 @@ export async function runApp(platform: Platform, commands: readonly Command[] = 
       await platform.stdout.write(new TextEncoder().encode(`qrng ${VERSION}\n`));
       return 0;
     }
-    const command = commands.find((c) => c.name === name);
+    const command = await entries.find((entry) => entry.name === name)?.load();
     if (!command) {
       throw new QrngError("usage", `unknown command '${name}' (see qrng --help)`);
     }

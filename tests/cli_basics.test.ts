@@ -4,6 +4,11 @@ import { describe, expect, it } from "vitest";
 import { VERSION } from "../cli/version.ts";
 import { binaryBuilt, ROOT, RUNNERS, runCli } from "./_support/cli.ts";
 
+it("every lazily loaded command answers to the name it is listed under", async () => {
+  const { COMMANDS } = await import("../cli/commands/mod.ts");
+  for (const entry of COMMANDS) expect((await entry.load()).name).toBe(entry.name);
+});
+
 it("VERSION matches package.json", () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   expect(VERSION).toBe(pkg.version);

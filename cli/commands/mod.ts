@@ -1,39 +1,39 @@
-/** Every subcommand, in the order `qrng --help` lists them. */
+/**
+ * Every subcommand, in the order `qrng --help` lists them. Each loads its module on first use,
+ * so `qrng test` never evaluates the device, emulator, PNG or signature code (start-up time).
+ */
 import type { Command } from "../command.ts";
-import { certCommand } from "./cert.ts";
-import { configCommand } from "./device_config.ts";
-import { rebootCommand, resetCommand, stopCommand } from "./device_control.ts";
-import { infoCommand, pubkeyCommand, statsCommand, statusCommand } from "./device_queries.ts";
-import { emulateCommand } from "./emulate.ts";
-import { hashTestCommand } from "./hash_test.ts";
-import { identCommand } from "./ident.ts";
-import { listCommand } from "./list.ts";
-import { modelCommand } from "./model.ts";
-import { pyqccCommand } from "./pyqcc.ts";
-import { readCommand } from "./read.ts";
-import { updateCommand } from "./update.ts";
-import { testCommand } from "./test.ts";
-import { viewCommand } from "./view.ts";
 
-export const COMMANDS: readonly Command[] = [
+/** A subcommand known by name whose module is imported only when it runs (or for help). */
+export interface CommandEntry {
+  /** The word after `qrng` (the loaded command's `name`). */
+  readonly name: string;
+  /** Imports the command's module and returns the command. */
+  load(): Promise<Command>;
+}
+
+const queries = () => import("./device_queries.ts");
+const controls = () => import("./device_control.ts");
+
+export const COMMANDS: readonly CommandEntry[] = [
   // The main jobs first, then device commands, then emulation and compatibility.
-  readCommand,
-  testCommand,
-  viewCommand,
-  listCommand,
-  identCommand,
-  infoCommand,
-  statusCommand,
-  statsCommand,
-  configCommand,
-  resetCommand,
-  stopCommand,
-  pubkeyCommand,
-  certCommand,
-  rebootCommand,
-  hashTestCommand,
-  updateCommand,
-  emulateCommand,
-  modelCommand,
-  pyqccCommand,
+  { name: "read", load: async () => (await import("./read.ts")).readCommand },
+  { name: "test", load: async () => (await import("./test.ts")).testCommand },
+  { name: "view", load: async () => (await import("./view.ts")).viewCommand },
+  { name: "list", load: async () => (await import("./list.ts")).listCommand },
+  { name: "ident", load: async () => (await import("./ident.ts")).identCommand },
+  { name: "info", load: async () => (await queries()).infoCommand },
+  { name: "status", load: async () => (await queries()).statusCommand },
+  { name: "stats", load: async () => (await queries()).statsCommand },
+  { name: "config", load: async () => (await import("./device_config.ts")).configCommand },
+  { name: "reset", load: async () => (await controls()).resetCommand },
+  { name: "stop", load: async () => (await controls()).stopCommand },
+  { name: "pubkey", load: async () => (await queries()).pubkeyCommand },
+  { name: "cert", load: async () => (await import("./cert.ts")).certCommand },
+  { name: "reboot", load: async () => (await controls()).rebootCommand },
+  { name: "hash-test", load: async () => (await import("./hash_test.ts")).hashTestCommand },
+  { name: "update", load: async () => (await import("./update.ts")).updateCommand },
+  { name: "emulate", load: async () => (await import("./emulate.ts")).emulateCommand },
+  { name: "model", load: async () => (await import("./model.ts")).modelCommand },
+  { name: "pyqcc", load: async () => (await import("./pyqcc.ts")).pyqccCommand },
 ];
