@@ -8,7 +8,8 @@ import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { certificateBlob } from "../../wasm/cmdctrl.ts";
 import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
-import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, readAll, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { readAll } from "../byte_io.ts";
 
 async function loadCaKey(text: string, platform: Platform): Promise<CryptoKey> {
   let material: Uint8Array | string = text.trim();

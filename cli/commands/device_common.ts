@@ -4,8 +4,8 @@
  * a device left streaming is stopped first), and printing a result as `key: value` lines or
  * one JSON object.
  */
-import { parseFlags, type FlagSpec } from "../command.ts";
-import type { ByteReader, Platform } from "../platform.ts";
+import { type Command, parseFlags, type FlagSpec } from "../command.ts";
+import type { Platform } from "../platform.ts";
 import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
 import { resolveDevice } from "./read_device.ts";
@@ -43,6 +43,33 @@ export async function withDevice<R>(
   }
 }
 
+/**
+ * A command that takes only the device flags, runs `act` on the opened device, and prints
+ * the device's description plus what `act` returns.
+ */
+export function simpleDeviceCommand(
+  name: string,
+  summary: string,
+  description: string,
+  act: (device: CmdCtrlDevice) => Promise<Record<string, unknown>>,
+): Command {
+  return {
+    name,
+    summary,
+    help: `Usage: qrng ${name} [--device URI] [--json]\n\n${description}\n\n${DEVICE_FLAGS_HELP}\n\n` +
+      `Example:\n  qrng ${name} --device sim:qcicada\n`,
+    async run(argv, platform) {
+      const { values } = parseDeviceFlags(name, argv, {});
+      const result = await withDevice(platform, values.device, async (device) => ({
+        device: device.transport.description,
+        ...(await act(device)),
+      }));
+      await printResult(platform, result, values.json);
+      return 0;
+    },
+  };
+}
+
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function plain(value: unknown): string {
@@ -62,26 +89,4 @@ export async function printResult(platform: Platform, result: Record<string, unk
     ? JSON.stringify(result, (_, v) => v instanceof Uint8Array ? hex(v) : v) + "\n"
     : Object.entries(result).map(([k, v]) => `${snake(k)}: ${plain(v)}\n`).join("");
   await platform.stdout.write(new TextEncoder().encode(text));
-}
-
-/** Reads a whole input. */
-export async function readAll(reader: ByteReader): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const buffer = new Uint8Array(1 << 16);
-  try {
-    for (let n; (n = await reader.read(buffer)) > 0;) {
-      parts.push(buffer.slice(0, n));
-      total += n;
-    }
-  } finally {
-    await reader.close();
-  }
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return all;
 }

@@ -1,34 +1,9 @@
 /** `qrng info`, `qrng status`, `qrng stats`, `qrng pubkey`: read-only device queries. */
-import type { Command } from "../command.ts";
 import { formatVersion } from "../../wasm/cmdctrl.ts";
-import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
-import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
-
-function query(
-  name: string,
-  summary: string,
-  description: string,
-  get: (device: CmdCtrlDevice) => Promise<Record<string, unknown>>,
-): Command {
-  return {
-    name,
-    summary,
-    help: `Usage: qrng ${name} [--device URI] [--json]\n\n${description}\n\n${DEVICE_FLAGS_HELP}\n\n` +
-      `Example:\n  qrng ${name} --device sim:qcicada\n`,
-    async run(argv, platform) {
-      const { values } = parseDeviceFlags(name, argv, {});
-      const result = await withDevice(platform, values.device, async (device) => ({
-        device: device.transport.description,
-        ...(await get(device)),
-      }));
-      await printResult(platform, result, values.json);
-      return 0;
-    },
-  };
-}
+import { simpleDeviceCommand } from "./device_common.ts";
 
 /** `qrng info`. */
-export const infoCommand = query(
+export const infoCommand = simpleDeviceCommand(
   "info",
   "Show a Crypta Labs device's versions, serial and hardware",
   "Prints GET_INFO: core and firmware versions (major.minor), serial number and hardware info.",
@@ -44,7 +19,7 @@ export const infoCommand = query(
 );
 
 /** `qrng status`. */
-export const statusCommand = query(
+export const statusCommand = simpleDeviceCommand(
   "status",
   "Show a Crypta Labs device's status flags and ready bytes",
   "Prints GET_STATUS: started, startup test, supply and health-test flags, ready bytes.",
@@ -52,7 +27,7 @@ export const statusCommand = query(
 );
 
 /** `qrng stats`. */
-export const statsCommand = query(
+export const statsCommand = simpleDeviceCommand(
   "stats",
   "Show a Crypta Labs device's statistics",
   "Prints GET_STATISTICS: bytes generated, health-test failure counts, speed (bit/s), light\n" +
@@ -61,7 +36,7 @@ export const statsCommand = query(
 );
 
 /** `qrng pubkey`. */
-export const pubkeyCommand = query(
+export const pubkeyCommand = simpleDeviceCommand(
   "pubkey",
   "Show a QCicada's P-256 device public key",
   "Prints GET_DEV_AUTH_PUBKEY: the key that signs signed reads, as x‖y hex (64 bytes).",

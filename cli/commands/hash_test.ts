@@ -2,7 +2,8 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Command } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, readAll, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { readAll } from "../byte_io.ts";
 
 /** The hash-test command. */
 export const hashTestCommand: Command = {

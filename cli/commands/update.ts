@@ -7,7 +7,8 @@
 import type { Command } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import { UPDATE_STATUS, type UpdateState } from "../../wasm/cmdctrl.ts";
-import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, readAll, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { readAll } from "../byte_io.ts";
 import { formatBytes } from "../units.ts";
 
 /** Tries per chunk (the C client's 5). */

@@ -6,7 +6,8 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { ByteReader, Platform } from "../platform.ts";
+import type { Platform } from "../platform.ts";
+import { readUpTo } from "../byte_io.ts";
 import {
   POSTPROCESS_FLAGS,
   POSTPROCESS_HELP,
@@ -77,26 +78,6 @@ function positiveInt(
     throw usageError(`qrng ${command}: ${flag} needs an integer >= ${min}`);
   }
   return n;
-}
-
-/** Reads up to `limit` bytes from `reader` (to its end when it has fewer). */
-export async function readUpTo(reader: ByteReader, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  while (total < limit) {
-    const buffer = new Uint8Array(Math.min(1 << 20, limit - total));
-    const n = await reader.read(buffer);
-    if (n === 0) break;
-    chunks.push(buffer.subarray(0, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** Reads `bytes` raw bytes from a device (emulators say so on stderr). */

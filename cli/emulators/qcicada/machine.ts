@@ -380,15 +380,8 @@ export class QcicadaMachine {
 }
 
 function frame(code: number, payload: Uint8Array): Uint8Array {
-  return concat(new Uint8Array([code]), payload);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
+  const out = new Uint8Array(1 + payload.length);
+  out[0] = code;
+  out.set(payload, 1);
   return out;
 }
