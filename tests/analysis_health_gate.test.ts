@@ -54,6 +54,26 @@ describe("HealthGate", () => {
     expect(pieces.stats).toEqual(whole.stats);
   });
 
+  it("drops exactly the failing windows of a large push, as window-sized pushes do", () => {
+    // After start-up a push is tested in one pass; a pass with a failure is undone and redone
+    // window by window. Stuck runs of 8 bytes (RCT cutoff 6 at α = 2^-40) inside windows 10 and
+    // 1000, and 4 + 4 across windows 3000 and 3001 (the 6th byte, in 3001, fails only that one).
+    const options: HealthTestOptions = { ...BYTES, alphaLog2: -40 };
+    const data = idealBytes(2 << 20, 5);
+    for (const start of [10 * 512 + 100, 1000 * 512 + 300, 3001 * 512 - 4]) data.fill(0xa5, start, start + 8);
+    const whole = runGate(options, data);
+    const windowIndices = Array.from({ length: data.length / 512 }, (_, i) => i);
+    const windows = runGate(options, data, windowIndices.map((i) => data.subarray(i * 512, i * 512 + 512)));
+    expect(whole.stats).toEqual(windows.stats);
+    expect(Buffer.from(whole.released).equals(Buffer.from(windows.released))).toBe(true);
+    const failing = [10, 1000, 3001];
+    expect(whole.stats.windowsFailed).toBe(failing.length);
+    const expected = concat(
+      windowIndices.filter((i) => i >= 2 && !failing.includes(i)).map((i) => data.subarray(i * 512, i * 512 + 512)),
+    );
+    expect(Buffer.from(whole.released).equals(Buffer.from(expected))).toBe(true);
+  });
+
   it("blocks a stuck source completely", () => {
     // A byte source stuck at one value, and a bit source stuck at 0. (A repeated byte such as
     // 0x5a is a pattern, not a stuck bit: bit-level RCT/APT cannot see it, byte-level tests do.)

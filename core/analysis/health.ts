@@ -75,6 +75,42 @@ export function healthFailureTotal(): i64 {
   return rctFailures + aptFailures + bcFailures;
 }
 
+// The state and counters as of the last healthSave (the failure log needs no copy: a rewound
+// pass rewrites the same offsets into the same slots).
+let savedRctA: i32 = -1;
+let savedRctB: i32 = 0;
+let savedAptPos: i32 = 0;
+let savedAptRef: i32 = 0;
+let savedAptCount: i32 = 0;
+let savedBcPos: i32 = 0;
+let savedBcOnes: i32 = 0;
+let savedSamples: i64 = 0;
+let savedRctFailures: i64 = 0;
+let savedAptWindows: i64 = 0;
+let savedAptFailures: i64 = 0;
+let savedBcBlocks: i64 = 0;
+let savedBcFailures: i64 = 0;
+
+/** Remembers the state of every test, so that {@link healthRestore} can undo the next updates. */
+export function healthSave(): void {
+  savedRctA = rctA; savedRctB = rctB;
+  savedAptPos = aptPos; savedAptRef = aptRef; savedAptCount = aptCount;
+  savedBcPos = bcPos; savedBcOnes = bcOnes;
+  savedSamples = healthSamples;
+  savedRctFailures = rctFailures; savedAptWindows = aptWindows; savedAptFailures = aptFailures;
+  savedBcBlocks = bcBlocks; savedBcFailures = bcFailures;
+}
+
+/** Returns every test to the state of the last {@link healthSave}. */
+export function healthRestore(): void {
+  rctA = savedRctA; rctB = savedRctB;
+  aptPos = savedAptPos; aptRef = savedAptRef; aptCount = savedAptCount;
+  bcPos = savedBcPos; bcOnes = savedBcOnes;
+  healthSamples = savedSamples;
+  rctFailures = savedRctFailures; aptWindows = savedAptWindows; aptFailures = savedAptFailures;
+  bcBlocks = savedBcBlocks; bcFailures = savedBcFailures;
+}
+
 // ---- RCT -------------------------------------------------------------------------------
 
 /** Whether `m` has `k` consecutive one bits (k >= 1). */
