@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import process from "node:process";
+import { isatty } from "node:tty";
 import { describeError, QrngError } from "../errors.ts";
 import type { ByteReader, ByteWriter, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
 import { loadLibc, type SystemLibrary } from "./libc.ts";
@@ -32,6 +33,20 @@ const errorCode = (error: unknown) => (error as { code?: string }).code;
 function isRegularFile(fd: number): boolean {
   try {
     return fs.fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether writes to `fd` may be synchronous: a regular file, or a character device other than
+ * a terminal (/dev/null, /dev/zero). Those writes never wait for a reader; pipes, sockets and
+ * terminals can, so they stay asynchronous (back-pressure, signals and timers keep running).
+ */
+function writesNeverBlock(fd: number): boolean {
+  try {
+    const stat = fs.fstatSync(fd);
+    return stat.isFile() || (stat.isCharacterDevice() && !isatty(fd));
   } catch {
     return false;
   }
@@ -70,14 +85,22 @@ export function fdReader(fd: number, name: string, closeFd: boolean): ByteReader
   };
 }
 
-/** A writer over a file descriptor; `name` appears in error messages. */
+/**
+ * A writer over a file descriptor; `name` appears in error messages. Regular files and
+ * non-terminal character devices are written with writeSync (see {@link writesNeverBlock}):
+ * an asynchronous write costs a thread-pool round trip and a promise, and under Bun a copy of
+ * a WASM-backed buffer first.
+ */
 export function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
+  let synchronous: boolean | undefined;
   return {
     async write(data) {
+      synchronous ??= writesNeverBlock(fd);
       let offset = 0;
       while (offset < data.length) {
         try {
-          offset += await writeOnce(fd, data.subarray(offset));
+          const rest = data.subarray(offset);
+          offset += synchronous ? fs.writeSync(fd, rest) : await writeOnce(fd, rest);
         } catch (error) {
           const code = errorCode(error);
           if (code === "EAGAIN") await sleep(RETRY_WAIT_MS);
