@@ -128,6 +128,19 @@ describe("word-parallel kernels agree with bit-serial references", () => {
     }
   });
 
+  it("RCT on bytes matches with runs of 2 to 8 at every offset of a 64-byte group, in odd chunks", () => {
+    const data = idealBytes(64 * 7 * 64 + 100, 9);
+    for (let k = 0; k < 7 * 64; k++) data.fill(k & 0xff, 64 * k + (k % 64), 64 * k + (k % 64) + 2 + (k % 7));
+    for (const alphaLog2 of [-16, -24, -30]) { // cutoffs 3, 4, 5
+      const a = new Analyzer({ health: { h: 8, alphaLog2, symbols: "bytes" } });
+      for (let at = 0; at < data.length; at += 997) a.push(data.subarray(at, at + 997));
+      const health = a.results().health!;
+      const expected = referenceRct(Array.from(data), health.cutoffs.rct);
+      expect(health.rct.failures).toBe(expected.length);
+      expect(health.rct.offsets).toEqual(expected.slice(0, 32));
+    }
+  });
+
   it("APT failures match a direct count", () => {
     const data = idealBytes(512 * 40, 6);
     for (let w = 0; w < 40; w += 3) for (let i = 0; i < 30; i++) data[w * 512 + i * 17] = data[w * 512];
