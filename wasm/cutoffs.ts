@@ -19,21 +19,37 @@ function firstAtMost(n: number, tailAt: (c: number) => boolean): number {
   return lo;
 }
 
-/** Exact: upper tails P(X >= c)·2^(H·n) of Binomial(n, 2^-H) as BigInt, for integer H >= 0. */
-function exactScaledTails(n: number, h: number): bigint[] {
-  const q = (1n << BigInt(h)) - 1n; // weight of "not the value": (2^H − 1)
-  // term(k) = C(n,k)·q^(n−k); tails[c] = Σ_{k>=c} term(k).
-  const tails: bigint[] = new Array(n + 2).fill(0n);
-  const qPow: bigint[] = [1n];
-  for (let i = 1; i <= n; i++) qPow.push(qPow[i - 1] * q);
-  let binom = 1n;
-  const terms: bigint[] = [];
-  for (let k = 0; k <= n; k++) {
-    terms.push(binom * qPow[n - k]);
-    binom = (binom * BigInt(n - k)) / BigInt(k + 1);
+/**
+ * Exact, for integer H >= 0: the smallest c with T(c) <= 2^shift and T(c), where
+ * T(c) = P(X >= c)·2^(H·n) = Σ_{k>=c} C(n,k)·q^(n−k) with q = 2^H − 1 (BigInt). Only the terms
+ * on the short side of c are made: from the top (term(n) = 1) summing T down until it exceeds
+ * the bound, or from the bottom (term(0) = q^n) summing the complement 2^(H·n) − T up. The side
+ * comes from the log-space cutoff `estimate`; either way the answer is exact. (Making every
+ * tail took 10 ms for the 4096-bit bit-count block, most of `qrng test`'s start-up work.)
+ */
+function exactCutoff(n: number, h: number, shift: number, estimate: number): { cutoff: number; scaledTail: bigint } {
+  if (shift < 0) return { cutoff: n + 1, scaledTail: 0n }; // only the empty tail is below 1
+  const q = (1n << BigInt(h)) - 1n;
+  const bound = 1n << BigInt(shift);
+  if (q > 0n && estimate <= n - estimate) {
+    const total = 1n << BigInt(h * n);
+    let below = 0n; // Σ_{k<c} term(k)
+    let term = q ** BigInt(n);
+    for (let c = 0; c <= n; c++) {
+      if (total - below <= bound) return { cutoff: c, scaledTail: total - below };
+      below += term;
+      term = (term * BigInt(n - c)) / (BigInt(c + 1) * q); // term(c + 1), exactly
+    }
+    return { cutoff: n + 1, scaledTail: 0n };
   }
-  for (let k = n; k >= 0; k--) tails[k] = tails[k + 1] + terms[k];
-  return tails;
+  let tail = 0n; // T(k + 1)
+  let term = 1n;
+  for (let k = n; k >= 0; k--) {
+    if (tail + term > bound) return { cutoff: k + 1, scaledTail: tail };
+    tail += term;
+    term = (term * BigInt(k) * q) / BigInt(n - k + 1); // term(k − 1), exactly
+  }
+  return { cutoff: 0, scaledTail: tail };
 }
 
 /** Log-space upper tails ln P(X >= c) of Binomial(n, p), c = 0..n+1. */
@@ -59,18 +75,15 @@ const isDyadic = (h: number, alphaLog2: number) =>
  * probability. This is 1 + CRITBINOM(n, 2^-h, 1 − α) of SP 800-90B.
  */
 export function binomialCutoff(n: number, h: number, alphaLog2: number): { cutoff: number; tail: number } {
-  if (isDyadic(h, alphaLog2)) {
-    const tails = exactScaledTails(n, h);
-    // P(X >= c) <= 2^a  <=>  tails[c] <= 2^(h·n + a); a may push the bound below 1.
-    const shift = h * n + alphaLog2;
-    const fits = (c: number) => shift >= 0 ? tails[c] <= (1n << BigInt(shift)) : tails[c] === 0n;
-    const cutoff = firstAtMost(n, fits);
-    return { cutoff, tail: scaledToNumber(tails[cutoff] ?? 0n, h * n) };
-  }
   const tails = logTails(n, Math.pow(2, -h));
   const bound = alphaLog2 * LN2;
-  const cutoff = firstAtMost(n, (c) => tails[c] <= bound);
-  return { cutoff, tail: Math.exp(tails[cutoff] ?? -Infinity) };
+  const estimate = firstAtMost(n, (c) => tails[c] <= bound);
+  if (isDyadic(h, alphaLog2)) {
+    // P(X >= c) <= 2^a  <=>  T(c) <= 2^(h·n + a); a may push the bound below 1.
+    const { cutoff, scaledTail } = exactCutoff(n, h, h * n + alphaLog2, estimate);
+    return { cutoff, tail: scaledToNumber(scaledTail, h * n) };
+  }
+  return { cutoff: estimate, tail: Math.exp(tails[estimate] ?? -Infinity) };
 }
 
 /** value / 2^bits as a double, without overflowing. */
