@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
@@ -101,6 +101,22 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("Crypta
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/was streaming: stopped it and discarded \d+ bytes/);
     expect(r.stdout.toString()).toContain("started: yes");
+  });
+
+  it("names a refused connection and a peer that resets it (TCP through libc under Deno and Bun)", async () => {
+    const server = createServer((socket) => void setTimeout(() => socket.resetAndDestroy(), 20));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const reset = await runCli(runner, ["info", "--device", `tcp://127.0.0.1:${port}`]);
+      expect(reset.status).toBe(1);
+      expect(reset.stderr).toMatch(new RegExp(`tcp://127\\.0\\.0\\.1:${port}: .*(reset|closed)`, "i"));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const refused = await runCli(runner, ["info", "--device", `tcp://127.0.0.1:${port}`]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`Cannot connect to tcp://127\\.0\\.0\\.1:${port}: .*refused`, "i"));
   });
 
   it("pyqcc prints pyqcc-cli's blocks", async () => {

@@ -59,6 +59,9 @@ function posixSymbols(appleArm64: boolean, errnoSymbol: string): Record<string, 
     unlockpt: sig(["i32"], "i32"),
     ptsname_r: sig(["i32", "buffer", "usize"], "i32"),
     strerror: sig(["i32"], "pointer"),
+    socket: sig(["i32", "i32", "i32"], "i32"),
+    connect: sig(["i32", "buffer", "u32"], "i32"),
+    setsockopt: sig(["i32", "i32", "i32", "buffer", "u32"], "i32"),
     [errnoSymbol]: sig([], "pointer"),
   };
 }
@@ -127,6 +130,9 @@ export function bindSystemLibrary(ffi: FfiDialect): SystemLibrary {
       const text = c.strerror(errno);
       return text ? ffi.readCString(text) : `errno ${errno}`;
     },
+    socket: (domain, type, protocol) => fail(c.socket(domain, type, protocol)),
+    connect: (fd, address) => fail(c.connect(fd, address, address.length)),
+    setsockopt: (fd, level, name, value) => fail(c.setsockopt(fd, level, name, value, value.length)),
   };
   return libc;
 }

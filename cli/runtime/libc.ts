@@ -1,5 +1,5 @@
 /**
- * The few C library calls serial ports and pseudo-terminals need, as one small interface,
+ * The few C library calls serial ports, pseudo-terminals and TCP sockets need, as one small interface,
  * built once in `ffi_bind.ts` over a per-runtime FFI dialect (`libc_deno.ts` over
  * `Deno.dlopen`, `libc_bun.ts` over `bun:ffi`). Everything above this (termios packing, the serial Transport, the pty) is plain
  * TypeScript that takes a {@link Libc} as a parameter.
@@ -59,6 +59,12 @@ export interface Libc {
   ptsname(fd: number): string;
   /** strerror(3): the C library's text for an errno value. */
   strerror(errno: number): string;
+  /** socket(2): a file descriptor, or minus errno. */
+  socket(domain: number, type: number, protocol: number): number;
+  /** connect(2) to a packed `struct sockaddr`: 0, or minus errno (-EINPROGRESS when non-blocking). */
+  connect(fd: number, address: Uint8Array): number;
+  /** setsockopt(2) with the option value's bytes: 0, or minus errno. */
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array): number;
 }
 
 /** The Win32 calls a serial port needs. Handles are opaque values of the runtime's FFI. */

@@ -4,7 +4,7 @@
  */
 import { QrngError, usageError } from "../../errors.ts";
 import type { Platform } from "../../platform.ts";
-import { connectTcp } from "../../transports/tcp.ts";
+import { connectTcpPreferLibc } from "../../transports/tcp_libc.ts";
 import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { connectUdp } from "../../transports/udp.ts";
@@ -45,7 +45,7 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
       return { commands: await openSerial(await platform.libc(), uri.target, { baud }), emulated: false };
     }
     case "tcp":
-      return { commands: await connectTcp(uri.target, uri.port!), emulated: false };
+      return { commands: await connectTcpPreferLibc(uri.target, uri.port!, platform.libc), emulated: false };
     case "udp":
       return { commands: await connectUdp(uri.target, uri.port!), emulated: false };
     case "tcpudp": {
