@@ -42,7 +42,9 @@ const GROUP_BYTES: i32 = 64;
  * Advances the walk over `len` bytes at `ptr`. A group of 64 bytes with `ones` one bits can
  * reach no lower than sum − zeros and no higher than sum + ones; when that stays strictly
  * inside the extremes so far (most of the time, since the walk wanders like √n), the group
- * costs 8 popcounts. Otherwise it is walked byte by byte with the table.
+ * costs 8 popcounts. Otherwise its 8-byte words get the same screen (a word moves the walk by
+ * 64 steps at most, so few of them are near an extreme) and only those that fail it are walked
+ * byte by byte with the table: near the extremes that made the group pass cost ~25 %.
  */
 export function dsvUpdate(ptr: usize, len: i32): void {
   let s = dsvSum, lo = dsvMin, hi = dsvMax;
@@ -57,11 +59,19 @@ export function dsvUpdate(ptr: usize, len: i32): void {
       s += ones - zeros;
       continue;
     }
-    for (let j = 0; j < GROUP_BYTES; j++) {
-      const t = TABLE_PTR + <usize>load<u8>(p + j) * 12;
-      lo = min(lo, s + <i64>load<i32>(t, 4));
-      hi = max(hi, s + <i64>load<i32>(t, 8));
-      s += <i64>load<i32>(t);
+    for (let w = 0; w < GROUP_BYTES; w += 8) {
+      const wordOnes = <i64>popcnt(load<u64>(p + w));
+      const wordZeros = 64 - wordOnes;
+      if (s - wordZeros > lo && s + wordOnes < hi) {
+        s += wordOnes - wordZeros;
+        continue;
+      }
+      for (let j = 0; j < 8; j++) {
+        const t = TABLE_PTR + <usize>load<u8>(p + w + j) * 12;
+        lo = min(lo, s + <i64>load<i32>(t, 4));
+        hi = max(hi, s + <i64>load<i32>(t, 8));
+        s += <i64>load<i32>(t);
+      }
     }
   }
   for (; i < len; i++) {
