@@ -74,6 +74,27 @@ describe("HealthGate", () => {
     expect(Buffer.from(whole.released).equals(Buffer.from(expected))).toBe(true);
   });
 
+  it("releases through inputSpace and commit exactly what push releases", () => {
+    const data = idealBytes(3 << 20, 4);
+    data.fill(0x11, 700_000, 700_010); // one failing window, compacted over in place
+    const pushed = runGate(BYTES, data, randomChunks(data, 300_000));
+    const gate = new HealthGate(BYTES);
+    const released: Uint8Array[] = [];
+    for (const chunk of randomChunks(data, 300_000, 11)) {
+      for (let offset = 0; offset < chunk.length;) {
+        const space = gate.inputSpace();
+        const take = Math.min(space.length, chunk.length - offset);
+        space.set(chunk.subarray(offset, offset + take));
+        released.push(gate.commit(take).slice());
+        offset += take;
+      }
+    }
+    expect(gate.stats()).toEqual(pushed.stats);
+    expect(gate.stats().windowsFailed).toBe(1);
+    expect(Buffer.from(concat(released)).equals(Buffer.from(pushed.released))).toBe(true);
+    expect(() => gate.commit(1)).toThrow(RangeError); // nothing written since the last commit
+  });
+
   it("blocks a stuck source completely", () => {
     // A byte source stuck at one value, and a bit source stuck at 0. (A repeated byte such as
     // 0x5a is a pattern, not a stuck bit: bit-level RCT/APT cannot see it, byte-level tests do.)

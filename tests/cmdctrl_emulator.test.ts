@@ -6,6 +6,7 @@ import { QcicadaMachine } from "../cli/emulators/qcicada/machine.ts";
 import { runSession } from "../cli/emulators/qcicada/session.ts";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { memoryPipe } from "../cli/transports/memory_pipe.ts";
+import type { Transport } from "../cli/transports/transport.ts";
 import { certificateBlob, checksum8, parseStatus, parseUpdate } from "../wasm/cmdctrl.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -133,5 +134,58 @@ describe("QCicada emulator through the host driver", () => {
     expect(all.equals(Buffer.from(new SeededBytes(9).take(all.length)))).toBe(true);
     expect((await driver.status()).started).toBe(true); // answers normally again
     await done();
+  });
+
+  it("streams the seeded bytes into small buffers too, losing none around the decoder or STOP", async () => {
+    const { driver, done } = await connected();
+    await driver.startContinuous();
+    const got: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; total < 300_000; i++) {
+      // Alternate: views from the decoder, and reads into buffers of odd sizes (which split runs).
+      if (i % 3 === 2) {
+        const data = await driver.nextData();
+        got.push(data.slice());
+        total += data.length;
+        continue;
+      }
+      const into = new Uint8Array(1 + (i * 7919) % 5000);
+      const n = await driver.nextDataInto(into);
+      expect(n).toBeGreaterThan(0);
+      got.push(into.slice(0, n));
+      total += n;
+    }
+    await driver.stop((data) => void got.push(data.slice()));
+    const all = Buffer.concat(got);
+    expect(all.equals(Buffer.from(new SeededBytes(9).take(all.length)))).toBe(true);
+    await expect(driver.nextDataInto(new Uint8Array(8))).rejects.toThrow(/not streaming/);
+    await done();
+  });
+
+  it("hands out data that came with the START answer first, and keeps what is left of it at STOP", async () => {
+    const ack = [0x11, 0, 0, 0, 0, 0];
+    const bytes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    // Scripted answers: the ACK with 100 data bytes in one read; after STOP 10 more and the tail.
+    const script = [new Uint8Array([...ack, ...bytes(0, 100)]), new Uint8Array([...bytes(100, 110), ...ack])];
+    const transport: Transport = {
+      description: "script",
+      write: () => Promise.resolve(),
+      read(buffer) {
+        const next = script.shift();
+        if (next) buffer.set(next);
+        return Promise.resolve(next?.length ?? 0);
+      },
+      discardInput: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const driver = new CmdCtrlDevice(transport, { now: () => performance.now() });
+    await driver.startContinuous();
+    const first = new Uint8Array(30);
+    expect(await driver.nextDataInto(first)).toBe(30);
+    expect(await driver.nextDataInto(first)).toBe(30);
+    expect([...first]).toEqual(bytes(30, 60));
+    const kept: number[] = [];
+    await driver.stop((data) => void kept.push(...data));
+    expect(kept).toEqual(bytes(60, 110));
   });
 });

@@ -140,7 +140,10 @@ export class HealthGate {
   readonly #wasm: AnalysisExports;
   readonly #options: HealthTestOptions;
   readonly #capacity: number;
+  /** Bytes held (an incomplete window), at the start of the input or after the last tested windows. */
   #pending = 0;
+  /** Tested bytes before the held ones since the last commit (0: the held bytes are at the start). */
+  #releasedBytes = 0;
   #spill = new Uint8Array(0);
 
   constructor(o: HealthTestOptions) {
@@ -170,9 +173,9 @@ export class HealthGate {
    * the next call. Bytes of an incomplete window are kept until the window completes.
    */
   push(chunk: Uint8Array): Uint8Array {
-    if (this.#pending + chunk.length <= this.#capacity) {
-      const released = this.#stage(chunk);
-      return new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released);
+    if (chunk.length <= this.#capacity - this.#pending) {
+      this.inputSpace().set(chunk);
+      return this.commit(chunk.length);
     }
     // Larger than the staging buffer: collect the releases of several passes in a JS buffer.
     if (this.#spill.length < this.#pending + chunk.length) {
@@ -180,26 +183,53 @@ export class HealthGate {
     }
     let length = 0;
     for (let offset = 0; offset < chunk.length;) {
-      const take = Math.min(chunk.length - offset, this.#capacity - this.#pending);
-      const released = this.#stage(chunk.subarray(offset, offset + take));
-      this.#spill.set(new Uint8Array(this.#wasm.memory.buffer, this.#wasm.outputPtr(), released), length);
-      length += released;
+      const space = this.inputSpace();
+      const take = Math.min(chunk.length - offset, space.length);
+      space.set(chunk.subarray(offset, offset + take));
+      const released = this.commit(take);
+      this.#spill.set(released, length);
+      length += released.length;
       offset += take;
     }
     return this.#spill.subarray(0, length);
   }
 
-  /** Appends `chunk` (fits) to the staged bytes, tests the whole windows, keeps the rest. */
-  #stage(chunk: Uint8Array): number {
+  /**
+   * The free part of the staging buffer, to fill (e.g. straight from a socket) and then pass
+   * to {@link commit}: a view of WASM memory, valid until the next call.
+   */
+  inputSpace(): Uint8Array {
+    this.#compact();
+    const w = this.#wasm;
+    return new Uint8Array(w.memory.buffer, w.inputPtr() + this.#pending, this.#capacity - this.#pending);
+  }
+
+  /** Moves the held bytes to the front once the windows released before them are done with. */
+  #compact(): void {
+    if (this.#releasedBytes === 0) return;
     const w = this.#wasm;
     const input = new Uint8Array(w.memory.buffer, w.inputPtr(), this.#capacity);
-    input.set(chunk, this.#pending);
-    const staged = this.#pending + chunk.length;
+    input.copyWithin(0, this.#releasedBytes, this.#releasedBytes + this.#pending);
+    this.#releasedBytes = 0;
+  }
+
+  /**
+   * Tests the `length` bytes just written at the start of {@link inputSpace} with the held
+   * ones and returns the bytes released: a view valid until the next call. Whole windows are
+   * tested and released in place (the gate compacts passing windows over failing ones); the
+   * rest is held until its window completes.
+   */
+  commit(length: number): Uint8Array {
+    if (length > 0 && this.#releasedBytes > 0) throw new RangeError("commit without inputSpace()");
+    if (!(length >= 0 && length <= this.#capacity - this.#pending)) throw new RangeError("commit beyond the input space");
+    this.#compact();
+    const w = this.#wasm;
+    const staged = this.#pending + length;
     const whole = staged - staged % this.windowBytes;
-    const released = whole ? w.gateWindows(w.inputPtr(), whole, w.outputPtr()) : 0;
-    input.copyWithin(0, whole, staged);
+    const released = whole ? w.gateWindows(w.inputPtr(), whole, w.inputPtr()) : 0;
     this.#pending = staged - whole;
-    return released;
+    this.#releasedBytes = whole; // the held bytes stay behind the tested windows until the next call
+    return new Uint8Array(w.memory.buffer, w.inputPtr(), released);
   }
 
   /** Counts so far. */

@@ -43,7 +43,21 @@ export class ReadHealth {
 
   /** Tests `chunk`; returns the released bytes; throws kind "health" on a persistent failure. */
   push(chunk: Uint8Array): Uint8Array {
-    const released = this.gate.push(chunk);
+    return this.#judged(this.gate.push(chunk));
+  }
+
+  /** Where to store the next bytes before {@link commit} (see HealthGate.inputSpace). */
+  inputSpace(): Uint8Array {
+    return this.gate.inputSpace();
+  }
+
+  /** Tests the `length` bytes stored into {@link inputSpace}; otherwise as {@link push}. */
+  commit(length: number): Uint8Array {
+    return this.#judged(this.gate.commit(length));
+  }
+
+  /** `released`, after a look at the failure counts every few pushes (throws when persistent). */
+  #judged(released: Uint8Array): Uint8Array {
     if (++this.#pushes % VERDICT_EVERY_PUSHES !== 0 && released.length > 0) return released;
     const stats = this.gate.stats();
     if (stats.windowsFailed > this.#failed) {

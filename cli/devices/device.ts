@@ -40,6 +40,11 @@ export interface RandomSource {
    */
   next(): Promise<Uint8Array>;
   /**
+   * Like {@link next}, but stores the bytes into `buffer` (e.g. WASM memory) and resolves how
+   * many, at least one. Optional: sources that can read straight into it save a copy.
+   */
+  nextInto?(buffer: Uint8Array): Promise<number>;
+  /**
    * Stops the data flow cleanly (continuous mode: STOP and drain) and releases the device.
    * Safe to call more than once and while idle; never rejects for a device already gone.
    */

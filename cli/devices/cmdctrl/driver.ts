@@ -60,6 +60,8 @@ export class CmdCtrlDevice {
   readonly #now: () => number;
   #streaming = false;
   #dataBuffer: Uint8Array | undefined;
+  /** Decoded data bytes not yet handed out (a view of the decoder's input, valid until a feed). */
+  #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
 
   constructor(transport: Transport, options: DriverOptions) {
@@ -98,6 +100,7 @@ export class CmdCtrlDevice {
       await channel.discardInput();
     }
     this.#codec.reset();
+    this.#undelivered = undefined;
     this.#streaming = false;
     return discarded;
   }
@@ -260,14 +263,49 @@ export class CmdCtrlDevice {
 
   /** The next run of streamed bytes: a view valid until the next call. */
   async nextData(): Promise<Uint8Array> {
-    if (this.#data) {
-      const n = await this.#data.read(this.#dataBuffer!, DATA_TIMEOUT_MS);
-      if (n === 0) throw new QrngError("timeout", `Cannot read data: none for ${DATA_TIMEOUT_MS} ms`);
-      return this.#dataBuffer!.subarray(0, n);
-    }
+    if (this.#data) return this.#dataBuffer!.subarray(0, await this.#readData(this.#data, this.#dataBuffer!));
+    const decoded = this.#takeDecoded();
+    if (decoded) return decoded;
     const event = await this.#event("read data", DATA_TIMEOUT_MS);
     if (event.type !== "data") throw this.#protocolError("read data", event);
     return event.bytes;
+  }
+
+  /**
+   * Stores the next streamed bytes into `into`; resolves how many (at least one). While the
+   * decoder holds nothing, the transport reads straight into `into`: in continuous mode every
+   * byte until STOP is data, so the bytes need not pass through the decoder (one copy fewer).
+   */
+  async nextDataInto(into: Uint8Array): Promise<number> {
+    if (!this.#streaming) throw new QrngError("device", "Cannot read data: the device is not streaming");
+    const decoded = this.#data ? undefined : this.#takeDecoded(into.length);
+    if (decoded) {
+      into.set(decoded);
+      return decoded.length;
+    }
+    return await this.#readData(this.#data ?? this.transport, into);
+  }
+
+  async #readData(channel: Transport, into: Uint8Array): Promise<number> {
+    const n = await channel.read(into, DATA_TIMEOUT_MS);
+    if (n === 0) throw new QrngError("timeout", `Cannot read data: none for ${DATA_TIMEOUT_MS} ms`);
+    return n;
+  }
+
+  /**
+   * Up to `limit` data bytes the decoder already holds (a view of its input), or undefined
+   * when it holds none. What exceeds `limit` is kept for the next call (and for STOP).
+   */
+  #takeDecoded(limit = Infinity): Uint8Array | undefined {
+    if (!this.#undelivered) {
+      const event = this.#codec.next();
+      if (event.type === "need-input") return undefined;
+      if (event.type !== "data") throw this.#protocolError("read data", event);
+      this.#undelivered = event.bytes;
+    }
+    const run = this.#undelivered.subarray(0, limit);
+    this.#undelivered = run.length < this.#undelivered.length ? this.#undelivered.subarray(run.length) : undefined;
+    return run;
   }
 
   /**
@@ -277,6 +315,9 @@ export class CmdCtrlDevice {
   async stop(keep?: (data: Uint8Array) => void | Promise<void>): Promise<Status> {
     if (!this.#streaming) return parseStatus((await this.#request(this.#codec.simple(0x05), "stop")).payload);
     this.#streaming = false;
+    const undelivered = this.#undelivered;
+    this.#undelivered = undefined;
+    if (undelivered) await keep?.(undelivered); // decoded before STOP, not yet handed out
     await this.transport.write(this.#codec.simple(0x05));
     if (this.#data) {
       const status = parseStatus((await this.#response("stop")).payload);

@@ -94,6 +94,20 @@ class CmdCtrlSource implements RandomSource {
     }
   }
 
+  /**
+   * Continuous mode between status checks reads straight into `buffer` (see
+   * CmdCtrlDevice.nextDataInto); otherwise the next run is copied (the rest waits its turn).
+   */
+  async nextInto(buffer: Uint8Array): Promise<number> {
+    const streamingOn = this.mode === "continuous" && this.device.streaming && this.#pending.length === 0 &&
+      this.options.platform.now() - this.#streamStarted <= STATUS_CHECK_MS;
+    if (streamingOn && !this.#closed) return await this.device.nextDataInto(buffer);
+    const run = await this.next();
+    if (run.length > buffer.length) this.#pending.unshift(run.slice(buffer.length));
+    buffer.set(run.subarray(0, buffer.length));
+    return Math.min(run.length, buffer.length);
+  }
+
   async next(): Promise<Uint8Array> {
     if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
     const queued = this.#pending.shift();
