@@ -48,6 +48,32 @@ describe("healthCutoffs", () => {
     }
   });
 
+  it("matches every exact tail summed in full, from whichever end the sum starts", () => {
+    // Reference: all upper tails T(c) = Σ_{k>=c} C(n,k)·q^(n−k) as BigInt; the cutoff is the
+    // smallest c with T(c) <= 2^(H·n + a), its rate T(c) / 2^(H·n) truncated to 60 bits.
+    const reference = (n: number, h: number, a: number) => {
+      const q = (1n << BigInt(h)) - 1n;
+      const terms: bigint[] = [];
+      let binom = 1n;
+      for (let k = 0; k <= n; k++) {
+        terms.push(binom * q ** BigInt(n - k));
+        binom = (binom * BigInt(n - k)) / BigInt(k + 1);
+      }
+      const bound = h * n + a >= 0 ? 1n << BigInt(h * n + a) : -1n;
+      let c = n + 1, tail = 0n;
+      while (c > 0 && tail + terms[c - 1] <= bound) tail += terms[--c];
+      const excess = Math.max(0, tail.toString(2).length - 60);
+      return { cutoff: c, tail: tail === 0n ? 0 : Number(tail >> BigInt(excess)) * Math.pow(2, excess - h * n) };
+    };
+    for (const n of [1, 7, 64, 100, 512, 1023, 4096]) {
+      for (const h of n > 1024 ? [1] : [1, 2, 3, 5, 8]) {
+        for (const a of [-1, -8, -20, -31, -40, -100]) {
+          expect(binomialCutoff(n, h, a), `n ${n}, H ${h}, α 2^${a}`).toEqual(reference(n, h, a));
+        }
+      }
+    }
+  });
+
   it("offers the corrected APT formula, which differs by at most one", () => {
     for (const [symbols, h] of TABLE) {
       const standard = healthCutoffs({ h, alphaLog2: -30, symbols }).apt;
