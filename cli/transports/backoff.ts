@@ -16,17 +16,8 @@ export const MAX_WAIT_MS = 4;
 
 /** A backoff for one waiting loop; call {@link Backoff.reset} on progress. */
 export class Backoff {
-  readonly #immediateTurns: number;
   #turns = 0;
   #waitMs = MIN_WAIT_MS;
-
-  /**
-   * `immediateTurns`: empty polls answered with an immediate turn before sleeping; 0 sleeps at
-   * once (a fast stream then fills the kernel's buffer meanwhile, and reads come back large).
-   */
-  constructor(immediateTurns = IMMEDIATE_TURNS) {
-    this.#immediateTurns = immediateTurns;
-  }
 
   /** Forget earlier empty polls: the next wait is an immediate turn again. */
   reset(): void {
@@ -36,7 +27,7 @@ export class Backoff {
 
   /** Yields to the event loop, for at most `limitMs` milliseconds when given. */
   wait(limitMs = Infinity): Promise<void> {
-    if (this.#turns < this.#immediateTurns) {
+    if (this.#turns < IMMEDIATE_TURNS) {
       this.#turns++;
       return new Promise((resolve) => setImmediate(resolve));
     }

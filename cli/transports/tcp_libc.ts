@@ -4,8 +4,8 @@
  * memory. The runtime's socket layer (node:net, tcp.ts) hands every received run over in a
  * freshly allocated buffer that the garbage collector frees later: under Bun that alone took
  * ~0.6 CPU s per GiB and ~40 MB of resident memory at 600 MB/s; read(2) into a fixed buffer
- * allocates nothing. Waiting for data sleeps on timers (backoff.ts), so the runtime's event
- * loop keeps running: signals, timers. Elsewhere (Node, Windows, IPv6, no FFI
+ * allocates nothing. Waiting for data is the cooperative backoff of backoff.ts (the runtime's
+ * event loop keeps running: signals, timers). Elsewhere (Node, Windows, IPv6, no FFI
  * permission) {@link connectTcpPreferLibc} falls back to node:net.
  */
 import { lookup } from "node:dns/promises";
@@ -26,13 +26,6 @@ const SOCKET = {
 const SOCKADDR_IN_BYTES = 16;
 /** How long a write may make no progress (the device stopped reading) before it fails. */
 const WRITE_STALL_MS = 5000;
-/**
- * Immediate event-loop turns after an empty read before sleeping: none. A millisecond's sleep
- * lets a stream at hundreds of MB/s put ~0.6 MB into the kernel's socket buffer, so reads come
- * back large and few; spinning instead (backoff.ts's default for serial lines) cost Deno
- * ~0.2 CPU s per GiB (0.69-0.80 vs 0.44-0.55) in empty reads and smaller chunks downstream.
- */
-const EMPTY_SOCKET_TURNS = 0;
 /** Scratch space for {@link Transport.discardInput}. */
 const DISCARD_BYTES = 65536;
 
@@ -100,7 +93,7 @@ function libcSocketTransport(libc: Libc, fd: number, description: string): Trans
     async read(buffer, timeoutMs) {
       if (buffer.length === 0) return 0;
       const deadline = performance.now() + Math.max(0, timeoutMs);
-      const backoff = new Backoff(EMPTY_SOCKET_TURNS);
+      const backoff = new Backoff();
       while (!closed) {
         const count = libc.read(fd, buffer);
         if (count > 0) return count;
