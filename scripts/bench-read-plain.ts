@@ -1,6 +1,7 @@
 /**
  * The plain reader of scripts/bench-read.ts, in its own process so that it runs in the runtime
- * under test (the same socket layer `qrng read` gets):
+ * under test: what a plain program gets from that runtime's own socket layer (node:net; `qrng
+ * read` itself reads the socket through libc under Deno and Bun, see cli/transports/tcp_libc.ts):
  *
  *   <bun | deno run --allow-all> scripts/bench-read-plain.ts PORT SIZE
  *

@@ -6,8 +6,8 @@
  *
  * Starts `qrng emulate qcicada --tcp 127.0.0.1:0 --rate max`, then in the same run
  *  1. the plain reader (scripts/bench-read-plain.ts, same runtime: Deno for deno, Bun for bun
- *     and the compiled binary): START continuous, count SIZE bytes, STOP (no decoding, no
- *     tests, no output);
+ *     and the compiled binary, over the runtime's node:net): START continuous, count SIZE
+ *     bytes, STOP (no decoding, no tests, no output);
  *  2. `qrng read SIZE --device tcp://... --json` (health tests on, as always) with stdout to
  *     /dev/null;
  * alternately, ROUNDS times, each under /usr/bin/time where available (peak resident memory,
