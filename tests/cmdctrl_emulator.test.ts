@@ -1,7 +1,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { CmdCtrlDevice } from "../cli/devices/cmdctrl/driver.ts";
+import { CmdCtrlDevice, IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "../cli/devices/cmdctrl/driver.ts";
 import { QcicadaMachine } from "../cli/emulators/qcicada/machine.ts";
 import { runSession } from "../cli/emulators/qcicada/session.ts";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
@@ -27,6 +27,24 @@ async function connected(options: Partial<ConstructorParameters<typeof QcicadaMa
   const driver = new CmdCtrlDevice(host, { now: () => performance.now() });
   await driver.drain();
   return { machine, driver, done: async () => (await driver.close(), await session) };
+}
+
+/** A transport that answers reads from `script` (one entry per read, then silence) and records their timeouts. */
+function scripted(script: Uint8Array[]) {
+  const timeouts: number[] = [];
+  const transport: Transport = {
+    description: "script",
+    write: () => Promise.resolve(),
+    read(buffer, timeoutMs) {
+      timeouts.push(timeoutMs);
+      const next = script.shift();
+      if (next) buffer.set(next);
+      return Promise.resolve(next?.length ?? 0);
+    },
+    discardInput: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  return { transport, timeouts };
 }
 
 describe("QCicada emulator, in raw bytes", () => {
@@ -162,23 +180,22 @@ describe("QCicada emulator through the host driver", () => {
     await done();
   });
 
+  it("drains an idle device after a short quiet, and a streaming one after STOP_QUIET_MS", async () => {
+    const idle = scripted([new Uint8Array([0x11, 0, 0, 0, 0, 0])]);
+    expect(await new CmdCtrlDevice(idle.transport, { now: () => 0 }).drain()).toBe(6);
+    expect(idle.timeouts).toEqual([STOP_QUIET_MS, IDLE_STOP_QUIET_MS]);
+    // Data in flight first: the same 6 bytes at the end do not shorten the wait.
+    const streaming = scripted([new Uint8Array([7, 7, 7]), new Uint8Array([0x11, 0, 0, 0, 0, 0])]);
+    expect(await new CmdCtrlDevice(streaming.transport, { now: () => 0 }).drain()).toBe(9);
+    expect(streaming.timeouts).toEqual([STOP_QUIET_MS, STOP_QUIET_MS, STOP_QUIET_MS]);
+  });
+
   it("hands out data that came with the START answer first, and keeps what is left of it at STOP", async () => {
     const ack = [0x11, 0, 0, 0, 0, 0];
     const bytes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
     // Scripted answers: the ACK with 100 data bytes in one read; after STOP 10 more and the tail.
     const script = [new Uint8Array([...ack, ...bytes(0, 100)]), new Uint8Array([...bytes(100, 110), ...ack])];
-    const transport: Transport = {
-      description: "script",
-      write: () => Promise.resolve(),
-      read(buffer) {
-        const next = script.shift();
-        if (next) buffer.set(next);
-        return Promise.resolve(next?.length ?? 0);
-      },
-      discardInput: () => Promise.resolve(),
-      close: () => Promise.resolve(),
-    };
-    const driver = new CmdCtrlDevice(transport, { now: () => performance.now() });
+    const driver = new CmdCtrlDevice(scripted(script).transport, { now: () => performance.now() });
     await driver.startContinuous();
     const first = new Uint8Array(30);
     expect(await driver.nextDataInto(first)).toBe(30);

@@ -31,6 +31,10 @@ export const RESPONSE_TIMEOUT_MS = 3000;
 export const DATA_TIMEOUT_MS = 3000;
 /** The line counts as quiet after STOP when nothing arrived for this long (spec §4). */
 export const STOP_QUIET_MS = 100;
+/** The answer of an idle device to STOP: ACK and its 5-byte status. */
+const STOP_ANSWER_BYTES = 6;
+/** Quiet enough after an idle device's STOP answer (nothing follows an ACK). */
+export const IDLE_STOP_QUIET_MS = 10;
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
 
@@ -79,8 +83,10 @@ export class CmdCtrlDevice {
 
   /**
    * Sends STOP and discards everything until the line has been quiet for STOP_QUIET_MS, then
-   * flushes input: recovers a device a previous client left streaming. Resolves the number of
-   * bytes discarded.
+   * flushes input: recovers a device a previous client left streaming. An idle device answers
+   * with ACK and status alone: when those 6 bytes are all the command line brought, it only
+   * has to stay quiet for IDLE_STOP_QUIET_MS (a streaming device sends its data in flight
+   * first, and nothing after the ACK). Resolves the number of bytes discarded.
    */
   async drain(): Promise<number> {
     await this.transport.discardInput();
@@ -89,9 +95,14 @@ export class CmdCtrlDevice {
     const started = this.#now();
     const sink = this.#sink;
     for (const channel of this.#data ? [this.transport, this.#data] : [this.transport]) {
+      let got = 0;
+      let firstByte = -1;
       while (true) {
-        const n = await channel.read(sink, STOP_QUIET_MS);
+        const idleAnswer = channel === this.transport && got === STOP_ANSWER_BYTES && firstByte === RESP.ACK;
+        const n = await channel.read(sink, idleAnswer ? IDLE_STOP_QUIET_MS : STOP_QUIET_MS);
         if (n === 0) break;
+        if (got === 0) firstByte = sink[0];
+        got += n;
         discarded += n;
         if (this.#now() - started > DRAIN_LIMIT_MS) {
           throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
