@@ -89,6 +89,8 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const sink = await OutputSink.open(platform, values.output, values.append ?? false);
   const started = platform.now();
   let written = 0;
+  /** When the last byte was written: the rate counts the transfer, not the STOP after it. */
+  let lastByteAt = started;
   let committed = false;
   try {
     source = await openSource(uri, { platform, sizeHint: post.inputFor(size), signed: values.signed, log });
@@ -124,6 +126,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     }
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
+    lastByteAt = platform.now();
     await source.close();
     await sink.commit();
     committed = true;
@@ -135,7 +138,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   } finally {
     unsubscribe();
   }
-  const elapsedMs = platform.now() - started;
+  const elapsedMs = lastByteAt - started;
   const stats = health.stats();
   const dropped = stats.windowsFailed * health.gate.windowBytes;
   if (stats.windowsFailed > 0) {
