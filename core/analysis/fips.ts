@@ -151,8 +151,22 @@ let popcountReady = false;
 let histOnes: i32 = 0;
 
 /**
+ * Bytes of one per-block histogram copy (256 × u32). Bytes alternate between two copies, so a
+ * value repeating in the next byte need not wait for its own count's store; two copies measured
+ * faster than four on random data (half the clearing and folding) and no slower on constant data.
+ */
+const COPY_BYTES: usize = 1024;
+
+/** Counts byte `value` in histogram copy `copy` (0 or COPY_BYTES). */
+// @ts-ignore: decorator
+@inline function countByte(value: u32, copy: usize): void {
+  const p = LOCAL_PTR + copy + (<usize>value << 2);
+  store<u32>(p, load<u32>(p) + 1);
+}
+
+/**
  * Histograms one block into HIST_PTR and returns the poker sum Σ f[nibble]^2; sets histOnes.
- * The fold of the four histogram copies goes row by row (16 values sharing a high nibble), so
+ * The fold of the two histogram copies goes row by row (16 values sharing a high nibble), so
  * the same registers give the high-nibble count of the row, the low-nibble counts (column
  * sums) and the ones (counts times popcount), with no second pass over the data.
  */
@@ -162,38 +176,18 @@ function blockHistogram(ptr: usize): i32 {
     runsTablesInit();
     popcountReady = true;
   }
-  memory.fill(LOCAL_PTR, 0, 4 * 256 * 4);
+  memory.fill(LOCAL_PTR, 0, 2 * COPY_BYTES);
   for (let i = 0; i < FIPS_BLOCK_BYTES - 4; i += 8) {
     const x = load<u64>(ptr + i);
     const w = <u32>x, v = <u32>(x >> 32);
-    const a = LOCAL_PTR + ((w & 0xFF) << 2);
-    const b = LOCAL_PTR + 1024 + (((w >> 8) & 0xFF) << 2);
-    const c = LOCAL_PTR + 2048 + (((w >> 16) & 0xFF) << 2);
-    const d = LOCAL_PTR + 3072 + ((w >> 24) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    store<u32>(b, load<u32>(b) + 1);
-    store<u32>(c, load<u32>(c) + 1);
-    store<u32>(d, load<u32>(d) + 1);
-    const e = LOCAL_PTR + ((v & 0xFF) << 2);
-    const f = LOCAL_PTR + 1024 + (((v >> 8) & 0xFF) << 2);
-    const g = LOCAL_PTR + 2048 + (((v >> 16) & 0xFF) << 2);
-    const h = LOCAL_PTR + 3072 + ((v >> 24) << 2);
-    store<u32>(e, load<u32>(e) + 1);
-    store<u32>(f, load<u32>(f) + 1);
-    store<u32>(g, load<u32>(g) + 1);
-    store<u32>(h, load<u32>(h) + 1);
+    countByte(w & 0xFF, 0); countByte((w >> 8) & 0xFF, COPY_BYTES);
+    countByte((w >> 16) & 0xFF, 0); countByte(w >> 24, COPY_BYTES);
+    countByte(v & 0xFF, 0); countByte((v >> 8) & 0xFF, COPY_BYTES);
+    countByte((v >> 16) & 0xFF, 0); countByte(v >> 24, COPY_BYTES);
   }
-  {
-    const w = load<u32>(ptr + FIPS_BLOCK_BYTES - 4);
-    const a = LOCAL_PTR + ((w & 0xFF) << 2);
-    const b = LOCAL_PTR + 1024 + (((w >> 8) & 0xFF) << 2);
-    const c = LOCAL_PTR + 2048 + (((w >> 16) & 0xFF) << 2);
-    const d = LOCAL_PTR + 3072 + ((w >> 24) << 2);
-    store<u32>(a, load<u32>(a) + 1);
-    store<u32>(b, load<u32>(b) + 1);
-    store<u32>(c, load<u32>(c) + 1);
-    store<u32>(d, load<u32>(d) + 1);
-  }
+  const w = load<u32>(ptr + FIPS_BLOCK_BYTES - 4);
+  countByte(w & 0xFF, 0); countByte((w >> 8) & 0xFF, COPY_BYTES);
+  countByte((w >> 16) & 0xFF, 0); countByte(w >> 24, COPY_BYTES);
   let low0 = i32x4.splat(0), low1 = low0, low2 = low0, low3 = low0, onesAcc = low0;
   let in0 = low0, in1 = low0, in2 = low0, in3 = low0, in4 = low0, in5 = low0;
   let sum = 0;
@@ -242,11 +236,10 @@ let interiorZeros12: i32 = 0, interiorZeros34: i32 = 0, interiorZeros56: i32 = 0
     i32x4.add(i32x4.mul(s2, v128.load(t, 32)), i32x4.mul(s3, v128.load(t, 48))));
 }
 
-/** Sums the four histogram copies at byte offset `o` and adds them to the stream histogram. */
+/** Sums the two histogram copies at byte offset `o` and adds them to the stream histogram. */
 // @ts-ignore: decorator
 @inline function fold(o: usize): v128 {
-  const s = i32x4.add(i32x4.add(v128.load(LOCAL_PTR + o), v128.load(LOCAL_PTR + 1024 + o)),
-    i32x4.add(v128.load(LOCAL_PTR + 2048 + o), v128.load(LOCAL_PTR + 3072 + o)));
+  const s = i32x4.add(v128.load(LOCAL_PTR + o), v128.load(LOCAL_PTR + COPY_BYTES + o));
   const h = HIST_PTR + (o << 1); // u32 offset → u64 offset
   v128.store(h, i64x2.add(v128.load(h), i64x2.extend_low_i32x4_u(s)));
   v128.store(h + 16, i64x2.add(v128.load(h + 16), i64x2.extend_high_i32x4_u(s)));

@@ -7,7 +7,7 @@
  *   OUTPUT_PTR  INPUT_BYTES + slack   bytes the health gate released
  *   BLOCK_PTR   FIPS_BLOCK_BYTES + slack   staging for a FIPS block split across chunks
  *   HIST_PTR    256 x u64             byte histogram of everything seen
- *   LOCAL_PTR   4 x 256 x u32         per-block histogram (4 copies break store dependencies)
+ *   LOCAL_PTR   2 x 256 x u32         per-block histogram (2 copies break store dependencies)
  *   STATS_PTR   STATS_SLOTS x f64     snapshot of every counter for the binding
  *   LOG_PTR     LOG_TESTS x LOG_SLOTS x f64   offsets of the first failures of each test
  */
@@ -29,7 +29,7 @@ export const INPUT_PTR: usize = memory.data(INPUT_BYTES + SLACK_BYTES, 64);
 export const OUTPUT_PTR: usize = memory.data(INPUT_BYTES + SLACK_BYTES, 64);
 export const BLOCK_PTR: usize = memory.data(FIPS_BLOCK_BYTES + SLACK_BYTES, 64);
 export const HIST_PTR: usize = memory.data(256 * 8, 64);
-export const LOCAL_PTR: usize = memory.data(4 * 256 * 4, 64);
+export const LOCAL_PTR: usize = memory.data(2 * 256 * 4, 64);
 export const STATS_PTR: usize = memory.data(STATS_SLOTS * 8, 64);
 export const LOG_PTR: usize = memory.data(LOG_TESTS * LOG_SLOTS * 8, 64);
 
