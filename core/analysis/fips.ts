@@ -261,7 +261,8 @@ const MAY_LONG: i32 = 32;
  * more: such a run covers at least two whole aligned bytes of 0x00 or 0xFF in a row, which
  * random data shows in a few % of blocks (longRunExact then decides). A byte is 0x00 or 0xFF
  * exactly when it equals its own sign mask (v < 0 as a lane mask), so "v == w and v in
- * {0x00, 0xFF}" takes four ops (one fewer than testing byte + 1 <= 1: FIPS pass -1 %).
+ * {0x00, 0xFF}" takes four one-instruction ops (testing byte + 1 <= 1 needed an unsigned
+ * compare, two instructions on x86: FIPS pass 1 % slower).
  * 156 vectors cover the word pairs (4..2499 against 0..2495) and the byte pairs up to 2496.
  */
 function scanBlock(ptr: usize): i32 {
