@@ -96,7 +96,8 @@ function monte(ptr: usize, len: i32): void {
   }
   let hits: i64 = 0;
   const start = i;
-  const radius = i64x2.splat(<i64>MONTE_RADIUS_SQ);
+  // A hit is r <= R², tested as R² + 1 > r: one signed i64 compare where <= takes two on x86.
+  const beyond = i64x2.splat(<i64>MONTE_RADIUS_SQ + 1);
   let acc = i64x2.splat(0);
   for (; i + 24 <= len; i += 24) {
     // [X, X, Y, Y] of the tries in bytes 0-11 and 12-23 (the second load reads 4 bytes past
@@ -108,7 +109,7 @@ function monte(ptr: usize, len: i32): void {
     const t23 = i8x16.swizzle(b, MONTE_GATHER);
     const r01 = i64x2.add(i64x2.extmul_low_i32x4_u(t01, t01), i64x2.extmul_high_i32x4_u(t01, t01));
     const r23 = i64x2.add(i64x2.extmul_low_i32x4_u(t23, t23), i64x2.extmul_high_i32x4_u(t23, t23));
-    acc = i64x2.sub(i64x2.sub(acc, i64x2.le_s(r01, radius)), i64x2.le_s(r23, radius));
+    acc = i64x2.sub(i64x2.sub(acc, i64x2.gt_s(beyond, r01)), i64x2.gt_s(beyond, r23));
   }
   hits += i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1);
   for (; i + 6 <= len; i += 6) {
