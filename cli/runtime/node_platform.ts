@@ -147,14 +147,8 @@ export function nodePlatform(runtime: Platform["runtime"], args: readonly string
         // Nowhere left to report a failure to report.
       }
     },
-    isTerminal: (stream) => {
-      try {
-        return (fs.fstatSync(STREAM_FD[stream]).mode & fs.constants.S_IFMT) === fs.constants.S_IFCHR &&
-          (process[stream] as { isTTY?: boolean }).isTTY === true;
-      } catch {
-        return false;
-      }
-    },
+    // isatty(3) rather than process.stderr.isTTY: creating the stream object costs ~13 ms.
+    isTerminal: (stream) => isatty(STREAM_FD[stream]),
     terminalColumns: () => process.stderr.columns || 80,
     async openReader(path) {
       if (fs.existsSync(path) && fs.statSync(path).isDirectory()) {
