@@ -89,7 +89,7 @@ export class CmdCtrlDevice {
    * first, and nothing after the ACK). Resolves the number of bytes discarded.
    */
   async drain(): Promise<number> {
-    await this.transport.discardInput();
+    // No flush before STOP: data already waiting is the evidence that the device was streaming.
     await this.transport.write(new Uint8Array([0x05]));
     let discarded = 0;
     const started = this.#now();

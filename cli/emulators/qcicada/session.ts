@@ -35,9 +35,13 @@ export async function runSession(machine: QcicadaMachine, transport: Transport, 
   const answer = async (bytes: Uint8Array) => {
     for (const reply of machine.receive(bytes)) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
   };
+  // A device another client left streaming has data in flight ahead of anything a new client
+  // sends: start with a burst, so that a STOP that arrived with the connection follows data.
+  let dataFirst = machine.streaming;
   try {
     while (!options.stopped?.()) {
-      const n = await transport.read(input, machine.streaming ? 0 : IDLE_READ_MS);
+      const n = dataFirst ? 0 : await transport.read(input, machine.streaming ? 0 : IDLE_READ_MS);
+      dataFirst = false;
       if (n > 0) {
         await answer(input.subarray(0, n));
         continue;
