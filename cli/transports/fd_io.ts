@@ -103,3 +103,9 @@ export async function writeFd(libc: Libc, fd: number, data: Uint8Array, stallMs:
     await backoff.wait(stallMs - stalledMs);
   }
 }
+
+/** Reads and drops whatever a non-blocking `fd` holds now (discardInput where no flush call fits). */
+export function discardReadable(libc: Libc, fd: number): void {
+  const scratch = new Uint8Array(65536);
+  while (libc.read(fd, scratch) > 0);
+}

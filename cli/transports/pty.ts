@@ -15,7 +15,7 @@
  */
 import { QrngError } from "../errors.ts";
 import { OPEN_FLAGS, POLLHUP, requirePosix, type SystemLibrary } from "../runtime/libc.ts";
-import { errnoText, pollNow, readFd, writeFd } from "./fd_io.ts";
+import { discardReadable, errnoText, pollNow, readFd, writeFd } from "./fd_io.ts";
 import { getTermios } from "./serial.ts";
 import { type LineSettings, lineSettings, termiosLayout } from "./termios.ts";
 import type { Transport } from "./transport.ts";
@@ -111,8 +111,7 @@ export function openPty(library: SystemLibrary): Promise<PtyMaster> {
     },
     discardInput() {
       // TCFLSH on a master acts on the slave; drain what the host sent to us instead.
-      const scratch = new Uint8Array(4096);
-      while (!closed && libc.read(fd, scratch) > 0);
+      if (!closed) discardReadable(libc, fd);
       return Promise.resolve();
     },
     close() {

@@ -12,7 +12,7 @@ import { lookup } from "node:dns/promises";
 import { QrngError } from "../errors.ts";
 import { ERRNO, type Libc, POLLERR, POLLHUP, POLLOUT, type SystemLibrary } from "../runtime/libc.ts";
 import { Backoff } from "./backoff.ts";
-import { errnoText, pollNow, writeFd } from "./fd_io.ts";
+import { discardReadable, errnoText, pollNow, writeFd } from "./fd_io.ts";
 import { connectTcp, TCP_CONNECT_TIMEOUT_MS } from "./tcp.ts";
 import type { Transport } from "./transport.ts";
 
@@ -26,8 +26,6 @@ const SOCKET = {
 const SOCKADDR_IN_BYTES = 16;
 /** How long a write may make no progress (the device stopped reading) before it fails. */
 const WRITE_STALL_MS = 5000;
-/** Scratch space for {@link Transport.discardInput}. */
-const DISCARD_BYTES = 65536;
 
 /** A packed `struct sockaddr_in` for `ipv4:port` (macOS leads with its length byte). */
 function socketAddress(libc: Libc, ipv4: string, port: number): Uint8Array {
@@ -106,8 +104,7 @@ function libcSocketTransport(libc: Libc, fd: number, description: string): Trans
       return 0;
     },
     discardInput() {
-      const scratch = new Uint8Array(DISCARD_BYTES);
-      while (!closed && libc.read(fd, scratch) > 0);
+      if (!closed) discardReadable(libc, fd);
       return Promise.resolve();
     },
     close() {
