@@ -69,6 +69,14 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     expect(readFileSync(file).length).toBe(20);
   });
 
+  it("names the output FILE, not its temporary file, when it cannot be created", async () => {
+    const file = join(dir, "missing-dir", `out-${runner.name}.bin`);
+    const r = await runCli(runner, ["read", "16", "--device", "sim:qcicada", "-o", file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toMatch(new RegExp(`^qrng: Cannot write ${file}: no such file or directory\n`, "m"));
+    expect(r.stderr.toString()).not.toMatch(/partial|\n\s+at /);
+  });
+
   it("stops a persistently failing source with status 1 and leaves no file", async () => {
     const file = join(dir, `stuck-${runner.name}.bin`);
     const r = await runCli(runner, ["read", "1M", "--device", "sim:qcicada?stuck=100000", "-o", file]);

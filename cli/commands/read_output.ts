@@ -10,6 +10,7 @@
  *
  * Output is batched into OUTPUT_BATCH_BYTES writes (fewer syscalls and awaits on the hot path).
  */
+import { describeError, QrngError } from "../errors.ts";
 import type { ByteWriter, Platform } from "../platform.ts";
 
 /** Size of the writes made to the destination. */
@@ -115,7 +116,11 @@ export class OutputSink {
     if (path.startsWith("/dev/")) return new OutputSink(platform, await platform.openWriter(path, { append }));
     const tag = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
     const temp = `${path}.qrng-partial-${tag}`;
-    return new OutputSink(platform, await platform.openWriter(temp), path, temp, append);
+    // Name FILE, not the temporary file, in the error: that is what the user gave.
+    const writer = await platform.openWriter(temp).catch((error: Error) => {
+      throw new QrngError("output", `Cannot write ${path}: ${describeError(error.cause ?? error)}`);
+    });
+    return new OutputSink(platform, writer, path, temp, append);
   }
 
   /**
