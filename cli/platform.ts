@@ -56,6 +56,8 @@ export interface Platform {
   openReader(path: string): Promise<ByteReader>;
   /** Opens a file for writing; rejects with a QrngError of kind "output" naming the path. */
   openWriter(path: string, options?: OpenWriterOptions): Promise<ByteWriter>;
+  /** Whether `path` names an existing directory (checked before a long read writes to it). */
+  isDirectory(path: string): Promise<boolean>;
   /** Renames a file (used to publish a completed output atomically). */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file if it exists. */

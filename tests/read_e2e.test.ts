@@ -77,6 +77,16 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     expect(r.stderr.toString()).not.toMatch(/partial|\n\s+at /);
   });
 
+  it("refuses a directory as FILE before reading anything", async () => {
+    const target = mkdtempSync(join(dir, "target-dir-"));
+    for (const extra of [[], ["--append"]]) {
+      const r = await runCli(runner, ["read", "1M", "--device", "sim:qcicada", "-o", target, ...extra]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.toString()).toMatch(new RegExp(`^qrng: Cannot write ${target}: it is a directory\n`, "m"));
+    }
+    expect(readdirSync(dir).filter((n) => n.includes("partial"))).toEqual([]);
+  });
+
   it("stops a persistently failing source with status 1 and leaves no file", async () => {
     const file = join(dir, `stuck-${runner.name}.bin`);
     const r = await runCli(runner, ["read", "1M", "--device", "sim:qcicada?stuck=100000", "-o", file]);

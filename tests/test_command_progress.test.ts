@@ -38,6 +38,7 @@ function testPlatform(args: string[], input: Uint8Array, terminal: boolean) {
     now: () => clock,
     sleep: () => Promise.resolve(),
     onInterrupt: () => () => {},
+    isDirectory: () => Promise.resolve(false),
   };
   return { platform, stdout: () => Buffer.concat(stdout).toString(), stderr: () => stderr };
 }

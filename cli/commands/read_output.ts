@@ -114,6 +114,7 @@ export class OutputSink {
     // Devices and pipes (/dev/null, /dev/stdout, /dev/fd/3) are written directly: a temp file
     // beside them and a rename over them would be wrong (and, as root, replace the device).
     if (path.startsWith("/dev/")) return new OutputSink(platform, await platform.openWriter(path, { append }));
+    if (await platform.isDirectory(path)) throw new QrngError("output", `Cannot write ${path}: it is a directory`);
     const tag = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
     const temp = `${path}.qrng-partial-${tag}`;
     // Name FILE, not the temporary file, in the error: that is what the user gave.
@@ -153,7 +154,11 @@ export class OutputSink {
     if (this.#writer === this.#platform.stdout) return;
     if (this.#temp === undefined) return await this.#writer.close();
     await this.#writer.close();
-    if (!this.#append) return await this.#platform.rename(this.#temp!, this.#path!);
+    if (!this.#append) {
+      return await this.#platform.rename(this.#temp!, this.#path!).catch((error: Error) => {
+        throw new QrngError("output", `Cannot write ${this.#path}: ${describeError(error)}`);
+      });
+    }
     const reader = await this.#platform.openReader(this.#temp!);
     const target = await this.#platform.openWriter(this.#path!, { append: true });
     const buffer = new Uint8Array(OUTPUT_BATCH_BYTES);

@@ -93,6 +93,7 @@ export function fdReader(fd: number, name: string, closeFd: boolean): ByteReader
  */
 export function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
   let synchronous: boolean | undefined;
+  let closed = false;
   return {
     async write(data) {
       synchronous ??= writesNeverBlock(fd);
@@ -111,7 +112,9 @@ export function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter
       }
     },
     close() {
-      if (closeFd) fs.closeSync(fd);
+      // Idempotent: a failed commit is followed by an abort that closes again.
+      if (closeFd && !closed) fs.closeSync(fd);
+      closed = true;
       return Promise.resolve();
     },
   };
@@ -133,6 +136,7 @@ export function nodePlatform(runtime: Platform["runtime"], args: readonly string
   // A closed pipe must surface as EPIPE on write, not kill us, so we can stop a device cleanly.
   if (runtime === "node") process.on("SIGPIPE", () => {});
   let libc: Promise<SystemLibrary> | undefined;
+  const isDirectory = (path: string) => fs.promises.stat(path).then((s) => s.isDirectory(), () => false);
   return {
     libc: () => (libc ??= loadLibc(runtime)),
     runtime,
@@ -151,7 +155,7 @@ export function nodePlatform(runtime: Platform["runtime"], args: readonly string
     isTerminal: (stream) => isatty(STREAM_FD[stream]),
     terminalColumns: () => process.stderr.columns || 80,
     async openReader(path) {
-      if (fs.existsSync(path) && fs.statSync(path).isDirectory()) {
+      if (await isDirectory(path)) {
         throw new QrngError("input", `Cannot read ${path}: it is a directory`);
       }
       return fdReader(await openFd(path, "r", "input"), path, true);
@@ -159,6 +163,7 @@ export function nodePlatform(runtime: Platform["runtime"], args: readonly string
     async openWriter(path, options: OpenWriterOptions = {}) {
       return fdWriter(await openFd(path, options.append ? "a" : "w", "output"), path, true);
     },
+    isDirectory,
     rename: (from, to) => fs.promises.rename(from, to),
     remove: (path) => fs.promises.rm(path, { force: true }),
     now: () => performance.now(),
