@@ -19,8 +19,30 @@ export interface Command {
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
 
 /**
- * Parses `argv` strictly against `spec` (plus `--help`): unknown flags, missing values and
- * stray positionals become one-line usage errors that name the command.
+ * The one-line complaint about a string flag given no value or a value that starts with '-'
+ * (parseArgs calls both "ambiguous" or "missing" in several lines): found by re-reading `argv`
+ * leniently, where such a value is simply taken.
+ */
+function flagValueProblem(argv: string[], spec: FlagSpec): string | undefined {
+  const { tokens } = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== "option" || spec[token.name]?.type !== "string" || token.inlineValue) continue;
+    const flag = `--${token.name}`;
+    if (token.value === undefined) return `${flag} needs a value`;
+    if (token.value.length > 1 && token.value.startsWith("-")) {
+      // A multi-line value (a PEM key) is shown by its first line, to keep the error one line.
+      const [firstLine] = token.value.split("\n");
+      const shown = firstLine === token.value ? token.value : "VALUE";
+      return `${flag} '${firstLine}${shown === "VALUE" ? "..." : ""}': a value starting with '-' looks like ` +
+        `an option (write ${flag}=${shown} if it is the value)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Parses `argv` strictly against `spec`: unknown flags, missing values, values that look like
+ * options and stray positionals become one-line usage errors that name the command.
  */
 export function parseFlags<T extends FlagSpec>(
   command: string,
@@ -36,6 +58,10 @@ export function parseFlags<T extends FlagSpec>(
     return parsed;
   } catch (error) {
     if ((error as { kind?: string }).kind === "usage") throw error;
+    const valueProblem = (error as { code?: string }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"
+      ? flagValueProblem(argv, spec)
+      : undefined;
+    if (valueProblem) throw usageError(`qrng ${command}: ${valueProblem}`);
     // parseArgs messages are multi-line and mention "args": keep the first clause.
     const text = (error as Error).message.split(/\.\s|\n/)[0].replace(/^Unknown option/, "unknown option");
     throw usageError(`qrng ${command}: ${text} (see qrng ${command} --help)`);

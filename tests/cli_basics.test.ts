@@ -14,6 +14,21 @@ it("VERSION matches package.json", () => {
   expect(VERSION).toBe(pkg.version);
 });
 
+/**
+ * Bad input and the whole of stderr it must get: one line naming the problem, exit status 2,
+ * nothing on stdout.
+ */
+const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
+  [
+    ["model", "xr232usb", "--seconds", "-1"],
+    "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",
+  ],
+  [["read", "16", "-o"], "qrng read: --output needs a value"],
+  [["cert", "--ca", "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "--device", "sim:qcicada"],
+    "qrng cert: --ca '-----BEGIN PUBLIC KEY-----...': a value starting with '-' looks like an option " +
+    "(write --ca=VALUE if it is the value)"],
+];
+
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng under ${runner.name}`, () => {
     it("prints its version", async () => {
@@ -32,6 +47,13 @@ for (const runner of RUNNERS) {
       const result = await runCli(runner, ["frobnicate"]);
       expect(result.status).toBe(2);
       expect(result.stderr).toBe("qrng: unknown command 'frobnicate' (see qrng --help)\n");
+    });
+
+    it.each(USAGE_ERRORS)("answers %j with one line and status 2", async (args, stderr) => {
+      const result = await runCli(runner, args, { timeoutMs: 20_000 });
+      expect(result.stderr).toBe(`${stderr}\n`);
+      expect(result.status).toBe(2);
+      expect(result.stdout.length).toBe(0);
     });
   });
 }
