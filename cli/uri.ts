@@ -6,7 +6,8 @@
  *   sim:qcicada           an in-process emulator (other kinds register their own)
  *
  * Query parameters after `?` are passed through as options (e.g. `?baud=115200`,
- * `tcpudp://10.0.0.5?udp=0` to bind an ephemeral local UDP port).
+ * `tcpudp://10.0.0.5?udp=0` to bind an ephemeral local UDP port); the driver that opens a URI
+ * rejects the ones it does not know ({@link checkUriParams}), so a typo is never ignored.
  */
 import { usageError } from "./errors.ts";
 
@@ -29,7 +30,8 @@ export interface DeviceUri {
 
 const NETWORK = new Set(["tcp", "udp", "tcpudp"]);
 
-function parsePort(text: string, uri: string): number {
+/** Parses a port number (0..65535) given in device `uri`; throws a usage error naming both. */
+export function parsePort(text: string, uri: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw usageError(`invalid port '${text}' in device '${uri}'`);
   return port;
@@ -62,4 +64,12 @@ export function parseDeviceUri(text: string): DeviceUri {
     return { scheme, target: host, port, params, text };
   }
   return { scheme, target: match[2], params, text };
+}
+
+/** Throws a usage error naming the first query parameter of `uri` not in `known`, and the known ones. */
+export function checkUriParams(uri: DeviceUri, known: readonly string[]): void {
+  const unknown = Object.keys(uri.params).find((name) => !known.includes(name));
+  if (unknown === undefined) return;
+  const accepted = known.length ? `known: ${known.join(", ")}` : "it takes no parameters";
+  throw usageError(`unknown parameter '${unknown}' in device '${uri.text}' (${accepted})`);
 }

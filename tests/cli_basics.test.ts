@@ -20,6 +20,19 @@ it("VERSION matches package.json", () => {
  */
 const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
   [
+    ["read", "16", "--device", "sim:qcicada?bogus=1"],
+    "qrng: unknown parameter 'bogus' in device 'sim:qcicada?bogus=1' (known: seed, rate, startup, stuck, tamper)",
+  ],
+  [
+    ["read", "16", "--device", "tcp://127.0.0.1:9?udp=1"],
+    "qrng: unknown parameter 'udp' in device 'tcp://127.0.0.1:9?udp=1' (it takes no parameters)",
+  ],
+  [
+    ["read", "16", "--device", "xr232:/dev/null?baud=9600&cts=5"],
+    "qrng: unknown parameter 'cts' in device 'xr232:/dev/null?baud=9600&cts=5' (known: baud, cts-timeout, reopens)",
+  ],
+  [["read", "16", "--device", "sim:qcicada?stuck=-5"], "qrng: invalid stuck '-5' (a whole number, 0 or more)"],
+  [
     ["model", "xr232usb", "--seconds", "-1"],
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",
   ],

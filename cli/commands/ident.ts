@@ -7,10 +7,11 @@
 import { type Command, parseFlags } from "../command.ts";
 import { openXr232Port, XR232USB_BAUD } from "../devices/xr232.ts";
 import { classify, type Xr232Port } from "../devices/xr232_reader.ts";
+import { parseSeed } from "../emulators/xr232_kind.ts";
 import { Xr232SimPort } from "../emulators/xr232_sim.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { parseDeviceUri } from "../uri.ts";
+import { checkUriParams, parseDeviceUri } from "../uri.ts";
 
 /** The rate identification uses: well below the XR232USB's 2400 baud threshold. */
 export const IDENT_BAUD = 1200;
@@ -47,13 +48,15 @@ async function openPort(
   platform: Platform,
 ): Promise<{ port: Xr232Port; base: string }> {
   const uri = parseDeviceUri(device);
+  // The rate is --baud's: ident probes at a low rate whatever the device is later read at.
+  checkUriParams(uri, uri.scheme === "sim" ? ["seed"] : []);
   if (uri.scheme === "sim") {
     if (uri.target !== "xr232usb" && uri.target !== "xr232") {
       throw usageError(`qrng ident: no XR232 emulator '${uri.target}' (use sim:xr232usb or sim:xr232)`);
     }
     const clock = { now: () => platform.now(), sleep: (ms: number) => platform.sleep(ms) };
     return {
-      port: new Xr232SimPort(uri.target, baud, clock, { seed: BigInt(uri.params.seed ?? "1") }),
+      port: new Xr232SimPort(uri.target, baud, clock, { seed: parseSeed(uri.params.seed, "qrng ident") }),
       base: `sim:${uri.target}`,
     };
   }

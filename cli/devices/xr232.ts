@@ -9,7 +9,7 @@
  */
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import type { DeviceUri } from "../uri.ts";
+import { checkUriParams, type DeviceUri } from "../uri.ts";
 import type { RandomSource, SourceDriver, SourceOptions } from "./device.ts";
 import { type Xr232Port, Xr232Reader, type Xr232ReaderOptions } from "./xr232_reader.ts";
 
@@ -17,6 +17,9 @@ import { type Xr232Port, Xr232Reader, type Xr232ReaderOptions } from "./xr232_re
 export const XR232USB_BAUD = 230_400;
 /** Bytes handed out per `next()`. */
 const CHUNK_BYTES = 4096;
+
+/** The query parameters every XR232 URI may carry (the driver's own; emulators add theirs). */
+export const XR232_URI_PARAMS = ["baud", "cts-timeout", "reopens"] as const;
 
 /** The stall policy options a device URI carries. */
 export function policyFromParams(
@@ -110,6 +113,7 @@ export function xr232Source(
 }
 
 async function open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
+  checkUriParams(uri, XR232_URI_PARAMS);
   const baud = baudFromParams(uri.params, uri.text, XR232USB_BAUD);
   const policy = policyFromParams(uri.params, uri.text);
   const port = await openXr232Port(options.platform, uri.target, baud);

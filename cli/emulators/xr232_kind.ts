@@ -7,9 +7,9 @@ import { parseFlags } from "../command.ts";
 import { parseDisturbances, readPulseFile } from "../commands/model.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import type { DeviceUri } from "../uri.ts";
+import { checkUriParams, type DeviceUri } from "../uri.ts";
 import type { EmulatorKind, RandomSource, SourceOptions } from "../devices/device.ts";
-import { baudFromParams, policyFromParams, xr232Source, XR232USB_BAUD } from "../devices/xr232.ts";
+import { baudFromParams, policyFromParams, XR232_URI_PARAMS, xr232Source, XR232USB_BAUD } from "../devices/xr232.ts";
 import { Xr232Reader } from "../devices/xr232_reader.ts";
 import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "./xr232_device.ts";
 import { Xr232SimPort } from "./xr232_sim.ts";
@@ -51,7 +51,8 @@ const FLAGS = {
   pulses: { type: "string" },
 } as const;
 
-function parseSeed(text: string | undefined, where: string): bigint {
+/** Parses an emulated noise source's seed (default 1); `where` prefixes the usage error. */
+export function parseSeed(text: string | undefined, where: string): bigint {
   if (text === undefined) return 1n;
   if (!/^\d+$/.test(text)) throw usageError(`${where}: seed must be a non-negative integer`);
   return BigInt(text);
@@ -132,6 +133,7 @@ async function serve(kind: Xr232Kind, argv: string[], platform: Platform): Promi
 
 function openSim(kind: Xr232Kind, uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
   const where = `device '${uri.text}'`;
+  checkUriParams(uri, [...XR232_URI_PARAMS, "seed", "disturb", ...Object.keys(XR232_DEFAULTS)]);
   const baud = baudFromParams(uri.params, uri.text, kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD);
   const clock = { now: () => options.platform.now(), sleep: (ms: number) => options.platform.sleep(ms) };
   // model parameters may ride along as query parameters: sim:xr232usb?sigma=0.02

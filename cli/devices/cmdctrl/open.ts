@@ -8,7 +8,7 @@ import { connectTcpPreferLibc } from "../../transports/tcp_libc.ts";
 import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { connectUdp } from "../../transports/udp.ts";
-import { type DeviceUri, parseDeviceUri } from "../../uri.ts";
+import { checkUriParams, type DeviceUri, parseDeviceUri, parsePort } from "../../uri.ts";
 import { CmdCtrlDevice } from "./driver.ts";
 
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
@@ -38,6 +38,7 @@ export interface OpenedCmdCtrl {
 async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ commands: Transport; data?: Transport; emulated: boolean }> {
   switch (uri.scheme) {
     case "serial": {
+      checkUriParams(uri, ["baud"]);
       if (!platform.libc) throw new QrngError("unsupported", "Serial ports need Deno or Bun (FFI)");
       const { openSerial } = await import("../../transports/serial.ts");
       const baud = uri.params.baud ? Number(uri.params.baud) : CMDCTRL_BAUD;
@@ -45,11 +46,14 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
       return { commands: await openSerial(await platform.libc(), uri.target, { baud }), emulated: false };
     }
     case "tcp":
+      checkUriParams(uri, []);
       return { commands: await connectTcpPreferLibc(uri.target, uri.port!, platform.libc), emulated: false };
     case "udp":
+      checkUriParams(uri, []);
       return { commands: await connectUdp(uri.target, uri.port!), emulated: false };
     case "tcpudp": {
-      const dataPort = uri.params.udp !== undefined ? Number(uri.params.udp) : TCPUDP_DATA_PORT;
+      checkUriParams(uri, ["udp"]);
+      const dataPort = uri.params.udp !== undefined ? parsePort(uri.params.udp, uri.text) : TCPUDP_DATA_PORT;
       const { commands, data } = await connectTcpUdp(uri.target, uri.port!, dataPort);
       return { commands, data, emulated: false };
     }

@@ -13,7 +13,7 @@ import { CMDCTRL_PORT, parseHostPort } from "../../uri.ts";
 import { TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import { QcicadaMachine } from "./machine.ts";
 import { runSession } from "./session.ts";
-import { parseRate, parseSeed } from "./sim.ts";
+import { parseRate, parseSeed, parseWholeNumber } from "./sim.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 
 const FLAGS = {
@@ -45,17 +45,17 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
   const mode = modes[0];
   if (mode === "serial" && positionals.length) throw usageError("qrng emulate qcicada: --serial takes no address");
   const seed = parseSeed(values.seed);
-  const stuck = values["stuck-after"] !== undefined ? Number(values["stuck-after"]) : undefined;
-  if (stuck !== undefined && !(Number.isInteger(stuck) && stuck >= 0)) throw usageError("invalid --stuck-after");
+  const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk") =>
+    values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
   const write = (line: string) => platform.stdout.write(new TextEncoder().encode(line + "\n"));
   const machine = new QcicadaMachine({
     seed,
     rateBytesPerS: parseRate(values.rate),
     now: () => platform.now(),
-    startupMs: values["startup-ms"] !== undefined ? Number(values["startup-ms"]) : undefined,
-    stuckAfterBytes: stuck,
+    startupMs: whole("startup-ms"),
+    stuckAfterBytes: whole("stuck-after"),
     tamperSignatures: values["tamper-signatures"],
-    dropUpdateChunk: values["drop-update-chunk"] !== undefined ? Number(values["drop-update-chunk"]) : undefined,
+    dropUpdateChunk: whole("drop-update-chunk"),
     onImage: (image) =>
       platform.writeStderr(
         `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,

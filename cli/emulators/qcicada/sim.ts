@@ -7,7 +7,7 @@ import { usageError } from "../../errors.ts";
 import type { Platform } from "../../platform.ts";
 import { memoryPipe } from "../../transports/memory_pipe.ts";
 import type { Transport } from "../../transports/transport.ts";
-import type { DeviceUri } from "../../uri.ts";
+import { checkUriParams, type DeviceUri } from "../../uri.ts";
 import { DEFAULT_RATE_BYTES_PER_S, QcicadaMachine } from "./machine.ts";
 import { runSession } from "./session.ts";
 
@@ -28,15 +28,32 @@ export function parseSeed(text: string | undefined): number {
   return seed;
 }
 
+/** Parses a whole-number option (milliseconds, a byte count); `name` is the option as the user wrote it. */
+export function parseWholeNumber(text: string, name: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw usageError(`invalid ${name} '${text}' (a whole number, 0 or more)`);
+  }
+  return Number(text);
+}
+
+function parseFlagParam(uri: DeviceUri, name: string): boolean {
+  const value = uri.params[name];
+  if (value !== undefined && value !== "0" && value !== "1") {
+    throw usageError(`invalid ${name} '${value}' in device '${uri.text}' (0 or 1)`);
+  }
+  return value === "1";
+}
+
 /** Starts an in-process QCicada; resolves the host's end of the pipe. */
 export function startSimQcicada(uri: DeviceUri, platform: Platform): Transport {
+  checkUriParams(uri, ["seed", "rate", "startup", "stuck", "tamper"]);
   const machine = new QcicadaMachine({
     seed: parseSeed(uri.params.seed),
     rateBytesPerS: parseRate(uri.params.rate ?? "max"),
     now: () => platform.now(),
-    startupMs: uri.params.startup !== undefined ? Number(uri.params.startup) : 0,
-    stuckAfterBytes: uri.params.stuck !== undefined ? Number(uri.params.stuck) : undefined,
-    tamperSignatures: uri.params.tamper === "1",
+    startupMs: uri.params.startup !== undefined ? parseWholeNumber(uri.params.startup, "startup") : 0,
+    stuckAfterBytes: uri.params.stuck !== undefined ? parseWholeNumber(uri.params.stuck, "stuck") : undefined,
+    tamperSignatures: parseFlagParam(uri, "tamper"),
   });
   const [host, device] = memoryPipe("sim:qcicada");
   void runSession(machine, device, { sleep: (ms) => platform.sleep(ms) }).catch(() => {});
