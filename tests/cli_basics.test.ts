@@ -32,6 +32,8 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
     "qrng: unknown parameter 'cts' in device 'xr232:/dev/null?baud=9600&cts=5' (known: baud, cts-timeout, reopens)",
   ],
   [["read", "16", "--device", "sim:qcicada?stuck=-5"], "qrng: invalid stuck '-5' (a whole number, 0 or more)"],
+  [["pyqcc", "-i", "tcp", "-s"], "qrng pyqcc: -i tcp needs -d HOST[:PORT]"],
+  [["pyqcc", "-i", "tcpudp", "-s"], "qrng pyqcc: -i tcpudp needs -d HOST[:PORT]"],
   [
     ["model", "xr232usb", "--seconds", "-1"],
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",

@@ -53,10 +53,14 @@ const FLAGS = {
   verbose: { type: "boolean", short: "v" },
 } as const;
 
+/** pyqcc-cli's default serial port. */
+const SERIAL_DEFAULT = "/dev/ttyACM0";
+
 const HELP = `Usage: qrng pyqcc [pyqcc-cli flags]
 
 Accepts pyqcc-cli's flags and prints its output blocks, so scripts change only the command name:
-  -i {serial,udp,tcp,tcpudp}  interface [serial]     -d DEVICE  path or host[:port] [/dev/ttyACM0]
+  -i {serial,udp,tcp,tcpudp}  interface [serial]
+  -d DEVICE   serial port [${SERIAL_DEFAULT}], or HOST[:PORT] (required with udp, tcp, tcpudp)
   -s status   -g config   -t statistics   --info    --reset   --stop   --start
   -r N        read N bytes (one-shot; with --start: continuous, --read-block-size B [1024])
   -R N        signed read of N bytes (every signature verified)
@@ -76,9 +80,13 @@ function block(title: string, fields: Record<string, unknown>): string {
   return `### ${title}:\n` + Object.entries(fields).map(([k, v]) => ` ${snake(k)}: ${py(v)}\n`).join("");
 }
 
-function uriOf(iface: string, device: string): string {
-  if (iface === "serial") return `serial:${device}`;
-  if (!["tcp", "udp", "tcpudp"].includes(iface)) throw usageError(`qrng pyqcc: -i must be serial, udp, tcp or tcpudp`);
+/** The device URI of `-i` and `-d`: only a serial port has a default ({@link SERIAL_DEFAULT}). */
+function uriOf(iface: string, device: string | undefined): string {
+  if (iface === "serial") return `serial:${device ?? SERIAL_DEFAULT}`;
+  if (!["tcp", "udp", "tcpudp"].includes(iface)) {
+    throw usageError(`qrng pyqcc: -i must be serial, udp, tcp or tcpudp (not '${iface}')`);
+  }
+  if (!device) throw usageError(`qrng pyqcc: -i ${iface} needs -d HOST[:PORT]`);
   return `${iface}://${device}`;
 }
 
@@ -137,7 +145,7 @@ async function emitData(platform: Platform, data: Uint8Array, path: string | und
 
 async function run(argv: string[], platform: Platform): Promise<number> {
   const { values: v } = parseFlags("pyqcc", argv, FLAGS);
-  const uri = uriOf(v.interface ?? "serial", v.device ?? "/dev/ttyACM0");
+  const uri = uriOf(v.interface ?? "serial", v.device);
   if (v["hash-test"]) return await hashTestCommand.run([v["hash-test"], "--device", uri], platform);
   if (v.update) return await updateCommand.run([v.update, "--device", uri], platform);
   const out: string[] = [];
