@@ -39,9 +39,16 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",
   ],
   [["read", "16", "-o"], "qrng read: --output needs a value"],
+  [
+    ["cert", "--ca", "zz"],
+    "qrng cert: --ca takes 128 hex digits, a PEM key or a key file; 'zz' is none of them " +
+    "(Cannot open zz: no such file or directory)",
+  ],
   [["cert", "--ca", "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "--device", "sim:qcicada"],
     "qrng cert: --ca '-----BEGIN PUBLIC KEY-----...': a value starting with '-' looks like an option " +
     "(write --ca=VALUE if it is the value)"],
+  [["cert", "--ca=-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "--device", "sim:qcicada"],
+    "qrng cert: the PEM CA key is not valid base64"],
 ];
 
 for (const runner of RUNNERS) {

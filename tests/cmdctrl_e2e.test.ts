@@ -50,9 +50,16 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("Crypta
     const good = await qrng("cert", "--ca", tcp.ca);
     expect(good.status).toBe(0);
     expect(good.stdout.toString()).toContain("valid: yes");
-    const other = tcp.ca.slice(0, 64) + "00".repeat(32);
+    // P-256's generator: a valid key that did not sign the certificate.
+    const other = "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296" +
+      "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
     const bad = await qrng("cert", "--ca", other);
     expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe("qrng: Certificate does not verify against the given CA key\n");
+    // Off the curve: refused alike under every runtime (Deno's WebCrypto would import it).
+    const offCurve = await qrng("cert", "--ca", tcp.ca.slice(0, 64) + "00".repeat(32));
+    expect(offCurve.status).toBe(2);
+    expect(offCurve.stderr).toBe("qrng cert: the CA key is not a P-256 public key\n");
   });
 
   it("reset restarts the startup test, stop answers with the status, reboot is confirmed", async () => {

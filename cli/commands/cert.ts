@@ -4,35 +4,61 @@
  * KEY is 128 hex digits (x‖y), a PEM public key, or a file holding either or 64 raw bytes.
  */
 import type { Command } from "../command.ts";
-import { QrngError, usageError } from "../errors.ts";
+import { describeError, QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { certificateBlob } from "../../wasm/cmdctrl.ts";
 import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
 import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
 import { readAll } from "../byte_io.ts";
 
+/** A raw CA key as hex: x‖y, optionally with the SEC1 uncompressed prefix 04. */
+const HEX_KEY = /^(?:04)?[0-9a-f]{128}$/i;
+
+const looksLikeKey = (text: string) => HEX_KEY.test(text) || text.startsWith("-----BEGIN");
+
+/** Reads --ca's value: the key itself, or a file holding it; anything else is a usage error. */
 async function loadCaKey(text: string, platform: Platform): Promise<CryptoKey> {
   let material: Uint8Array | string = text.trim();
-  if (!/^[0-9a-f]{128,130}$/i.test(material) && !material.startsWith("-----BEGIN")) {
-    material = await readAll(await platform.openReader(text));
+  if (!looksLikeKey(material)) {
+    let reader;
+    try {
+      reader = await platform.openReader(text);
+    } catch (error) {
+      throw usageError(
+        `qrng cert: --ca takes 128 hex digits, a PEM key or a key file; '${text}' is none of them ` +
+          `(${describeError(error)})`,
+      );
+    }
+    material = await readAll(reader);
     const asText = new TextDecoder().decode(material).trim();
-    if (/^[0-9a-f]{128,130}$/i.test(asText) || asText.startsWith("-----BEGIN")) material = asText;
+    if (looksLikeKey(asText)) material = asText;
   }
   if (typeof material !== "string") {
-    if (material.length === 64 || material.length === 65) return await importPublicKey(material);
-    throw usageError("qrng cert: the CA key file holds neither hex, PEM nor 64 raw bytes");
+    if (material.length !== 64 && material.length !== 65) {
+      throw usageError("qrng cert: the CA key file holds neither hex, PEM nor 64 raw bytes");
+    }
+    return await importCaKey("raw", material);
   }
   if (material.startsWith("-----BEGIN")) {
-    const der = Uint8Array.from(atob(material.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
-    try {
-      return await crypto.subtle.importKey("spki", der as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, false, [
-        "verify",
-      ]);
-    } catch {
-      throw usageError("qrng cert: the PEM is not a P-256 public key");
-    }
+    const base64 = material.replace(/-----[^-]+-----|\s/g, "");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw usageError("qrng cert: the PEM CA key is not valid base64");
+    return await importCaKey("spki", Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
   }
-  return await importPublicKey(Uint8Array.from(material.match(/../g)!, (h) => parseInt(h, 16)));
+  return await importCaKey("raw", Uint8Array.from(material.replace(/^04(?=.{128}$)/, "").match(/../g)!, (h) => parseInt(h, 16)));
+}
+
+/** Imports the CA key (a raw x‖y or SEC1 point, or a PEM's DER); a key off the curve is a usage error. */
+async function importCaKey(format: "raw" | "spki", key: Uint8Array): Promise<CryptoKey> {
+  try {
+    if (format === "raw") return await importPublicKey(key);
+    // Through its raw point, so that the point is checked alike under every runtime.
+    const spki = await crypto.subtle.importKey("spki", key as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, true, [
+      "verify",
+    ]);
+    return await importPublicKey(new Uint8Array(await crypto.subtle.exportKey("raw", spki)));
+  } catch {
+    throw usageError(`qrng cert: the CA key is not a P-256 public key`);
+  }
 }
 
 /** The cert command. */
