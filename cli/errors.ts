@@ -36,9 +36,10 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: string }).code;
     const text = error.message.split("\n")[0];
-    // Node-style system errors read "ENOENT: no such file or directory, open '/x'": the caller
-    // already names the operation and the path, so keep only the reason.
-    const system = code && text.match(new RegExp(`^${code}: (.*?)(, \\w+ '.*')?$`));
+    // Node-style system errors read "ENOENT: no such file or directory, open '/x'" (or without
+    // the path: "EFBIG: file too large, write"): the caller already names the operation and the
+    // path, so keep only the reason.
+    const system = code && text.match(new RegExp(`^${code}: (.*?)(, \\w+( '.*')?)?$`));
     if (system) return system[1];
     return code && !text.includes(code) ? `${text} (${code})` : text;
   }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, RUNNERS, runCli, withFileSizeLimit } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-read-"));
@@ -75,6 +75,17 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     expect(r.status).toBe(1);
     expect(r.stderr.toString()).toMatch(new RegExp(`^qrng: Cannot write ${file}: no such file or directory\n`, "m"));
     expect(r.stderr.toString()).not.toMatch(/partial|\n\s+at /);
+  });
+
+  // Under a file size limit the write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
+  it.skipIf(runner.name === "deno")("names FILE when the write fails part-way, and leaves FILE as it was", async () => {
+    const file = join(dir, `full-${runner.name}.bin`);
+    writeFileSync(file, "the previous read");
+    const r = await runCli(withFileSizeLimit(runner, 16), ["read", "1M", "--device", "sim:qcicada", "-o", file]);
+    expect(r.stderr).toMatch(new RegExp(`\nqrng: Cannot write ${file}: file too large\n$`));
+    expect(r.status).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe("the previous read");
+    expect(readdirSync(dir).filter((n) => n.includes("partial"))).toEqual([]);
   });
 
   it("refuses a directory as FILE before reading anything", async () => {

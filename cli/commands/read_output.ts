@@ -129,7 +129,7 @@ export class OutputSink {
    * at once instead (it is only read until this call resolves).
    */
   async write(data: Uint8Array): Promise<void> {
-    if (this.#used === 0 && data.length >= DIRECT_WRITE_BYTES) return await this.#writer.write(data);
+    if (this.#used === 0 && data.length >= DIRECT_WRITE_BYTES) return await this.#writeOut(data);
     let offset = 0;
     while (offset < data.length) {
       const take = Math.min(data.length - offset, this.#batch.length - this.#used);
@@ -145,7 +145,17 @@ export class OutputSink {
     if (this.#used === 0) return;
     const used = this.#used;
     this.#used = 0;
-    await this.#writer.write(this.#batch.subarray(0, used));
+    await this.#writeOut(this.#batch.subarray(0, used));
+  }
+
+  /** Writes to the destination; a temporary file's failure names FILE, as the user gave it. */
+  async #writeOut(data: Uint8Array): Promise<void> {
+    try {
+      await this.#writer.write(data);
+    } catch (error) {
+      if (this.#temp === undefined || !(error instanceof QrngError) || error.kind !== "output") throw error;
+      throw new QrngError("output", `Cannot write ${this.#path}: ${describeError(error.cause ?? error)}`, { cause: error });
+    }
   }
 
   /** Success: flushes and publishes the file (rename, or append then remove the temp file). */
@@ -183,3 +193,4 @@ export class OutputSink {
     await this.#platform.remove(this.#temp!).catch(() => {});
   }
 }
+

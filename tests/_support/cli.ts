@@ -24,6 +24,14 @@ export const RUNNERS: readonly Runner[] = [
   { name: "binary", command: join(ROOT, "dist", "qrng"), prefix: [] },
 ];
 
+/**
+ * `runner` under a file size limit of `blocks` 512-byte blocks (`ulimit -f`): writes past it
+ * fail with EFBIG, as on a full disk. Deno dies of SIGXFSZ there instead of failing the write.
+ */
+export function withFileSizeLimit(runner: Runner, blocks: number): Runner {
+  return { ...runner, command: "/bin/sh", prefix: ["-c", `ulimit -f ${blocks} && exec "$0" "$@"`, runner.command, ...runner.prefix] };
+}
+
 /** The compiled binary exists only after `npm run build`; tests of it say so when it is missing. */
 export const binaryBuilt = existsSync(join(ROOT, "dist", "qrng"));
 
