@@ -1,9 +1,9 @@
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dsv, dsvText, hexDump, histogram, histogramText } from "../cli/view/mod.ts";
-import { binaryBuilt, ROOT, runCli, RUNNERS } from "./_support/cli.ts";
+import { binaryBuilt, ROOT, runCli, RUNNERS, withFileSizeLimit } from "./_support/cli.ts";
 import { decode } from "fast-png";
 import { Xr232Device } from "../cli/emulators/xr232_device.ts";
 
@@ -80,6 +80,19 @@ for (const runner of RUNNERS) {
       expect(text).toContain("wrote bitmap 128x512");
       expect(Buffer.from(decode(readFileSync(out)).data)).toEqual(Buffer.from(data));
       rmSync(out);
+    });
+
+    // Under a file size limit the PNG write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
+    it.skipIf(runner.name === "deno")("leaves an existing PNG as it was when the new one cannot be written in full", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "qrng-view-full-"));
+      const out = join(dir, "bits.png");
+      writeFileSync(out, "the previous image");
+      const result = await runCli(withFileSizeLimit(runner, 16), ["view", join(ROOT, "tests/fixtures/data.sha1"), "--bitmap", out]);
+      expect(result.stderr).toBe(`qrng: Cannot write ${out}: file too large\n`);
+      expect(result.status).toBe(1);
+      expect(readFileSync(out, "utf8")).toBe("the previous image");
+      expect(readdirSync(dir)).toEqual(["bits.png"]);
+      rmSync(dir, { recursive: true });
     });
 
     it("views a device's raw bytes (the emulated XR232USB's first answers)", async () => {

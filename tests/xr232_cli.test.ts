@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
 import { EMULATED_IDENTIFICATION } from "../cli/emulators/xr232_device.ts";
 import { Xr232Model } from "../wasm/xr232.ts";
-import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS, withFileSizeLimit } from "./_support/cli.ts";
 
 async function inProcess(seconds: number, schedule: { startS: number; durationS: number }[]) {
   const model = new Xr232Model(1n, {}, schedule);
@@ -42,6 +42,19 @@ for (const runner of RUNNERS) {
       expect(text).toContain(
         `total: ${expected.timeline.final.bytesServed.toLocaleString("en-US")} bytes out`,
       );
+    });
+
+    // Under a file size limit the write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
+    it.skipIf(runner.name === "deno")("leaves an existing -o FILE as it was when the bytes cannot be written in full", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "qrng-model-full-"));
+      const file = join(dir, "bytes.bin");
+      writeFileSync(file, "the previous run");
+      const result = await runCli(withFileSizeLimit(runner, 16), ["model", "xr232usb", "--seconds", "2", "-o", file]);
+      expect(result.stderr).toBe(`qrng: Cannot write ${file}: file too large\n`);
+      expect(result.status).toBe(1);
+      expect(readFileSync(file, "utf8")).toBe("the previous run");
+      expect(readdirSync(dir)).toEqual(["bytes.bin"]);
+      rmSync(dir, { recursive: true });
     });
 
     it("plays recorded pulse widths from a file", async () => {

@@ -5,7 +5,8 @@
 import { type Command, parseFlags } from "../command.ts";
 import { runTimeline, type Timeline } from "../emulators/xr232_timeline.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { ByteWriter, Platform } from "../platform.ts";
+import type { Platform } from "../platform.ts";
+import { OutputSink } from "./read_output.ts";
 import { type Disturbance, XR232_DEFAULTS, Xr232Model, type Xr232Params } from "../../wasm/xr232.ts";
 
 const HELP = `qrng model xr232usb: run the XR232USB sampling/pool model (emulated, seeded)
@@ -192,15 +193,15 @@ export const modelCommand: Command = {
       throw error;
     }
     const toStdout = values.output === "-";
-    let out: ByteWriter | undefined;
-    if (values.output !== undefined) {
-      out = toStdout ? platform.stdout : await platform.openWriter(values.output);
-    }
+    // The file is replaced only when the whole run is written (a failure leaves it as it was).
+    const out = values.output === undefined ? undefined : await OutputSink.open(platform, values.output, false);
     let timeline: Timeline;
     try {
-      timeline = await runTimeline(model, seconds, baud, (bytes) => out?.write(bytes.slice()));
-    } finally {
-      if (out && !toStdout) await out.close();
+      timeline = await runTimeline(model, seconds, baud, (bytes) => out?.write(bytes));
+      await out?.commit();
+    } catch (error) {
+      await out?.abort();
+      throw error;
     }
     const report = values.json
       ? JSON.stringify(

@@ -1,5 +1,6 @@
 /**
- * Where `qrng read` puts its bytes, and in which text form.
+ * Where `qrng read` puts its bytes, and in which text form; `qrng view` and `qrng model` write
+ * their files through the same sink ({@link writeWholeFile}).
  *
  * - stdout: written as it comes (a closed pipe rejects with kind "closed").
  * - `-o FILE`: written to a temporary file beside FILE and renamed over it only on success, so
@@ -194,3 +195,17 @@ export class OutputSink {
   }
 }
 
+/**
+ * Writes `data` to `path` (or stdout for "-") through an {@link OutputSink}: an existing file
+ * is replaced only once all of `data` is written, never left truncated.
+ */
+export async function writeWholeFile(platform: Platform, path: string, data: Uint8Array): Promise<void> {
+  const sink = await OutputSink.open(platform, path, false);
+  try {
+    await sink.write(data);
+    await sink.commit();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+}

@@ -26,6 +26,7 @@ import {
 } from "../view/mod.ts";
 import { openSource } from "../devices/registry.ts";
 import { withCtsTimeout } from "../devices/xr232.ts";
+import { writeWholeFile } from "./read_output.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
 
 /** Most bytes `qrng view` takes in; views of more are not more illustrative. */
@@ -181,12 +182,7 @@ export const viewCommand: Command = {
 
     const written: string[] = [];
     const writeFile = async (file: string, bytes: Uint8Array, what: string) => {
-      const w = await platform.openWriter(file);
-      try {
-        await w.write(bytes);
-      } finally {
-        await w.close();
-      }
+      await writeWholeFile(platform, file, bytes);
       written.push(`wrote ${what} to ${file}`);
     };
     if (values.bitmap !== undefined) {
