@@ -1,6 +1,7 @@
 /**
- * `qrng read` without `--device`: use the one QRNG `qrng list` finds; with none or several, say
- * so and list them. Never falls back to an emulator.
+ * `qrng read` (and every device command) without `--device`: use the one QRNG `qrng list`
+ * finds; with none or several, say so and list them. Never falls back to an emulator. The
+ * messages name no command: several commands share them.
  */
 import { QrngError } from "../errors.ts";
 import { listSerialPorts, type SerialPortInfo } from "../transports/serial_list.ts";
@@ -14,12 +15,12 @@ export async function resolveDevice(list: () => Promise<SerialPortInfo[]> = list
     const others = ports.length ? ` (serial ports seen, none recognised: ${ports.map((p) => p.path).join(", ")})` : "";
     throw new QrngError(
       "usage",
-      `qrng read: no QRNG found${others}; name one with --device (serial:/dev/ttyUSB0, tcp://host, sim:qcicada for an emulator)`,
+      `no QRNG found${others}; name one with --device (serial:/dev/ttyUSB0, tcp://host, sim:qcicada for an emulator)`,
     );
   }
   throw new QrngError(
     "usage",
-    `qrng read: ${qrngs.length} QRNGs found, choose one with --device: ` +
+    `${qrngs.length} QRNGs found, choose one with --device: ` +
       qrngs.map((p) => `${p.guess!.uri} (${p.guess!.reason})`).join("; "),
   );
 }
