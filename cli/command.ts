@@ -41,8 +41,9 @@ function flagValueProblem(argv: string[], spec: FlagSpec): string | undefined {
 }
 
 /**
- * Parses `argv` strictly against `spec`: unknown flags, missing values, values that look like
- * options and stray positionals become one-line usage errors that name the command.
+ * Parses `argv` strictly against `spec`: unknown flags, missing or empty values, values that
+ * look like options and stray or empty positionals become one-line usage errors that name the
+ * command (no flag or argument of qrng means anything when empty).
  */
 export function parseFlags<T extends FlagSpec>(
   command: string,
@@ -55,6 +56,9 @@ export function parseFlags<T extends FlagSpec>(
     if (parsed.positionals.length > maxPositionals) {
       throw usageError(`qrng ${command}: unexpected argument '${parsed.positionals[maxPositionals]}'`);
     }
+    const emptyFlag = Object.entries(parsed.values).find(([, v]) => v === "" || (Array.isArray(v) && v.includes("")));
+    if (emptyFlag) throw usageError(`qrng ${command}: --${emptyFlag[0]} is empty`);
+    if (parsed.positionals.includes("")) throw usageError(`qrng ${command}: an argument is empty`);
     return parsed;
   } catch (error) {
     if ((error as { kind?: string }).kind === "usage") throw error;

@@ -39,6 +39,10 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",
   ],
   [["read", "16", "-o"], "qrng read: --output needs a value"],
+  // Empty values mean nothing anywhere: -o '' used to read the device, then fail to write ''.
+  [["read", "16", "--device", "sim:qcicada", "-o", ""], "qrng read: --output is empty"],
+  [["view", "--show", "", "tests/fixtures/data.sha1"], "qrng view: --show is empty"],
+  [["test", ""], "qrng test: an argument is empty"],
   [
     ["cert", "--ca", "zz"],
     "qrng cert: --ca takes 128 hex digits, a PEM key or a key file; 'zz' is none of them " +
