@@ -34,6 +34,12 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
   [["read", "16", "--device", "sim:qcicada?stuck=-5"], "qrng: invalid stuck '-5' (a whole number, 0 or more)"],
   [["pyqcc", "-i", "tcp", "-s"], "qrng pyqcc: -i tcp needs -d HOST[:PORT]"],
   [["pyqcc", "-i", "tcpudp", "-s"], "qrng pyqcc: -i tcpudp needs -d HOST[:PORT]"],
+  // Checked before connecting: -n 256 went out as instance 0, --read-block-size 0 never ended.
+  [["pyqcc", "-i", "tcp", "-d", "127.0.0.1:9", "-n", "256"], "qrng pyqcc: -n wants a whole number 0..255 (not '256')"],
+  [
+    ["pyqcc", "-i", "tcp", "-d", "127.0.0.1:9", "--start", "-r", "16", "--read-block-size", "0"],
+    "qrng pyqcc: --read-block-size wants a whole number >= 1 (not '0')",
+  ],
   [
     ["model", "xr232usb", "--seconds", "-1"],
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",

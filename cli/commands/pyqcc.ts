@@ -90,6 +90,23 @@ function uriOf(iface: string, device: string | undefined): string {
   return `${iface}://${device}`;
 }
 
+/** A whole-number flag value in min..max (checked before the device is opened). */
+function wholeNumber(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `${min}..${max}`;
+    throw usageError(`qrng pyqcc: ${flag} wants a whole number ${range} (not '${text}')`);
+  }
+  return value;
+}
+
+/** Instance numbers travel as one byte (ENABLE_INSTANCE). */
+const MAX_INSTANCE = 255;
+/** Largest -r / -R: the bytes are held in memory (qrng read streams any size). */
+const MAX_READ_BYTES = 1 << 30;
+/** pyqcc-cli's default --read-block-size. */
+const DEFAULT_READ_BLOCK_BYTES = 1024;
+
 function configSettings(v: Record<string, string | boolean | undefined>): string[] {
   const map: Array<[string, string]> = [
     ["postprocess", "postprocess"], ["hash-input-size", "hash_input_size"], ["block-size", "block_size"],
@@ -146,6 +163,16 @@ async function emitData(platform: Platform, data: Uint8Array, path: string | und
 async function run(argv: string[], platform: Platform): Promise<number> {
   const { values: v } = parseFlags("pyqcc", argv, FLAGS);
   const uri = uriOf(v.interface ?? "serial", v.device);
+  const optional = (text: string | undefined, flag: string, min: number, max: number) =>
+    text === undefined ? undefined : wholeNumber(text, flag, min, max);
+  const enable = optional(v.enable, "-e", 0, MAX_INSTANCE);
+  const disable = optional(v.disable, "-n", 0, MAX_INSTANCE);
+  const counts = {
+    read: optional(v.read, "-r", 1, MAX_READ_BYTES),
+    "signed-read": optional(v["signed-read"], "-R", 1, MAX_READ_BYTES),
+  };
+  const blockSize = optional(v["read-block-size"], "--read-block-size", 1, Number.MAX_SAFE_INTEGER) ??
+    DEFAULT_READ_BLOCK_BYTES;
   if (v["hash-test"]) return await hashTestCommand.run([v["hash-test"], "--device", uri], platform);
   if (v.update) return await updateCommand.run([v.update, "--device", uri], platform);
   const out: string[] = [];
@@ -162,8 +189,8 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       await device.setConfig(config);
       out.push("Config set success\n");
     }
-    if (v.enable !== undefined) status(await device.enableInstance(Number(v.enable), true));
-    if (v.disable !== undefined) status(await device.enableInstance(Number(v.disable), false));
+    if (enable !== undefined) status(await device.enableInstance(enable, true));
+    if (disable !== undefined) status(await device.enableInstance(disable, false));
     if (v.info) {
       const info = await device.info();
       out.push(block("GET INFO DONE", {
@@ -179,9 +206,8 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     if (v.statistics) out.push(block("STATISTICS", { ...(await device.statistics()) }));
     await print();
     for (const [flag, signed] of [["read", false], ["signed-read", true]] as const) {
-      if (v[flag] === undefined) continue;
-      const count = Number(v[flag]);
-      if (!Number.isInteger(count) || count < 1) throw usageError(`qrng pyqcc: -${signed ? "R" : "r"} wants a byte count`);
+      const count = counts[flag];
+      if (count === undefined) continue;
       const started = platform.now();
       let data: Uint8Array;
       if (signed) {
@@ -192,7 +218,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         }
         data = read.data;
       } else {
-        data = await readBytes(device, count, v.start ?? false, Number(v["read-block-size"] ?? 1024));
+        data = await readBytes(device, count, v.start ?? false, blockSize);
       }
       const seconds = Math.max((platform.now() - started) / 1000, 1e-6);
       await emitData(platform, data, v.output, v.append ?? false);
