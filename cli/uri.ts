@@ -41,6 +41,7 @@ export function parsePort(text: string, uri: string): number {
 export function parseHostPort(text: string, defaultPort: number, uri = text): { host: string; port: number } {
   const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
   if (v6) return { host: v6[1], port: v6[2] ? parsePort(v6[2], uri) : defaultPort };
+  if (text.startsWith("[")) throw usageError(`invalid address '${text}' in device '${uri}' (IPv6: [addr]:port)`);
   const colon = text.lastIndexOf(":");
   if (colon < 0) return { host: text || "127.0.0.1", port: defaultPort };
   return { host: text.slice(0, colon) || "127.0.0.1", port: parsePort(text.slice(colon + 1), uri) };
