@@ -35,6 +35,10 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
     ["read", "16", "--device", "tcp://[::1"],
     "qrng: invalid address '[::1' in device 'tcp://[::1' (IPv6: [addr]:port)",
   ],
+  [
+    ["read", "16", "--device", "sim:xr232usb?disturb=2s"],
+    "qrng: device 'sim:xr232usb?disturb=2s': bad disturbance '2s' (use START:DURATION, e.g. 2.0s:40ms)",
+  ],
   [["read", "16", "--device", "sim:qcicada?stuck=-5"], "qrng: invalid stuck '-5' (a whole number, 0 or more)"],
   [["pyqcc", "-i", "tcp", "-s"], "qrng pyqcc: -i tcp needs -d HOST[:PORT]"],
   [["pyqcc", "-i", "tcpudp", "-s"], "qrng pyqcc: -i tcpudp needs -d HOST[:PORT]"],

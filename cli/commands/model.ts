@@ -36,10 +36,13 @@ Example:
 
 const UNITS_S: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6 };
 
-/** Parses "1.5s", "40ms", "200us" (a bare number is seconds) into seconds. */
-export function parseSeconds(text: string): number {
+/**
+ * Parses "1.5s", "40ms", "200us" (a bare number is seconds) into seconds; `where` starts the
+ * usage error ("qrng model", "device 'sim:xr232usb?disturb=x'").
+ */
+export function parseSeconds(text: string, where = "qrng model"): number {
   const match = /^(\d+(?:\.\d*)?|\.\d+)(s|ms|us)?$/.exec(text.trim());
-  if (!match) throw usageError(`qrng model: bad time '${text}' (use e.g. 1.5s, 40ms, 200us)`);
+  if (!match) throw usageError(`${where}: bad time '${text}' (use e.g. 1.5s, 40ms, 200us)`);
   return Number(match[1]) * UNITS_S[match[2] ?? "s"];
 }
 
@@ -76,15 +79,15 @@ export async function readPulseFile(platform: Platform, path: string): Promise<n
   return widths;
 }
 
-/** Parses "1.0s:5ms,2.0s:40ms" into disturbances. */
-export function parseDisturbances(text: string): Disturbance[] {
+/** Parses "1.0s:5ms,2.0s:40ms" into disturbances; `where` starts the usage error. */
+export function parseDisturbances(text: string, where = "qrng model"): Disturbance[] {
   return text.split(",").filter((part) => part.trim() !== "").map((part) => {
     const [start, duration, extra] = part.split(":");
     if (duration === undefined || extra !== undefined) {
-      throw usageError(`qrng model: bad disturbance '${part}' (use START:DURATION, e.g. 2.0s:40ms)`);
+      throw usageError(`${where}: bad disturbance '${part}' (use START:DURATION, e.g. 2.0s:40ms)`);
     }
-    const d = { startS: parseSeconds(start), durationS: parseSeconds(duration) };
-    if (d.durationS <= 0) throw usageError(`qrng model: disturbance '${part}' has no duration`);
+    const d = { startS: parseSeconds(start, where), durationS: parseSeconds(duration, where) };
+    if (d.durationS <= 0) throw usageError(`${where}: disturbance '${part}' has no duration`);
     return d;
   });
 }

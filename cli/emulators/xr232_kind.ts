@@ -80,7 +80,7 @@ function deviceOptions(
 ): Xr232DeviceOptions {
   return {
     seed: parseSeed(seed, where),
-    schedule: disturb ? parseDisturbances(disturb) : [],
+    schedule: disturb ? parseDisturbances(disturb, where) : [],
     params: parseSettings(set, where),
   };
 }
