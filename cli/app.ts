@@ -33,6 +33,9 @@ export async function runApp(platform: Platform, entries: readonly CommandEntry[
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       const commands = await Promise.all(entries.map((entry) => entry.load()));
       const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
+      if (name === "help" && rest[0] !== undefined && !topic) {
+        throw new QrngError("usage", `unknown command '${rest[0]}' (see qrng --help)`);
+      }
       await platform.stdout.write(new TextEncoder().encode(topic ? topic.help : overview(commands)));
       return 0;
     }

@@ -53,6 +53,7 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",
   ],
   [["read", "16", "-o"], "qrng read: --output needs a value"],
+  [["help", "frobnicate"], "qrng: unknown command 'frobnicate' (see qrng --help)"],
   // Empty values mean nothing anywhere: -o '' used to read the device, then fail to write ''.
   [["read", "16", "--device", "sim:qcicada", "-o", ""], "qrng read: --output is empty"],
   [["view", "--show", "", "tests/fixtures/data.sha1"], "qrng view: --show is empty"],
