@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERSION } from "../cli/version.ts";
+import { XR232_DEFAULTS } from "../wasm/xr232.ts";
 import { binaryBuilt, ROOT, RUNNERS, runCli } from "./_support/cli.ts";
 
 it("every lazily loaded command answers to the name it is listed under", async () => {
@@ -51,6 +52,14 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
   [
     ["model", "xr232usb", "--seconds", "-1"],
     "qrng model: --seconds '-1': a value starting with '-' looks like an option (write --seconds=-1 if it is the value)",
+  ],
+  [
+    ["model", "xr232usb", "--set", "poll=2e6"],
+    `qrng model: bad parameter 'poll=2e6' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
+  ],
+  [
+    ["read", "16", "--device", "sim:xr232usb?pollHz=x"],
+    `qrng: device 'sim:xr232usb?pollHz=x': bad parameter 'pollHz=x' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
   ],
   [["read", "16", "-o"], "qrng read: --output needs a value"],
   [["help", "frobnicate"], "qrng: unknown command 'frobnicate' (see qrng --help)"],

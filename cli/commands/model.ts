@@ -92,13 +92,14 @@ export function parseDisturbances(text: string, where = "qrng model"): Disturban
   });
 }
 
-function parseParams(settings: string[]): Partial<Xr232Params> {
+/** Model parameters from NAME=VALUE settings (`--set`, or a sim: URI's parameters). */
+export function parseModelSettings(settings: readonly string[], where: string): Partial<Xr232Params> {
   const params: Partial<Xr232Params> = {};
   for (const setting of settings) {
     const [name, value] = setting.split("=");
     if (!(name in XR232_DEFAULTS) || value === undefined || !Number.isFinite(Number(value))) {
       throw usageError(
-        `qrng model: bad --set '${setting}' (parameters: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
+        `${where}: bad parameter '${setting}' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
       );
     }
     params[name as keyof Xr232Params] = Number(value);
@@ -188,7 +189,7 @@ export const modelCommand: Command = {
     const recorded = values.pulses === undefined ? undefined : await readPulseFile(platform, values.pulses);
     let model: Xr232Model;
     try {
-      model = new Xr232Model(BigInt(seedText), parseParams(values.set ?? []), schedule, recorded);
+      model = new Xr232Model(BigInt(seedText), parseModelSettings(values.set ?? [], "qrng model"), schedule, recorded);
     } catch (error) {
       if (error instanceof RangeError) {
         throw usageError(`qrng model: ${error.message.replace(/^xr232 model: /, "")}`);

@@ -4,7 +4,7 @@
  * line is the device URI a host should use (tests parse it).
  */
 import { parseFlags } from "../command.ts";
-import { parseDisturbances, readPulseFile } from "../commands/model.ts";
+import { parseDisturbances, parseModelSettings, readPulseFile } from "../commands/model.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { checkUriParams, type DeviceUri } from "../uri.ts";
@@ -13,7 +13,7 @@ import { baudFromParams, policyFromParams, XR232_URI_PARAMS, xr232Source, XR232U
 import { Xr232Reader } from "../devices/xr232_reader.ts";
 import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "./xr232_device.ts";
 import { Xr232SimPort } from "./xr232_sim.ts";
-import { XR232_DEFAULTS, type Xr232Params } from "../../wasm/xr232.ts";
+import { XR232_DEFAULTS } from "../../wasm/xr232.ts";
 
 /** The classic XR232's usual rate (it works up to 57600). */
 export const XR232_CLASSIC_BAUD = 38_400;
@@ -58,20 +58,6 @@ export function parseSeed(text: string | undefined, where: string): bigint {
   return BigInt(text);
 }
 
-function parseSettings(settings: readonly string[], where: string): Partial<Xr232Params> {
-  const params: Partial<Xr232Params> = {};
-  for (const setting of settings) {
-    const [name, value] = setting.split("=");
-    if (!(name in XR232_DEFAULTS) || value === undefined || !Number.isFinite(Number(value))) {
-      throw usageError(
-        `${where}: bad parameter '${setting}' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
-      );
-    }
-    params[name as keyof Xr232Params] = Number(value);
-  }
-  return params;
-}
-
 function deviceOptions(
   where: string,
   seed: string | undefined,
@@ -81,7 +67,7 @@ function deviceOptions(
   return {
     seed: parseSeed(seed, where),
     schedule: disturb ? parseDisturbances(disturb, where) : [],
-    params: parseSettings(set, where),
+    params: parseModelSettings(set, where),
   };
 }
 
