@@ -30,21 +30,28 @@ export interface DeviceUri {
 
 const NETWORK = new Set(["tcp", "udp", "tcpudp"]);
 
-/** Parses a port number (0..65535) given in device `uri`; throws a usage error naming both. */
-export function parsePort(text: string, uri: string): number {
+/**
+ * Parses a port number (0..65535); `where` names what it came from in the usage error
+ * ("device 'tcp://x:99999'", "listen address 'x:99999'").
+ */
+export function parsePort(text: string, where: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw usageError(`invalid port '${text}' in device '${uri}'`);
+  if (!/^\d+$/.test(text) || port > 65535) throw usageError(`invalid port '${text}' in ${where}`);
   return port;
 }
 
 /** Splits "host:port", "[v6]:port" or "host"; the port defaults to `defaultPort`. */
-export function parseHostPort(text: string, defaultPort: number, uri = text): { host: string; port: number } {
+export function parseHostPort(
+  text: string,
+  defaultPort: number,
+  where: string,
+): { host: string; port: number } {
   const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
-  if (v6) return { host: v6[1], port: v6[2] ? parsePort(v6[2], uri) : defaultPort };
-  if (text.startsWith("[")) throw usageError(`invalid address '${text}' in device '${uri}' (IPv6: [addr]:port)`);
+  if (v6) return { host: v6[1], port: v6[2] ? parsePort(v6[2], where) : defaultPort };
+  if (text.startsWith("[")) throw usageError(`invalid address '${text}' in ${where} (IPv6: [addr]:port)`);
   const colon = text.lastIndexOf(":");
   if (colon < 0) return { host: text || "127.0.0.1", port: defaultPort };
-  return { host: text.slice(0, colon) || "127.0.0.1", port: parsePort(text.slice(colon + 1), uri) };
+  return { host: text.slice(0, colon) || "127.0.0.1", port: parsePort(text.slice(colon + 1), where) };
 }
 
 /** Parses a device URI; throws a usage error naming the accepted forms. */
@@ -61,7 +68,7 @@ export function parseDeviceUri(text: string): DeviceUri {
   }
   const scheme = match[1].toLowerCase();
   if (NETWORK.has(scheme)) {
-    const { host, port } = parseHostPort(match[2], CMDCTRL_PORT, text);
+    const { host, port } = parseHostPort(match[2], CMDCTRL_PORT, `device '${text}'`);
     return { scheme, target: host, port, params, text };
   }
   return { scheme, target: match[2], params, text };

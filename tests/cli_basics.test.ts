@@ -61,6 +61,7 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
     ["read", "16", "--device", "sim:xr232usb?pollHz=x"],
     `qrng: device 'sim:xr232usb?pollHz=x': bad parameter 'pollHz=x' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
   ],
+  [["emulate", "qcicada", "--tcp", "127.0.0.1:99999"], "qrng: invalid port '99999' in listen address '127.0.0.1:99999'"],
   [["read", "16", "-o"], "qrng read: --output needs a value"],
   [["help", "frobnicate"], "qrng: unknown command 'frobnicate' (see qrng --help)"],
   // Empty values mean nothing anywhere: -o '' used to read the device, then fail to write ''.

@@ -53,7 +53,7 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
       return { commands: await connectUdp(uri.target, uri.port!), emulated: false };
     case "tcpudp": {
       checkUriParams(uri, ["udp"]);
-      const dataPort = uri.params.udp !== undefined ? parsePort(uri.params.udp, uri.text) : TCPUDP_DATA_PORT;
+      const dataPort = uri.params.udp !== undefined ? parsePort(uri.params.udp, `device '${uri.text}'`) : TCPUDP_DATA_PORT;
       const { commands, data } = await connectTcpUdp(uri.target, uri.port!, dataPort);
       return { commands, data, emulated: false };
     }

@@ -34,7 +34,7 @@ const FLAGS = {
 const SHUTDOWN_GRACE_MS = 1000;
 
 function endpoint(text: string | undefined): { host: string; port: number } {
-  return parseHostPort(text ?? "127.0.0.1", CMDCTRL_PORT);
+  return parseHostPort(text ?? "127.0.0.1", CMDCTRL_PORT, `listen address '${text}'`);
 }
 
 /** Runs `qrng emulate qcicada ...argv`; resolves the exit status. */
