@@ -1,0 +1,134 @@
+/**
+ * The WASM core as the package `qrng/core` (dist/core/, written by `npm run build`): an
+ * installed copy of qrng in a scratch project is imported by plain Node, Deno and Bun running
+ * docs/embed_example.js (the README's example), and a TypeScript consumer is checked against
+ * the declarations.
+ */
+import { execFile } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VECTORS } from "./_support/analysis_vectors.ts";
+import { ROOT } from "./_support/cli.ts";
+
+const execFileAsync = promisify(execFile);
+
+const BIN = join(ROOT, "node_modules", ".bin");
+const BUNDLE = join(ROOT, "dist", "core", "qrng-core.js");
+const EXAMPLE = join(ROOT, "docs", "embed_example.js");
+const DATA_SHA1 = VECTORS.find((v) => v.name === "data.sha1")!;
+/** A strict check of the consumer and the example (checkJs) as Node resolves packages. */
+const TSC_FLAGS = [
+  ...["--noEmit", "--strict", "--allowJs", "--checkJs", "--target", "esnext", "--lib", "esnext,dom"],
+  ...["--module", "nodenext", "--moduleResolution", "nodenext"],
+];
+
+/** Runs a program; a failure's error carries its output (tsc reports on stdout). */
+async function run(command: string, args: readonly string[], cwd = ROOT): Promise<string> {
+  try {
+    return (await execFileAsync(command, args, { cwd })).stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(" ")} failed:\n${stdout ?? ""}${stderr ?? ""}`);
+  }
+}
+
+/** What tests/_support/embed_run.js prints. */
+interface EmbedRun {
+  summary: { entropy: number; chiSquare: number; fipsBlocks: number; fipsFailed: number };
+  stuck: { released: number; failure: string | null };
+}
+
+const RUNTIMES: readonly { name: string; command: string; args: readonly string[] }[] = [
+  { name: "node", command: process.execPath, args: [] },
+  { name: "deno", command: join(BIN, "deno"), args: ["run", "--allow-read", "--quiet"] },
+  { name: "bun", command: join(BIN, "bun"), args: [] },
+];
+
+/** A project that depends on qrng, as `npm install <path to qrng>` would lay it out. */
+let consumer: string;
+
+beforeAll(async () => {
+  // `npm test` builds first; a lone `vitest run` of this file builds what it needs.
+  if (!existsSync(BUNDLE)) await run(join(BIN, "bun"), [join(ROOT, "scripts", "build_core_bundle.ts")]);
+  consumer = mkdtempSync(join(tmpdir(), "qrng-core-"));
+  writeFileSync(
+    join(consumer, "package.json"),
+    JSON.stringify({ type: "module", dependencies: { qrng: "*" } }),
+  );
+  mkdirSync(join(consumer, "node_modules"));
+  symlinkSync(ROOT, join(consumer, "node_modules", "qrng"), "dir");
+  cpSync(EXAMPLE, join(consumer, "embed_example.js"));
+});
+
+afterAll(() => {
+  if (consumer) rmSync(consumer, { recursive: true, force: true });
+});
+
+describe.each(RUNTIMES)("qrng/core under $name", ({ command, args }) => {
+  it("reproduces ent's and rngtest's answers for data.sha1 and fails a stuck source closed", async () => {
+    const runner = join(ROOT, "tests", "_support", "embed_run.js");
+    const fixture = join(ROOT, "tests", "fixtures", "data.sha1");
+    const stdout = await run(
+      command,
+      [...args, runner, join(consumer, "embed_example.js"), fixture],
+      consumer,
+    );
+    const { summary, stuck } = JSON.parse(stdout) as EmbedRun;
+    const [, , entropy, chiSquare] = DATA_SHA1.entBytes.split(",");
+    expect(summary.entropy.toFixed(6)).toBe(entropy);
+    expect(summary.chiSquare.toFixed(6)).toBe(chiSquare);
+    expect(summary).toMatchObject({ fipsBlocks: DATA_SHA1.fips.blocks, fipsFailed: DATA_SHA1.fips.failed });
+    expect(stuck.released).toBe(0);
+    expect(stuck.failure).toMatch(/^source failed: \d+ of \d+ windows$/);
+  });
+});
+
+describe("the qrng/core bundle", () => {
+  it("is one browser-safe module: no imports, no node: modules, no require, no await", () => {
+    const code = readFileSync(BUNDLE, "utf8");
+    expect(code).not.toMatch(/\bimport\b|node:|\brequire\(|\bawait\b/);
+  });
+
+  it("has declarations that name exactly its exports and type-check a consumer (tsc, deno check)", async () => {
+    const exported = Object.keys(await import(BUNDLE)).sort();
+    expect(exported).toContain("HealthGate");
+    // An object literal of type Record<keyof typeof core, true> must list every declared value
+    // export and nothing else, so the declarations and the bundle agree both ways.
+    writeFileSync(
+      join(consumer, "consumer.ts"),
+      [
+        'import * as core from "qrng/core";',
+        'import type { AnalysisResults, HealthGateStats } from "qrng/core";',
+        `export const allExports: Record<keyof typeof core, true> = { ${
+          exported.map((n) => `${n}: true`).join(", ")
+        } };`,
+        "const results: AnalysisResults = new core.Analyzer({ health: false }).results();",
+        'const stats: HealthGateStats = new core.HealthGate({ h: 7.5, alphaLog2: -30, symbols: "bytes" }).stats();',
+        "export const blocks: number | undefined = results.fips?.blocks, failed: number = stats.windowsFailed;",
+        "",
+      ].join("\n"),
+    );
+    await run(join(BIN, "tsc"), [...TSC_FLAGS, "consumer.ts", "embed_example.js"], consumer);
+    await run(join(BIN, "deno"), ["check", "--quiet", "consumer.ts"], consumer);
+  });
+});
+
+describe("README", () => {
+  it("quotes docs/embed_example.js as it is", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const quoted = readme.includes(readFileSync(EXAMPLE, "utf8"));
+    expect(quoted, "README.md quotes docs/embed_example.js").toBe(true);
+  });
+});
