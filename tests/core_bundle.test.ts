@@ -1,10 +1,12 @@
 /**
  * The WASM core as the package `qrng/core` (dist/core/, written by `npm run build`): an
  * installed copy of qrng in a scratch project is imported by plain Node, Deno and Bun running
- * docs/embed_example.js (the README's example), and a TypeScript consumer is checked against
- * the declarations.
+ * docs/embed_example.js (the README's example), the same example runs in headless Chromium
+ * when it is installed, and a TypeScript consumer is checked against the declarations.
  */
 import { execFile } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   cpSync,
   existsSync,
@@ -27,7 +29,10 @@ const execFileAsync = promisify(execFile);
 const BIN = join(ROOT, "node_modules", ".bin");
 const BUNDLE = join(ROOT, "dist", "core", "qrng-core.js");
 const EXAMPLE = join(ROOT, "docs", "embed_example.js");
+const CHECK = join(ROOT, "tests", "_support", "embed_check.js");
+const FIXTURE = join(ROOT, "tests", "fixtures", "data.sha1");
 const DATA_SHA1 = VECTORS.find((v) => v.name === "data.sha1")!;
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 /** A strict check of the consumer and the example (checkJs) as Node resolves packages. */
 const TSC_FLAGS = [
   ...["--noEmit", "--strict", "--allowJs", "--checkJs", "--target", "esnext", "--lib", "esnext,dom"],
@@ -44,8 +49,8 @@ async function run(command: string, args: readonly string[], cwd = ROOT): Promis
   }
 }
 
-/** What tests/_support/embed_run.js prints. */
-interface EmbedRun {
+/** What tests/_support/embed_check.js finds. */
+interface Findings {
   summary: { entropy: number; chiSquare: number; fipsBlocks: number; fipsFailed: number };
   stuck: { released: number; failure: string | null };
 }
@@ -76,22 +81,67 @@ afterAll(() => {
   if (consumer) rmSync(consumer, { recursive: true, force: true });
 });
 
+/** The known answers of data.sha1 (ent, rngtest) and a stuck source failing closed. */
+function expectKnownAnswers({ summary, stuck }: Findings): void {
+  const [, , entropy, chiSquare] = DATA_SHA1.entBytes.split(",");
+  expect(summary.entropy.toFixed(6)).toBe(entropy);
+  expect(summary.chiSquare.toFixed(6)).toBe(chiSquare);
+  expect(summary).toMatchObject({ fipsBlocks: DATA_SHA1.fips.blocks, fipsFailed: DATA_SHA1.fips.failed });
+  expect(stuck.released).toBe(0);
+  expect(stuck.failure).toMatch(/^source failed: \d+ of \d+ windows$/);
+}
+
 describe.each(RUNTIMES)("qrng/core under $name", ({ command, args }) => {
   it("reproduces ent's and rngtest's answers for data.sha1 and fails a stuck source closed", async () => {
     const runner = join(ROOT, "tests", "_support", "embed_run.js");
-    const fixture = join(ROOT, "tests", "fixtures", "data.sha1");
-    const stdout = await run(
-      command,
-      [...args, runner, join(consumer, "embed_example.js"), fixture],
-      consumer,
-    );
-    const { summary, stuck } = JSON.parse(stdout) as EmbedRun;
-    const [, , entropy, chiSquare] = DATA_SHA1.entBytes.split(",");
-    expect(summary.entropy.toFixed(6)).toBe(entropy);
-    expect(summary.chiSquare.toFixed(6)).toBe(chiSquare);
-    expect(summary).toMatchObject({ fipsBlocks: DATA_SHA1.fips.blocks, fipsFailed: DATA_SHA1.fips.failed });
-    expect(stuck.released).toBe(0);
-    expect(stuck.failure).toMatch(/^source failed: \d+ of \d+ windows$/);
+    const example = join(consumer, "embed_example.js");
+    expectKnownAnswers(JSON.parse(await run(command, [...args, runner, example, FIXTURE], consumer)));
+  });
+});
+
+/** A web page that loads the example with an import map, as a site would, and prints its findings. */
+const PAGE = `<!doctype html><meta charset="utf-8">
+<script type="importmap">{ "imports": { "qrng/core": "/qrng-core.js" } }</script>
+<script type="module">
+import { checkExample } from "/embed_check.js";
+import * as example from "/embed_example.js";
+const fixture = new Uint8Array(await (await fetch("/data.sha1")).arrayBuffer());
+document.body.textContent = JSON.stringify(checkExample(example, fixture));
+</script>`;
+
+/** Serves the page and its files on a loopback port. */
+function servePage(): Promise<Server> {
+  const files: Record<string, string> = {
+    "/qrng-core.js": BUNDLE,
+    "/embed_example.js": EXAMPLE,
+    "/embed_check.js": CHECK,
+    "/data.sha1": FIXTURE,
+  };
+  const server = createServer((request, response) => {
+    const file = files[request.url ?? ""];
+    if (request.url === "/") response.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+    else if (file) {
+      const type = file.endsWith(".js") ? "text/javascript" : "application/octet-stream";
+      response.writeHead(200, { "content-type": type }).end(readFileSync(file));
+    } else response.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// Chromium comes from Debian (apt-get install chromium); without it the browser check is skipped.
+describe.skipIf(!CHROMIUM)("qrng/core in Chromium (main thread, headless)", () => {
+  it("reproduces ent's and rngtest's answers for data.sha1 and fails a stuck source closed", async () => {
+    const server = await servePage();
+    try {
+      const { port } = server.address() as AddressInfo;
+      const dom = await run(CHROMIUM!, [
+        ...["--headless", "--no-sandbox", "--disable-gpu", `--user-data-dir=${join(consumer, "chromium")}`],
+        ...["--virtual-time-budget=10000", "--dump-dom", `http://127.0.0.1:${port}/`],
+      ]);
+      expectKnownAnswers(JSON.parse(/<body>(.*)<\/body>/s.exec(dom)?.[1] ?? "null"));
+    } finally {
+      server.close();
+    }
   });
 });
 
