@@ -16,8 +16,9 @@ const modules = new Map<string, WebAssembly.Module>();
 
 /**
  * Instantiates an embedded module synchronously; the compiled module is cached per embed, so
- * each call costs only a fresh instance (its own memory). Browsers allow synchronous compiles
- * of large modules only off the main thread: call {@link preloadWasm} there first.
+ * each call costs only a fresh instance (its own memory). Synchronous compiles are allowed on a
+ * browser's main thread for modules this size (Chrome ≥ 114: up to 8 MB; older Chrome: 4 KB,
+ * so use a worker there).
  */
 export function instantiateWasm(base64: string): WebAssembly.Instance {
   let module = modules.get(base64);
@@ -26,9 +27,4 @@ export function instantiateWasm(base64: string): WebAssembly.Instance {
     modules.set(base64, module);
   }
   return new WebAssembly.Instance(module, {});
-}
-
-/** Compiles an embedded module asynchronously so later {@link instantiateWasm} calls are cheap. */
-export async function preloadWasm(base64: string): Promise<void> {
-  if (!modules.has(base64)) modules.set(base64, await WebAssembly.compile(decodeBase64(base64) as BufferSource));
 }
