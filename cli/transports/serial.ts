@@ -9,6 +9,7 @@ import type { Transport } from "./transport.ts";
 import { Backoff } from "./backoff.ts";
 import { errnoText, readFd, writeFd } from "./fd_io.ts";
 import {
+  describeSerialLine,
   type FlowControl,
   packTermios,
   rawTermios,
@@ -201,7 +202,7 @@ function openPosixSerial(libc: Libc, path: string, options: SerialOptions): Seri
       return baud;
     },
     get description() {
-      return `serial:${path} at ${baud} baud${flowControl === "rtscts" ? " with RTS/CTS" : ""}`;
+      return describeSerialLine(path, baud, flowControl);
     },
     write(data) {
       return writeFd(libc, fd, data, stallMs, hooks(generation));

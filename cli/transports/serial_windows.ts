@@ -10,7 +10,7 @@ import { QrngError } from "../errors.ts";
 import type { Kernel32 } from "../runtime/libc.ts";
 import { Backoff } from "./backoff.ts";
 import type { SerialOptions, SerialPort } from "./serial.ts";
-import type { FlowControl } from "./termios.ts";
+import { describeSerialLine, type FlowControl } from "./termios.ts";
 
 const GENERIC_READ_WRITE = 0xc000_0000;
 const OPEN_EXISTING = 3;
@@ -115,7 +115,7 @@ export function openWindowsSerial(k: Kernel32, path: string, options: SerialOpti
       return baud;
     },
     get description() {
-      return `serial:${path} at ${baud} baud${flowControl === "rtscts" ? " with RTS/CTS" : ""}`;
+      return describeSerialLine(path, baud, flowControl);
     },
     async write(data) {
       const started = generation;

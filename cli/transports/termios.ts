@@ -211,6 +211,11 @@ export function linuxBaudCode(baud: number): number {
 /** Flow control on a serial line. */
 export type FlowControl = "none" | "rtscts";
 
+/** How a serial port names itself in messages: "serial:/dev/ttyUSB0 at 230400 baud with RTS/CTS". */
+export function describeSerialLine(path: string, baud: number, flowControl: FlowControl): string {
+  return `serial:${path} at ${baud} baud${flowControl === "rtscts" ? " with RTS/CTS" : ""}`;
+}
+
 /**
  * Raw 8N1 settings at `baud` derived from `current`: no input or output processing, no echo,
  * no signals, no software flow control, VMIN = VTIME = 0 (reads never wait: the fd is
