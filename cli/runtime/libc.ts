@@ -116,9 +116,6 @@ export const OPEN_FLAGS = {
   darwin: { O_RDWR: 0x2, O_NOCTTY: 0x20000, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000 },
 } as const;
 
-/** The OS a libc would be loaded for, from `process.platform`-style names. */
-export type HostOs = "linux" | "darwin" | "windows" | string;
-
 /**
  * Loads the runtime's FFI binding: call it lazily (only commands touching devices pay for
  * dlopen). Node (vitest) has no FFI, which this reports as a QrngError of kind "unsupported".

@@ -17,9 +17,6 @@ export const CMDCTRL_BAUD = 1_000_000;
 /** Largest single read from a serial port (spec §7: large USB-serial reads time out on macOS). */
 export const SERIAL_READ_BYTES = 8192;
 
-/** The URI schemes this driver serves. */
-export const CMDCTRL_SCHEMES = ["serial", "tcp", "udp", "tcpudp"] as const;
-
 /** Options of {@link openCmdCtrl}. */
 export interface OpenCmdCtrlOptions {
   platform: Platform;

@@ -4,6 +4,7 @@
  * signature covers the random bytes only: no nonce or counter, so a replayed block verifies too.
  */
 import { QrngError } from "../../errors.ts";
+import { SIGNATURE_BYTES } from "../../../wasm/cmdctrl.ts";
 
 /** P-256's field prime and curve coefficient b (SEC 2 §2.4.2; a = -3). */
 const P256_PRIME = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
@@ -23,7 +24,7 @@ function isOnP256(point: Uint8Array): boolean {
 
 /** Imports a raw 64-byte public key x‖y (or a 65-byte SEC1 point) for verification. */
 export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
-  const point = raw.length === 64 ? new Uint8Array([4, ...raw]) : raw;
+  const point = raw.length === SIGNATURE_BYTES ? new Uint8Array([4, ...raw]) : raw;
   if (!isOnP256(point)) throw new QrngError("protocol", "Cannot use the public key: it is not a P-256 point");
   try {
     return await crypto.subtle.importKey("raw", point as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, false, [
@@ -36,6 +37,6 @@ export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
 
 /** Whether `signature` (r‖s) is the key's signature over `data`. */
 export async function verifySignature(key: CryptoKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (signature.length !== 64) return false;
+  if (signature.length !== SIGNATURE_BYTES) return false;
   return await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature as BufferSource, data as BufferSource);
 }
