@@ -10,7 +10,6 @@ export interface AnalysisExports {
   readonly memory: WebAssembly.Memory;
   inputPtr(): number;
   inputBytes(): number;
-  outputPtr(): number;
   statsPtr(): number;
   histPtr(): number;
   logPtr(): number;
@@ -28,7 +27,7 @@ export interface AnalysisExports {
     high: number,
   ): void;
   gateConfigure(windowBytes: number, startupBytes: number): void;
-  gateWindows(inPtr: number, len: number, outPtr: number): number;
+  gateWindows(ptr: number, len: number): number;
 }
 
 /** Selection bits of `configure` (core/analysis/index.ts). */

@@ -226,7 +226,7 @@ export class HealthGate {
     const w = this.#wasm;
     const staged = this.#pending + length;
     const whole = staged - staged % this.windowBytes;
-    const released = whole ? w.gateWindows(w.inputPtr(), whole, w.inputPtr()) : 0;
+    const released = whole ? w.gateWindows(w.inputPtr(), whole) : 0;
     this.#pending = staged - whole;
     this.#releasedBytes = whole; // the held bytes stay behind the tested windows until the next call
     return new Uint8Array(w.memory.buffer, w.inputPtr(), released);

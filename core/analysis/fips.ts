@@ -43,8 +43,6 @@ export let fipsPoker: i64 = 0;
 export let fipsRuns: i64 = 0;
 export let fipsLongRun: i64 = 0;
 export let fipsContinuous: i64 = 0;
-/** Ones counted in whole blocks. */
-export let blockOnes: i64 = 0;
 /** Block digital sums (2·ones − 20000): extremes, sum of squares, count beyond ±3σ. */
 export let dsvBlockMin: i32 = 0;
 export let dsvBlockMax: i32 = 0;
@@ -68,7 +66,6 @@ export function blocksReset(fips: bool): void {
   last32 = 0;
   blockFill = 0;
   fipsBlocks = fipsFailed = fipsMonobit = fipsPoker = fipsRuns = fipsLongRun = fipsContinuous = 0;
-  blockOnes = 0;
   dsvBlockMin = dsvBlockMax = 0;
   dsvBlockSumSq = 0;
   dsvBlockOutside = 0;
@@ -286,7 +283,6 @@ function scanBlock(ptr: usize): i32 {
 function block(ptr: usize): void {
   const poker = blockHistogram(ptr);
   const ones = histOnes;
-  blockOnes += ones;
   const dsv = 2 * ones - FIPS_BLOCK_BYTES * 8;
   if (fipsBlocks == 0 || dsv < dsvBlockMin) dsvBlockMin = dsv;
   if (fipsBlocks == 0 || dsv > dsvBlockMax) dsvBlockMax = dsv;

@@ -3,7 +3,7 @@
  * failure to the output, after a start-up phase (SP 800-90B §4.3) of at least
  * `startupSamples` consecutive samples in passing windows. A failed window is dropped whole; a
  * failure during start-up restarts the start-up count. Memory: the caller stages whole windows
- * at INPUT_PTR; released bytes go to OUTPUT_PTR.
+ * (at INPUT_PTR); the released ones are compacted in place to the front of the staged run.
  */
 import { healthFailureTotal, healthRestore, healthSave, healthUpdate } from "./health.ts";
 
@@ -26,36 +26,35 @@ export function gateConfigure(windowBytes: i32, startupBytes: i32): void {
 }
 
 /**
- * Tests the `len` bytes at `inPtr` (a whole number of windows) and copies the released windows
- * to `outPtr`; returns how many bytes were released.
+ * Tests the `len` bytes at `ptr` (a whole number of windows) and moves the released windows,
+ * in order, to the front of them; returns how many bytes were released.
  *
  * After start-up, ideal data almost never fails a window, so the whole run is tested in one
- * pass and released with one copy; only when that pass saw a failure is it undone and the run
+ * pass and released where it lies; only when that pass saw a failure is it undone and the run
  * tested again window by window, to drop exactly the failing windows (same counts, same log).
  */
-export function gateWindows(inPtr: usize, len: i32, outPtr: usize): i32 {
+export function gateWindows(ptr: usize, len: i32): i32 {
   if (gateStartupComplete && len >= gateWindowBytes) {
     const before = healthFailureTotal();
     healthSave();
-    healthUpdate(inPtr, len);
+    healthUpdate(ptr, len);
     if (healthFailureTotal() == before) {
-      memory.copy(outPtr, inPtr, len);
       gateWindowsPassed += len / gateWindowBytes;
       gateBytesReleased += len;
       return len;
     }
     healthRestore();
   }
-  return gateEachWindow(inPtr, len, outPtr);
+  return gateEachWindow(ptr, len);
 }
 
 /** {@link gateWindows} one window at a time (start-up, and runs with a failure). */
-function gateEachWindow(inPtr: usize, len: i32, outPtr: usize): i32 {
+function gateEachWindow(ptr: usize, len: i32): i32 {
   const w = gateWindowBytes;
   let released = 0;
   for (let i = 0; i + w <= len; i += w) {
     const before = healthFailureTotal();
-    healthUpdate(inPtr + i, w);
+    healthUpdate(ptr + i, w);
     if (healthFailureTotal() != before) {
       gateWindowsFailed++;
       if (!gateStartupComplete) startupPassedBytes = 0;
@@ -67,7 +66,7 @@ function gateEachWindow(inPtr: usize, len: i32, outPtr: usize): i32 {
       if (startupPassedBytes >= gateStartupBytes) gateStartupComplete = true;
       continue; // start-up samples are tested, never released
     }
-    memory.copy(outPtr + released, inPtr + i, w);
+    memory.copy(ptr + released, ptr + i, w);
     released += w;
   }
   gateBytesReleased += released;

@@ -5,7 +5,8 @@
  * the streaming state, so results can be read at any time and chunking never matters.
  *
  * The same instance can instead serve as a fail-closed health gate (`gateConfigure`,
- * `gateWindows`), staging windows at the input buffer and releasing them to the output buffer.
+ * `gateWindows`): windows staged in the input buffer are tested there, and the passing ones are
+ * released in place, compacted to the front of the buffer.
  *
  * Stats slots (see wasm/analysis.ts, which names them):
  *   0 bytes  1..7 FIPS blocks/failed/monobit/poker/runs/longrun/continuous
@@ -17,7 +18,7 @@
  *   44..47 gate startup complete/windows passed/windows failed/bytes released
  *   48 FIPS partial bytes  49 FIPS seed bytes left
  */
-import { BLOCK_PTR, HIST_PTR, INPUT_BYTES, INPUT_PTR, LOG_PTR, OUTPUT_PTR, STATS_PTR } from "./layout.ts";
+import { BLOCK_PTR, HIST_PTR, INPUT_BYTES, INPUT_PTR, LOG_PTR, STATS_PTR } from "./layout.ts";
 import * as fips from "./fips.ts";
 import * as ent from "./ent.ts";
 import * as dsv from "./dsv.ts";
@@ -36,9 +37,9 @@ export function gateConfigure(windowBytes: i32, startupBytes: i32): void {
   gate.gateConfigure(windowBytes, startupBytes);
 }
 
-/** Tests staged windows and releases the passing ones (see gate.ts). */
-export function gateWindows(inPtr: usize, len: i32, outPtr: usize): i32 {
-  return gate.gateWindows(inPtr, len, outPtr);
+/** Tests staged windows and releases the passing ones in place (see gate.ts). */
+export function gateWindows(ptr: usize, len: i32): i32 {
+  return gate.gateWindows(ptr, len);
 }
 
 /** Selection bits for {@link configure}. */
@@ -53,10 +54,8 @@ let bytesSeen: i64 = 0;
 
 /** Address of the input buffer. */
 export function inputPtr(): usize { return INPUT_PTR; }
-/** Capacity of the input buffer (and the gate's output buffer) in bytes. */
+/** Capacity of the input buffer in bytes. */
 export function inputBytes(): i32 { return INPUT_BYTES; }
-/** Address of the gate's output buffer. */
-export function outputPtr(): usize { return OUTPUT_PTR; }
 /** Address of the stats slots (f64). */
 export function statsPtr(): usize { return STATS_PTR; }
 /** Address of the snapshot histogram (256 × f64). */

@@ -3,8 +3,8 @@
  * never grows with input size; each region is followed by slack so word-wide kernels may read a
  * few bytes past the end of their data (those bytes are masked, never counted).
  *
- *   INPUT_PTR   INPUT_BYTES + slack   callers read data straight into it
- *   OUTPUT_PTR  INPUT_BYTES + slack   bytes the health gate released
+ *   INPUT_PTR   INPUT_BYTES + slack   callers read data straight into it; the health gate
+ *                                     compacts the windows it releases to its front
  *   BLOCK_PTR   FIPS_BLOCK_BYTES + slack   staging for a FIPS block split across chunks
  *   HIST_PTR    256 x u64             byte histogram of everything seen
  *   LOCAL_PTR   2 x 256 x u32         per-block histogram (2 copies break store dependencies)
@@ -12,7 +12,7 @@
  *   LOG_PTR     LOG_TESTS x LOG_SLOTS x f64   offsets of the first failures of each test
  */
 
-/** Size of the input (and gate output) buffer in bytes. */
+/** Size of the input buffer in bytes. */
 export const INPUT_BYTES: i32 = 1 << 20;
 /** Bytes after each region that kernels may over-read. */
 export const SLACK_BYTES: i32 = 64;
@@ -26,7 +26,6 @@ export const LOG_SLOTS: i32 = 32;
 export const LOG_TESTS: i32 = 4;
 
 export const INPUT_PTR: usize = memory.data(INPUT_BYTES + SLACK_BYTES, 64);
-export const OUTPUT_PTR: usize = memory.data(INPUT_BYTES + SLACK_BYTES, 64);
 export const BLOCK_PTR: usize = memory.data(FIPS_BLOCK_BYTES + SLACK_BYTES, 64);
 export const HIST_PTR: usize = memory.data(256 * 8, 64);
 export const LOCAL_PTR: usize = memory.data(2 * 256 * 4, 64);
