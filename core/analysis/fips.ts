@@ -11,9 +11,10 @@
  * counted at one boundary from the trailing run of the byte before and the leading run of the
  * byte after, and runs inside a byte come from the block's histogram times a table. This
  * replaced counting windows of k equal bits with shifts and 11 popcounts per 56 bits, which
- * took 0.7 ns/byte of the 1.3 the FIPS pass cost (now 1.15). The long-run test (>= 26) first
- * screens for two whole 0x00/0xFF bytes in a row (any such run covers two), and only then
- * carries run lengths word by word (big-endian 64-bit words, bits past the block masked).
+ * took 0.7 ns/byte of the 1.3 the FIPS pass cost (1.15 right after; later rounds brought it
+ * near 1.03). The long-run test (>= 26) first screens for two whole 0x00/0xFF bytes in a row
+ * (any such run covers two), and only then carries run lengths word by word (big-endian 64-bit
+ * words, bits past the block masked).
  */
 import { BLOCK_PTR, FIPS_BLOCK_BYTES, HIST_PTR, LOCAL_PTR, logFailure, LOG_FIPS } from "./layout.ts";
 import { boundaryRuns, INTERIOR_PTR, RUNS_PTR, runsTablesInit } from "./runs.ts";

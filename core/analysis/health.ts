@@ -41,7 +41,7 @@ let aptCount: i32 = 0;
 let bcPos: i32 = 0;
 let bcOnes: i32 = 0;
 
-/** Samples tested so far (bits or bytes). */
+/** Bytes tested so far (the binding multiplies by 8 for bit samples). */
 export let healthSamples: i64 = 0;
 export let rctFailures: i64 = 0;
 export let aptWindows: i64 = 0;
@@ -270,7 +270,7 @@ function countEqual(ptr: usize, n: i32, value: i32): i32 {
 }
 
 /** Ones in the `n` bytes at `ptr` (64 bytes per iteration: one word per loop took twice as long). */
-export function popcountBytes(ptr: usize, n: i32): i32 {
+function popcountBytes(ptr: usize, n: i32): i32 {
   let ones: i32 = 0;
   let i = 0;
   for (; i + 64 <= n; i += 64) {
