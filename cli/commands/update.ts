@@ -6,14 +6,13 @@
  */
 import type { Command } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import { UPDATE_STATUS, type UpdateState } from "../../wasm/cmdctrl.ts";
+import { CHUNK_BYTES, UPDATE_STATUS, type UpdateState } from "../../wasm/cmdctrl.ts";
 import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
 import { readAll } from "../byte_io.ts";
 import { formatBytes } from "../units.ts";
 
 /** Tries per chunk (the C client's 5). */
 export const CHUNK_ATTEMPTS = 5;
-const CHUNK_BYTES = 1024;
 const READY = 0, COMPLETED = 2; // 1 is TRANSFER_IN_PROGRESS
 
 function name(state: UpdateState): string {

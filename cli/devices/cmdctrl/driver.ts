@@ -10,6 +10,8 @@
 import { QrngError } from "../../errors.ts";
 import type { Transport } from "../../transports/transport.ts";
 import {
+  CHUNK_BYTES,
+  CMD,
   CmdCtrlCodec,
   type Config,
   type DecoderEvent,
@@ -90,7 +92,7 @@ export class CmdCtrlDevice {
    */
   async drain(): Promise<number> {
     // No flush before STOP: data already waiting is the evidence that the device was streaming.
-    await this.transport.write(new Uint8Array([0x05]));
+    await this.transport.write(new Uint8Array([CMD.STOP]));
     let discarded = 0;
     const started = this.#now();
     const sink = this.#sink;
@@ -156,11 +158,11 @@ export class CmdCtrlDevice {
 
   /** GET_STATUS. */
   async status(): Promise<Status> {
-    return parseStatus((await this.#request(this.#codec.simple(0x01), "read status")).payload);
+    return parseStatus((await this.#request(this.#codec.simple(CMD.GET_STATUS), "read status")).payload);
   }
   /** GET_CONFIG. */
   async config(): Promise<Config> {
-    return parseConfig((await this.#request(this.#codec.simple(0x07), "read config")).payload);
+    return parseConfig((await this.#request(this.#codec.simple(CMD.GET_CONFIG), "read config")).payload);
   }
   /** SET_CONFIG; resolves the status the device answers with. */
   async setConfig(config: Config): Promise<Status> {
@@ -168,15 +170,15 @@ export class CmdCtrlDevice {
   }
   /** GET_STATISTICS. */
   async statistics(): Promise<Statistics> {
-    return parseStatistics((await this.#request(this.#codec.simple(0x09), "read statistics")).payload);
+    return parseStatistics((await this.#request(this.#codec.simple(CMD.GET_STATISTICS), "read statistics")).payload);
   }
   /** RESET: restarts generation (startup test) and clears statistics. */
   async reset(): Promise<Status> {
-    return parseStatus((await this.#request(this.#codec.simple(0x0a), "reset")).payload);
+    return parseStatus((await this.#request(this.#codec.simple(CMD.RESET), "reset")).payload);
   }
   /** GET_INFO. */
   async info(): Promise<Info> {
-    return parseInfo((await this.#request(this.#codec.simple(0x0b), "read info")).payload);
+    return parseInfo((await this.#request(this.#codec.simple(CMD.GET_INFO), "read info")).payload);
   }
   /** ENABLE_INSTANCE. */
   async enableInstance(instance: number, enable: boolean): Promise<Status> {
@@ -184,11 +186,11 @@ export class CmdCtrlDevice {
   }
   /** GET_DEV_AUTH_PUBKEY: the device's P-256 public key x‖y. */
   async publicKey(): Promise<Uint8Array> {
-    return (await this.#request(this.#codec.simple(0xf7), "read the public key")).payload;
+    return (await this.#request(this.#codec.simple(CMD.GET_DEV_AUTH_PUBKEY), "read the public key")).payload;
   }
   /** GET_DEV_CERTIFICATE: the CA's signature r‖s over the certificate blob. */
   async certificate(): Promise<Uint8Array> {
-    return (await this.#request(this.#codec.simple(0xf9), "read the certificate")).payload;
+    return (await this.#request(this.#codec.simple(CMD.GET_DEV_CERTIFICATE), "read the certificate")).payload;
   }
   /** REBOOT; resolves whether the device confirmed (it may drop off first). */
   async reboot(): Promise<boolean> {
@@ -205,17 +207,17 @@ export class CmdCtrlDevice {
   async updateInit(totalLength: number): Promise<UpdateState> {
     return parseUpdate((await this.#request(this.#codec.updateInit(totalLength), "start the update")).payload);
   }
-  /** UPDATE_CHUNK of ≤ 1024 bytes. */
+  /** UPDATE_CHUNK of ≤ CHUNK_BYTES bytes. */
   async updateChunk(data: Uint8Array): Promise<UpdateState> {
     return parseUpdate((await this.#request(this.#codec.updateChunk(data), "send an update chunk")).payload);
   }
   /** The hash test: resolves the device's SHA-256 of `data`. */
   async hashTest(data: Uint8Array): Promise<Uint8Array> {
-    await this.#request(this.#codec.simple(0x20), "start the hash test");
-    for (let offset = 0; offset < data.length; offset += 1024) {
-      await this.#request(this.#codec.hashChunk(data.subarray(offset, offset + 1024)), "send a hash-test chunk");
+    await this.#request(this.#codec.simple(CMD.HASH_TEST_INIT), "start the hash test");
+    for (let offset = 0; offset < data.length; offset += CHUNK_BYTES) {
+      await this.#request(this.#codec.hashChunk(data.subarray(offset, offset + CHUNK_BYTES)), "send a hash-test chunk");
     }
-    return (await this.#request(this.#codec.simple(0x23), "read the hash-test digest")).payload;
+    return (await this.#request(this.#codec.simple(CMD.HASH_TEST_DIGEST), "read the hash-test digest")).payload;
   }
 
   /** Reads exactly `length` data bytes into `into` (decoder or data channel). */
@@ -242,7 +244,7 @@ export class CmdCtrlDevice {
   /** One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status. */
   async oneShot(length: number): Promise<{ data: Uint8Array; status: Status }> {
     const command = this.#codec.startOneShot(length);
-    if (this.#data) this.#codec.arm(0x04, 1, 0); // data comes by the other channel
+    if (this.#data) this.#codec.arm(CMD.START, 1, 0); // data comes by the other channel
     const ack = await this.#request(command, `read ${length} bytes`);
     const data = new Uint8Array(length);
     await this.#dataInto(data, `read ${length} bytes`);
@@ -252,7 +254,7 @@ export class CmdCtrlDevice {
   /** Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts). */
   async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array }> {
     const command = this.#codec.signedRead(length);
-    if (this.#data) this.#codec.arm(0x51, 0, 0); // data by UDP, signature by TCP
+    if (this.#data) this.#codec.arm(CMD.SIGNED_READ, 0, 0); // data by UDP, signature by TCP
     const what = `read ${length} signed bytes`;
     const answer = await this.#request(command, what);
     if (answer.code !== RESP.SIGNED_READ) throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
@@ -266,7 +268,7 @@ export class CmdCtrlDevice {
   /** START continuous; resolves the status in the ACK. Then call {@link nextData}. */
   async startContinuous(): Promise<Status> {
     const command = this.#codec.startContinuous();
-    if (this.#data) this.#codec.arm(0x04, 1, 0);
+    if (this.#data) this.#codec.arm(CMD.START, 1, 0);
     const ack = await this.#request(command, "start streaming");
     this.#streaming = true;
     return parseStatus(ack.payload);
@@ -324,12 +326,12 @@ export class CmdCtrlDevice {
    * discard them) and success is the 11 + status tail once the line is quiet. Resolves the status.
    */
   async stop(keep?: (data: Uint8Array) => void | Promise<void>): Promise<Status> {
-    if (!this.#streaming) return parseStatus((await this.#request(this.#codec.simple(0x05), "stop")).payload);
+    if (!this.#streaming) return parseStatus((await this.#request(this.#codec.simple(CMD.STOP), "stop")).payload);
     this.#streaming = false;
     const undelivered = this.#undelivered;
     this.#undelivered = undefined;
     if (undelivered) await keep?.(undelivered); // decoded before STOP, not yet handed out
-    await this.transport.write(this.#codec.simple(0x05));
+    await this.transport.write(this.#codec.simple(CMD.STOP));
     if (this.#data) {
       const status = parseStatus((await this.#response("stop")).payload);
       while (true) {
