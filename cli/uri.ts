@@ -81,3 +81,14 @@ export function checkUriParams(uri: DeviceUri, known: readonly string[]): void {
   const accepted = known.length ? `known: ${known.join(", ")}` : "it takes no parameters";
   throw usageError(`unknown parameter '${unknown}' in device '${uri.text}' (${accepted})`);
 }
+
+/** The baud rate `uri` asks for (`?baud=`, 50..4,000,000), or `fallback`. */
+export function baudFromUri(uri: DeviceUri, fallback: number): number {
+  const text = uri.params.baud;
+  if (text === undefined) return fallback;
+  const baud = Number(text);
+  if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
+    throw usageError(`invalid baud '${text}' in device '${uri.text}'`);
+  }
+  return baud;
+}

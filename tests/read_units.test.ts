@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Formatter } from "../cli/commands/read_output.ts";
 import { resolveDevice } from "../cli/commands/read_device.ts";
 import { parseSize } from "../cli/units.ts";
-import { parseDeviceUri } from "../cli/uri.ts";
+import { baudFromUri, parseDeviceUri } from "../cli/uri.ts";
 
 describe("parseSize follows head -c", () => {
   it("reads K, M, G as powers of 1024, KB/MB/GB as powers of 1000, KiB/MiB/GiB as 1024", () => {
@@ -32,6 +32,14 @@ describe("parseDeviceUri", () => {
   it("rejects a malformed URI with the accepted forms", () => {
     expect(() => parseDeviceUri("tcp://host:99999")).toThrow(/invalid port/);
     expect(() => parseDeviceUri("nonsense")).toThrow(/serial:\/dev\/ttyUSB0/);
+  });
+  it("baudFromUri() takes ?baud= or the fallback and names the device when it is not a rate", () => {
+    expect(baudFromUri(parseDeviceUri("serial:/dev/ttyACM0"), 1_000_000)).toBe(1_000_000);
+    expect(baudFromUri(parseDeviceUri("serial:/dev/ttyACM0?baud=115200"), 1_000_000)).toBe(115_200);
+    for (const bad of ["0", "-5", "1.5", "abc", "", "9000000"]) {
+      expect(() => baudFromUri(parseDeviceUri(`serial:/dev/ttyACM0?baud=${bad}`), 1_000_000))
+        .toThrow(`invalid baud '${bad}' in device 'serial:/dev/ttyACM0?baud=${bad}'`);
+    }
   });
 });
 

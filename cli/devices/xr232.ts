@@ -9,7 +9,7 @@
  */
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { checkUriParams, type DeviceUri } from "../uri.ts";
+import { baudFromUri, checkUriParams, type DeviceUri } from "../uri.ts";
 import type { RandomSource, SourceDriver, SourceOptions } from "./device.ts";
 import { type Xr232Port, Xr232Reader, type Xr232ReaderOptions } from "./xr232_reader.ts";
 
@@ -59,19 +59,6 @@ export function withCtsTimeout(uri: string, ctsTimeout: string | undefined, comm
   return `${uri}${uri.includes("?") ? "&" : "?"}cts-timeout=${encodeURIComponent(ctsTimeout)}`;
 }
 
-/** The baud rate a URI asks for, or `fallback`. */
-export function baudFromParams(
-  params: Readonly<Record<string, string>>,
-  uri: string,
-  fallback: number,
-): number {
-  if (params.baud === undefined) return fallback;
-  const baud = Number(params.baud);
-  if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
-    throw usageError(`invalid baud '${params.baud}' in device '${uri}'`);
-  }
-  return baud;
-}
 
 /** Opens the serial port of an XR232 at `baud` with RTS/CTS (which resets an XR232USB). */
 export async function openXr232Port(platform: Platform, path: string, baud: number): Promise<Xr232Port> {
@@ -114,7 +101,7 @@ export function xr232Source(
 
 async function open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
   checkUriParams(uri, XR232_URI_PARAMS);
-  const baud = baudFromParams(uri.params, uri.text, XR232USB_BAUD);
+  const baud = baudFromUri(uri, XR232USB_BAUD);
   const policy = policyFromParams(uri.params, uri.text);
   const port = await openXr232Port(options.platform, uri.target, baud);
   // Ctrl-C must also end a wait for a silent device (the generous policy waits indefinitely).

@@ -7,9 +7,9 @@ import { parseFlags } from "../command.ts";
 import { parseDisturbances, parseModelSettings, readPulseFile } from "../commands/model.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { checkUriParams, type DeviceUri } from "../uri.ts";
+import { baudFromUri, checkUriParams, type DeviceUri } from "../uri.ts";
 import type { EmulatorKind, RandomSource, SourceOptions } from "../devices/device.ts";
-import { baudFromParams, policyFromParams, XR232_URI_PARAMS, xr232Source, XR232USB_BAUD } from "../devices/xr232.ts";
+import { policyFromParams, XR232_URI_PARAMS, xr232Source, XR232USB_BAUD } from "../devices/xr232.ts";
 import { Xr232Reader } from "../devices/xr232_reader.ts";
 import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "./xr232_device.ts";
 import { Xr232SimPort } from "./xr232_sim.ts";
@@ -120,7 +120,7 @@ async function serve(kind: Xr232Kind, argv: string[], platform: Platform): Promi
 function openSim(kind: Xr232Kind, uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
   const where = `device '${uri.text}'`;
   checkUriParams(uri, [...XR232_URI_PARAMS, "seed", "disturb", ...Object.keys(XR232_DEFAULTS)]);
-  const baud = baudFromParams(uri.params, uri.text, kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD);
+  const baud = baudFromUri(uri, kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD);
   const clock = { now: () => options.platform.now(), sleep: (ms: number) => options.platform.sleep(ms) };
   // model parameters may ride along as query parameters: sim:xr232usb?sigma=0.02
   const settings = Object.entries(uri.params).filter(([k]) => k in XR232_DEFAULTS).map(([k, v]) =>

@@ -8,7 +8,7 @@ import { connectTcpPreferLibc } from "../../transports/tcp_libc.ts";
 import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { connectUdp } from "../../transports/udp.ts";
-import { checkUriParams, type DeviceUri, parseDeviceUri, parsePort } from "../../uri.ts";
+import { baudFromUri, checkUriParams, type DeviceUri, parseDeviceUri, parsePort } from "../../uri.ts";
 import { CmdCtrlDevice } from "./driver.ts";
 
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
@@ -22,8 +22,6 @@ export interface OpenCmdCtrlOptions {
   platform: Platform;
   /** Recovery notes for stderr. */
   log?(line: string): void;
-  /** Skip the drain (e.g. when the caller wants to see what a device sends). @default false */
-  noDrain?: boolean;
 }
 
 /** A connected device and whether it is an emulator. */
@@ -38,8 +36,7 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
       checkUriParams(uri, ["baud"]);
       if (!platform.libc) throw new QrngError("unsupported", "Serial ports need Deno or Bun (FFI)");
       const { openSerial } = await import("../../transports/serial.ts");
-      const baud = uri.params.baud ? Number(uri.params.baud) : CMDCTRL_BAUD;
-      if (!(baud > 0)) throw usageError(`invalid baud rate '${uri.params.baud}'`);
+      const baud = baudFromUri(uri, CMDCTRL_BAUD);
       return { commands: await openSerial(await platform.libc(), uri.target, { baud }), emulated: false };
     }
     case "tcp":
@@ -71,16 +68,14 @@ export async function openCmdCtrl(uri: string | DeviceUri, options: OpenCmdCtrlO
     now: () => options.platform.now(),
     maxReadBytes: parsed.scheme === "serial" ? SERIAL_READ_BYTES : undefined,
   });
-  if (!options.noDrain) {
-    try {
-      const discarded = await device.drain();
-      if (discarded > 6) {
-        options.log?.(`${commands.description} was streaming: stopped it and discarded ${discarded} bytes`);
-      }
-    } catch (error) {
-      await device.close();
-      throw error;
+  try {
+    const discarded = await device.drain();
+    if (discarded > 6) {
+      options.log?.(`${commands.description} was streaming: stopped it and discarded ${discarded} bytes`);
     }
+  } catch (error) {
+    await device.close();
+    throw error;
   }
   return { device, emulated };
 }
