@@ -164,7 +164,7 @@ export class Xr232Reader {
   }
 }
 
-/** What {@link identify} found. */
+/** What {@link classify} made of an answer. */
 export interface Identification {
   kind: "xr232usb" | "xr232" | "unknown";
   /** The repeating identification string (XR232USB). */
@@ -189,7 +189,7 @@ export function repeatingCycle(bytes: Uint8Array): string | undefined {
 
 /**
  * Tells an XR232USB (identification string at < 2400 baud) from a classic XR232 (random bytes
- * at any rate) from the answers to `requests` magic characters at a low rate.
+ * at any rate) from the answers to magic characters sent at a low rate.
  */
 export function classify(answers: Uint8Array): Identification {
   if (answers.length === 0) return { kind: "unknown", recommendedBaud: 0, received: 0 };

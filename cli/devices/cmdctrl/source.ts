@@ -2,14 +2,16 @@
  * Cmd&Ctrl devices as a {@link RandomSource} for `qrng read`:
  *
  * - small reads (sizeHint ≤ ONE_SHOT_MODE_MAX_BYTES) are one-shots within ready_bytes, each
- *   ACK's status checked for health flags;
- * - larger reads stream in continuous mode over byte streams (serial, TCP, in-process); over
- *   UDP and TCP+UDP every read is a one-shot, because only a counted read can tell that a
- *   datagram was lost (a shortfall is an error, never padded); every STATUS_CHECK_MS the stream is stopped (the
- *   data in flight is kept: it is valid output), the status in the STOP answer is checked, and
- *   the stream restarts. A device-reported fault ends the read (kind "device").
+ *   ACK's status checked for health flags; over UDP and TCP+UDP every read is a one-shot,
+ *   because only a counted read can tell that a datagram was lost (a shortfall is an error,
+ *   never padded);
+ * - larger reads stream in continuous mode over byte streams (serial, TCP, in-process): every
+ *   STATUS_CHECK_MS the stream is stopped (the data in flight is kept: it is valid output), the
+ *   status in the STOP answer is checked, and the stream restarts;
  * - signed reads: every block's signature is checked against the device key; a mismatch ends
  *   the read before the block is released (kind "device").
+ *
+ * A device-reported fault ends the read (kind "device").
  */
 import { QrngError } from "../../errors.ts";
 import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
@@ -25,8 +27,10 @@ export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
 export const STATUS_CHECK_MS = 5000;
 /** How long to wait for a startup test (after a reset or power-up) to finish. */
 export const STARTUP_WAIT_MS = 10_000;
-/** Poll interval while waiting for ready bytes or the startup test. */
+/** Poll interval while waiting for ready bytes. */
 const POLL_MS = 20;
+/** Poll interval while waiting for the startup test (it takes seconds). */
+const STARTUP_POLL_MS = 100;
 /** The largest one-shot the protocol can ask for (u16 length). */
 const MAX_REQUEST_BYTES = 0xffff;
 
@@ -52,7 +56,7 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
       if (options.platform.now() - started > STARTUP_WAIT_MS) {
         throw new QrngError("device", `${description} is still running its startup test`);
       }
-      await options.platform.sleep(POLL_MS * 5);
+      await options.platform.sleep(STARTUP_POLL_MS);
       status = await device.status();
     }
     checkHealth(status, description);
