@@ -84,7 +84,11 @@ export function hex(bytes: Uint8Array): string {
 }
 
 /** Prints `result` as `key: value` lines (snake_case keys) or as JSON with --json. */
-export async function printResult(platform: Platform, result: Record<string, unknown>, json: boolean | undefined) {
+export async function printResult(
+  platform: Platform,
+  result: Record<string, unknown>,
+  json: boolean | undefined,
+): Promise<void> {
   const text = json
     ? JSON.stringify(result, (_, v) => v instanceof Uint8Array ? hex(v) : v) + "\n"
     : Object.entries(result).map(([k, v]) => `${snake(k)}: ${plain(v)}\n`).join("");

@@ -44,7 +44,13 @@ function disconnected(libc: Libc, hooks: FdHooks, what: string, result?: number)
  * the time passed (or the owner closed). Treats "no data" the three ways a tty says it: -EAGAIN,
  * 0 (VMIN = 0) and, on a pty master without a slave, -EIO.
  */
-export async function readFd(libc: Libc, fd: number, buffer: Uint8Array, timeoutMs: number, hooks: FdHooks) {
+export async function readFd(
+  libc: Libc,
+  fd: number,
+  buffer: Uint8Array,
+  timeoutMs: number,
+  hooks: FdHooks,
+): Promise<number> {
   if (buffer.length === 0) return 0;
   const e = ERRNO[libc.os];
   const deadline = performance.now() + Math.max(0, timeoutMs);
@@ -73,7 +79,13 @@ export async function readFd(libc: Libc, fd: number, buffer: Uint8Array, timeout
  * "timeout" when no byte could be written for `stallMs` (a device holding CTS inactive), with
  * "disconnected" when the other side is gone or the owner closed.
  */
-export async function writeFd(libc: Libc, fd: number, data: Uint8Array, stallMs: number, hooks: FdHooks) {
+export async function writeFd(
+  libc: Libc,
+  fd: number,
+  data: Uint8Array,
+  stallMs: number,
+  hooks: FdHooks,
+): Promise<void> {
   const e = ERRNO[libc.os];
   const backoff = new Backoff();
   let offset = 0;
