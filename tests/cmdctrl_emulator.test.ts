@@ -130,9 +130,17 @@ describe("QCicada emulator through the host driver", () => {
   it("streams at a rate above what the one-shot pool holds per burst", async () => {
     const { driver, done } = await connected({ rateBytesPerS: 20 << 20 });
     await driver.startContinuous();
+    // A stall (the regression this guards) ends in nextData's "timeout" error.
+    const got: Uint8Array[] = [];
     let total = 0;
-    while (total < 1 << 20) total += (await driver.nextData()).length;
+    while (total < 1 << 20) {
+      const data = await driver.nextData();
+      got.push(data.slice());
+      total += data.length;
+    }
     await driver.stop();
+    const all = Buffer.concat(got);
+    expect(all.equals(Buffer.from(new SeededBytes(9).take(all.length)))).toBe(true);
     await done();
   });
 
