@@ -26,8 +26,9 @@ export const DEFAULT_MIN_ENTROPY = 8;
 
 /**
  * Pushes between looks at the failure counts. The gate itself never releases a failing window,
- * so looking less often only delays the verdict (by at most this many chunks, ~1 MiB), never
- * lets a bad byte out.
+ * so looking less often only delays the verdict (by at most this many reads: up to 16 MiB when
+ * each fills the gate's 1 MiB staging buffer, less at usual read sizes), never lets a bad
+ * byte out.
  */
 const VERDICT_EVERY_PUSHES = 16;
 
