@@ -18,9 +18,7 @@ interface CmdCtrlExports {
   eventPtr(): number;
   eventLength(): number;
   decoderState(): number;
-  responsePayloadBytes(code: number): number;
   commandPayloadBytes(code: number): number;
-  successResponse(code: number): number;
   checksum8(ptr: number, length: number): number;
   decoderArm(code: number, mode: number, length: number): void;
   decoderReset(): void;
@@ -234,14 +232,6 @@ export function checksum8(data: Uint8Array): number {
 /** Request payload size of a command code, or -1 (not a command). */
 export function commandPayloadBytes(code: number): number {
   return sharedCodec().commandPayloadBytes(code);
-}
-/** Payload size of a response code, or -1 (not a response). */
-export function responsePayloadBytes(code: number): number {
-  return sharedCodec().responsePayloadBytes(code);
-}
-/** The response code answering command `code` on success, or -1. */
-export function successResponse(code: number): number {
-  return sharedCodec().successResponse(code);
 }
 
 export * from "./cmdctrl_views.ts";

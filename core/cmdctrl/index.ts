@@ -24,9 +24,7 @@
  * the host has seen the line quiet it calls stopQuiet(), which checks those 6 bytes.
  */
 
-export {
-  checksum8, commandPayloadBytes, responsePayloadBytes, successResponse,
-} from "./layout";
+export { checksum8, commandPayloadBytes } from "./layout";
 export * from "./decode";
 export * from "./encode";
 import { INPUT_BYTES, chunk, command, input, payload } from "./layout";
