@@ -131,7 +131,7 @@ interface Exports {
 }
 
 /** Line time of one byte (start + 8 data + stop bits) at `baud`, in seconds. */
-export function byteSeconds(baud: number): number {
+function byteSeconds(baud: number): number {
   return 10 / baud;
 }
 

@@ -40,7 +40,7 @@ const UNITS_S: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6 };
  * Parses "1.5s", "40ms", "200us" (a bare number is seconds) into seconds; `where` starts the
  * usage error ("qrng model", "device 'sim:xr232usb?disturb=x'").
  */
-export function parseSeconds(text: string, where = "qrng model"): number {
+function parseSeconds(text: string, where = "qrng model"): number {
   const match = /^(\d+(?:\.\d*)?|\.\d+)(s|ms|us)?$/.exec(text.trim());
   if (!match) throw usageError(`${where}: bad time '${text}' (use e.g. 1.5s, 40ms, 200us)`);
   return Number(match[1]) * UNITS_S[match[2] ?? "s"];
@@ -111,7 +111,7 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** The timeline as the text `qrng model` prints. */
-export function formatTimeline(
+function formatTimeline(
   t: Timeline,
   model: Xr232Model,
   seed: string,

@@ -57,7 +57,7 @@ Examples:
 `;
 
 /** Parses "2^-30", "2**-30" or a probability like "1e-9" into log2 α. */
-export function parseAlpha(text: string): number {
+function parseAlpha(text: string): number {
   const power = /^2\s*(?:\^|\*\*)\s*(-\d+(?:\.\d+)?)$/.exec(text.trim());
   const log2 = power ? Number(power[1]) : Math.log2(Number(text));
   if (!Number.isFinite(log2) || log2 >= 0 || log2 < -100) {

@@ -59,7 +59,7 @@ function writesNeverBlock(fd: number): boolean {
  * ~0.77 to ~0.66 CPU seconds. Pipes, terminals and devices keep async reads, so signals and
  * timers still run while waiting for data.
  */
-export function fdReader(fd: number, name: string, closeFd: boolean): ByteReader {
+function fdReader(fd: number, name: string, closeFd: boolean): ByteReader {
   let closed = false;
   let regular: boolean | undefined;
   return {
@@ -91,7 +91,7 @@ export function fdReader(fd: number, name: string, closeFd: boolean): ByteReader
  * an asynchronous write costs a thread-pool round trip and a promise, and under Bun a copy of
  * a WASM-backed buffer first.
  */
-export function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
+function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
   let synchronous: boolean | undefined;
   let closed = false;
   return {

@@ -179,7 +179,7 @@ const naming = (port: SerialPortInfo, pattern: RegExp) =>
   pattern.test(`${port.usb?.manufacturer ?? ""} ${port.usb?.product ?? ""}`);
 
 /** Guesses which QRNG a port is, from its USB identity, names and path. */
-export function guessQrng(port: SerialPortInfo): SerialPortInfo["guess"] {
+function guessQrng(port: SerialPortInfo): SerialPortInfo["guess"] {
   const name = basename(port.path);
   const usb = port.usb;
   const id = usb ? `${usb.vendorId}:${usb.productId}` : "";
