@@ -67,12 +67,11 @@ mkdirSync(EMBED_DIR, { recursive: true });
 for (const name of modules) {
   const files = [...common, ...sourcesOf(join(CORE_DIR, name))];
   const binary = await compile(join(CORE_DIR, name, "index.ts"));
-  const outputs: Array<[string, Uint8Array | string]> = [
-    [join(WASM_DIR, `${name}.wasm`), binary],
-    [join(EMBED_DIR, `${name}_wasm.ts`), embedModule(name, sourceHash(files), binary)],
+  const outputs: Array<[string, Buffer]> = [
+    [join(WASM_DIR, `${name}.wasm`), Buffer.from(binary)],
+    [join(EMBED_DIR, `${name}_wasm.ts`), Buffer.from(embedModule(name, sourceHash(files), binary))],
   ];
-  for (const [path, contents] of outputs) {
-    const bytes = typeof contents === "string" ? Buffer.from(contents) : Buffer.from(contents);
+  for (const [path, bytes] of outputs) {
     if (check) {
       if (!existsSync(path) || !bytes.equals(readFileSync(path))) {
         console.error(`${relative(ROOT, path)} is out of date: run npm run build:wasm and commit it`);
