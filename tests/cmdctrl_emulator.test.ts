@@ -1,7 +1,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { CmdCtrlDevice, IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "../cli/devices/cmdctrl/driver.ts";
+import { CmdCtrlDevice, DATA_TIMEOUT_MS, IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "../cli/devices/cmdctrl/driver.ts";
 import { QcicadaMachine } from "../cli/emulators/qcicada/machine.ts";
 import { runSession } from "../cli/emulators/qcicada/session.ts";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
@@ -212,5 +212,15 @@ describe("QCicada emulator through the host driver", () => {
     const kept: number[] = [];
     await driver.stop((data) => void kept.push(...data));
     expect(kept).toEqual(bytes(60, 110));
+  });
+
+  it("names the device when a stream goes silent or does not end with ACK and status", async () => {
+    const ack = new Uint8Array([0x11, 0, 0, 0, 0, 0]);
+    const silent = new CmdCtrlDevice(scripted([ack]).transport, { now: () => performance.now() });
+    await silent.startContinuous();
+    await expect(silent.nextDataInto(new Uint8Array(8))).rejects.toThrow(`Cannot read data: script sent none for ${DATA_TIMEOUT_MS} ms`);
+    const cut = new CmdCtrlDevice(scripted([ack, new Uint8Array([7, 7, 7])]).transport, { now: () => performance.now() });
+    await cut.startContinuous();
+    await expect(cut.stop()).rejects.toThrow("Cannot stop script: the stream did not end with ACK and status");
   });
 });

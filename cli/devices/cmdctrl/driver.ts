@@ -227,7 +227,10 @@ export class CmdCtrlDevice {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
         if (n === 0) {
-          throw new QrngError("timeout", `Cannot ${what}: got ${have} of ${into.length} bytes (datagrams lost?)`);
+          throw new QrngError(
+            "timeout",
+            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} (datagrams lost?)`,
+          );
         }
         have += n;
       }
@@ -301,7 +304,7 @@ export class CmdCtrlDevice {
 
   async #readData(channel: Transport, into: Uint8Array): Promise<number> {
     const n = await channel.read(into, DATA_TIMEOUT_MS);
-    if (n === 0) throw new QrngError("timeout", `Cannot read data: none for ${DATA_TIMEOUT_MS} ms`);
+    if (n === 0) throw new QrngError("timeout", `Cannot read data: ${channel.description} sent none for ${DATA_TIMEOUT_MS} ms`);
     return n;
   }
 
@@ -351,12 +354,14 @@ export class CmdCtrlDevice {
       const n = await this.transport.read(this.#sink, STOP_QUIET_MS);
       if (n > 0) {
         this.#codec.feed(n);
-        if (this.#now() - started > DRAIN_LIMIT_MS) throw new QrngError("device", "Cannot stop: the device keeps sending");
+        if (this.#now() - started > DRAIN_LIMIT_MS) {
+          throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
+        }
         continue;
       }
       const tail = this.#codec.stopQuiet();
       if (tail.type === "stopped") return parseStatus(tail.status.slice());
-      throw new QrngError("protocol", "Cannot stop: the stream did not end with ACK and status");
+      throw new QrngError("protocol", `Cannot stop ${this.transport.description}: the stream did not end with ACK and status`);
     }
   }
 
