@@ -3,7 +3,7 @@
  * driver talks to it exactly as to a device. Options: `sim:qcicada?seed=7&rate=max` (default
  * max), `startup=MS` (default 0), `stuck=BYTES`, `tamper=1` (see `qrng emulate qcicada`).
  */
-import { usageError } from "../../errors.ts";
+import { describeError, usageError } from "../../errors.ts";
 import type { Platform } from "../../platform.ts";
 import { memoryPipe } from "../../transports/memory_pipe.ts";
 import type { Transport } from "../../transports/transport.ts";
@@ -56,6 +56,11 @@ export function startSimQcicada(uri: DeviceUri, platform: Platform): Transport {
     tamperSignatures: parseFlagParam(uri, "tamper"),
   });
   const [host, device] = memoryPipe("sim:qcicada");
-  void runSession(machine, device, { sleep: (ms) => platform.sleep(ms) }).catch(() => {});
+  // runSession resolves when the host closes; anything it throws is an emulator fault, which the
+  // host would otherwise see only as a device that stopped answering.
+  void runSession(machine, device, { sleep: (ms) => platform.sleep(ms) }).catch((error) => {
+    platform.writeStderr(`qrng: ${uri.text} emulator failed: ${describeError(error)}\n`);
+    return device.close();
+  });
   return host;
 }
