@@ -124,6 +124,7 @@ export async function connectTcpPreferLibc(
   port: number,
   loadLibrary?: () => Promise<SystemLibrary>,
 ): Promise<Transport> {
+  // A library that cannot load (no FFI permission) is no error here: node:net still connects.
   const library = await loadLibrary?.().catch(() => undefined);
   const direct = library && library.os !== "windows" ? await connectLibcTcp(library, host, port) : undefined;
   return direct ?? await connectTcp(host, port);
