@@ -22,6 +22,10 @@ export interface Transport {
   read(buffer: Uint8Array, timeoutMs: number): Promise<number>;
   /** Discards everything received so far and not yet read (stale bytes before a command). */
   discardInput(): Promise<void>;
-  /** Releases the channel; a pending read resolves 0. Closing twice is harmless. */
+  /**
+   * Releases the channel. A pending read ends: descriptor-backed transports (serial, pty, libc
+   * TCP) resolve it 0, queue-backed ones (node:net TCP, UDP, in-process pipes) reject it with
+   * kind "disconnected". Closing twice is harmless.
+   */
   close(): Promise<void>;
 }
