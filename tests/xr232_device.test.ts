@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EMULATED_IDENTIFICATION, MAGIC, Xr232Device } from "../cli/emulators/xr232_device.ts";
+import { MAGIC } from "../cli/devices/xr232_reader.ts";
+import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { Xr232Model } from "../wasm/xr232.ts";
 
 const magic = (n: number) => new Uint8Array(n).fill(MAGIC);

@@ -6,7 +6,7 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { openXr232Port, XR232USB_BAUD } from "../devices/xr232.ts";
-import { classify, type Xr232Port } from "../devices/xr232_reader.ts";
+import { classify, MAGIC, type Xr232Port } from "../devices/xr232_reader.ts";
 import { parseSeed } from "../emulators/xr232_kind.ts";
 import { Xr232SimPort } from "../emulators/xr232_sim.ts";
 import { QrngError, usageError } from "../errors.ts";
@@ -88,7 +88,7 @@ export const identCommand: Command = {
     const started = platform.now();
     try {
       await port.discardInput();
-      await port.write(new Uint8Array(IDENT_REQUESTS).fill(0x55));
+      await port.write(new Uint8Array(IDENT_REQUESTS).fill(MAGIC));
       while (got < IDENT_REQUESTS && platform.now() - started < budgetMs) {
         got += await port.read(answers.subarray(got), Math.max(1, budgetMs - (platform.now() - started)));
       }
