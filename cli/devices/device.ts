@@ -35,8 +35,9 @@ export interface RandomSource {
   readonly emulated: boolean;
   /**
    * Resolves the next run of random bytes, at least one: a view valid until the next call.
-   * Rejects with a QrngError (kind "device" for a health flag the device raised, "timeout",
-   * "disconnected", "protocol", "health" for a failed signature) when no more good bytes come.
+   * Rejects with a QrngError when no more good bytes come: kind "device" for a health flag the
+   * device raised or a signature that does not verify, "timeout", "disconnected", "protocol",
+   * or "interrupted" (Ctrl-C while waiting for a silent device).
    */
   next(): Promise<Uint8Array>;
   /**
