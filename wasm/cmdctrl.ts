@@ -13,7 +13,6 @@ interface CmdCtrlExports {
   inputBytes(): number;
   commandPtr(): number;
   chunkPtr(): number;
-  payloadPtr(): number;
   eventCode(): number;
   eventPtr(): number;
   eventLength(): number;

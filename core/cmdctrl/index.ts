@@ -11,8 +11,8 @@
  *   inputPtr    [INPUT_BYTES]   host stores received bytes here, then calls feed(len)
  *   commandPtr  [COMMAND_BYTES] the last encoded command (encoders return its length)
  *   chunkPtr    [CHUNK_BYTES]   host stores update / hash-test chunk data here before encoding
- *   payloadPtr  [PAYLOAD_BYTES] payload of the last RESPONSE / SIGNATURE / STOPPED event
- *   (held / released: the STOP tail hold-back, see layout.ts)
+ *   (payload: the last RESPONSE / SIGNATURE / STOPPED event's bytes, read at eventPtr();
+ *   held / released: the STOP tail hold-back; see layout.ts)
  *
  * Events returned by next(): NEED_INPUT (feed more), RESPONSE (code + payload), NACK,
  * DATA (a run of random bytes at eventPtr()/eventLength(), valid until the next feed),
@@ -27,7 +27,7 @@
 export { checksum8, commandPayloadBytes } from "./layout";
 export * from "./decode";
 export * from "./encode";
-import { INPUT_BYTES, chunk, command, input, payload } from "./layout";
+import { INPUT_BYTES, chunk, command, input } from "./layout";
 
 /** Address of the input buffer (INPUT_BYTES long). */
 export function inputPtr(): usize { return input; }
@@ -37,5 +37,3 @@ export function inputBytes(): i32 { return INPUT_BYTES; }
 export function commandPtr(): usize { return command; }
 /** Address of the chunk staging buffer (1024 bytes). */
 export function chunkPtr(): usize { return chunk; }
-/** Address of the last event's payload. */
-export function payloadPtr(): usize { return payload; }
