@@ -5,7 +5,7 @@
  * CHUNK_ATTEMPTS times, after draining the line); any ERR_* status aborts with its name.
  */
 import type { Command } from "../command.ts";
-import { QrngError, usageError } from "../errors.ts";
+import { describeError, QrngError, usageError } from "../errors.ts";
 import { CHUNK_BYTES, UPDATE_STATUS, type UpdateState } from "../../wasm/cmdctrl.ts";
 import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
 import { readAll } from "../byte_io.ts";
@@ -53,7 +53,7 @@ ${DEVICE_FLAGS_HELP}
             const transient = error instanceof QrngError && ["timeout", "protocol", "nack"].includes(error.kind);
             if (!transient || attempt >= CHUNK_ATTEMPTS) throw error;
             retries++;
-            platform.writeStderr(`qrng update: chunk at ${offset} failed (${(error as Error).message}); retrying\n`);
+            platform.writeStderr(`qrng update: chunk at ${offset} failed (${describeError(error)}); retrying\n`);
             await device.drain();
           }
         }

@@ -11,7 +11,7 @@
  * arguments so that the eight argument registers are filled and the pointer, the ninth
  * argument, lands in the first stack slot where `va_arg` reads it (untested: no Mac here).
  */
-import { QrngError } from "../errors.ts";
+import { describeError, QrngError } from "../errors.ts";
 import type { Kernel32, Libc, SystemLibrary } from "./libc.ts";
 
 /** A C parameter or result type; "buffer" is a pointer the caller passes as a Uint8Array (or null). */
@@ -96,7 +96,7 @@ export function bindSystemLibrary(ffi: FfiDialect): SystemLibrary {
   try {
     c = ffi.open(path, posixSymbols(appleArm64, errnoSymbol));
   } catch (error) {
-    throw new QrngError("unsupported", `Cannot load ${path} for serial I/O: ${(error as Error).message}`);
+    throw new QrngError("unsupported", `Cannot load ${path} for serial I/O: ${describeError(error)}`);
   }
   // errno lives in thread-local storage; synchronous FFI calls run on this thread, so its
   // address is fixed and the value read right after a call is the one that call left.

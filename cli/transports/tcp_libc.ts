@@ -9,7 +9,7 @@
  * permission) {@link connectTcpPreferLibc} falls back to node:net.
  */
 import { lookup } from "node:dns/promises";
-import { QrngError } from "../errors.ts";
+import { describeError, QrngError } from "../errors.ts";
 import { ERRNO, type Libc, POLLERR, POLLHUP, POLLOUT, type SystemLibrary } from "../runtime/libc.ts";
 import { Backoff } from "./backoff.ts";
 import { discardReadable, errnoText, pollNow, writeFd } from "./fd_io.ts";
@@ -49,7 +49,7 @@ const int = (value: number) => new Uint8Array(new Int32Array([value]).buffer);
 export async function connectLibcTcp(libc: Libc, host: string, port: number): Promise<Transport | undefined> {
   const description = `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const { address, family } = await lookup(host).catch((error) => {
-    throw new QrngError("disconnected", `Cannot connect to ${description}: ${(error as Error).message}`);
+    throw new QrngError("disconnected", `Cannot connect to ${description}: ${describeError(error)}`);
   });
   if (family !== 4) return undefined;
   const c = SOCKET[libc.os];
