@@ -63,6 +63,7 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
   ],
   [["emulate", "qcicada", "--tcp", "127.0.0.1:99999"], "qrng: invalid port '99999' in listen address '127.0.0.1:99999'"],
   [["read", "16", "-o"], "qrng read: --output needs a value"],
+  [["read", "16", "--device", "sim:qcicada", "--format", "octal"], "qrng read: unknown format 'octal'"],
   [["help", "frobnicate"], "qrng: unknown command 'frobnicate' (see qrng --help)"],
   // Empty values mean nothing anywhere: -o '' used to read the device, then fail to write ''.
   [["read", "16", "--device", "sim:qcicada", "-o", ""], "qrng read: --output is empty"],

@@ -24,7 +24,13 @@ const HEX_LINE_BYTES = 32;
 const BASE64_LINE_BYTES = 57;
 
 /** The text forms of `--format`. */
-export type OutputFormat = "raw" | "hex" | "base64";
+export const OUTPUT_FORMATS = ["raw", "hex", "base64"] as const;
+export type OutputFormat = typeof OUTPUT_FORMATS[number];
+
+/** Whether `text` names an {@link OutputFormat}. */
+export function isOutputFormat(text: string): text is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(text);
+}
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
