@@ -4,10 +4,11 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { runTimeline, type Timeline } from "../emulators/xr232_timeline.ts";
-import { QrngError, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { OutputSink } from "./read_output.ts";
-import { type Disturbance, XR232_DEFAULTS, Xr232Model, type Xr232Params } from "../../wasm/xr232.ts";
+import { type Disturbance, XR232_DEFAULTS, Xr232Model } from "../../wasm/xr232.ts";
+import { parseDisturbances, parseModelSettings, parseSeconds, readPulseFile } from "../emulators/xr232_settings.ts";
 
 const HELP = `qrng model xr232usb: run the XR232USB sampling/pool model (emulated, seeded)
 
@@ -33,79 +34,6 @@ Options:
 Example:
   qrng model xr232usb --seconds 5 --disturb 1.0s:5ms,2.0s:40ms -o bytes.bin
 `;
-
-const UNITS_S: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6 };
-
-/**
- * Parses "1.5s", "40ms", "200us" (a bare number is seconds) into seconds; `where` starts the
- * usage error ("qrng model", "device 'sim:xr232usb?disturb=x'").
- */
-function parseSeconds(text: string, where = "qrng model"): number {
-  const match = /^(\d+(?:\.\d*)?|\.\d+)(s|ms|us)?$/.exec(text.trim());
-  if (!match) throw usageError(`${where}: bad time '${text}' (use e.g. 1.5s, 40ms, 200us)`);
-  return Number(match[1]) * UNITS_S[match[2] ?? "s"];
-}
-
-/** Reads recorded pulse widths (microseconds) from a text file. */
-export async function readPulseFile(platform: Platform, path: string): Promise<number[]> {
-  const reader = await platform.openReader(path);
-  const chunks: Uint8Array[] = [];
-  try {
-    for (
-      let buffer = new Uint8Array(65536), n;
-      (n = await reader.read(buffer)) > 0;
-      buffer = new Uint8Array(65536)
-    ) {
-      chunks.push(buffer.subarray(0, n));
-    }
-  } finally {
-    await reader.close();
-  }
-  const text = new TextDecoder().decode(await new Blob(chunks as BlobPart[]).arrayBuffer());
-  const widths: number[] = [];
-  for (const [index, line] of text.split("\n").entries()) {
-    for (const word of line.replace(/#.*/, "").split(/[\s,]+/).filter(Boolean)) {
-      const us = Number(word);
-      if (!(us > 0) || !Number.isFinite(us)) {
-        throw new QrngError(
-          "input",
-          `Cannot read ${path}: line ${index + 1}: '${word}' is not a pulse width in microseconds`,
-        );
-      }
-      widths.push(us);
-    }
-  }
-  if (widths.length === 0) throw new QrngError("input", `Cannot read ${path}: no pulse widths in it`);
-  return widths;
-}
-
-/** Parses "1.0s:5ms,2.0s:40ms" into disturbances; `where` starts the usage error. */
-export function parseDisturbances(text: string, where = "qrng model"): Disturbance[] {
-  return text.split(",").filter((part) => part.trim() !== "").map((part) => {
-    const [start, duration, extra] = part.split(":");
-    if (duration === undefined || extra !== undefined) {
-      throw usageError(`${where}: bad disturbance '${part}' (use START:DURATION, e.g. 2.0s:40ms)`);
-    }
-    const d = { startS: parseSeconds(start, where), durationS: parseSeconds(duration, where) };
-    if (d.durationS <= 0) throw usageError(`${where}: disturbance '${part}' has no duration`);
-    return d;
-  });
-}
-
-/** Model parameters from NAME=VALUE settings (`--set`, or a sim: URI's parameters). */
-export function parseModelSettings(settings: readonly string[], where: string): Partial<Xr232Params> {
-  const params: Partial<Xr232Params> = {};
-  for (const setting of settings) {
-    const [name, value] = setting.split("=");
-    if (!(name in XR232_DEFAULTS) || value === undefined || !Number.isFinite(Number(value))) {
-      throw usageError(
-        `${where}: bad parameter '${setting}' (known: ${Object.keys(XR232_DEFAULTS).join(", ")})`,
-      );
-    }
-    params[name as keyof Xr232Params] = Number(value);
-  }
-  return params;
-}
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

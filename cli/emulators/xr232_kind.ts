@@ -4,7 +4,7 @@
  * line is the device URI a host should use (tests parse it).
  */
 import { parseFlags } from "../command.ts";
-import { parseDisturbances, parseModelSettings, readPulseFile } from "../commands/model.ts";
+import { parseDisturbances, parseModelSettings, readPulseFile } from "./xr232_settings.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { baudFromUri, checkUriParams, type DeviceUri } from "../uri.ts";
