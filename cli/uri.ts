@@ -82,13 +82,16 @@ export function checkUriParams(uri: DeviceUri, known: readonly string[]): void {
   throw usageError(`unknown parameter '${unknown}' in device '${uri.text}' (${accepted})`);
 }
 
-/** The baud rate `uri` asks for (`?baud=`, 50..4,000,000), or `fallback`. */
+/** Whether `baud` is a line rate qrng accepts: a whole number in 50..4,000,000. */
+export function isBaudRate(baud: number): boolean {
+  return Number.isInteger(baud) && baud >= 50 && baud <= 4_000_000;
+}
+
+/** The baud rate `uri` asks for (`?baud=`, see {@link isBaudRate}), or `fallback`. */
 export function baudFromUri(uri: DeviceUri, fallback: number): number {
   const text = uri.params.baud;
   if (text === undefined) return fallback;
   const baud = Number(text);
-  if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
-    throw usageError(`invalid baud '${text}' in device '${uri.text}'`);
-  }
+  if (!isBaudRate(baud)) throw usageError(`invalid baud '${text}' in device '${uri.text}'`);
   return baud;
 }

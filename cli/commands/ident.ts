@@ -11,7 +11,7 @@ import { parseSeed } from "../emulators/xr232_kind.ts";
 import { Xr232SimPort } from "../emulators/xr232_sim.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { checkUriParams, parseDeviceUri } from "../uri.ts";
+import { checkUriParams, isBaudRate, parseDeviceUri } from "../uri.ts";
 
 /** The rate identification uses: well below the XR232USB's 2400 baud threshold. */
 export const IDENT_BAUD = 1200;
@@ -78,9 +78,7 @@ export const identCommand: Command = {
     }, 1);
     if (!positionals[0]) throw usageError("qrng ident: name the device, e.g. qrng ident xr232:/dev/ttyUSB0");
     const baud = values.baud === undefined ? IDENT_BAUD : Number(values.baud);
-    if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
-      throw usageError("qrng ident: --baud must be 50..4000000");
-    }
+    if (!isBaudRate(baud)) throw usageError("qrng ident: --baud must be 50..4000000");
     const { port, base } = await openPort(positionals[0], baud, platform);
     const answers = new Uint8Array(IDENT_REQUESTS);
     let got = 0;

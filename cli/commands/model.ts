@@ -5,6 +5,8 @@
 import { type Command, parseFlags } from "../command.ts";
 import { runTimeline, type Timeline } from "../emulators/xr232_timeline.ts";
 import { usageError } from "../errors.ts";
+import { XR232USB_BAUD } from "../devices/xr232.ts";
+import { isBaudRate } from "../uri.ts";
 import type { Platform } from "../platform.ts";
 import { OutputSink } from "./read_output.ts";
 import { type Disturbance, XR232_DEFAULTS, Xr232Model } from "../../wasm/xr232.ts";
@@ -26,7 +28,7 @@ Options:
   --seed N          seed of the emulated noise source (default 1)
   --pulses FILE     play recorded pulse widths instead: microseconds, whitespace- or comma-
                     separated, # starts a comment; after the last one the level stays put
-  --baud B          line rate of the host's requests (default 230400)
+  --baud B          line rate of the host's requests (default ${XR232USB_BAUD})
   --set NAME=VALUE  change a parameter (repeatable): ${Object.keys(XR232_DEFAULTS).join(", ")}
   --json            print the timeline as JSON
   -o, --output F    write the modelled bytes to F (- for stdout; the timeline then goes to stderr)
@@ -107,10 +109,8 @@ export const modelCommand: Command = {
     }
     const seconds = values.seconds === undefined ? 5 : parseSeconds(values.seconds);
     if (seconds <= 0 || seconds > 86_400) throw usageError("qrng model: --seconds must be in (0, 86400]");
-    const baud = values.baud === undefined ? 230_400 : Number(values.baud);
-    if (!Number.isInteger(baud) || baud < 50 || baud > 4_000_000) {
-      throw usageError("qrng model: --baud must be 50..4000000");
-    }
+    const baud = values.baud === undefined ? XR232USB_BAUD : Number(values.baud);
+    if (!isBaudRate(baud)) throw usageError("qrng model: --baud must be 50..4000000");
     const seedText = values.seed ?? "1";
     if (!/^\d+$/.test(seedText)) throw usageError("qrng model: --seed must be a non-negative integer");
     const schedule = values.disturb === undefined ? [] : parseDisturbances(values.disturb);
