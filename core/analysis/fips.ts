@@ -55,11 +55,6 @@ export function fipsPartialBytes(): i32 {
   return blockFill;
 }
 
-/** Bytes still to be taken as the continuous-test seed. */
-export function fipsSeedLeft(): i32 {
-  return seedLeft;
-}
-
 /** Resets all block state; `fips` selects whether the FIPS tests themselves run. */
 export function blocksReset(fips: bool): void {
   fipsOn = fips;

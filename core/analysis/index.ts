@@ -16,7 +16,7 @@
  *   33..37 block DSV count/min/max/sum of squares/outside ±3σ
  *   38..43 health samples(bytes)/RCT failures/APT windows/APT failures/bitcount blocks/failures
  *   44..47 gate startup complete/windows passed/windows failed/bytes released
- *   48 FIPS partial bytes  49 FIPS seed bytes left
+ *   48 FIPS partial bytes
  */
 import { BLOCK_PTR, HIST_PTR, INPUT_BYTES, INPUT_PTR, LOG_PTR, STATS_PTR } from "./layout.ts";
 import * as fips from "./fips.ts";
@@ -118,5 +118,5 @@ export function snapshot(): void {
   put(41, <f64>health.aptFailures); put(42, <f64>health.bcBlocks); put(43, <f64>health.bcFailures);
   put(44, gate.gateStartupComplete ? 1 : 0); put(45, <f64>gate.gateWindowsPassed);
   put(46, <f64>gate.gateWindowsFailed); put(47, <f64>gate.gateBytesReleased);
-  put(48, <f64>partial); put(49, <f64>fips.fipsSeedLeft());
+  put(48, <f64>partial);
 }
