@@ -1,6 +1,6 @@
 /**
- * Reading and writing a non-blocking POSIX file descriptor (a serial port or a pty master)
- * without ever blocking the event loop: the loops behind the serial and pty Transports.
+ * Reading and writing a non-blocking POSIX file descriptor (a serial port, a pty master or a
+ * TCP socket) without ever blocking the event loop: the loops behind those Transports.
  */
 import { QrngError } from "../errors.ts";
 import { ERRNO, type Libc, POLLERR, POLLFD_BYTES, POLLHUP, POLLIN } from "../runtime/libc.ts";
@@ -17,6 +17,8 @@ export interface FdHooks {
    * false to treat it as silence (a pty master whose host has closed the slave).
    */
   hangupIsFatal(): boolean;
+  /** A socket: read() returning 0 is the peer's end of stream, not a tty's silence (VMIN = 0). */
+  readonly zeroReadIsEnd?: boolean;
 }
 
 /** poll(2) with a 0 timeout on one fd: the revents bits (POLLIN, POLLHUP, ...). */
@@ -58,6 +60,9 @@ export async function readFd(
   while (!hooks.closed()) {
     const count = libc.read(fd, buffer);
     if (count > 0) return count;
+    if (count === 0 && hooks.zeroReadIsEnd) {
+      throw new QrngError("disconnected", `Cannot read from ${hooks.name}: the connection closed`);
+    }
     if (count < 0 && count !== -e.EAGAIN && count !== -e.EINTR && count !== -e.EIO) {
       throw disconnected(libc, hooks, "read from", count);
     }

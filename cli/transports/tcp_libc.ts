@@ -10,9 +10,9 @@
  */
 import { lookup } from "node:dns/promises";
 import { describeError, QrngError } from "../errors.ts";
-import { ERRNO, type Libc, POLLERR, POLLHUP, POLLOUT, type SystemLibrary } from "../runtime/libc.ts";
+import { type Libc, POLLERR, POLLHUP, POLLOUT, type SystemLibrary } from "../runtime/libc.ts";
 import { Backoff } from "./backoff.ts";
-import { discardReadable, errnoText, pollNow, writeFd } from "./fd_io.ts";
+import { discardReadable, errnoText, type FdHooks, pollNow, readFd, writeFd } from "./fd_io.ts";
 import { connectTcp, TCP_CONNECT_TIMEOUT_MS } from "./tcp.ts";
 import type { Transport } from "./transport.ts";
 
@@ -81,28 +81,15 @@ export async function connectLibcTcp(libc: Libc, host: string, port: number): Pr
 
 /** The Transport over a connected non-blocking socket `fd`. */
 function libcSocketTransport(libc: Libc, fd: number, description: string): Transport {
-  const e = ERRNO[libc.os];
   let closed = false;
-  const gone = (why = "the connection closed") => new QrngError("disconnected", `${description}: ${why}`);
-  const hooks = { name: description, closed: () => closed, hangupIsFatal: () => true };
+  const hooks: FdHooks = { name: description, closed: () => closed, hangupIsFatal: () => true, zeroReadIsEnd: true };
   return {
     description,
-    write: (data) => closed ? Promise.reject(gone()) : writeFd(libc, fd, data, WRITE_STALL_MS, hooks),
-    async read(buffer, timeoutMs) {
-      if (buffer.length === 0) return 0;
-      const deadline = performance.now() + Math.max(0, timeoutMs);
-      const backoff = new Backoff();
-      while (!closed) {
-        const count = libc.read(fd, buffer);
-        if (count > 0) return count;
-        if (count === 0) throw gone(); // end of stream: the peer closed
-        if (count !== -e.EAGAIN && count !== -e.EINTR) throw gone(errnoText(libc, count));
-        const remainingMs = deadline - performance.now();
-        if (remainingMs <= 0) return 0;
-        await backoff.wait(remainingMs);
-      }
-      return 0;
-    },
+    write: (data) =>
+      closed
+        ? Promise.reject(new QrngError("disconnected", `Cannot write to ${description}: it was closed`))
+        : writeFd(libc, fd, data, WRITE_STALL_MS, hooks),
+    read: (buffer, timeoutMs) => readFd(libc, fd, buffer, timeoutMs, hooks),
     discardInput() {
       if (!closed) discardReadable(libc, fd);
       return Promise.resolve();
