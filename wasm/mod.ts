@@ -12,3 +12,5 @@ export { Analyzer, FIPS_TEST_NAMES } from "./analysis.ts";
 export type { AnalysisOptions, AnalysisResults, FipsResults, HealthResults } from "./analysis.ts";
 export { entStats, mostCommonValueEntropy, pochisq } from "./ent.ts";
 export type { EntStats, EntSums } from "./ent.ts";
+export { assessNonIid, FIELD_LABELS, RECORD_SAMPLES, TRUNCATED_BITSTRING_BITS } from "./assess.ts";
+export type { AssessOptions, Estimate, EstimatorId, NonIidAssessment, Track } from "./assess.ts";

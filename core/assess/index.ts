@@ -1,0 +1,91 @@
+/**
+ * SP 800-90B entropy assessment: entry point of wasm/assess.wasm. The host reserves heap room
+ * for its samples (`reserve`), copies them there, prepares them (`prepareSymbols`, `expandBits`
+ * into a second reservation for the bitstring, `translateSymbols`), then calls one estimator at a time
+ * with (pointer, length, symbol width). Each estimator clears the result slots to NaN and
+ * writes its outputs there (f64; the slot lists are in each estimator's doc comment):
+ *
+ *   mostCommonValue  0 mode count, 1 p̂, 2 p_u, 3 H
+ *   collision        0 v, 1 Σt, 2 X̄, 3 σ̂, 4 X̄′, 5 p, 6 H, 7 p found            (bits only)
+ *   markov           0 P0, 1 P1, 2 P00, 3 P01, 4 P10, 5 P11, 6 p̂_max, 7 H       (bits only)
+ *   compression      0 X̄, 1 σ̂, 2 X̄′, 3 p, 4 H, 5 p found, 6 v                  (bits only)
+ *   tupleAndLrs      0 t, 1 p̂_max, 2 p_u, 3 H (t-tuple); 4 u, 5 v, 6 p̂, 7 p_u, 8 H (LRS)
+ *   predictors       0 C, 1 r, 2 N, 3 P_global, 4 P_global′, 5 P_local (NaN: cannot change
+ *                    the result), 6 H                                 (MultiMCW, Lag, MultiMMC, LZ78Y)
+ *
+ * Memory grows with the dataset and is never returned; one instance serves one assessment.
+ * Running out of memory traps (the binding reports it); nothing is computed in memory it lacks.
+ */
+import { alloc, clearResults, RESULTS_PTR } from "./heap.ts";
+import * as counting from "./counting.ts";
+import { tupleAndLrs as suffixEstimates } from "./suffix.ts";
+import { multiMcw as mcw } from "./mcw.ts";
+import { lagPredictor } from "./lag.ts";
+import { multiMmc as mmc } from "./mmc.ts";
+import { lz78y as lz } from "./lz78y.ts";
+
+export { expandBits, prepareSymbols, translateSymbols } from "./symbols";
+
+/** Address of the result slots (f64). */
+export function resultsPtr(): usize {
+  return RESULTS_PTR;
+}
+
+/** Reserves `bytes` of heap for the host's data (kept for the instance's life); traps when out of memory. */
+export function reserve(bytes: i32): usize {
+  return alloc(<usize>bytes);
+}
+
+/** Most Common Value (§6.3.1). */
+export function mostCommonValue(ptr: usize, len: i32): void {
+  clearResults();
+  counting.mostCommonValue(ptr, len);
+}
+
+/** Collision (§6.3.2), bits only. */
+export function collision(ptr: usize, len: i32): void {
+  clearResults();
+  counting.collision(ptr, len);
+}
+
+/** Markov (§6.3.3), bits only. */
+export function markov(ptr: usize, len: i32): void {
+  clearResults();
+  counting.markov(ptr, len);
+}
+
+/** Compression (§6.3.4), bits only. */
+export function compression(ptr: usize, len: i32): void {
+  clearResults();
+  counting.compression(ptr, len);
+}
+
+/** t-Tuple (§6.3.5) and LRS (§6.3.6) from one suffix array. */
+export function tupleAndLrs(ptr: usize, len: i32, width: i32): void {
+  clearResults();
+  suffixEstimates(ptr, len, width);
+}
+
+/** MultiMCW prediction (§6.3.7). */
+export function multiMcw(ptr: usize, len: i32, width: i32): void {
+  clearResults();
+  mcw(ptr, len, width);
+}
+
+/** Lag prediction (§6.3.8). */
+export function lag(ptr: usize, len: i32, width: i32): void {
+  clearResults();
+  lagPredictor(ptr, len, width);
+}
+
+/** MultiMMC prediction (§6.3.9). */
+export function multiMmc(ptr: usize, len: i32, width: i32): void {
+  clearResults();
+  mmc(ptr, len, width);
+}
+
+/** LZ78Y prediction (§6.3.10). */
+export function lz78y(ptr: usize, len: i32, width: i32): void {
+  clearResults();
+  lz(ptr, len, width);
+}

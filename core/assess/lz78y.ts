@@ -1,0 +1,141 @@
+/**
+ * LZ78Y prediction (§6.3.10): a dictionary of up to 65,536 contexts of 1..16 symbols, each with
+ * counts of the symbol that followed it. Every step first adds (while there is room) and counts
+ * the 16 contexts ending at the previous symbol, longest first, then predicts with the longest
+ * context whose leading successor has the strictly highest count.
+ *
+ * Contexts get ids in order of admission; successor counts are a dense ids × alphabet array
+ * (bounded by the dictionary cap: 64 MiB for 8-bit symbols, touched only where used). Short
+ * contexts (length·width ≤ 16 bits) find their id by direct index, longer ones by hash table.
+ */
+import { alloc, mark, release } from "./heap.ts";
+import { correctCount, longestRun, NULL_SYMBOL, record, resetOutcomes } from "./runs.ts";
+import { finishPredictor } from "./bounds.ts";
+import { beforeHi, beforeLo, contextHi, contextLo, MAX_ORDER, nowHi, nowLo, pushSymbol, resetHistory } from "./context.ts";
+import { find, insert, newTable } from "./table.ts";
+
+const MAX_CONTEXTS: i32 = 65536;
+/** Context length·width up to this many bits is indexed directly: 2^(bits+1) ids. */
+const DIRECT_CONTEXT_BITS: i32 = 16;
+const KEY_BITS: u32 = 0xFFFFFFFF;
+
+let width: i32 = 1;
+let contexts: i32 = 0;
+let directIds: usize = 0; // u32 per (1 << bits | context), 0: absent
+let successorCounts: usize = 0; // u32 per id × alphabet
+let leaderCounts: usize = 0; // u32 per id
+let leaderSymbols: usize = 0; // u16 per id
+
+/** The id (1-based) of the context of `length` symbols in register (lo, hi); 0 if absent. */
+function contextId(lo: u64, hi: u64, length: i32): i32 {
+  const bits = length * width;
+  if (bits <= DIRECT_CONTEXT_BITS) return load<i32>(directIds + (<usize>((1 << bits) | <i32>contextLo(lo, length)) << 2));
+  const entry = find(contextLo(lo, length), contextHi(hi, length), <u32>length, KEY_BITS);
+  return entry == 0 ? 0 : load<i32>(entry, 20);
+}
+
+/** Adds the absent context of `length` symbols in (lo, hi) if the dictionary has room; its id or 0. */
+function addContext(lo: u64, hi: u64, length: i32): i32 {
+  if (contexts >= MAX_CONTEXTS) return 0;
+  const id = ++contexts;
+  const bits = length * width;
+  if (bits <= DIRECT_CONTEXT_BITS) {
+    store<i32>(directIds + (<usize>((1 << bits) | <i32>contextLo(lo, length)) << 2), id);
+  } else {
+    store<i32>(insert(contextLo(lo, length), contextHi(hi, length), <u32>length), id, 20);
+  }
+  return id;
+}
+
+/** LZ78Y on `len` symbols of `symbolWidth` bits; result slots as finishPredictor writes them. */
+export function lz78y(ptr: usize, len: i32, symbolWidth: i32): void {
+  const top = mark();
+  resetOutcomes();
+  if (symbolWidth == 1) lz78yBits(ptr, len);
+  else lz78ySymbols(ptr, len, symbolWidth);
+  release(top);
+  finishPredictor(correctCount, <f64>longestRun, <f64>(len - MAX_ORDER - 1), symbolWidth);
+}
+
+function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
+  width = symbolWidth;
+  contexts = 0;
+  directIds = alloc(<usize>4 << (DIRECT_CONTEXT_BITS + 1));
+  successorCounts = alloc(<usize>(MAX_CONTEXTS + 1) << (2 + width));
+  leaderCounts = alloc(<usize>(MAX_CONTEXTS + 1) << 2);
+  leaderSymbols = alloc(<usize>(MAX_CONTEXTS + 1) << 1);
+  newTable(MAX_CONTEXTS);
+  // The ids each step's guesses found: the next step trains exactly those contexts.
+  const guessIds = alloc(<usize>(MAX_ORDER + 1) << 2);
+  resetHistory(width);
+  for (let i = 0; i < MAX_ORDER; i++) pushSymbol(<u64>load<u8>(ptr + i));
+  for (let i = MAX_ORDER + 1; i < len; i++) {
+    const previous = <i32>load<u8>(ptr + i - 1);
+    pushSymbol(<u64>previous);
+    for (let j = MAX_ORDER; j >= 1; j--) {
+      let id = i > MAX_ORDER + 1 ? load<i32>(guessIds + (<usize>j << 2)) : contextId(beforeLo, beforeHi, j);
+      if (id == 0) id = addContext(beforeLo, beforeHi, j);
+      if (id == 0) continue;
+      const slot = successorCounts + (<usize>((id << width) | previous) << 2);
+      const count = load<u32>(slot) + 1;
+      store<u32>(slot, count);
+      const best = load<u32>(leaderCounts + (<usize>id << 2));
+      const leader = <i32>load<u16>(leaderSymbols + (<usize>id << 1));
+      if (count > best || (count == best && previous > leader)) {
+        store<u32>(leaderCounts + (<usize>id << 2), count);
+        store<u16>(leaderSymbols + (<usize>id << 1), <u16>previous);
+      }
+    }
+    let prediction = NULL_SYMBOL;
+    let bestCount: u32 = 0;
+    for (let j = MAX_ORDER; j >= 1; j--) {
+      const id = contextId(nowLo, nowHi, j);
+      store<i32>(guessIds + (<usize>j << 2), id);
+      if (id == 0) continue;
+      const count = load<u32>(leaderCounts + (<usize>id << 2));
+      if (count > bestCount) {
+        bestCount = count;
+        prediction = <i32>load<u16>(leaderSymbols + (<usize>id << 1));
+      }
+    }
+    record(prediction == <i32>load<u8>(ptr + i));
+  }
+}
+
+/**
+ * Bits: a context of j bits is index 2^j + context (2 .. 2^17), its two successor counts a u32
+ * pair at twice that; a context is in the dictionary once either count is non-zero (it is
+ * counted in the step that adds it).
+ */
+function lz78yBits(ptr: usize, len: i32): void {
+  const counts = alloc(<usize>8 << (MAX_ORDER + 1));
+  let size = 0;
+  let before: u32 = 0;
+  for (let i = 0; i < MAX_ORDER; i++) before = (before << 1) | load<u8>(ptr + i);
+  for (let i = MAX_ORDER + 1; i < len; i++) {
+    const previous = <u32>load<u8>(ptr + i - 1);
+    const now = (before << 1) | previous;
+    for (let j = MAX_ORDER; j >= 1; j--) {
+      const pairAt = counts + (<usize>((1 << j) | (before & ((1 << j) - 1))) << 3);
+      if (load<u64>(pairAt) == 0) {
+        if (size >= MAX_CONTEXTS) continue;
+        size++;
+      }
+      const slot = pairAt + (<usize>previous << 2);
+      store<u32>(slot, load<u32>(slot) + 1);
+    }
+    let prediction = NULL_SYMBOL;
+    let bestCount: u32 = 0;
+    for (let j = MAX_ORDER; j >= 1; j--) {
+      const pair = load<u64>(counts + (<usize>((1 << j) | (now & ((1 << j) - 1))) << 3));
+      const after0 = <u32>pair, after1 = <u32>(pair >> 32);
+      const count = max(after0, after1);
+      if (count > bestCount) {
+        bestCount = count;
+        prediction = after1 >= after0 ? 1 : 0;
+      }
+    }
+    record(prediction == <i32>load<u8>(ptr + i));
+    before = now;
+  }
+}

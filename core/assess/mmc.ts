@@ -1,0 +1,232 @@
+/**
+ * MultiMMC prediction (§6.3.9): Markov models of order d = 1..16 count which symbol followed
+ * each d-symbol context (at most 100,000 (context, next) pairs per order); subpredictor d
+ * guesses the commonest successor of the current context, the larger symbol on ties. Short
+ * contexts (order·width + width ≤ 17 bits) index flat arrays; longer ones share one hash table.
+ * Bits, the bulk of any assessment, take a path of their own: every order is a flat array of
+ * count pairs, so a guess is one 8-byte load.
+ *
+ * Per context the leading successor and its count are kept as the counts grow, so a guess is
+ * one lookup. Like NIST's tool, a step whose winning subpredictor has no guess is skipped by
+ * the run counter (it neither extends nor breaks the run): SP 800-90B would count it as a miss.
+ */
+import { alloc, mark, release } from "./heap.ts";
+import { correctCount, longestRun, NULL_SYMBOL, record, resetOutcomes, updateScoreboard } from "./runs.ts";
+import { finishPredictor } from "./bounds.ts";
+import {
+  beforeHi, beforeLo, contextHi, contextLo, DIRECT_BITS, MAX_ORDER, nowHi, nowLo, pushSymbol, resetHistory,
+} from "./context.ts";
+import { find, insert, newTable } from "./table.ts";
+
+/** Cap on (context, next) pairs per order. */
+const MAX_PAIRS: i32 = 100000;
+/** Tag layout: order << 10 | 512 for a context's leader entry, order << 10 | next for a pair. */
+const LEADER_FLAG: u32 = 512;
+const KEY_BITS: u32 = 0xFFFF;
+/** Leader entries keep the leading symbol in the tag above the key bits. */
+const LEADER_SHIFT: u32 = 16;
+
+let pairCounts: usize = 0; // per order: base of the flat pair counts (0: hashed)
+let leaderCounts: usize = 0; // per order: base of the flat leader counts
+let leaderSymbols: usize = 0; // per order: base of the flat leader symbols (u16)
+let pairsUsed: usize = 0; // per order: pairs admitted
+let capSteps: usize = 0; // per order: the step its last pair was admitted in (i32.MAX_VALUE: room left)
+// Hashed orders: the leader entry (0: context unknown) each guess found, and at which step. The
+// context a guess looks up is the one the next step trains, so training starts from it.
+let guessLeaders: usize = 0;
+let guessSteps: usize = 0;
+let width: i32 = 1;
+
+// @ts-ignore: decorator
+@inline function at4(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+// @ts-ignore: decorator
+@inline function at8(base: usize, index: i32): usize {
+  return base + (<usize>index << 3);
+}
+
+/** Admits one more pair of `order` at `step` if the cap allows; notes the step that fills it. */
+// @ts-ignore: decorator
+@inline function admit(order: i32, step: i32): bool {
+  const used = load<i32>(at4(pairsUsed, order));
+  if (used >= MAX_PAIRS) return false;
+  store<i32>(at4(pairsUsed, order), used + 1);
+  if (used + 1 == MAX_PAIRS) store<i32>(at4(capSteps, order), step);
+  return true;
+}
+
+/**
+ * Whether an unknown context of order d − 1 proves its extension of order d unknown: every
+ * order-d pair was admitted in a step that also trained (so made known) its order-(d − 1)
+ * suffix, i.e. order d − 1 still had room whenever order d admitted (it filled no earlier).
+ * On noisy data orders fill from the top down, so most steps look up only the low orders.
+ */
+// @ts-ignore: decorator
+@inline function unknownCarriesUp(order: i32): bool {
+  const below = load<i32>(at4(capSteps, order - 1)), here = load<i32>(at4(capSteps, order));
+  return below == i32.MAX_VALUE || here <= below;
+}
+
+/** Counts `next` after the context of `order` ending one symbol back (at step `step`); raises its leader. */
+function train(order: i32, next: i32, step: i32): void {
+  const flat = load<usize>(at8(pairCounts, order));
+  if (flat != 0) {
+    const context = <i32>contextLo(beforeLo, order);
+    const slot = at4(flat, (context << width) | next);
+    let count = load<u32>(slot);
+    if (count == 0 && !admit(order, step)) return;
+    store<u32>(slot, ++count);
+    const leadCounts = load<usize>(at8(leaderCounts, order));
+    const leadSymbols = load<usize>(at8(leaderSymbols, order));
+    const best = load<u32>(at4(leadCounts, context));
+    if (count > best || (count == best && next > <i32>load<u16>(leadSymbols + (<usize>context << 1)))) {
+      store<u32>(at4(leadCounts, context), count);
+      store<u16>(leadSymbols + (<usize>context << 1), <u16>next);
+    }
+    return;
+  }
+  const lo = contextLo(beforeLo, order), hi = contextHi(beforeHi, order);
+  const pairTag = (<u32>order << 10) | <u32>next;
+  const leaderTag = (<u32>order << 10) | LEADER_FLAG;
+  let lead = load<i32>(at4(guessSteps, order)) == step - 1
+    ? load<usize>(at8(guessLeaders, order))
+    : find(lo, hi, leaderTag, KEY_BITS);
+  // An unknown context has no pairs: skip the pair lookup.
+  let pair = lead == 0 ? 0 : find(lo, hi, pairTag, KEY_BITS);
+  if (pair == 0) {
+    if (!admit(order, step)) return;
+    pair = insert(lo, hi, pairTag);
+  }
+  const count = load<u32>(pair, 20) + 1;
+  store<u32>(pair, count, 20);
+  if (lead == 0) lead = insert(lo, hi, leaderTag);
+  const best = load<u32>(lead, 20);
+  if (count > best || (count == best && next > <i32>(load<u32>(lead, 16) >> LEADER_SHIFT))) {
+    store<u32>(lead, count, 20);
+    store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
+  }
+}
+
+/** The leading successor of the context of `order` ending at the newest symbol (step `step`), or NULL_SYMBOL. */
+function guess(order: i32, step: i32): i32 {
+  const flat = load<usize>(at8(pairCounts, order));
+  if (flat != 0) {
+    const context = <i32>contextLo(nowLo, order);
+    if (load<u32>(at4(load<usize>(at8(leaderCounts, order)), context)) == 0) return NULL_SYMBOL;
+    return <i32>load<u16>(load<usize>(at8(leaderSymbols, order)) + (<usize>context << 1));
+  }
+  const lead = find(contextLo(nowLo, order), contextHi(nowHi, order), (<u32>order << 10) | LEADER_FLAG, KEY_BITS);
+  store<usize>(at8(guessLeaders, order), lead);
+  store<i32>(at4(guessSteps, order), step);
+  return lead == 0 ? NULL_SYMBOL : <i32>(load<u32>(lead, 16) >> LEADER_SHIFT);
+}
+
+/** MultiMMC on `len` symbols of `symbolWidth` bits; result slots as finishPredictor writes them. */
+export function multiMmc(ptr: usize, len: i32, symbolWidth: i32): void {
+  const top = mark();
+  resetOutcomes();
+  if (symbolWidth == 1) multiMmcBits(ptr, len);
+  else multiMmcSymbols(ptr, len, symbolWidth);
+  release(top);
+  finishPredictor(correctCount, <f64>longestRun, <f64>(len - 2), symbolWidth);
+}
+
+function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
+  width = symbolWidth;
+  pairCounts = alloc(<usize>(MAX_ORDER + 1) << 3);
+  leaderCounts = alloc(<usize>(MAX_ORDER + 1) << 3);
+  leaderSymbols = alloc(<usize>(MAX_ORDER + 1) << 3);
+  pairsUsed = alloc(<usize>(MAX_ORDER + 1) << 2);
+  guessLeaders = alloc(<usize>(MAX_ORDER + 1) << 3);
+  guessSteps = alloc(<usize>(MAX_ORDER + 1) << 2);
+  capSteps = alloc(<usize>(MAX_ORDER + 1) << 2);
+  for (let d = 0; d <= MAX_ORDER; d++) store<i32>(at4(capSteps, d), i32.MAX_VALUE);
+  memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
+  let hashedOrders = 0;
+  for (let d = 1; d <= MAX_ORDER; d++) {
+    const bits = (d + 1) * width;
+    if (bits > DIRECT_BITS) {
+      hashedOrders++;
+      continue;
+    }
+    store<usize>(at8(pairCounts, d), alloc(<usize>4 << bits));
+    store<usize>(at8(leaderCounts, d), alloc(<usize>4 << (d * width)));
+    store<usize>(at8(leaderSymbols, d), alloc(<usize>2 << (d * width)));
+  }
+  newTable(max(1, hashedOrders * MAX_PAIRS * 2));
+  const scores = alloc(<usize>MAX_ORDER << 2);
+  const guesses = alloc(<usize>MAX_ORDER << 2);
+  resetHistory(width);
+  pushSymbol(<u64>load<u8>(ptr));
+  pushSymbol(<u64>load<u8>(ptr + 1));
+  let winner = 0;
+  for (let i = 2; i < len; i++) {
+    const previous = <i32>load<u8>(ptr + i - 1);
+    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) train(d, previous, i);
+    let unknown = false;
+    for (let d = 1; d <= MAX_ORDER; d++) {
+      let g = NULL_SYMBOL;
+      if (d <= i) {
+        if (unknown && unknownCarriesUp(d)) {
+          store<usize>(at8(guessLeaders, d), 0);
+          store<i32>(at4(guessSteps, d), i);
+        } else {
+          g = guess(d, i);
+          unknown = g == NULL_SYMBOL;
+        }
+      }
+      store<i32>(at4(guesses, d - 1), g);
+    }
+    const actual = <i32>load<u8>(ptr + i);
+    const prediction = load<i32>(at4(guesses, winner));
+    if (prediction != NULL_SYMBOL) record(prediction == actual);
+    winner = updateScoreboard(scores, guesses, MAX_ORDER, actual, winner);
+    pushSymbol(<u64>actual);
+  }
+}
+
+/**
+ * Bits: order d's counts are pairs (after 0, after 1) at index 2·context in one flat array per
+ * order (2^(d+1) u32, 1 MiB in all); orders sit back to back, order d at 2^(d+1) − 4.
+ */
+function multiMmcBits(ptr: usize, len: i32): void {
+  const counts = alloc(<usize>4 << (MAX_ORDER + 2));
+  const used = alloc(<usize>(MAX_ORDER + 1) << 2);
+  const scores = alloc(<usize>MAX_ORDER << 2);
+  const guesses = alloc(<usize>MAX_ORDER << 2);
+  let before: u32 = load<u8>(ptr);
+  let now: u32 = (before << 1) | load<u8>(ptr + 1);
+  let winner = 0;
+  for (let i = 2; i < len; i++) {
+    const previous = <u32>load<u8>(ptr + i - 1);
+    const trained = min(i - 1, MAX_ORDER);
+    for (let d = 1; d <= trained; d++) {
+      const slot = counts + (<usize>(((1 << (d + 1)) - 4) + ((before & ((1 << d) - 1)) << 1 | previous)) << 2);
+      const count = load<u32>(slot);
+      if (count == 0) {
+        const usedAt = used + (<usize>d << 2);
+        if (load<i32>(usedAt) >= MAX_PAIRS) continue;
+        store<i32>(usedAt, load<i32>(usedAt) + 1);
+      }
+      store<u32>(slot, count + 1);
+    }
+    const known = min(i, MAX_ORDER);
+    for (let d = 1; d <= MAX_ORDER; d++) {
+      let g = NULL_SYMBOL;
+      if (d <= known) {
+        const pair = load<u64>(counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2));
+        const after0 = <u32>pair, after1 = <u32>(pair >> 32);
+        if (pair != 0) g = after1 >= after0 ? 1 : 0;
+      }
+      store<i32>(guesses + (<usize>(d - 1) << 2), g);
+    }
+    const actual = <i32>load<u8>(ptr + i);
+    const prediction = load<i32>(guesses + (<usize>winner << 2));
+    if (prediction != NULL_SYMBOL) record(prediction == actual);
+    winner = updateScoreboard(scores, guesses, MAX_ORDER, actual, winner);
+    before = now;
+    now = (now << 1) | <u32>actual;
+  }
+}

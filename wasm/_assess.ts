@@ -1,0 +1,33 @@
+/**
+ * The hand-typed boundary of assess.wasm (core/assess/index.ts): pointers, lengths and result
+ * slots only. Each call of {@link newAssessInstance} gets its own instance and memory.
+ */
+import { instantiateWasm } from "./_instantiate.ts";
+import { assessWasmBase64 } from "./_generated/assess_wasm.ts";
+
+/** The raw exports of assess.wasm. */
+export interface AssessExports {
+  readonly memory: WebAssembly.Memory;
+  resultsPtr(): number;
+  reserve(bytes: number): number;
+  prepareSymbols(ptr: number, len: number, width: number): number;
+  translateSymbols(ptr: number, len: number): void;
+  expandBits(ptr: number, len: number, width: number, out: number): void;
+  mostCommonValue(ptr: number, len: number): void;
+  collision(ptr: number, len: number): void;
+  markov(ptr: number, len: number): void;
+  compression(ptr: number, len: number): void;
+  tupleAndLrs(ptr: number, len: number, width: number): void;
+  multiMcw(ptr: number, len: number, width: number): void;
+  lag(ptr: number, len: number, width: number): void;
+  multiMmc(ptr: number, len: number, width: number): void;
+  lz78y(ptr: number, len: number, width: number): void;
+}
+
+/** Number of f64 result slots (core/assess/heap.ts). */
+export const RESULT_SLOTS = 32;
+
+/** A fresh instance of assess.wasm with its own memory. */
+export function newAssessInstance(): AssessExports {
+  return instantiateWasm(assessWasmBase64).exports as unknown as AssessExports;
+}
