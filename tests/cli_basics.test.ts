@@ -69,6 +69,9 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
   [["read", "16", "--device", "sim:qcicada", "-o", ""], "qrng read: --output is empty"],
   [["view", "--show", "", "tests/fixtures/data.sha1"], "qrng view: --show is empty"],
   [["test", ""], "qrng test: an argument is empty"],
+  [["assess"], "qrng assess: name a FILE to assess (or - for stdin)"],
+  [["assess", "x.bin", "--bits", "9"], "qrng assess: --bits wants 1..8 (not '9')"],
+  [["assess", "x.bin", "--iid"], "qrng assess: unknown option '--iid' (see qrng assess --help)"],
   [
     ["cert", "--ca", "zz"],
     "qrng cert: --ca takes 128 hex digits, a PEM key or a key file; 'zz' is none of them " +

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { loadSamples, loadToolOutput, parseToolOutput } from "./_support/sp800_90b.ts";
+import { assessNonIid } from "../wasm/assess.ts";
+import { formatG17 } from "../cli/report/assess_text.ts";
+
+/** de Bruijn sequence B(k, n) (every n-tuple of k symbols once, cyclically; Ruskey's algorithm). */
+function deBruijn(k: number, n: number): Uint8Array {
+  const a = new Array(k * n).fill(0);
+  const out: number[] = [];
+  const db = (t: number, p: number) => {
+    if (t > n) {
+      if (n % p === 0) out.push(...a.slice(1, p + 1));
+      return;
+    }
+    a[t] = a[t - p];
+    db(t + 1, p);
+    for (let j = a[t - p] + 1; j < k; j++) {
+      a[t] = j;
+      db(t + 1, t);
+    }
+  };
+  db(1, 1);
+  return Uint8Array.from(out);
+}
+
+describe("qrng assess flags what ea_non_iid leaves silent", () => {
+  it("says when there are fewer than 1,000,000 samples", () => {
+    const a = assessNonIid(loadSamples("rand8_short"), { bitsPerSymbol: 8 });
+    expect(a.warnings.join("\n")).toContain("only 10000 samples");
+  });
+
+  it("names an estimator that could not run and leaves it out of the minimum", () => {
+    // Every pair of bytes once: the longest repeat (1) is shorter than u (2), so LRS cannot run.
+    const a = assessNonIid(deBruijn(256, 2), { bitsPerSymbol: 8 });
+    const lrs = a.estimates.find((e) => e.track === "literal" && e.estimator === "lrs")!;
+    expect(lrs.minEntropy).toBeNull();
+    expect(lrs.values).toMatchObject({ u: 2, v: 1 });
+    expect(a.warnings.join("\n")).toContain("literal LRS could not run (longest repeat v = 1 is shorter than u = 2)");
+  });
+
+  it("says when multi-bit data with two values was assessed as binary", () => {
+    const samples = loadSamples("truerand_1bit").subarray(0, 20000).map((b) => (b ? 0xA5 : 0x3C));
+    const a = assessNonIid(samples, { bitsPerSymbol: 8 });
+    expect(a.binary).toBe(true);
+    expect(a.hBitstring).toBeNull();
+    expect(a.warnings.join("\n")).toContain("8-bit data with only two distinct values was assessed as binary");
+  });
+});
+
+it("formatG17 prints numbers as C's %.17g", () => {
+  expect(formatG17(0.004124)).toBe("0.0041240000000000001");
+  expect(formatG17(3.088625376674869e-39)).toBe("3.088625376674869e-39");
+  expect(formatG17(4001353)).toBe("4001353");
+  expect(formatG17(1)).toBe("1");
+  expect(formatG17(0.5)).toBe("0.5");
+  expect(formatG17(1e-5)).toBe("1.0000000000000001e-05");
+});
+
+for (const runner of RUNNERS) {
+  describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng assess under ${runner.name}`, () => {
+    it("prints -v lines that read as ea_non_iid -vv's, value for value", async () => {
+      const result = await runCli(runner, ["assess", "-", "--bits", "4", "-v"], { stdin: loadSamples("rand4_short") });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      const text = result.stdout.toString();
+      expect(text).toMatch(/Compression +0\.803872 \*/);
+      expect(text).toContain("Assessed min entropy: 3.21548826787");
+      const ours = parseToolOutput(text.slice(text.indexOf("Loaded ")));
+      const tool = loadToolOutput("rand4_short");
+      expect(ours.values.map((v) => `${v.track} ${v.name} ${v.key}`)).toEqual(
+        tool.values.map((v) => `${v.track} ${v.name} ${v.key}`),
+      );
+      ours.values.forEach((v, i) => {
+        const expected = tool.values[i].value;
+        if (typeof expected === "number") expect(v.value as number).toBeCloseTo(expected, 9);
+        else expect(v.value).toBe(expected);
+      });
+    });
+
+    it("writes every intermediate value with --json", async () => {
+      const result = await runCli(runner, ["assess", "-", "--bits", "8", "--json"], { stdin: loadSamples("rand8_short") });
+      expect(result.status).toBe(0);
+      const json = JSON.parse(result.stdout.toString());
+      expect(json).toMatchObject({ file: "stdin", samples: 10000, bitsPerSymbol: 8, binding: { estimator: "compression", track: "bitstring" } });
+      expect(json.estimates).toHaveLength(17);
+      expect(json.estimates[0]).toMatchObject({ estimator: "mcv", track: "bitstring", values: { modeCount: 40099 } });
+      expect(json.minEntropy).toBeCloseTo(loadToolOutput("rand8_short").assessed, 9);
+      expect(json.warnings[0]).toContain("only 10000 samples");
+    });
+  });
+}
