@@ -39,6 +39,16 @@ describe("qrng assess flags what ea_non_iid leaves silent", () => {
     expect(a.warnings.join("\n")).toContain("literal LRS could not run (longest repeat v = 1 is shorter than u = 2)");
   });
 
+  it("counts an estimator without enough data as not run, never as full entropy", () => {
+    // 50 bytes: 66 six-bit blocks (Compression needs 1002), 50 symbols (MultiMCW predicts from 63).
+    const a = assessNonIid(loadSamples("truerand_8bit").subarray(0, 50), { bitsPerSymbol: 8 });
+    const compression = a.estimates.find((e) => e.estimator === "compression")!;
+    expect(compression.minEntropy).toBeNull();
+    expect(compression.values.p).toBeNull();
+    expect(a.estimates.find((e) => e.estimator === "multiMcw" && e.track === "literal")!.minEntropy).toBeNull();
+    expect(a.warnings).toContain("bitstring Compression could not run (too little data) and is left out of the minimum");
+  });
+
   it("says when multi-bit data with two values was assessed as binary", () => {
     const samples = loadSamples("truerand_1bit").subarray(0, 20000).map((b) => (b ? 0xA5 : 0x3C));
     const a = assessNonIid(samples, { bitsPerSymbol: 8 });

@@ -92,7 +92,7 @@ export function summaryReport(a: NonIidAssessment, source: string): string {
   const how = a.hBitstring === null
     ? "H_original"
     : a.binding.track === "bitstring" ? `${a.bitsPerSymbol} × H_bitstring` : "H_original";
-  out.push(`Assessed min entropy: ${formatG17(a.minEntropy)} bits per ${a.binary ? "bit" : "symbol"} (${how})`);
+  out.push(`Assessed min entropy: ${formatG17(a.minEntropy)} bits per sample (${how})`);
   for (const w of a.warnings) out.push(`warning: ${w}`);
   return out.join("\n") + "\n";
 }

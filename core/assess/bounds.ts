@@ -57,9 +57,11 @@ export function localBound(pGlobal: f64, r: f64, n: f64): f64 {
  * Writes a predictor's outputs from its counts: C correct predictions of N, the longest run of
  * correct ones; slots 0 C, 1 r (longest run + 1), 2 N, 3 P_global, 4 P_global', 5 P_local (NaN:
  * cannot change the result), 6 min-entropy. Like NIST's tool, the estimate never exceeds the
- * symbol width (a predictor is never assumed worse than guessing uniformly).
+ * symbol width (a predictor is never assumed worse than guessing uniformly). Fewer than two
+ * predictions leave every slot NaN (cannot run).
  */
 export function finishPredictor(correct: f64, longestRun: f64, n: f64, width: i32): void {
+  if (n < 2) return; // too little data: leaves every slot NaN (cannot run)
   const pGlobal = correct / n;
   const pGlobalBound = correct == 0 ? 1 - Math.pow(0.01, 1 / n) : upperBound(pGlobal, n);
   const r = longestRun + 1;

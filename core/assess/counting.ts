@@ -30,6 +30,7 @@ export function mostCommonValue(ptr: usize, len: i32): void {
  * bits long. Slots 0 v, 1 Σt, 2 X̄, 3 σ̂, 4 X̄′, 5 p, 6 min-entropy. For two values the expected
  * window is E = 2 + 2pq, so the standard's search for p has the closed form
  * p = 1/2 + √(1/4 − (X̄′ − 2)/2); X̄′ ≥ 2.5 means p = 1/2 (slot 7 is 0 then, 1 when p was found).
+ * All NaN (cannot run) with fewer than two windows.
  */
 export function collision(ptr: usize, len: i32): void {
   let windows: f64 = 0, sum: f64 = 0, sumSq: f64 = 0;
@@ -44,6 +45,7 @@ export function collision(ptr: usize, len: i32): void {
     sumSq += t * t;
     i += t;
   }
+  if (windows < 2) return; // too little data: leaves every slot NaN (cannot run)
   const mean = sum / windows;
   const sigma = Math.sqrt((sumSq - sum * mean) / (windows - 1));
   const bound = mean - Z_ALPHA * sigma / Math.sqrt(windows);
@@ -132,11 +134,13 @@ function expectedLog(z: f64, d: i32, v: i32): f64 {
 /**
  * Compression on bits: 6-bit blocks, the first 1000 fill the dictionary, the rest are tested.
  * Slots 0 X̄, 1 σ̂, 2 X̄′, 3 p, 4 min-entropy (of 6-bit blocks, divided by 6), 5 found (0/1);
- * slot 6 v (test blocks).
+ * slot 6 v (test blocks). All NaN (cannot run) with fewer than 1002 blocks.
  */
 export function compression(ptr: usize, len: i32): void {
   const blocks = len / BLOCK_BITS;
   const v = blocks - DICTIONARY_BLOCKS;
+  // σ̂ needs two test blocks (the tool divides by zero at exactly one): otherwise cannot run.
+  if (v < 2) return;
   const top = mark();
   const lastSeen = alloc((1 << BLOCK_BITS) * 4);
   // Neumaier-compensated sums: the tool accumulates in 80-bit long double, and p̂ amplifies any
