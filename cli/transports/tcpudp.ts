@@ -6,7 +6,7 @@
  */
 import { connectTcp } from "./tcp.ts";
 import type { Transport } from "./transport.ts";
-import { openUdp } from "./udp.ts";
+import { openUdp, type UdpEndpoint } from "./udp.ts";
 
 /** The default local data port, as on a device. */
 export const TCPUDP_DATA_PORT = 54936;
@@ -14,7 +14,7 @@ export const TCPUDP_DATA_PORT = 54936;
 /** Commands and data channels of a TCP+UDP device. */
 export interface TcpUdpChannels {
   commands: Transport;
-  data: Transport;
+  data: UdpEndpoint;
 }
 
 /** Connects commands by TCP and binds the data port. */
@@ -25,6 +25,7 @@ export async function connectTcpUdp(host: string, port: number, dataPort = TCPUD
       bindPort: dataPort,
       peer: { host, port },
       description: `tcpudp://${host}:${port} data`,
+      dropDuplicates: true,
     });
     await data.write(new Uint8Array(0)); // registration: "send data here"
     return { commands: { ...commands, description: `tcpudp://${host}:${port}` } as Transport, data };

@@ -6,9 +6,18 @@
  *
  * With a separate data channel (TCP+UDP), responses come on the transport and random data on
  * the channel; the driver counts the data bytes and treats a shortfall as an error.
+ *
+ * Over datagrams (UDP, TCP+UDP), only bytes that answer the current request count: before a
+ * request the data path is flushed (strays are discarded with a note), and after a counted
+ * read a GET_STATUS round trip settles it: any byte beyond the count that arrives before the
+ * device's answer (a duplicated or foreign datagram, or a legitimate one that a foreign one
+ * displaced) fails the read closed, so a block is handed on only once it is complete and
+ * clean. The receiving endpoint drops exact duplicates and bounds its queue; its drops are
+ * noted too.
  */
 import { QrngError } from "../../errors.ts";
 import type { Transport } from "../../transports/transport.ts";
+import type { DatagramDrops } from "../../transports/udp.ts";
 import {
   CHUNK_BYTES,
   CMD,
@@ -40,10 +49,23 @@ export const IDLE_STOP_QUIET_MS = 10;
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
 
+/** The endpoint datagrams arrive at, as the driver sees it (see cli/transports/udp.ts). */
+export interface DatagramReceiver {
+  readonly description: string;
+  dropped(): DatagramDrops;
+}
+
 /** What the driver needs from its surroundings. */
 export interface DriverOptions {
   /** A separate channel carrying random data (TCP+UDP mode). */
   data?: Transport;
+  /**
+   * Where datagrams arrive (UDP: the transport; TCP+UDP: the data channel): reads are flushed
+   * before and settled after (see the module comment).
+   */
+  datagrams?: DatagramReceiver;
+  /** Notes for stderr (stray datagrams discarded, drops). */
+  log?(line: string): void;
   /**
    * Largest single read: USB serial adapters (macOS FTDI) time out on large reads, so serial
    * ports read about 8 KiB at a time (spec §7). @default the decoder's whole input buffer
@@ -69,12 +91,18 @@ export class CmdCtrlDevice {
   /** Decoded data bytes not yet handed out (a view of the decoder's input, valid until a feed). */
   #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
+  readonly #datagrams: DatagramReceiver | undefined;
+  readonly #log: (line: string) => void;
+  /** Drops already noted. */
+  #notedDrops: DatagramDrops = { duplicates: 0, overflowDatagrams: 0, overflowBytes: 0 };
 
   constructor(transport: Transport, options: DriverOptions) {
     this.transport = transport;
     this.#data = options.data;
     this.#now = options.now;
-    if (this.#data) this.#dataBuffer = new Uint8Array(65536);
+    this.#datagrams = options.datagrams;
+    this.#log = options.log ?? (() => {});
+    if (this.#data || this.#datagrams) this.#dataBuffer = new Uint8Array(65536);
     this.#sink = options.maxReadBytes ? this.#codec.input.subarray(0, options.maxReadBytes) : this.#codec.input;
   }
 
@@ -227,9 +255,11 @@ export class CmdCtrlDevice {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
         if (n === 0) {
+          const drops = this.#newDrops();
           throw new QrngError(
             "timeout",
-            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} (datagrams lost?)`,
+            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} ` +
+              `(datagrams lost?${drops ? `; ${drops}` : ""})`,
           );
         }
         have += n;
@@ -244,32 +274,114 @@ export class CmdCtrlDevice {
     }
   }
 
-  /** One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status. */
-  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status }> {
+  /**
+   * One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status in the
+   * ACK, and over datagrams the status that settled the read (the device's state after it).
+   */
+  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status; settled?: Status }> {
+    const what = `read ${length} bytes`;
+    await this.#flushDatagrams();
     const command = this.#codec.startOneShot(length);
     if (this.#data) this.#codec.arm(CMD.START, 1, 0); // data comes by the other channel
-    const ack = await this.#request(command, `read ${length} bytes`);
+    const ack = await this.#request(command, what);
     const data = new Uint8Array(length);
-    await this.#dataInto(data, `read ${length} bytes`);
-    return { data, status: parseStatus(ack.payload) };
+    await this.#dataInto(data, what);
+    const settled = this.#datagrams ? await this.#settle(what) : undefined;
+    return { data, status: parseStatus(ack.payload), settled };
   }
 
-  /** Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts). */
-  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array }> {
+  /**
+   * Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts);
+   * over datagrams also the status that settled the read.
+   */
+  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array; settled?: Status }> {
+    const what = `read ${length} signed bytes`;
+    await this.#flushDatagrams();
     const command = this.#codec.signedRead(length);
     if (this.#data) this.#codec.arm(CMD.SIGNED_READ, 0, 0); // data by UDP, signature by TCP
-    const what = `read ${length} signed bytes`;
     const answer = await this.#request(command, what);
     if (answer.code !== RESP.SIGNED_READ) throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
     const data = new Uint8Array(length);
     await this.#dataInto(data, what);
     const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
     if (event.type !== "signature") throw this.#protocolError(what, event);
-    return { data, signature: event.signature.slice() };
+    const signature = event.signature.slice();
+    const settled = this.#datagrams ? await this.#settle(what) : undefined;
+    return { data, signature, settled };
+  }
+
+  /**
+   * Over datagrams, before a request whose answer carries data: discards what the data path
+   * holds (nobody asked for it), with a note.
+   */
+  async #flushDatagrams(): Promise<void> {
+    if (!this.#datagrams) return;
+    const stray = await this.#takeWaiting(this.#data ?? this.transport);
+    if (stray > 0) this.#log(`${this.#datagrams.description}: discarded ${stray} bytes nobody asked for`);
+    const drops = this.#newDrops();
+    if (drops) this.#log(`${this.#datagrams.description}: ${drops}`);
+  }
+
+  /** Reads and discards everything `channel` holds right now; resolves how many bytes. */
+  async #takeWaiting(channel: Transport): Promise<number> {
+    let taken = 0;
+    for (let n; (n = await channel.read(this.#dataBuffer!, 0)) > 0;) taken += n;
+    return taken;
+  }
+
+  /**
+   * Settles a counted read over datagrams: no byte beyond the count may be waiting, nor arrive
+   * before the device answers a GET_STATUS sent now (the device sent all of the read's data
+   * before that answer). Resolves the status; a surplus fails closed (kind "protocol").
+   */
+  async #settle(what: string): Promise<Status> {
+    const surplus = () =>
+      new QrngError(
+        "protocol",
+        `Cannot ${what}: ${this.#datagrams!.description} sent more bytes than asked for ` +
+          `(a duplicated or foreign datagram): refusing them all`,
+      );
+    // On UDP the decoder may already hold bytes read past the count; on TCP+UDP the data channel.
+    const waiting = async () =>
+      (!this.#data && this.#codec.next().type !== "need-input") || await this.#takeWaiting(this.#data ?? this.transport) > 0;
+    if (await waiting()) throw surplus();
+    await this.transport.write(this.#codec.simple(CMD.GET_STATUS));
+    let status: Status;
+    try {
+      status = parseStatus((await this.#response(what)).payload);
+    } catch (error) {
+      // On UDP, surplus bytes ahead of the answer garble it: name the cause, not the symptom.
+      if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
+      throw surplus();
+    }
+    // One event-loop turn, so datagrams already at the socket are queued before the last look.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (await waiting()) throw surplus();
+    const drops = this.#newDrops();
+    if (drops) this.#log(`${this.#datagrams!.description}: ${drops}`);
+    return status;
+  }
+
+  /** The receiver's drops since the last call, as words ("" when none). */
+  #newDrops(): string {
+    if (!this.#datagrams) return "";
+    const now = this.#datagrams.dropped();
+    const before = this.#notedDrops;
+    this.#notedDrops = now;
+    const parts: string[] = [];
+    const duplicates = now.duplicates - before.duplicates;
+    if (duplicates > 0) parts.push(`dropped ${duplicates} duplicate datagram${duplicates === 1 ? "" : "s"}`);
+    const overflow = now.overflowDatagrams - before.overflowDatagrams;
+    if (overflow > 0) {
+      const bytes = now.overflowBytes - before.overflowBytes;
+      parts.push(`dropped ${overflow} datagrams (${bytes} bytes) that arrived while the receive queue was full`);
+    }
+    return parts.join(", ");
   }
 
   /** START continuous; resolves the status in the ACK. Then call {@link nextData}. */
   async startContinuous(): Promise<Status> {
+    await this.#flushDatagrams();
     const command = this.#codec.startContinuous();
     if (this.#data) this.#codec.arm(CMD.START, 1, 0);
     const ack = await this.#request(command, "start streaming");

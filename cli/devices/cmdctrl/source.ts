@@ -131,17 +131,25 @@ class CmdCtrlSource implements RandomSource {
     await this.#waitReady();
     const length = Math.min(this.#ready, MAX_REQUEST_BYTES);
     if (this.mode === "signed") {
-      const { data, signature } = await this.device.signedRead(length);
+      const { data, signature, settled } = await this.device.signedRead(length);
       this.#ready -= length;
       if (!(await verifySignature(this.key!, data, signature))) {
         throw new QrngError("device", `Signed read of ${length} bytes from ${this.description} failed verification: refusing the data`);
       }
+      if (settled) this.#settledBy(settled);
       return data;
     }
-    const { data, status } = await this.device.oneShot(length);
+    const { data, status, settled } = await this.device.oneShot(length);
     checkHealth(status, this.description);
     this.#ready = status.readyBytes - length;
+    if (settled) this.#settledBy(settled);
     return data;
+  }
+
+  /** Over datagrams a read ends with a status (see CmdCtrlDevice): judged like every status. */
+  #settledBy(status: Status): void {
+    checkHealth(status, this.description);
+    this.#ready = status.readyBytes;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,116 @@
+/**
+ * Over UDP and TCP+UDP only bytes that answer the current request reach `qrng read`'s output:
+ * the real CLI reads from a peer that duplicates, injects and floods datagrams on purpose
+ * (tests/_support/datagram_peer.ts), and its output must be one contiguous run of what the peer
+ * sent as answers (the health gate keeps the first samples for its startup test). The host's receive queue stays bounded under a flood.
+ */
+import { randomBytes } from "node:crypto";
+import * as dgram from "node:dgram";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { connectUdp, UDP_QUEUE_MAX_BYTES } from "../cli/transports/udp.ts";
+import { binaryBuilt, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
+import { type DatagramFault, type DatagramPeer, startDatagramPeer } from "./_support/datagram_peer.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "qrng-udp-faults-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bun = RUNNERS.find((r) => r.name === "bun")!;
+let peer: DatagramPeer | undefined;
+afterEach(async () => {
+  await peer?.close();
+  peer = undefined;
+});
+
+/** Runs `qrng read 4K` against a peer with `fault`; checks the output is one run of its answers. */
+async function readFrom(mode: "udp" | "tcpudp", fault: DatagramFault, options: { runner?: Runner; file?: string } = {}) {
+  peer = await startDatagramPeer(mode, fault);
+  const output = options.file ? ["-o", options.file] : [];
+  const r = await runCli(options.runner ?? bun, ["read", "4K", "--device", peer.uri, ...output]);
+  const out = options.file ? (existsSync(options.file) ? readFileSync(options.file) : Buffer.alloc(0)) : r.stdout;
+  const answered = peer.answered();
+  // Nothing twice, nothing foreign: one contiguous run of the bytes the device sent as answers.
+  if (out.length > 0) expect(Buffer.from(answered).indexOf(out), r.stderr).toBeGreaterThanOrEqual(0);
+  for (const stray of peer.strays.slice(0, 50)) expect(out.includes(Buffer.from(stray.subarray(0, 16)))).toBe(false);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  return { ...r, out };
+}
+
+describe.each(["udp", "tcpudp"] as const)("qrng read over %s from a misbehaving peer", (mode) => {
+  it("drops a duplicated datagram and writes every byte once", async () => {
+    const r = await readFrom(mode, "duplicate");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out.length).toBe(4096);
+    expect(r.stderr).toMatch(/dropped 1 duplicate datagram/);
+  });
+
+  it("drops a duplicated datagram from a committed -o file too", async () => {
+    const file = join(dir, `dup-${mode}.bin`);
+    const r = await readFrom(mode, "duplicate", { file });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out.length).toBe(4096);
+  });
+
+  it("fails closed when a foreign datagram arrives within a read, writing none of it", async () => {
+    const file = join(dir, `stray-${mode}.bin`);
+    const r = await readFrom(mode, "stray-within", { file });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^qrng: Cannot read \d+ bytes: .* more bytes than asked for/m);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("fails closed when more bytes follow a read's data than were asked for", async () => {
+    const r = await readFrom(mode, "surplus");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/more bytes than asked for/);
+  });
+});
+
+describe("qrng read over tcpudp from a peer sending unrequested datagrams", () => {
+  it("discards datagrams that arrived before the read asked for data, with a note", async () => {
+    const r = await readFrom("tcpudp", "stray-before");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out.length).toBe(4096);
+    expect(r.stderr).toMatch(/discarded 4200 bytes nobody asked for/);
+  });
+
+  it("survives a flood with a bounded queue and uses none of it", async () => {
+    const r = await readFrom("tcpudp", "flood");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out.length).toBe(4096);
+    expect(r.stderr).toMatch(/dropped \d+ datagrams \(\d+ bytes\) that arrived while the receive queue was full/);
+  });
+
+  for (const runner of RUNNERS.filter((r) => r.name !== "bun" && (r.name !== "binary" || binaryBuilt))) {
+    it(`writes every byte once under ${runner.name} too`, async () => {
+      const r = await readFrom("tcpudp", "duplicate", { runner });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.out.length).toBe(4096);
+    });
+  }
+});
+
+describe("the UDP transport under a flood", () => {
+  it("queues at most UDP_QUEUE_MAX_BYTES of datagrams nobody reads", async () => {
+    const flooder = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => flooder.bind(0, "127.0.0.1", resolve));
+    const host = await connectUdp("127.0.0.1", flooder.address().port);
+    try {
+      const send = (bytes: Uint8Array) =>
+        new Promise<void>((resolve, reject) => flooder.send(bytes, host.port, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
+      for (let i = 0; i < 10_000; i++) await send(randomBytes(1400)); // 14 MB
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      let queued = 0;
+      const buffer = new Uint8Array(65536);
+      for (let n; (n = await host.read(buffer, 0)) > 0;) queued += n;
+      expect(queued).toBeGreaterThan(0);
+      expect(queued).toBeLessThanOrEqual(UDP_QUEUE_MAX_BYTES);
+      expect(host.dropped().overflowDatagrams).toBeGreaterThan(0);
+    } finally {
+      await host.close();
+      flooder.close();
+    }
+  });
+});
