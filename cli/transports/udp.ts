@@ -46,15 +46,9 @@ export interface UdpEndpoint extends Transport {
   readonly port: number;
   /** What was dropped on receipt so far (see the module comment). */
   dropped(): DatagramDrops;
-  /**
-   * Sets where writes go. With `keepRecent`, a sender heard in the last PEER_FRESH_MS wins
-   * (a TCP+UDP host registers its data port with an empty datagram).
-   */
-  setPeer(host: string, port: number, keepRecent?: boolean): void;
+  /** Sets where writes go. */
+  setPeer(host: string, port: number): void;
 }
-
-/** How long a learned peer is preferred over a default one. */
-const PEER_FRESH_MS = 2000;
 
 /** Options of {@link openUdp}. */
 export interface UdpOptions {
@@ -100,10 +94,8 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
   const recent = options.dropDuplicates ? new RecentDatagrams(DUPLICATE_WINDOW_DATAGRAMS) : undefined;
   let peer = options.peer;
   const onlyFromPeer = options.onlyFromPeer ?? peer !== undefined;
-  let heardAt = -Infinity;
   socket.on("message", (message: Uint8Array, remote: dgram.RemoteInfo) => {
     if (onlyFromPeer && peer && remote.address !== peer.host && !sameLoopback(remote.address, peer.host)) return;
-    heardAt = performance.now();
     options.onSender?.(remote.address, remote.port);
     if (!options.peer) peer = { host: remote.address, port: remote.port };
     if (queue.size + message.length > UDP_QUEUE_MAX_BYTES) {
@@ -136,8 +128,8 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
         await send(data.slice(offset, offset + UDP_DATAGRAM_BYTES), peer);
       }
     },
-    setPeer(host, port, keepRecent) {
-      if (!keepRecent || performance.now() - heardAt > PEER_FRESH_MS) peer = { host, port };
+    setPeer(host, port) {
+      peer = { host, port };
     },
     read: (buffer, timeoutMs) => queue.read(buffer, timeoutMs),
     discardInput() {
