@@ -1,8 +1,9 @@
 /**
  * TCP+UDP: commands and responses on a TCP connection to the device's port 54936, random data
  * as datagrams to a UDP port the host binds (54936 as on a device, or `?udp=PORT`; 0 picks a
- * free one). The host sends one empty datagram to the device's UDP port so a device (or the
- * emulator) that answers the sender learns where the data should go.
+ * free one). The host sends one empty datagram to the device's UDP port, so that a device
+ * which learns its host's data port from it (`qrng emulate qcicada --tcpudp --data-port 0`)
+ * knows where the data should go. Its receive side is bounded and drops duplicates (udp.ts).
  */
 import { connectTcp } from "./tcp.ts";
 import type { Transport } from "./transport.ts";

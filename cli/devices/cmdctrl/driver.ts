@@ -15,6 +15,7 @@
  * clean. The receiving endpoint drops exact duplicates and bounds its queue; its drops are
  * noted too.
  */
+import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
 import type { Transport } from "../../transports/transport.ts";
 import type { DatagramDrops } from "../../transports/udp.ts";
@@ -354,8 +355,9 @@ export class CmdCtrlDevice {
       if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
       throw surplus();
     }
-    // One event-loop turn, so datagrams already at the socket are queued before the last look.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // To the end of this event-loop turn, so datagrams already at the socket are queued
+    // before the last look.
+    await new Promise((resolve) => setImmediate(resolve));
     if (await waiting()) throw surplus();
     const drops = this.#newDrops();
     if (drops) this.#log(`${this.#datagrams!.description}: ${drops}`);
