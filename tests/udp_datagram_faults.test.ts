@@ -2,7 +2,8 @@
  * Over UDP and TCP+UDP only bytes that answer the current request reach `qrng read`'s output:
  * the real CLI reads from a peer that duplicates, injects and floods datagrams on purpose
  * (tests/_support/datagram_peer.ts), and its output must be one contiguous run of what the peer
- * sent as answers (the health gate keeps the first samples for its startup test). The host's receive queue stays bounded under a flood.
+ * sent as answers (the health gate keeps the first samples for its startup test). The host's
+ * receive queue stays bounded under a flood, and the TCP+UDP emulator leaves port 54936 to hosts.
  */
 import { randomBytes } from "node:crypto";
 import * as dgram from "node:dgram";
@@ -101,10 +102,17 @@ describe("the UDP transport under a flood", () => {
     const host = await connectUdp("127.0.0.1", flooder.address().port);
     try {
       const send = (bytes: Uint8Array) =>
-        new Promise<void>((resolve, reject) => flooder.send(bytes, host.port, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
-      // Until the queue overflows (under load the kernel drops some first), then 1,000 more.
-      for (let i = 0; i < 100_000 && host.dropped().overflowDatagrams === 0; i++) await send(randomBytes(1400));
-      for (let i = 0; i < 1000; i++) await send(randomBytes(1400));
+        new Promise<void>((resolve, reject) =>
+          flooder.send(bytes, host.port, "127.0.0.1", (e) => (e ? reject(e) : resolve()))
+        );
+      // Until the queue overflows, then 1,000 more. Every few datagrams the event loop polls, so
+      // the host takes them off its socket (a send may complete without a turn of the loop).
+      const flood = async (count: number) => {
+        await send(randomBytes(1400));
+        if (count % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+      };
+      for (let i = 0; i < 100_000 && host.dropped().overflowDatagrams === 0; i++) await flood(i);
+      for (let i = 0; i < 1000; i++) await flood(i);
       await new Promise((resolve) => setTimeout(resolve, 200));
       let queued = 0;
       const buffer = new Uint8Array(65536);

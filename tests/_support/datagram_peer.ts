@@ -77,7 +77,11 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
       await sleep(STRAY_SETTLE_MS);
     }
     if (code === CMD.GET_INFO && fault === "flood") {
-      for (let i = 0; i < FLOOD_DATAGRAMS; i++) await stray(port);
+      // Paced, so that a busy host takes most of it off its socket rather than the kernel dropping it.
+      for (let i = 1; i <= FLOOD_DATAGRAMS; i++) {
+        await stray(port);
+        if (i % 64 === 0) await sleep(1);
+      }
       await sleep(STRAY_SETTLE_MS);
     }
   };

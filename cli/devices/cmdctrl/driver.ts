@@ -8,17 +8,15 @@
  * the channel; the driver counts the data bytes and treats a shortfall as an error.
  *
  * Over datagrams (UDP, TCP+UDP), only bytes that answer the current request count: before a
- * request the data path is flushed (strays are discarded with a note), and after a counted
- * read a GET_STATUS round trip settles it: any byte beyond the count that arrives before the
- * device's answer (a duplicated or foreign datagram, or a legitimate one that a foreign one
- * displaced) fails the read closed, so a block is handed on only once it is complete and
- * clean. The receiving endpoint drops exact duplicates and bounds its queue; its drops are
- * noted too.
+ * request the data path is flushed, and after a counted read a GET_STATUS round trip settles
+ * it: any byte beyond the count that arrives before the device's answer (a duplicated or
+ * foreign datagram, or a legitimate one that a foreign one displaced) fails the read closed,
+ * so a block is handed on only once it is complete and clean (see datagram_guard.ts).
  */
 import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
+import { DatagramGuard, type DatagramReceiver } from "./datagram_guard.ts";
 import type { Transport } from "../../transports/transport.ts";
-import type { DatagramDrops } from "../../transports/udp.ts";
 import {
   CHUNK_BYTES,
   CMD,
@@ -49,12 +47,6 @@ const STOP_ANSWER_BYTES = 6;
 export const IDLE_STOP_QUIET_MS = 10;
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
-
-/** The endpoint datagrams arrive at, as the driver sees it (see cli/transports/udp.ts). */
-export interface DatagramReceiver {
-  readonly description: string;
-  dropped(): DatagramDrops;
-}
 
 /** What the driver needs from its surroundings. */
 export interface DriverOptions {
@@ -92,18 +84,14 @@ export class CmdCtrlDevice {
   /** Decoded data bytes not yet handed out (a view of the decoder's input, valid until a feed). */
   #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
-  readonly #datagrams: DatagramReceiver | undefined;
-  readonly #log: (line: string) => void;
-  /** Drops already noted. */
-  #notedDrops: DatagramDrops = { duplicates: 0, overflowDatagrams: 0, overflowBytes: 0 };
+  readonly #guard: DatagramGuard | undefined;
 
   constructor(transport: Transport, options: DriverOptions) {
     this.transport = transport;
     this.#data = options.data;
     this.#now = options.now;
-    this.#datagrams = options.datagrams;
-    this.#log = options.log ?? (() => {});
-    if (this.#data || this.#datagrams) this.#dataBuffer = new Uint8Array(65536);
+    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
+    if (this.#data) this.#dataBuffer = new Uint8Array(65536);
     this.#sink = options.maxReadBytes ? this.#codec.input.subarray(0, options.maxReadBytes) : this.#codec.input;
   }
 
@@ -256,7 +244,7 @@ export class CmdCtrlDevice {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
         if (n === 0) {
-          const drops = this.#newDrops();
+          const drops = this.#guard?.newDrops();
           throw new QrngError(
             "timeout",
             `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} ` +
@@ -281,13 +269,13 @@ export class CmdCtrlDevice {
    */
   async oneShot(length: number): Promise<{ data: Uint8Array; status: Status; settled?: Status }> {
     const what = `read ${length} bytes`;
-    await this.#flushDatagrams();
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.startOneShot(length);
     if (this.#data) this.#codec.arm(CMD.START, 1, 0); // data comes by the other channel
     const ack = await this.#request(command, what);
     const data = new Uint8Array(length);
     await this.#dataInto(data, what);
-    const settled = this.#datagrams ? await this.#settle(what) : undefined;
+    const settled = this.#guard ? await this.#settle(this.#guard, what) : undefined;
     return { data, status: parseStatus(ack.payload), settled };
   }
 
@@ -297,7 +285,7 @@ export class CmdCtrlDevice {
    */
   async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array; settled?: Status }> {
     const what = `read ${length} signed bytes`;
-    await this.#flushDatagrams();
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.signedRead(length);
     if (this.#data) this.#codec.arm(CMD.SIGNED_READ, 0, 0); // data by UDP, signature by TCP
     const answer = await this.#request(command, what);
@@ -307,27 +295,8 @@ export class CmdCtrlDevice {
     const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
     if (event.type !== "signature") throw this.#protocolError(what, event);
     const signature = event.signature.slice();
-    const settled = this.#datagrams ? await this.#settle(what) : undefined;
+    const settled = this.#guard ? await this.#settle(this.#guard, what) : undefined;
     return { data, signature, settled };
-  }
-
-  /**
-   * Over datagrams, before a request whose answer carries data: discards what the data path
-   * holds (nobody asked for it), with a note.
-   */
-  async #flushDatagrams(): Promise<void> {
-    if (!this.#datagrams) return;
-    const stray = await this.#takeWaiting(this.#data ?? this.transport);
-    if (stray > 0) this.#log(`${this.#datagrams.description}: discarded ${stray} bytes nobody asked for`);
-    const drops = this.#newDrops();
-    if (drops) this.#log(`${this.#datagrams.description}: ${drops}`);
-  }
-
-  /** Reads and discards everything `channel` holds right now; resolves how many bytes. */
-  async #takeWaiting(channel: Transport): Promise<number> {
-    let taken = 0;
-    for (let n; (n = await channel.read(this.#dataBuffer!, 0)) > 0;) taken += n;
-    return taken;
   }
 
   /**
@@ -335,17 +304,12 @@ export class CmdCtrlDevice {
    * before the device answers a GET_STATUS sent now (the device sent all of the read's data
    * before that answer). Resolves the status; a surplus fails closed (kind "protocol").
    */
-  async #settle(what: string): Promise<Status> {
-    const surplus = () =>
-      new QrngError(
-        "protocol",
-        `Cannot ${what}: ${this.#datagrams!.description} sent more bytes than asked for ` +
-          `(a duplicated or foreign datagram): refusing them all`,
-      );
+  async #settle(guard: DatagramGuard, what: string): Promise<Status> {
     // On UDP the decoder may already hold bytes read past the count; on TCP+UDP the data channel.
+    const channel = this.#data ?? this.transport;
     const waiting = async () =>
-      (!this.#data && this.#codec.next().type !== "need-input") || await this.#takeWaiting(this.#data ?? this.transport) > 0;
-    if (await waiting()) throw surplus();
+      (!this.#data && this.#codec.next().type !== "need-input") || await guard.takeWaiting(channel) > 0;
+    if (await waiting()) throw guard.surplus(what);
     await this.transport.write(this.#codec.simple(CMD.GET_STATUS));
     let status: Status;
     try {
@@ -353,37 +317,19 @@ export class CmdCtrlDevice {
     } catch (error) {
       // On UDP, surplus bytes ahead of the answer garble it: name the cause, not the symptom.
       if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
-      throw surplus();
+      throw guard.surplus(what);
     }
     // To the end of this event-loop turn, so datagrams already at the socket are queued
     // before the last look.
     await new Promise((resolve) => setImmediate(resolve));
-    if (await waiting()) throw surplus();
-    const drops = this.#newDrops();
-    if (drops) this.#log(`${this.#datagrams!.description}: ${drops}`);
+    if (await waiting()) throw guard.surplus(what);
+    guard.noteDrops();
     return status;
-  }
-
-  /** The receiver's drops since the last call, as words ("" when none). */
-  #newDrops(): string {
-    if (!this.#datagrams) return "";
-    const now = this.#datagrams.dropped();
-    const before = this.#notedDrops;
-    this.#notedDrops = now;
-    const parts: string[] = [];
-    const duplicates = now.duplicates - before.duplicates;
-    if (duplicates > 0) parts.push(`dropped ${duplicates} duplicate datagram${duplicates === 1 ? "" : "s"}`);
-    const overflow = now.overflowDatagrams - before.overflowDatagrams;
-    if (overflow > 0) {
-      const bytes = now.overflowBytes - before.overflowBytes;
-      parts.push(`dropped ${overflow} datagrams (${bytes} bytes) that arrived while the receive queue was full`);
-    }
-    return parts.join(", ");
   }
 
   /** START continuous; resolves the status in the ACK. Then call {@link nextData}. */
   async startContinuous(): Promise<Status> {
-    await this.#flushDatagrams();
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.startContinuous();
     if (this.#data) this.#codec.arm(CMD.START, 1, 0);
     const ack = await this.#request(command, "start streaming");

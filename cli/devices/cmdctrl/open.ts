@@ -9,7 +9,8 @@ import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { connectUdp } from "../../transports/udp.ts";
 import { baudFromUri, checkUriParams, type DeviceUri, parseDeviceUri, parsePort } from "../../uri.ts";
-import { CmdCtrlDevice, type DatagramReceiver } from "./driver.ts";
+import type { DatagramReceiver } from "./datagram_guard.ts";
+import { CmdCtrlDevice } from "./driver.ts";
 
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
 export const CMDCTRL_BAUD = 1_000_000;
