@@ -49,6 +49,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     throw usageError("qrng emulate qcicada: --data-port goes with --tcpudp");
   }
   const dataPort = parsePort(values["data-port"] ?? String(TCPUDP_DATA_PORT), "--data-port");
+  if (dataPort === 0) throw usageError("qrng emulate qcicada: --data-port is a port 1-65535");
   const seed = parseSeed(values.seed);
   const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk") =>
     values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
@@ -135,32 +136,30 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
 /**
  * The data side of a TCP+UDP device: datagrams go from an ephemeral port of its own to the
  * host's data port, as from a device on the network, so a host on the same machine can bind
- * 54936 itself. `dataPort` 0 learns each host's port from its registration datagram (see
- * cli/transports/tcpudp.ts), received on UDP at the TCP port: for hosts on ephemeral ports.
+ * 54936 itself. A host on another port (`tcpudp://...?udp=0`) is learned from the empty
+ * datagram it sends to UDP at the device's port on connect (see cli/transports/tcpudp.ts):
+ * the emulator listens there unless that port is `dataPort`, which belongs to the hosts.
  */
 async function openTcpUdpData(host: string, tcpPort: number, dataPort: number) {
-  const defaultPeer = { host, port: dataPort || TCPUDP_DATA_PORT };
-  const channel = await openUdp({ bindHost: host, peer: defaultPeer, description: "emulator data" });
+  const channel = await openUdp({ bindHost: host, peer: { host, port: dataPort }, description: "emulator data" });
   let served: string | undefined;
   let registered: { host: string; port: number } | undefined;
-  const registrations = dataPort === 0
-    ? await openUdp({
-      bindHost: host,
-      bindPort: tcpPort,
-      description: "emulator data registrations",
-      onSender(from, port) {
-        registered = { host: from, port };
-        if (from === served) channel.setPeer(from, port);
-      },
-    })
-    : undefined;
+  const registrations = tcpPort === dataPort ? undefined : await openUdp({
+    bindHost: host,
+    bindPort: tcpPort,
+    description: "emulator data registrations",
+    onSender(from, port) {
+      registered = { host: from, port };
+      if (from === served) channel.setPeer(from, port);
+    },
+  });
   return {
     channel,
     /** Sends data to the host at `remote` from now on. */
     serve(remote: string): void {
       served = remote;
       const learned = registered?.host === remote ? registered.port : undefined;
-      channel.setPeer(remote, learned ?? defaultPeer.port);
+      channel.setPeer(remote, learned ?? dataPort);
     },
     async close(): Promise<void> {
       await registrations?.close();
