@@ -144,6 +144,34 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 describe("the TCP+UDP emulator", () => {
+  it("sends data from a port of its own to the host's --data-port", async () => {
+    const host = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => host.bind(0, "127.0.0.1", resolve));
+    const emulator = await startEmulator(
+      ["--tcpudp", "127.0.0.1:0", "--data-port", String(host.address().port), "--startup-ms", "0", "--rate", "max"],
+    );
+    const commands = net.connect(Number(new URL(emulator.uri).port), "127.0.0.1");
+    try {
+      const received: Array<{ bytes: number; from: number }> = [];
+      const done = new Promise<void>((resolve) =>
+        host.on("message", (message, remote) => {
+          received.push({ bytes: message.length, from: remote.port });
+          if (received.reduce((sum, r) => sum + r.bytes, 0) >= 3000) resolve();
+        })
+      );
+      commands.write(new Uint8Array([0x04, 0x01, 0xb8, 0x0b])); // one-shot of 3000 bytes
+      await done;
+      expect(received.reduce((sum, r) => sum + r.bytes, 0)).toBe(3000);
+      const from = new Set(received.map((r) => r.from));
+      expect(from.size).toBe(1);
+      expect(from.has(Number(new URL(emulator.uri).port))).toBe(false);
+    } finally {
+      commands.destroy();
+      host.close();
+      await emulator.stop();
+    }
+  });
+
   // The one test on the protocol's real port 54936: a host binds it as the protocol says.
   it("serves a host on the same machine that binds UDP port 54936 itself", async (ctx) => {
     const taken = "port 54936 is taken on this machine (another emulator or test?)";
