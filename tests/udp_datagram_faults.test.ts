@@ -28,10 +28,14 @@ afterEach(async () => {
 });
 
 /** Runs `qrng read 4K` against a peer with `fault`; checks the output is one run of its answers. */
-async function readFrom(mode: "udp" | "tcpudp", fault: DatagramFault, options: { runner?: Runner; file?: string } = {}) {
+async function readFrom(
+  mode: "udp" | "tcpudp",
+  fault: DatagramFault,
+  options: { runner?: Runner; file?: string; signed?: boolean } = {},
+) {
   peer = await startDatagramPeer(mode, fault);
-  const output = options.file ? ["-o", options.file] : [];
-  const r = await runCli(options.runner ?? bun, ["read", "4K", "--device", peer.uri, ...output]);
+  const extra = [...(options.file ? ["-o", options.file] : []), ...(options.signed ? ["--signed"] : [])];
+  const r = await runCli(options.runner ?? bun, ["read", "4K", "--device", peer.uri, ...extra]);
   const out = options.file ? (existsSync(options.file) ? readFileSync(options.file) : Buffer.alloc(0)) : r.stdout;
   const answered = peer.answered();
   // Nothing twice, nothing foreign: one contiguous run of the bytes the device sent as answers.
@@ -52,6 +56,12 @@ describe.each(["udp", "tcpudp"] as const)("qrng read over %s from a misbehaving 
   it("drops a duplicated datagram from a committed -o file too", async () => {
     const file = join(dir, `dup-${mode}.bin`);
     const r = await readFrom(mode, "duplicate", { file });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out.length).toBe(4096);
+  });
+
+  it("drops a duplicated datagram of a signed read", async () => {
+    const r = await readFrom(mode, "duplicate", { signed: true });
     expect(r.status, r.stderr).toBe(0);
     expect(r.out.length).toBe(4096);
   });
