@@ -13,9 +13,8 @@
  * foreign datagram, or a legitimate one that a foreign one displaced) fails the read closed,
  * so a block is handed on only once it is complete and clean (see datagram_guard.ts).
  */
-import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
-import { DatagramGuard, type DatagramReceiver } from "./datagram_guard.ts";
+import { DatagramGuard, type DatagramReceiver, endOfTurn } from "./datagram_guard.ts";
 import type { Transport } from "../../transports/transport.ts";
 import {
   CHUNK_BYTES,
@@ -319,9 +318,7 @@ export class CmdCtrlDevice {
       if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
       throw guard.surplus(what);
     }
-    // To the end of this event-loop turn, so datagrams already at the socket are queued
-    // before the last look.
-    await new Promise((resolve) => setImmediate(resolve));
+    await endOfTurn();
     if (await waiting()) throw guard.surplus(what);
     guard.noteDrops();
     return status;
