@@ -153,7 +153,8 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
  * Fingerprints of the last `capacity` datagrams: the length and two 32-bit hashes of the first
  * and last FINGERPRINT_END_BYTES (random data never agrees in 2 × 64 bytes; hashing every
  * byte cost about 70 ms of CPU per 8 MiB read, a fifth of the read). A false match only drops
- * a datagram, which a counted read reports as a shortfall: it can never let a foreign byte in.
+ * a datagram, which a counted read reports as a shortfall. (Only a party that sees the data
+ * could forge a twin that passes for a copy, and such a party can replace unsigned data anyway.)
  */
 class RecentDatagrams {
   readonly #keys = new Set<string>();
