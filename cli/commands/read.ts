@@ -6,7 +6,7 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { Platform } from "../platform.ts";
+import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { openSource } from "../devices/registry.ts";
 import type { RandomSource } from "../devices/device.ts";
@@ -18,8 +18,6 @@ import { withCtsTimeout } from "../devices/xr232.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
-/** Exit status after Ctrl-C (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 const HELP = `Usage: qrng read SIZE [--device URI] [-o FILE [--append]] [--format raw|hex|base64] [options]
 
@@ -83,9 +81,10 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
-  let interrupted = false;
+  /** Ctrl-C, SIGTERM or SIGHUP: each ends the read the same way (device stopped, FILE unchanged). */
+  let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt(() => (interrupted = true));
+  const unsubscribe = platform.onInterrupt((signal) => (interruptedBy ??= signal));
   const sink = await OutputSink.open(platform, values.output, values.append ?? false);
   const started = platform.now();
   let written = 0;
@@ -100,7 +99,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     const formatter = new Formatter(format);
     const progress = platform.isTerminal("stderr");
     let shownAt = started;
-    while (written < size && !interrupted) {
+    while (written < size && !interruptedBy) {
       // Straight into the gate's staging memory where the source can (one copy fewer).
       const tested = source.nextInto
         ? health.commit(await source.nextInto(health.inputSpace()))
@@ -118,11 +117,12 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       }
     }
     if (progress) platform.writeStderr("\r\x1b[K");
-    if (interrupted) {
+    if (interruptedBy) {
       await source.close();
       await sink.abort();
-      log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-      return EXIT_INTERRUPTED;
+      const by = interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
+      log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+      return INTERRUPTED_EXIT_STATUS[interruptedBy];
     }
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
