@@ -6,7 +6,7 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { Platform } from "../platform.ts";
+import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { openSource } from "../devices/registry.ts";
 import type { RandomSource } from "../devices/device.ts";
@@ -18,8 +18,6 @@ import { withCtsTimeout } from "../devices/xr232.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
-/** Exit status after Ctrl-C (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 const HELP = `Usage: qrng read SIZE [--device URI] [-o FILE [--append]] [--format raw|hex|base64] [options]
 
@@ -83,10 +81,15 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
-  // Ctrl-C ends every wait of the source (kind "interrupted"), then the device is stopped.
+  // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
+  // the device is stopped and FILE left unchanged.
   const interruption = new AbortController();
+  let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt(() => interruption.abort());
+  const unsubscribe = platform.onInterrupt((signal) => {
+    interruptedBy ??= signal;
+    interruption.abort();
+  });
   const sink = await OutputSink.open(platform, values.output, values.append ?? false);
   const started = platform.now();
   let written = 0;
@@ -96,8 +99,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const interrupted = async () => {
     await source?.close();
     await sink.abort();
-    log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-    return EXIT_INTERRUPTED;
+    const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
+    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
   };
   try {
     source = await openSource(uri, {
