@@ -3,7 +3,6 @@
  * host commands (`qrng ident`, `qrng read --device xr232:/dev/pts/N`) in another, under Deno,
  * Bun and the compiled binary. The oracle for the bytes is the in-process firmware model.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
-import { binaryBuilt, ROOT, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
+import { binaryBuilt, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
+import { startUriChild, type UriChild } from "./_support/uri_child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,48 +19,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** `qrng read` keeps back the health gate's start-up samples (1024 one-byte samples). */
 const HELD_BACK = STARTUP_SAMPLES;
 
-/** A running emulator; `stop()` sends Ctrl-C and resolves its stderr once it exited. */
-interface Emulator {
-  uri: string;
-  stop(): Promise<{ status: number | null; stderr: string }>;
-}
-
-function startEmulator(runner: Runner, args: string[]): Promise<Emulator> {
-  const child: ChildProcess = spawn(runner.command, [...runner.prefix, "emulate", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${stderr}`))),
-      20_000,
-    );
-    child.stdout!.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      resolve({
-        uri: stdout.slice(0, newline),
-        async stop() {
-          child.kill("SIGINT");
-          const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
-          const status = await exited;
-          clearTimeout(kill);
-          return { status, stderr };
-        },
-      });
-    });
-    child.on("error", reject);
-    void exited.then((
-      status,
-    ) => (clearTimeout(timer), reject(new Error(`emulator exited (${status}): ${stderr}`))));
-  });
+function startEmulator(runner: Runner, args: string[]): Promise<UriChild> {
+  return startUriChild(runner.command, [...runner.prefix, "emulate", ...args]);
 }
 
 /** What a fresh emulated XR232USB answers to `n` requests after one open at `baud`. */
