@@ -124,6 +124,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
       return EXIT_INTERRUPTED;
     }
+    health.finish();
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     lastByteAt = platform.now();
