@@ -276,11 +276,18 @@ export const SCENARIOS: ReadonlyArray<[name: string, build: (rng: Rng) => Built]
   }],
 ];
 
-/** Streamed bytes read in random pieces until the driver reports the line silent or closed. */
+/**
+ * Streamed bytes until the driver reports the line silent or closed, read through both of its
+ * ways: nextData() (runs as they come) and nextDataInto() (into random-sized buffers).
+ */
 async function streamUntilSilent(device: CmdCtrlDevice, rng: Rng): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   try {
     while (true) {
+      if (rng.below(2) === 0) {
+        parts.push((await device.nextData()).slice());
+        continue;
+      }
       const into = new Uint8Array(rng.between(1, 16));
       parts.push(into.slice(0, await device.nextDataInto(into)));
     }
