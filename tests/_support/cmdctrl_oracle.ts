@@ -104,7 +104,10 @@ export function judgeAnswer(shape: Shape, bytes: Uint8Array, end: LineEnd): Verd
 
 const le = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** Status flag bits 0..7 as the binding names them (spec §3 order). */
+/**
+ * Status flag bits 0..7 in the spec's order (§3), under the binding's names. Written again here on
+ * purpose rather than imported: the oracle must not trust the binding's bit order.
+ */
 const STATUS_BITS = [
   "started",
   "startupTestInProgress",
