@@ -170,14 +170,61 @@ export function makeRig(): FuzzRig {
 }
 
 /** Runs case `index` of `seed` on `rig`; resolves a description of the failure, or undefined. */
-export async function runCase(seed: number, index: number, rig: FuzzRig): Promise<string | undefined> {
+export function runCase(seed: number, index: number, rig: FuzzRig): Promise<string | undefined> {
+  return runFuzzCase(makeCase(seed, index), rig);
+}
+
+/**
+ * The systematic cases: for every scenario and every reply a case may mutate, the reply cut
+ * at every length, and its response code byte (a STOP's ACK) replaced by each of the 256 values.
+ */
+export function* sweepCases(): Generator<FuzzCase> {
+  for (const [s, [scenario, build]] of SCENARIOS.entries()) {
+    const seedOf = (target: number) => s * 64 + target + 1;
+    for (const target of build(new Rng(seedOf(0))).mutable) {
+      const valid = build(new Rng(seedOf(target))).exchanges[target].reply;
+      const codeAt = SCENARIOS[s][0] === "stop after streaming" ? valid.length - 6 : 0;
+      const variants: Array<[string, (r: Uint8Array) => Uint8Array]> = [
+        ...Array.from({ length: valid.length }, (_, n): [string, (r: Uint8Array) => Uint8Array] => [
+          `truncated to ${n} bytes`,
+          (r) => r.subarray(0, n),
+        ]),
+        ...Array.from({ length: 256 }, (_, code): [string, (r: Uint8Array) => Uint8Array] => [
+          `byte ${codeAt} set to 0x${code.toString(16)}`,
+          (r) => Uint8Array.from(r, (b, i) => (i === codeAt ? code : b)),
+        ]),
+      ];
+      for (const [v, [name, mutate]] of variants.entries()) {
+        const rng = new Rng(seedOf(target));
+        const built = build(rng);
+        const replies = built.exchanges.map((e) => e.reply);
+        replies[target] = mutate(replies[target]);
+        yield {
+          seed: -1,
+          index: v,
+          scenario,
+          mutations: [name],
+          target,
+          chunking: v % 2 === 0 ? "whole" : "bytewise",
+          end: "quiet",
+          exchanges: built.exchanges,
+          replies,
+          built,
+          rng,
+        };
+      }
+    }
+  }
+}
+
+/** Runs `c` on `rig`; resolves a description of the failure, or undefined. */
+export async function runFuzzCase(c: FuzzCase, rig: FuzzRig): Promise<string | undefined> {
   const { line, device } = rig;
   line.load(undefined);
   const reset = await bounded(device.drain());
   if (reset === "hung" || !reset.ok) {
     return `drain() between cases failed: ${reset === "hung" ? "hung" : String(reset.error)}`;
   }
-  const c = makeCase(seed, index);
   const expected = expectation(c);
   const followUp = cat(u8(ACK), c.rng.bytes(5));
   const checkFollowUp = expected.valid && c.built.idleAfter && c.end === "quiet";
