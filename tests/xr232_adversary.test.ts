@@ -109,6 +109,14 @@ const CASES: ReadCase[] = [
     stderr: /xr232: data resumed after \d+ ms/,
   },
   {
+    name: "a 40 ms stall, strict policy with a 300 ms timeout (no reopen)",
+    faults: `stall:${FAULT_AT}:40`,
+    query: "cts-timeout=300",
+    output: "file",
+    status: 0,
+    exact: true,
+  },
+  {
     name: "a 1.5 s stall, strict policy",
     faults: `stall:${FAULT_AT}:1500`,
     query: "cts-timeout=50",
