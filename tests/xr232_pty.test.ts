@@ -11,7 +11,7 @@ import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_dev
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
 import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
-import { startXr232Emulator as startEmulator } from "./_support/xr232_emulator.ts";
+import { startEmulateChild } from "./_support/uri_child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ function modelAnswers(seed: bigint, baud: number, n: number, schedule: Disturban
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`XR232 over a pty under ${runner.name}`, () => {
     it("identifies an XR232USB at 1200 baud and a classic XR232 by its random answer", async () => {
-      const usb = await startEmulator(runner, ["xr232usb", "--serial"]);
+      const usb = await startEmulateChild(runner, ["xr232usb", "--serial"]);
       const result = await runCli(runner, ["ident", usb.uri]);
       const log = await usb.stop();
       expect(result.stderr).toBe("");
@@ -48,7 +48,7 @@ for (const runner of RUNNERS) {
           `recommended: ${usb.uri}?baud=230400\n`,
       );
       expect(log.stderr).toContain("identification mode (1200 baud < 2400)");
-      const classic = await startEmulator(runner, ["xr232", "--serial"]);
+      const classic = await startEmulateChild(runner, ["xr232", "--serial"]);
       const answer = await runCli(runner, ["ident", classic.uri]);
       await classic.stop();
       expect(answer.stdout.toString()).toContain(
@@ -61,7 +61,7 @@ for (const runner of RUNNERS) {
         const seed = BigInt(40 + i);
         const n = baud === 57_600 ? 6000 : 12_000;
         const file = join(dir, `${runner.name}-${baud}.bin`);
-        const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
+        const emulator = await startEmulateChild(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
         const result = await runCli(runner, [
           "read",
           String(n),
@@ -82,7 +82,7 @@ for (const runner of RUNNERS) {
     it("recovers from a long disturbance under a strict CTS timeout by reopening, nothing filled or repeated", async () => {
       const record = join(dir, `${runner.name}-strict-record.bin`);
       const file = join(dir, `${runner.name}-strict.bin`);
-      const emulator = await startEmulator(runner, [
+      const emulator = await startEmulateChild(runner, [
         "xr232usb",
         "--serial",
         "--seed",
@@ -120,7 +120,7 @@ for (const runner of RUNNERS) {
     it("waits out a long disturbance under the generous policy and delivers the model's stream unbroken", async () => {
       const file = join(dir, `${runner.name}-wait.bin`);
       const schedule = [{ startS: 0.3, durationS: 0.3 }];
-      const emulator = await startEmulator(runner, [
+      const emulator = await startEmulateChild(runner, [
         "xr232usb",
         "--serial",
         "--seed",

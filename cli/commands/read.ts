@@ -133,6 +133,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     }
     if (progress) platform.writeStderr("\r\x1b[K");
     if (interruption.signal.aborted) return await interrupted();
+    health.finish();
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     lastByteAt = platform.now();

@@ -28,7 +28,7 @@ export const DEFAULT_H_PER_BYTE = 8;
  * Pushes between looks at the failure counts. The gate itself never releases a failing window,
  * so looking less often only delays the verdict (by at most this many reads: up to 16 MiB when
  * each fills the gate's 1 MiB staging buffer, less at usual read sizes), never lets a bad
- * byte out.
+ * byte out; {@link ReadHealth.finish} gives the last verdict before a read counts as done.
  */
 const VERDICT_EVERY_PUSHES = 16;
 
@@ -57,9 +57,22 @@ export class ReadHealth {
     return this.#judged(this.gate.commit(length));
   }
 
+  /**
+   * The verdict on all failures so far; call before a read counts as done (failures in its last
+   * pushes were not looked at yet). Throws kind "health" when they are persistent.
+   */
+  finish(): void {
+    this.#verdict();
+  }
+
   /** `released`, after a look at the failure counts every few pushes (throws when persistent). */
   #judged(released: Uint8Array): Uint8Array {
     if (++this.#pushes % VERDICT_EVERY_PUSHES !== 0 && released.length > 0) return released;
+    this.#verdict();
+    return released;
+  }
+
+  #verdict(): void {
     const stats = this.gate.stats();
     if (stats.windowsFailed > this.#failed) {
       this.#failed = stats.windowsFailed;
@@ -71,7 +84,6 @@ export class ReadHealth {
         );
       }
     }
-    return released;
   }
 
   /** The counts so far. */
