@@ -9,6 +9,7 @@ import type { Platform } from "../platform.ts";
 import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
 import { resolveDevice } from "./read_device.ts";
+import { printable } from "../printable.ts";
 
 /** Flags every device command takes. */
 export const DEVICE_FLAGS = {
@@ -34,7 +35,7 @@ export async function withDevice<R>(
 ): Promise<R> {
   const { device } = await openCmdCtrl(uri ?? await resolveDevice(), {
     platform,
-    log: (line) => platform.writeStderr(`qrng: ${line}\n`),
+    log: (line) => platform.writeStderr(`qrng: ${printable(line)}\n`),
   });
   try {
     return await body(device);
@@ -75,7 +76,7 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
 function plain(value: unknown): string {
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (value instanceof Uint8Array) return hex(value);
-  return String(value);
+  return printable(String(value)); // device strings (serial, hw_info) may carry escapes
 }
 
 /** Lowercase hex of `bytes`. */

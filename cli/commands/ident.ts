@@ -11,6 +11,7 @@ import { parseSeed } from "../emulators/xr232_kind.ts";
 import { Xr232SimPort } from "../emulators/xr232_sim.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
+import { printable } from "../printable.ts";
 import { checkUriParams, isBaudRate, parseDeviceUri } from "../uri.ts";
 
 /** The rate identification uses: well below the XR232USB's 2400 baud threshold. */
@@ -37,10 +38,6 @@ Options:
 Example:
   qrng ident xr232:/dev/ttyUSB0
 `;
-
-function escape(text: string): string {
-  return JSON.stringify(text);
-}
 
 async function openPort(
   device: string,
@@ -112,7 +109,7 @@ export const identCommand: Command = {
     } else if (result.kind === "xr232usb") {
       const cycle = result.identification!;
       text = `${port.description}: XR232USB\n` +
-        `identification: ${escape(cycle)} (${cycle.length} characters, repeating; ${got} received)\n` +
+        `identification: "${printable(cycle)}" (${cycle.length} characters, repeating; ${got} received)\n` +
         `recommended: ${device}\n`;
     } else {
       text = `${port.description}: classic XR232 (random bytes at ${baud} baud, no identification string)\n` +

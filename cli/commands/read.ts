@@ -15,6 +15,7 @@ import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
 import { withCtsTimeout } from "../devices/xr232.ts";
+import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
@@ -80,7 +81,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   } catch (error) {
     throw usageError(`qrng read: ${(error as Error).message}`);
   }
-  const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
+  const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   let interrupted = false;
