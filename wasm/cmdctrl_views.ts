@@ -133,7 +133,8 @@ export function configBytes(c: Config): Uint8Array {
 
 /** The 30-byte statistics. */
 export interface Statistics {
-  generatedBytes: number;
+  /** A u64: a bigint, so that counts above 2^53 stay exact. */
+  generatedBytes: bigint;
   repetitionCountFailures: number;
   adaptiveProportionFailures: number;
   bitcountFailures: number;
@@ -149,7 +150,7 @@ export interface Statistics {
 export function parseStatistics(bytes: Uint8Array): Statistics {
   const v = need(bytes, 30, "statistics");
   return {
-    generatedBytes: Number(v.getBigUint64(0, true)),
+    generatedBytes: v.getBigUint64(0, true),
     repetitionCountFailures: v.getUint32(8, true),
     adaptiveProportionFailures: v.getUint32(12, true),
     bitcountFailures: v.getUint32(16, true),
@@ -163,7 +164,7 @@ export function parseStatistics(bytes: Uint8Array): Statistics {
 export function statisticsBytes(s: Statistics): Uint8Array {
   const bytes = new Uint8Array(30);
   const v = view(bytes);
-  v.setBigUint64(0, BigInt(s.generatedBytes), true);
+  v.setBigUint64(0, s.generatedBytes, true);
   v.setUint32(8, s.repetitionCountFailures, true);
   v.setUint32(12, s.adaptiveProportionFailures, true);
   v.setUint32(16, s.bitcountFailures, true);

@@ -286,7 +286,7 @@ export class QcicadaMachine {
       }
       case CMD.GET_STATISTICS:
         return frame(RESP.STATISTICS, statisticsBytes({
-          generatedBytes: this.#generated,
+          generatedBytes: BigInt(this.#generated),
           repetitionCountFailures: this.#rctFailures,
           adaptiveProportionFailures: 0,
           bitcountFailures: 0,
