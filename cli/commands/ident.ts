@@ -99,6 +99,13 @@ export const identCommand: Command = {
         } ms`,
       );
     }
+    if (result.kind === "other") {
+      throw new QrngError(
+        "device",
+        `Cannot identify ${port.description}: its answer to ${IDENT_REQUESTS} magic characters was ${result.seen}: ` +
+          `neither an XR232USB's identification string nor a classic XR232's random bytes`,
+      );
+    }
     const recommended = result.kind === "xr232usb" ? XR232USB_BAUD : CLASSIC_BAUD;
     const device = `${base}?baud=${recommended}`;
     let text: string;
