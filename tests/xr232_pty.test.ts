@@ -3,18 +3,17 @@
  * host commands (`qrng ident`, `qrng read --device xr232:/dev/pts/N`) in another, under Deno,
  * Bun and the compiled binary. The oracle for the bytes is the in-process firmware model.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
 import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 import { startEmulateChild } from "./_support/uri_child.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir("qrng-xr232");
 
 /** `qrng read` keeps back the health gate's start-up samples (1024 one-byte samples). */
 const HELD_BACK = STARTUP_SAMPLES;
@@ -56,6 +55,18 @@ for (const runner of RUNNERS) {
       );
     });
 
+    it("calls a device answering the same byte to every magic character no XR232, saying what it saw", async () => {
+      // Pulses of exactly 8 poll ticks lock the classic XR232's pool: a constant answer.
+      const stuck = await startEmulateChild(runner, ["xr232", "--serial", "--set", "sigma=0", "--set", "medianHz=125000"]);
+      const result = await runCli(runner, ["ident", stuck.uri]);
+      await stuck.stop();
+      expect(result.status).toBe(1);
+      expect(result.stdout.toString()).toBe("");
+      expect(result.stderr).toMatch(
+        /^qrng: Cannot identify serial:\/dev\/pts\/\d+ at 1200 baud with RTS\/CTS: its answer to 160 magic characters was 0x[0-9a-f]{2}, 160 times: neither an XR232USB's identification string nor a classic XR232's random bytes\n$/,
+      );
+    });
+
     for (const [i, baud] of [57_600, 115_200, 230_400].entries()) {
       it(`reads the seeded emulator's bytes at ${baud} baud`, async () => {
         const seed = BigInt(40 + i);
@@ -69,9 +80,13 @@ for (const runner of RUNNERS) {
           `${emulator.uri}?baud=${baud}`,
           "-o",
           file,
+          "--json",
         ]);
         const log = await emulator.stop();
         expect(result.status, result.stderr).toBe(0);
+        // The emulator marks its pty; a real serial port cannot carry the mark.
+        expect(JSON.parse(result.stdout.toString())).toMatchObject({ emulated: true, bytes: n });
+        expect(result.stderr).toMatch(/WARNING: xr232:\/dev\/pts\/\d+\?baud=\d+ is an emulator: .*NOT random/);
         // the emulator may notice the open just before the host sets its rate
         expect(log.stderr).toMatch(new RegExp(`(host opened the port at|host set) ${baud} baud`));
         const expected = modelAnswers(seed, baud, HELD_BACK + n).subarray(HELD_BACK);

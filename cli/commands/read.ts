@@ -16,6 +16,7 @@ import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
 import { withCtsTimeout } from "../devices/xr232.ts";
+import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
@@ -75,7 +76,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const h = values.h !== undefined ? parseHFlag("read", values.h, "bytes") : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
   const health = new ReadHealth(h, alphaLog2);
-  const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
+  const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
