@@ -2,13 +2,14 @@
  * The protocol half of the adversarial device: the emulator's QcicadaMachine, unchanged, with a
  * layer that alters its replies as a {@link FaultScript} says: status flags and ready_bytes,
  * STOPs ignored or unanswered, replies cut or lengthened, bytes nobody asked for, one-shot and
- * signed blocks replayed, data replaced by periodic patterns. Commands reach the machine one whole command at a time,
- * so every reply is known to answer a given command. Every data byte sent as an answer is
+ * signed blocks replayed, data replaced by periodic patterns. Commands reach the machine one
+ * whole command at a time (the machine's own CommandFramer cuts them), so every reply is known
+ * to answer a given command. Every data byte sent as an answer is
  * recorded (see record.ts); foreign bytes are counted, never recorded as data.
  */
-import { CMD, commandPayloadBytes, RESP, STATUS_FLAGS } from "../../../wasm/cmdctrl.ts";
+import { CMD, RESP, STATUS_FLAGS } from "../../../wasm/cmdctrl.ts";
 import { deviceSign } from "../../../cli/emulators/qcicada/identity.ts";
-import { QcicadaMachine, type Reply } from "../../../cli/emulators/qcicada/machine.ts";
+import { CommandFramer, QcicadaMachine, type Reply } from "../../../cli/emulators/qcicada/machine.ts";
 import type { SessionMachine } from "../../../cli/emulators/qcicada/session.ts";
 import { SeededBytes } from "../../../cli/emulators/seeded_bytes.ts";
 import { DATA_DATAGRAM_BYTES } from "./faulty_link.ts";
@@ -33,7 +34,7 @@ export class FaultyMachine implements SessionMachine {
   readonly #script: FaultScript;
   readonly #record: Recorder;
   readonly #foreign: SeededBytes;
-  #pending = new Uint8Array(0);
+  readonly #framer = new CommandFramer();
   /** Replies matched so far, per flag rule. */
   readonly #flagMatches: number[];
   /** Replies sent so far, per command code. */
@@ -91,20 +92,7 @@ export class FaultyMachine implements SessionMachine {
   }
 
   receive(bytes: Uint8Array): Reply[] {
-    const all = new Uint8Array(this.#pending.length + bytes.length);
-    all.set(this.#pending);
-    all.set(bytes, this.#pending.length);
-    const replies: Reply[] = [];
-    let pos = 0;
-    while (pos < all.length) {
-      // Not a command: the machine refuses it byte by byte.
-      const size = Math.max(0, commandPayloadBytes(all[pos]));
-      if (pos + 1 + size > all.length) break;
-      replies.push(...this.#command(all.subarray(pos, pos + 1 + size)));
-      pos += 1 + size;
-    }
-    this.#pending = all.slice(pos);
-    return replies;
+    return this.#framer.push(bytes).flatMap((command) => this.#command(command));
   }
 
   #command(command: Uint8Array): Reply[] {
