@@ -4,8 +4,8 @@
  * STOPs ignored or unanswered, replies cut or lengthened, bytes nobody asked for, one-shot and
  * signed blocks replayed, data replaced by periodic patterns. Commands reach the machine one
  * whole command at a time (the machine's own CommandFramer cuts them), so every reply is known
- * to answer a given command. Every data byte sent as an answer is
- * recorded (see record.ts); foreign bytes are counted, never recorded as data.
+ * to answer a given command. Every data byte sent as an answer is recorded (see record.ts);
+ * foreign bytes are counted, never recorded as data.
  */
 import { CMD, RESP, STATUS_FLAGS } from "../../../wasm/cmdctrl.ts";
 import { deviceSign } from "../../../cli/emulators/qcicada/identity.ts";
