@@ -66,7 +66,7 @@ export interface RecordedRun {
   readonly child: ChildProcess;
 }
 
-/** The runs of the test now running (this file's worker runs one test at a time). */
+/** The runs of the test now running (see show_cli_stderr.ts; concurrent tests share it). */
 export const recordedRuns: RecordedRun[] = [];
 
 /** A CLI child process whose stderr is collected and recorded for failure messages. */
