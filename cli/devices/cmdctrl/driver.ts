@@ -15,7 +15,9 @@
  */
 import { QrngError } from "../../errors.ts";
 import { DatagramGuard, type DatagramReceiver, endOfTurn } from "./datagram_guard.ts";
+import { abortableTransport } from "../../transports/abortable.ts";
 import type { Transport } from "../../transports/transport.ts";
+import { STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
 import {
   CHUNK_BYTES,
   CMD,
@@ -38,12 +40,7 @@ import {
 export const RESPONSE_TIMEOUT_MS = 3000;
 /** How long data may pause before a read gives up. */
 export const DATA_TIMEOUT_MS = 3000;
-/** The line counts as quiet after STOP when nothing arrived for this long (spec §4). */
-export const STOP_QUIET_MS = 100;
-/** The answer of an idle device to STOP: ACK and its 5-byte status. */
-const STOP_ANSWER_BYTES = 6;
-/** Quiet enough after an idle device's STOP answer (nothing follows an ACK). */
-export const IDLE_STOP_QUIET_MS = 10;
+export { IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "./stop_answer.ts";
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
 
@@ -64,6 +61,8 @@ export interface DriverOptions {
    */
   maxReadBytes?: number;
   now(): number;
+  /** Ctrl-C: a wait pending when it aborts rejects with kind "interrupted" (later ones work). */
+  signal?: AbortSignal;
 }
 
 /** A response as the driver hands it on: the payload is a copy. */
@@ -86,8 +85,9 @@ export class CmdCtrlDevice {
   readonly #guard: DatagramGuard | undefined;
 
   constructor(transport: Transport, options: DriverOptions) {
-    this.transport = transport;
-    this.#data = options.data;
+    const { signal } = options;
+    this.transport = signal ? abortableTransport(transport, signal) : transport;
+    this.#data = signal && options.data ? abortableTransport(options.data, signal) : options.data;
     this.#now = options.now;
     if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
@@ -100,41 +100,55 @@ export class CmdCtrlDevice {
   }
 
   /**
-   * Sends STOP and discards everything until the line has been quiet for STOP_QUIET_MS, then
-   * flushes input: recovers a device a previous client left streaming. An idle device answers
-   * with ACK and status alone: when those 6 bytes are all the command line brought, it only
-   * has to stay quiet for IDLE_STOP_QUIET_MS (a streaming device sends its data in flight
-   * first, and nothing after the ACK). Resolves the number of bytes discarded.
+   * Sends STOP and discards everything up to its answer (see stop_answer.ts), then flushes
+   * input: recovers a device a previous client left streaming, also over a slow network and
+   * while another client's stream is still in flight. Rejects with kind "timeout" when nothing
+   * answers STOP, "device" when the data never ends. Resolves the number of bytes discarded
+   * (6, the answer alone, when the device was idle).
    */
   async drain(): Promise<number> {
     // No flush before STOP: data already waiting is the evidence that the device was streaming.
     await this.transport.write(new Uint8Array([CMD.STOP]));
-    let discarded = 0;
+    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS);
     const started = this.#now();
-    const sink = this.#sink;
-    for (const channel of this.#data ? [this.transport, this.#data] : [this.transport]) {
-      let got = 0;
-      let firstByte = -1;
-      while (true) {
-        const idleAnswer = channel === this.transport && got === STOP_ANSWER_BYTES && firstByte === RESP.ACK;
-        const n = await channel.read(sink, idleAnswer ? IDLE_STOP_QUIET_MS : STOP_QUIET_MS);
-        if (n === 0) break;
-        if (got === 0) firstByte = sink[0];
-        got += n;
-        discarded += n;
-        if (this.#now() - started > DRAIN_LIMIT_MS) {
-          throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
-        }
+    while (true) {
+      const waitMs = watch.waitMs();
+      const n = await this.transport.read(this.#sink, waitMs);
+      if (n === 0) {
+        if (watch.tailSeen) break;
+        throw new QrngError("timeout", `Cannot stop ${this.transport.description}: no answer to STOP in ${waitMs} ms`);
       }
-      await channel.discardInput();
+      watch.received(this.#sink.subarray(0, n), this.#now());
+      this.#checkDrainLimit(started);
     }
+    let discarded = watch.receivedBytes;
+    // Data sent by datagram before the STOP arrived: whatever comes until the line is quiet.
+    if (this.#data) {
+      while (true) {
+        const n = await this.#data.read(this.#sink, STOP_QUIET_MS);
+        if (n === 0) break;
+        discarded += n;
+        this.#checkDrainLimit(started);
+      }
+      await this.#data.discardInput();
+    }
+    await this.transport.discardInput();
     this.#codec.reset();
     this.#undelivered = undefined;
     this.#streaming = false;
     return discarded;
   }
 
+  #checkDrainLimit(startedMs: number): void {
+    if (this.#now() - startedMs > DRAIN_LIMIT_MS) {
+      throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
+    }
+  }
+
   async #send(command: Uint8Array): Promise<void> {
+    // Stale input is whatever the transport holds and whatever followed the last answer in
+    // the read that brought it (the decoder's unread rest): neither may answer this command.
+    this.#codec.discardInput();
     await this.transport.discardInput();
     await this.transport.write(command);
   }
@@ -401,6 +415,7 @@ export class CmdCtrlDevice {
       }
       return status;
     }
+    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS);
     const started = this.#now();
     while (true) {
       const event = this.#codec.next();
@@ -408,13 +423,20 @@ export class CmdCtrlDevice {
         await keep?.(event.bytes);
         continue;
       }
-      const n = await this.transport.read(this.#sink, STOP_QUIET_MS);
+      const waitMs = watch.waitMs();
+      const n = await this.transport.read(this.#sink, waitMs);
       if (n > 0) {
+        watch.received(this.#sink.subarray(0, n), this.#now());
         this.#codec.feed(n);
-        if (this.#now() - started > DRAIN_LIMIT_MS) {
-          throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
-        }
+        this.#checkDrainLimit(started);
         continue;
+      }
+      if (!watch.tailSeen) {
+        this.#codec.reset();
+        throw new QrngError(
+          "device",
+          `Cannot stop ${this.transport.description}: STOP was not acknowledged (no ACK and status in ${waitMs} ms)`,
+        );
       }
       const tail = this.#codec.stopQuiet();
       if (tail.type === "stopped") return parseStatus(tail.status.slice());

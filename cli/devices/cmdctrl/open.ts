@@ -11,6 +11,7 @@ import { connectUdp } from "../../transports/udp.ts";
 import { baudFromUri, checkUriParams, type DeviceUri, parseDeviceUri, parsePort } from "../../uri.ts";
 import type { DatagramReceiver } from "./datagram_guard.ts";
 import { CmdCtrlDevice } from "./driver.ts";
+import { STOP_ANSWER_BYTES } from "./stop_answer.ts";
 
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
 export const CMDCTRL_BAUD = 1_000_000;
@@ -23,6 +24,8 @@ export interface OpenCmdCtrlOptions {
   platform: Platform;
   /** Recovery notes for stderr. */
   log?(line: string): void;
+  /** Ctrl-C: ends every wait for the device (see DriverOptions.signal). */
+  signal?: AbortSignal;
 }
 
 /** A connected device and whether it is an emulator. */
@@ -80,10 +83,11 @@ export async function openCmdCtrl(uri: string | DeviceUri, options: OpenCmdCtrlO
     log: options.log,
     now: () => options.platform.now(),
     maxReadBytes: parsed.scheme === "serial" ? SERIAL_READ_BYTES : undefined,
+    signal: options.signal,
   });
   try {
     const discarded = await device.drain();
-    if (discarded > 6) {
+    if (discarded > STOP_ANSWER_BYTES) {
       options.log?.(`${commands.description} was streaming: stopped it and discarded ${discarded} bytes`);
     }
   } catch (error) {
