@@ -329,8 +329,8 @@ export class CmdCtrlDevice {
       status = parseStatus((await this.#response(what)).payload);
     } catch (error) {
       // On UDP, surplus bytes ahead of the answer garble it: name the cause, not the symptom.
-      if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
-      throw guard.surplus(what);
+      const garbled = error instanceof QrngError && (error.kind === "protocol" || error.kind === "nack");
+      throw garbled && !this.#data ? guard.surplus(what) : error;
     }
     await endOfTurn();
     if (await waiting()) throw guard.surplus(what);
