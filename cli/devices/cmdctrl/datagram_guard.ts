@@ -75,7 +75,10 @@ export class DatagramGuard {
     this.#reported = now;
     const parts: string[] = [];
     const duplicates = now.duplicates - before.duplicates;
-    if (duplicates > 0) parts.push(`dropped ${duplicates} duplicate datagram${duplicates === 1 ? "" : "s"}`);
+    if (duplicates > 0) {
+      const which = duplicates === 1 ? "datagram that repeats a recent one" : "datagrams that repeat recent ones";
+      parts.push(`dropped ${duplicates} ${which}: network duplicates, or a device replaying data`);
+    }
     const overflow = now.overflowDatagrams - before.overflowDatagrams;
     if (overflow > 0) {
       const bytes = now.overflowBytes - before.overflowBytes;

@@ -253,23 +253,29 @@ export class CmdCtrlDevice {
   /** Reads exactly `length` data bytes into `into` (decoder or data channel). */
   async #dataInto(into: Uint8Array, what: string): Promise<void> {
     let have = 0;
+    const shortfall = (channel: Transport) =>
+      new QrngError(
+        "timeout",
+        `Cannot ${what}: got ${have} of ${into.length} bytes from ${channel.description} ` +
+          `(${this.#guard?.newDrops() || "datagrams lost?"})`,
+      );
     if (this.#data) {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
-        if (n === 0) {
-          const drops = this.#guard?.newDrops();
-          throw new QrngError(
-            "timeout",
-            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} ` +
-              `(datagrams lost?${drops ? `; ${drops}` : ""})`,
-          );
-        }
+        if (n === 0) throw shortfall(this.#data);
         have += n;
       }
       return;
     }
     while (have < into.length) {
-      const event = await this.#event(what, DATA_TIMEOUT_MS);
+      let event: DecoderEvent;
+      try {
+        event = await this.#event(what, DATA_TIMEOUT_MS);
+      } catch (error) {
+        // Over UDP a read that stops short is a shortfall, perhaps of datagrams dropped as copies.
+        const silent = error instanceof QrngError && error.kind === "timeout";
+        throw silent && this.#guard ? shortfall(this.transport) : error;
+      }
       if (event.type !== "data") throw this.#protocolError(what, event);
       into.set(event.bytes, have);
       have += event.bytes.length;
