@@ -59,6 +59,15 @@ describe("a Cmd&Ctrl read judges every status", () => {
     expect(error.message).toMatch(/reports a failing health test or supply: repetitionCount/);
   });
 
+  it("checks a stream's status within its first seconds, not only at the end", async () => {
+    // 1.2 MB at 300 kB/s streams for 4 s: a status check stops it with the flag before it ends.
+    const started = await startScriptedQcicada({ stopFlags: FLAG.repetitionCount }, { rateBytesPerS: 300_000 });
+    devices.push(started);
+    const source = await open(started.uri, 1 << 21);
+    const error = await rejection(take(source, 1_200_000));
+    expect(error.message).toMatch(/failing health test or supply: repetitionCount/);
+  });
+
   it("fails when STOP is never acknowledged", async () => {
     const source = await open(await device({ silentStop: true }), 1 << 20);
     await take(source, 100_000);

@@ -32,7 +32,7 @@ export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
  * then after twice that, and so on up to {@link STATUS_CHECK_MAX_MS}: a fault raised early
  * ends a long read soon, and short reads pay few stops (their end is judged anyway).
  */
-export const STATUS_CHECK_FIRST_MS = 500;
+export const STATUS_CHECK_FIRST_MS = 1000;
 /** The longest stretch of a continuous read between two status checks. */
 export const STATUS_CHECK_MAX_MS = 5000;
 /** How long to wait for a startup test (after a reset or power-up) to finish. */
