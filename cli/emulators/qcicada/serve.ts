@@ -27,6 +27,7 @@ const FLAGS = {
   "stuck-after": { type: "string" },
   "tamper-signatures": { type: "boolean" },
   "drop-update-chunk": { type: "string" },
+  "reply-delay-ms": { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -45,7 +46,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
   const mode = modes[0];
   if (mode === "serial" && positionals.length) throw usageError("qrng emulate qcicada: --serial takes no address");
   const seed = parseSeed(values.seed);
-  const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk") =>
+  const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk" | "reply-delay-ms") =>
     values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
   const write = (line: string) => platform.stdout.write(new TextEncoder().encode(line + "\n"));
   const machine = new QcicadaMachine({
@@ -71,7 +72,13 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     wake();
   });
   const session = (t: Transport, data?: Transport, chunk?: number) =>
-    runSession(machine, t, { data, dataChunkBytes: chunk, sleep: platform.sleep, stopped: () => stopped });
+    runSession(machine, t, {
+      data,
+      dataChunkBytes: chunk,
+      replyDelayMs: whole("reply-delay-ms"),
+      sleep: platform.sleep,
+      stopped: () => stopped,
+    });
   const announce = async (uri: string) => {
     platform.writeStderr(
       `qrng emulate: EMULATED QCicada (serial ${machine.identity.info.serial}, seed ${seed}) on ${uri}: ` +
