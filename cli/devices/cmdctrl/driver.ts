@@ -6,8 +6,16 @@
  *
  * With a separate data channel (TCP+UDP), responses come on the transport and random data on
  * the channel; the driver counts the data bytes and treats a shortfall as an error.
+ *
+ * Over datagrams (UDP, TCP+UDP), only bytes that answer the current request count: before a
+ * request the data path is flushed, and after a counted read a GET_STATUS round trip settles
+ * it: any byte beyond the count that arrives before the device's answer (a duplicated or
+ * foreign datagram, or a legitimate one that a foreign one displaced) fails the read closed,
+ * so a block is handed on only once it is complete and clean (see datagram_guard.ts).
  */
+import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
+import { DatagramGuard, type DatagramReceiver } from "./datagram_guard.ts";
 import { abortableTransport } from "../../transports/abortable.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
@@ -42,6 +50,13 @@ export interface DriverOptions {
   /** A separate channel carrying random data (TCP+UDP mode). */
   data?: Transport;
   /**
+   * Where datagrams arrive (UDP: the transport; TCP+UDP: the data channel): reads are flushed
+   * before and settled after (see the module comment).
+   */
+  datagrams?: DatagramReceiver;
+  /** Notes for stderr (stray datagrams discarded, drops). */
+  log?(line: string): void;
+  /**
    * Largest single read: USB serial adapters (macOS FTDI) time out on large reads, so serial
    * ports read about 8 KiB at a time (spec §7). @default the decoder's whole input buffer
    */
@@ -68,12 +83,14 @@ export class CmdCtrlDevice {
   /** Decoded data bytes not yet handed out (a view of the decoder's input, valid until a feed). */
   #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
+  readonly #guard: DatagramGuard | undefined;
 
   constructor(transport: Transport, options: DriverOptions) {
     const { signal } = options;
     this.transport = signal ? abortableTransport(transport, signal) : transport;
     this.#data = signal && options.data ? abortableTransport(options.data, signal) : options.data;
     this.#now = options.now;
+    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
     this.#sink = options.maxReadBytes ? this.#codec.input.subarray(0, options.maxReadBytes) : this.#codec.input;
   }
@@ -130,6 +147,9 @@ export class CmdCtrlDevice {
   }
 
   async #send(command: Uint8Array): Promise<void> {
+    // Stale input is whatever the transport holds and whatever followed the last answer in
+    // the read that brought it (the decoder's unread rest): neither may answer this command.
+    this.#codec.discardInput();
     await this.transport.discardInput();
     await this.transport.write(command);
   }
@@ -238,9 +258,11 @@ export class CmdCtrlDevice {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
         if (n === 0) {
+          const drops = this.#guard?.newDrops();
           throw new QrngError(
             "timeout",
-            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} (datagrams lost?)`,
+            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} ` +
+              `(datagrams lost?${drops ? `; ${drops}` : ""})`,
           );
         }
         have += n;
@@ -255,32 +277,73 @@ export class CmdCtrlDevice {
     }
   }
 
-  /** One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status. */
-  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status }> {
+  /**
+   * One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status in the
+   * ACK, and over datagrams the status that settled the read (the device's state after it).
+   */
+  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status; settled?: Status }> {
+    const what = `read ${length} bytes`;
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.startOneShot(length);
     if (this.#data) this.#codec.arm(CMD.START, 1, 0); // data comes by the other channel
-    const ack = await this.#request(command, `read ${length} bytes`);
+    const ack = await this.#request(command, what);
     const data = new Uint8Array(length);
-    await this.#dataInto(data, `read ${length} bytes`);
-    return { data, status: parseStatus(ack.payload) };
+    await this.#dataInto(data, what);
+    const settled = this.#guard ? await this.#settle(this.#guard, what) : undefined;
+    return { data, status: parseStatus(ack.payload), settled };
   }
 
-  /** Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts). */
-  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array }> {
+  /**
+   * Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts);
+   * over datagrams also the status that settled the read.
+   */
+  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array; settled?: Status }> {
+    const what = `read ${length} signed bytes`;
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.signedRead(length);
     if (this.#data) this.#codec.arm(CMD.SIGNED_READ, 0, 0); // data by UDP, signature by TCP
-    const what = `read ${length} signed bytes`;
     const answer = await this.#request(command, what);
     if (answer.code !== RESP.SIGNED_READ) throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
     const data = new Uint8Array(length);
     await this.#dataInto(data, what);
     const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
     if (event.type !== "signature") throw this.#protocolError(what, event);
-    return { data, signature: event.signature.slice() };
+    const signature = event.signature.slice();
+    const settled = this.#guard ? await this.#settle(this.#guard, what) : undefined;
+    return { data, signature, settled };
+  }
+
+  /**
+   * Settles a counted read over datagrams: no byte beyond the count may be waiting, nor arrive
+   * before the device answers a GET_STATUS sent now (the device sent all of the read's data
+   * before that answer). Resolves the status; a surplus fails closed (kind "protocol").
+   */
+  async #settle(guard: DatagramGuard, what: string): Promise<Status> {
+    // On UDP the decoder may already hold bytes read past the count; on TCP+UDP the data channel.
+    const channel = this.#data ?? this.transport;
+    const waiting = async () =>
+      (!this.#data && this.#codec.next().type !== "need-input") || await guard.takeWaiting(channel) > 0;
+    if (await waiting()) throw guard.surplus(what);
+    await this.transport.write(this.#codec.simple(CMD.GET_STATUS));
+    let status: Status;
+    try {
+      status = parseStatus((await this.#response(what)).payload);
+    } catch (error) {
+      // On UDP, surplus bytes ahead of the answer garble it: name the cause, not the symptom.
+      if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
+      throw guard.surplus(what);
+    }
+    // To the end of this event-loop turn, so datagrams already at the socket are queued
+    // before the last look.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (await waiting()) throw guard.surplus(what);
+    guard.noteDrops();
+    return status;
   }
 
   /** START continuous; resolves the status in the ACK. Then call {@link nextData}. */
   async startContinuous(): Promise<Status> {
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.startContinuous();
     if (this.#data) this.#codec.arm(CMD.START, 1, 0);
     const ack = await this.#request(command, "start streaming");

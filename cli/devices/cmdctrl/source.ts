@@ -25,6 +25,8 @@ import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
 import { openCmdCtrl } from "./open.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
 
+/** The serial prefix that tells hosts a QCicada is qrng's emulator (real serials start "QC"). */
+export const EMULATED_SERIAL_PREFIX = "EMU";
 /** Reads up to this size use one-shots; larger ones continuous mode. */
 export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
 /**
@@ -73,7 +75,7 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
   try {
     const info = await device.info();
     // qrng's emulators say so in their serial, also when reached over a real transport.
-    const emulated = opened.emulated || info.serial.startsWith("EMU");
+    const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
     const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${device.transport.description}`;
     let status = await device.status();
     const started = options.platform.now();
@@ -180,17 +182,25 @@ class CmdCtrlSource implements RandomSource {
     await this.#waitReady();
     const length = Math.min(this.#ready, MAX_REQUEST_BYTES);
     if (this.mode === "signed") {
-      const { data, signature } = await this.device.signedRead(length);
+      const { data, signature, settled } = await this.device.signedRead(length);
       this.#ready -= length;
       if (!(await verifySignature(this.key!, data, signature))) {
         throw new QrngError("device", `Signed read of ${length} bytes from ${this.description} failed verification: refusing the data`);
       }
+      if (settled) this.#settledBy(settled);
       return data;
     }
-    const { data, status } = await this.device.oneShot(length);
+    const { data, status, settled } = await this.device.oneShot(length);
     judgeStatus(status, this.description);
     this.#ready = status.readyBytes - length;
+    if (settled) this.#settledBy(settled);
     return data;
+  }
+
+  /** Over datagrams a read ends with a status (see CmdCtrlDevice): judged like every status. */
+  #settledBy(status: Status): void {
+    judgeStatus(status, this.description);
+    this.#ready = status.readyBytes;
   }
 
   async finish(): Promise<void> {
