@@ -20,7 +20,7 @@ import { QrngError } from "../../errors.ts";
 import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
 import type { DeviceUri } from "../../uri.ts";
-import { unlessAborted } from "../../transports/abortable.ts";
+import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
 import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
 import { openCmdCtrl } from "./open.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
@@ -53,7 +53,7 @@ const MAX_REQUEST_BYTES = 0xffff;
  * flag, and generation running (started, startup test over). While opening, a startup test
  * still running is expected (`opening`): its flags are judged all the same.
  */
-export function judgeStatus(status: Status, description: string, opening = false): void {
+function judgeStatus(status: Status, description: string, opening = false): void {
   const faults: string[] = statusFaults(status);
   if (status.startupTestInProgress && !opening) faults.push("startupTestInProgress (the device restarted)");
   if (!status.started && !status.startupTestInProgress) faults.push("started = 0 (not generating)");
@@ -123,7 +123,7 @@ class CmdCtrlSource implements RandomSource {
 
   #checkOpen(): void {
     if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
-    if (this.options.signal?.aborted) throw new QrngError("interrupted", `Cannot read from ${this.description}: interrupted`);
+    if (this.options.signal?.aborted) throw interruptedError(`read from ${this.description}`);
   }
 
   /** Until ready_bytes > 0: ask the device first, sleep only when it has nothing ready. */
