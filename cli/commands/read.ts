@@ -95,7 +95,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   let lastByteAt = started;
   let committed = false;
   const interrupted = async () => {
-    await source?.close();
+    await source?.close().catch(() => {});
     await sink.abort();
     const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
     log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
@@ -144,7 +144,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     committed = true;
   } catch (error) {
     if (error instanceof QrngError && error.kind === "interrupted") return await interrupted();
-    await source?.close();
+    await source?.close().catch(() => {});
     if (!committed) await sink.abort();
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;

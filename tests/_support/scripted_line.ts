@@ -5,10 +5,14 @@
  */
 import { QrngError } from "../../cli/errors.ts";
 import type { Transport } from "../../cli/transports/transport.ts";
+import { CMD } from "../../wasm/cmdctrl.ts";
 import type { LineEnd } from "./cmdctrl_oracle.ts";
 
 /** More reads than this for one script is a hang (a live device would have timed out long ago). */
 const MAX_READS_PER_SCRIPT = 10_000;
+
+/** An idle device's answer to STOP: ACK, status "started", nothing ready. */
+const IDLE_STOP_ANSWER = Uint8Array.of(0x11, 0x01, 0, 0, 0, 0);
 
 /** A fault of the harness or of the driver's use of the line (not a device answer). */
 export class HarnessFailure extends Error {}
@@ -24,8 +28,9 @@ export interface LineScript {
 
 /**
  * The device side of a case: checks each command the driver sends against the script and
- * plays the matching reply in the script's pieces. Unloaded, it is idle (reads silent, writes
- * accepted), so the driver's own drain() can reset it between cases.
+ * plays the matching reply in the script's pieces. Unloaded, it is an idle device (STOP is
+ * answered with ACK and status, other writes accepted, reads silent), so the driver's own
+ * drain() can reset it between cases.
  */
 export class ScriptedLine implements Transport {
   readonly description = "fuzz line";
@@ -57,7 +62,10 @@ export class ScriptedLine implements Transport {
 
   write(data: Uint8Array): Promise<void> {
     const script = this.#script;
-    if (!script) return Promise.resolve();
+    if (!script) {
+      if (data[0] === CMD.STOP) this.#pending = IDLE_STOP_ANSWER;
+      return Promise.resolve();
+    }
     if (this.#closed) return Promise.reject(new QrngError("disconnected", "fuzz line: closed"));
     const i = this.#next++;
     const expected = script.exchanges[i]?.command;
