@@ -83,15 +83,26 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   /** Ctrl-C, SIGTERM or SIGHUP: each ends the read the same way (device stopped, FILE unchanged). */
   let interruptedBy: InterruptSignal | undefined;
+  const interruption = new AbortController();
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt((signal) => (interruptedBy ??= signal));
-  const sink = await OutputSink.open(platform, values.output, values.append ?? false);
+  let sink: OutputSink | undefined;
+  const unsubscribe = platform.onInterrupt((signal) => {
+    interruptedBy ??= signal;
+    interruption.abort();
+  });
   const started = platform.now();
   let written = 0;
   /** When the last byte was written: the rate counts the transfer, not the STOP after it. */
   let lastByteAt = started;
   let committed = false;
+  /** Logs how far the read got and resolves the exit status for the signal. */
+  const interrupted = (signal: InterruptSignal) => {
+    const by = signal === "SIGINT" ? "" : ` by ${signal}`;
+    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    return INTERRUPTED_EXIT_STATUS[signal];
+  };
   try {
+    sink = await OutputSink.open(platform, values.output, values.append ?? false, interruption.signal);
     source = await openSource(uri, { platform, sizeHint: post.inputFor(size), signed: values.signed, log });
     if (source.emulated) {
       log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
@@ -120,9 +131,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     if (interruptedBy) {
       await source.close();
       await sink.abort();
-      const by = interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
-      log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-      return INTERRUPTED_EXIT_STATUS[interruptedBy];
+      return interrupted(interruptedBy);
     }
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
@@ -132,7 +141,8 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     committed = true;
   } catch (error) {
     await source?.close().catch(() => {});
-    if (!committed) await sink.abort();
+    if (!committed) await sink?.abort();
+    if (interruptedBy && error instanceof QrngError && error.kind === "interrupted") return interrupted(interruptedBy);
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;
   } finally {
