@@ -2,7 +2,7 @@
  * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
  * the continuous health tests on every byte (fail closed: see read_health.ts), and writes
  * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
- * Ctrl-C and a closed pipe stop the device cleanly; no stack traces.
+ * Ctrl-C, SIGTERM, SIGHUP and a closed pipe stop the device cleanly; no stack traces.
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
