@@ -26,7 +26,7 @@ import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import { binaryBuilt, type Runner, RUNNERS, runCli, withFileSizeLimit } from "./_support/cli.ts";
 import { startEmulator } from "./_support/qcicada_emulator.ts";
-import { startXr232Emulator } from "./_support/xr232_emulator.ts";
+import { startEmulateChild } from "./_support/uri_child.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-output-"));
 /** A folder in /dev/shm (a tmpfs under /dev) where there is one. */
@@ -231,9 +231,9 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
   });
 
   it("sends an XR232USB's first bytes at 23 kB/s long before a 1 MiB batch could fill", async () => {
-    const device = await startXr232Emulator(runner, ["xr232usb", "--serial"]);
+    const device = await startEmulateChild(runner, ["xr232usb", "--serial"]);
     try {
-      // From the start: there is no emulator warning over a pty (its cold start is short).
+      // From the start: the emulated XR232USB's cold start is short.
       expect(await firstByteAfter(runner, ["1G", "--device", device.uri], "spawn")).toBeLessThan(4 * FIRST_BYTES_WITHIN_MS);
     } finally {
       await device.stop();
