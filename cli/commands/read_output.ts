@@ -114,8 +114,11 @@ type Destination =
 const NAME_MAX_BYTES = 255;
 /** Symbolic links followed before giving up, as Linux does (ELOOP). */
 const MAX_LINK_HOPS = 40;
-/** Links into the kernel's tables of open descriptors (/dev/stdout ends in one). */
-const OPEN_DESCRIPTOR_PATH = /^\/(?:proc\/(?:self|thread-self|\d+)|dev)\/fd\/\d+$/;
+/**
+ * Names of open descriptors: Linux's links into the kernel's descriptor tables (/dev/stdout
+ * ends in one) and the BSDs' and macOS's descriptor devices, which stat as what they refer to.
+ */
+const OPEN_DESCRIPTOR_PATH = /^\/(?:(?:proc\/(?:self|thread-self|\d+)|dev)\/fd\/\d+|dev\/std(?:in|out|err))$/;
 
 /**
  * The file a chain of symbolic links from `path` ends at (`path` itself when it is no link),
