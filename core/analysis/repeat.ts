@@ -328,6 +328,8 @@ function sweep(slots: i64): void {
  * deque's front once older fronts have left them: selected as each front leaves.
  */
 function feed(q: i64, v: u32): void {
+  // The first run ends between the last fed position and q: its minimum is the front.
+  if (dqSize > 0 && lastFed < window - 1 && q > window - 1) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3)));
   while (dqSize > 0) {
     const front = load<i64>(DQ_POS_PTR + (<usize>dqHead << 3));
     if (front + window > q) break;
