@@ -1,22 +1,24 @@
 /**
  * The fault matrix's own tools, checked before they are trusted: the adversarial device does
- * what its script says (seen by raw sockets, not by qrng's driver), records what it sent, runs
- * as a Bun process on a pty, and the output check catches every way of breaking the promise.
+ * what its script says (seen by raw sockets and a raw-mode tty, not by qrng's driver), records
+ * what it sent, runs as a Bun process on a pty, and the output check catches every way of
+ * breaking the promise.
  */
+import { spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { constants, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { ReadStream } from "node:tty";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
-import { ROOT, runCli, RUNNERS } from "./_support/cli.ts";
+import { ROOT } from "./_support/cli.ts";
 import { type RunningAdversary, startAdversary } from "./_support/adversary/device.ts";
 import { DATA_DATAGRAM_BYTES } from "./_support/adversary/faulty_link.ts";
 import { CHECK_CHUNK_BYTES, outputViolations } from "./_support/adversary/invariant.ts";
 import { launchAdversary } from "./_support/adversary/launch.ts";
 import { parseFaultScript } from "./_support/adversary/script.ts";
-import { spawnSync } from "node:child_process";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-adversary-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -167,12 +169,21 @@ describe("the adversarial device", () => {
     expect(record.foreignBytes).toBe(2 * DATA_DATAGRAM_BYTES);
   });
 
-  it("runs as a Bun process on a pty, serves the real CLI and writes its record on SIGINT", async () => {
+  it("runs as a Bun process on a pty, answers a raw-mode host and writes its record on SIGINT", async () => {
     const device = await launchAdversary("serial", { seed: 9 }, join(dir, "serial"));
-    const r = await runCli(RUNNERS.find((x) => x.name === "bun")!, ["read", "4K", "--device", device.uri]);
+    const fd = openSync(device.uri.replace(/^serial:/, ""), constants.O_RDWR | constants.O_NOCTTY);
+    const input = new ReadStream(fd);
+    input.setRawMode(true);
+    let received = Buffer.alloc(0);
+    input.on("data", (d: Buffer) => (received = Buffer.concat([received, d])));
+    writeSync(fd, Buffer.from(oneShot(1024)));
+    const until = performance.now() + ANSWER_WAIT_MS;
+    while (received.length < 6 + 1024 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+    input.destroy();
     const record = await device.stop();
-    expect(r.status).toBe(0);
-    expect(outputViolations(r.stdout, record)).toEqual([]);
+    expect(received[0]).toBe(0x11);
+    expect(received.subarray(6)).toEqual(Buffer.from(new SeededBytes(9).take(1024)));
+    expect(Buffer.from(record.data)).toEqual(received.subarray(6));
   });
 
   it("refuses a script with an unknown key or flag, as a process with status 2", () => {
