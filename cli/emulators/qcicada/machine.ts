@@ -27,7 +27,7 @@ import {
   updateBytes,
 } from "../../../wasm/cmdctrl.ts";
 import { SeededBytes } from "../seeded_bytes.ts";
-import { deviceSign, type QcicadaIdentity, qcicadaIdentity } from "./identity.ts";
+import { deviceSign, type InfoStrings, type QcicadaIdentity, qcicadaIdentity } from "./identity.ts";
 
 import { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS } from "./constants.ts";
 export { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS };
@@ -53,6 +53,8 @@ export interface QcicadaOptions {
   dropUpdateChunk?: number;
   /** Told about firmware images received completely (bytes and SHA-256). */
   onImage?(image: Uint8Array): void;
+  /** Serial and hw_info to report instead of the defaults. */
+  info?: InfoStrings;
 }
 
 /** The QCicada defaults a fresh device reports (the config vector seen on a device). */
@@ -123,7 +125,7 @@ export class QcicadaMachine {
   constructor(options: QcicadaOptions) {
     this.#o = options;
     this.#rate = options.rateBytesPerS ?? DEFAULT_RATE_BYTES_PER_S;
-    this.identity = qcicadaIdentity(options.seed ?? 1);
+    this.identity = qcicadaIdentity(options.seed ?? 1, options.info);
     this.#data = new SeededBytes(options.seed ?? 1);
     this.#restart();
   }
@@ -299,7 +301,7 @@ export class QcicadaMachine {
       }
       case CMD.GET_STATISTICS:
         return frame(RESP.STATISTICS, statisticsBytes({
-          generatedBytes: this.#generated,
+          generatedBytes: BigInt(this.#generated),
           repetitionCountFailures: this.#rctFailures,
           adaptiveProportionFailures: 0,
           bitcountFailures: 0,
