@@ -103,7 +103,9 @@ export class FaultyLink {
       for (const piece of pieces) await deliver(piece);
       return;
     }
-    for (const piece of pieces) {
+    for (const given of pieces) {
+      // The writer may reuse its buffer once write resolves, which is before delivery here.
+      const piece = given === "inject" ? given : given.slice();
       const { latencyMs = 0, jitterMs = 0 } = this.#o;
       const due = Math.max(this.#lastDue, this.#o.now() + latencyMs + jitterMs * this.#o.random());
       this.#lastDue = due;
