@@ -119,12 +119,18 @@ describe("the adversarial device", () => {
     expect(streamed.equals(record.data.subarray(0, streamed.length))).toBe(true); // (a diff of 100 kB is no help)
   });
 
-  it("ignores a STOP that should end the stream", async () => {
-    const device = await startAdversary("tcp", { rate: 200_000, stop: "ignore" });
+  /** A device with `stop` streaming to a client that got 2000 data bytes and then sent STOP. */
+  async function streamThenStop(stop: "ignore" | "no-ack") {
+    const device = await startAdversary("tcp", { rate: 200_000, stop });
     const client = await tcpClient(device.uri);
     client.send(CONTINUOUS);
     await client.take(6 + 2000);
     client.send(STOP);
+    return { device, client };
+  }
+
+  it("ignores a STOP that should end the stream", async () => {
+    const { device, client } = await streamThenStop("ignore");
     await sleep(500);
     await client.take(client.pending());
     await sleep(300);
@@ -135,11 +141,7 @@ describe("the adversarial device", () => {
   });
 
   it("obeys a STOP that should end the stream without answering it", async () => {
-    const device = await startAdversary("tcp", { rate: 200_000, stop: "no-ack" });
-    const client = await tcpClient(device.uri);
-    client.send(CONTINUOUS);
-    await client.take(6 + 2000);
-    client.send(STOP);
+    const { device, client } = await streamThenStop("no-ack");
     let received = 2000;
     const until = performance.now() + ANSWER_WAIT_MS;
     do {
