@@ -151,7 +151,7 @@ async function runCase(c: Case, i: number, output: "stdout" | "file"): Promise<{
   let record: DeviceRecord;
   try {
     const target = output === "file" ? ["-o", file] : [];
-    r = await runCli(runner, ["read", c.size, "--device", device.uri, ...target, ...c.args ?? []], { timeoutMs: RUN_KILL_MS, recorded: false });
+    r = await runCli(runner, ["read", c.size, "--device", device.uri, ...target, ...c.args ?? []], { timeoutMs: RUN_KILL_MS });
   } finally {
     record = await device.stop();
   }

@@ -3,9 +3,9 @@
  * sources, and the compiled binary built by `npm run build`. End-to-end tests loop over
  * {@link RUNNERS} so every behaviour is checked in all three.
  *
- * Every run started here is recorded (unless `recorded: false`): when a test fails,
- * show_cli_stderr.ts (a vitest setup file) appends each run's command line, exit status and
- * stderr to the failure's message, and kills what is still running when the test ends.
+ * Every run started here is recorded: when a test fails, show_cli_stderr.ts (a vitest setup
+ * file) appends each run's command line, exit status and stderr to the failure's message, and
+ * kills what is still running when the test ends.
  */
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -55,13 +55,6 @@ export interface RunCliOptions {
   /** Kill the process after this many milliseconds. @default 50_000 */
   timeoutMs?: number;
   cwd?: string;
-  /**
-   * Record the run for show_cli_stderr.ts, which assumes one test at a time per file: it clears
-   * the records before each test and kills the runs still going after it. Concurrent tests
-   * (the fault matrix) pass false, wait for their runs and report stderr themselves.
-   * @default true
-   */
-  recorded?: boolean;
 }
 
 /** One CLI run of the current test, as a failing test reports it. */
@@ -73,7 +66,7 @@ export interface RecordedRun {
   readonly child: ChildProcess;
 }
 
-/** The runs of the test now running (this file's worker runs one test at a time). */
+/** The runs of the test now running (see show_cli_stderr.ts; concurrent tests share it). */
 export const recordedRuns: RecordedRun[] = [];
 
 /** A CLI child process whose stderr is collected and recorded for failure messages. */
@@ -92,7 +85,7 @@ export interface CliChild {
 export function spawnCli(
   runner: Runner,
   args: readonly string[],
-  options: Omit<RunCliOptions, "stdin"> & { stdin?: "pipe" | "ignore" } = {},
+  options: { env?: Record<string, string>; cwd?: string; stdin?: "pipe" | "ignore"; timeoutMs?: number } = {},
 ): CliChild {
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd ?? ROOT,
@@ -102,7 +95,7 @@ export function spawnCli(
   };
   const child = spawn(runner.command, [...runner.prefix, ...args], spawnOptions);
   const record: RecordedRun = { command: `${runner.name}: qrng ${args.join(" ")}`, outcome: "running", stderr: "", child };
-  if (options.recorded ?? true) recordedRuns.push(record);
+  recordedRuns.push(record);
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (chunk: string) => (record.stderr += chunk));
   const exited = new Promise<number | null>((resolve, reject) => {

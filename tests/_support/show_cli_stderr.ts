@@ -2,7 +2,8 @@
  * A vitest setup file: when a test fails, each error's message gains the command line, outcome
  * and stderr of every CLI run the test started (see cli.ts), so a failing end-to-end assertion
  * ("expected 1 to be 130") shows why the CLI did what it did. A run still going when its test
- * ends (a failed assertion skipped its wait) is killed.
+ * ends (a failed assertion skipped its wait) is killed. Tests of a `describe.concurrent` block
+ * share the worker's list with each other, so they are left alone: they report their own runs.
  */
 import { afterEach, beforeEach } from "vitest";
 import { recordedRuns } from "./cli.ts";
@@ -17,7 +18,8 @@ function describeRuns(): string {
   }).join("");
 }
 
-beforeEach(({ onTestFailed }) => {
+beforeEach(({ task, onTestFailed }) => {
+  if (task.concurrent) return;
   recordedRuns.length = 0;
   onTestFailed(({ task }) => {
     if (recordedRuns.length === 0) return;
@@ -26,6 +28,7 @@ beforeEach(({ onTestFailed }) => {
   });
 });
 
-afterEach(() => {
+afterEach(({ task }) => {
+  if (task.concurrent) return;
   for (const run of recordedRuns) if (run.outcome === "running") run.child.kill("SIGKILL");
 });
