@@ -83,24 +83,37 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
-  let interrupted = false;
+  // Ctrl-C ends every wait of the source (kind "interrupted"), then the device is stopped.
+  const interruption = new AbortController();
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt(() => (interrupted = true));
+  const unsubscribe = platform.onInterrupt(() => interruption.abort());
   const sink = await OutputSink.open(platform, values.output, values.append ?? false);
   const started = platform.now();
   let written = 0;
   /** When the last byte was written: the rate counts the transfer, not the STOP after it. */
   let lastByteAt = started;
   let committed = false;
+  const interrupted = async () => {
+    await source?.close();
+    await sink.abort();
+    log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    return EXIT_INTERRUPTED;
+  };
   try {
-    source = await openSource(uri, { platform, sizeHint: post.inputFor(size), signed: values.signed, log });
+    source = await openSource(uri, {
+      platform,
+      sizeHint: post.inputFor(size),
+      signed: values.signed,
+      log,
+      signal: interruption.signal,
+    });
     if (source.emulated) {
       log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
     }
     const formatter = new Formatter(format);
     const progress = platform.isTerminal("stderr");
     let shownAt = started;
-    while (written < size && !interrupted) {
+    while (written < size && !interruption.signal.aborted) {
       // Straight into the gate's staging memory where the source can (one copy fewer).
       const tested = source.nextInto
         ? health.commit(await source.nextInto(health.inputSpace()))
@@ -118,21 +131,18 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       }
     }
     if (progress) platform.writeStderr("\r\x1b[K");
-    if (interrupted) {
-      await source.close();
-      await sink.abort();
-      log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-      return EXIT_INTERRUPTED;
-    }
+    if (interruption.signal.aborted) return await interrupted();
     health.finish();
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     lastByteAt = platform.now();
-    await source.close();
+    // The device's final status is judged before anything is committed.
+    await source.finish();
     await sink.commit();
     committed = true;
   } catch (error) {
-    await source?.close().catch(() => {});
+    if (error instanceof QrngError && error.kind === "interrupted") return await interrupted();
+    await source?.close();
     if (!committed) await sink.abort();
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;

@@ -96,6 +96,10 @@ export function xr232Source(
       onClose();
       await port.close();
     },
+    // An XR232 reports no status: ending a read well is releasing the port.
+    finish() {
+      return this.close();
+    },
   };
 }
 
