@@ -19,7 +19,11 @@ export interface Runner {
 }
 
 export const RUNNERS: readonly Runner[] = [
-  { name: "deno", command: join(BIN, "deno"), prefix: ["run", "--allow-all", "--quiet", join(ROOT, "cli/main.ts")] },
+  {
+    name: "deno",
+    command: join(BIN, "deno"),
+    prefix: ["run", "--allow-all", "--quiet", join(ROOT, "cli/main.ts")],
+  },
   { name: "bun", command: join(BIN, "bun"), prefix: [join(ROOT, "cli/main.ts")] },
   { name: "binary", command: join(ROOT, "dist", "qrng"), prefix: [] },
 ];
@@ -29,7 +33,11 @@ export const RUNNERS: readonly Runner[] = [
  * fail with EFBIG, as on a full disk. Deno dies of SIGXFSZ there instead of failing the write.
  */
 export function withFileSizeLimit(runner: Runner, blocks: number): Runner {
-  return { ...runner, command: "/bin/sh", prefix: ["-c", `ulimit -f ${blocks} && exec "$0" "$@"`, runner.command, ...runner.prefix] };
+  return {
+    ...runner,
+    command: "/bin/sh",
+    prefix: ["-c", `ulimit -f ${blocks} && exec "$0" "$@"`, runner.command, ...runner.prefix],
+  };
 }
 
 /** The compiled binary exists only after `npm run build`; tests of it say so when it is missing. */
@@ -54,7 +62,11 @@ export interface RunCliOptions {
 }
 
 /** Runs `qrng ...args` under `runner` to completion. */
-export function runCli(runner: Runner, args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+export function runCli(
+  runner: Runner,
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<CliResult> {
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
@@ -68,8 +80,10 @@ export function runCli(runner: Runner, args: readonly string[], options: RunCliO
     child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", reject);
-    child.on("close", (status) =>
-      resolve({ status, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() })
+    child.on(
+      "close",
+      (status) =>
+        resolve({ status, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() }),
     );
     child.stdin!.on("error", () => {}); // the CLI may exit before reading all of stdin
     child.stdin!.end(options.stdin ?? "");

@@ -235,7 +235,10 @@ export const SCENARIOS: ReadonlyArray<[name: string, build: (rng: Rng) => Built]
     return {
       exchanges: [exchange(rng, u8(0x51, ...u16(n)), frame(0x52, n, 64))],
       mutable: [0],
-      drive: (d) => d.signedRead(n),
+      drive: async (d) => {
+        const { data, signature } = await d.signedRead(n);
+        return { data, signature };
+      },
       expect: ([a]) => ({ data: a.data, signature: a.signature }),
       idleAfter: true,
     };

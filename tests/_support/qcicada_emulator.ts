@@ -19,7 +19,12 @@ export interface RunningEmulator {
 
 /** Starts the emulator with `args` (e.g. ["--tcp", "127.0.0.1:0", "--seed", "5"]). */
 export function startEmulator(args: string[]): Promise<RunningEmulator> {
-  const child = spawn(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "cli/main.ts"), "emulate", "qcicada", ...args], {
+  const child = spawn(join(ROOT, "node_modules", ".bin", "bun"), [
+    join(ROOT, "cli/main.ts"),
+    "emulate",
+    "qcicada",
+    ...args,
+  ], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
