@@ -114,9 +114,9 @@ const CASES: ReadCase[] = [
     stderr: /xr232: data resumed after \d+ ms/,
   },
   {
-    name: "a 40 ms stall, strict policy with a 300 ms timeout (no reopen)",
+    name: "a 40 ms stall, strict policy with a 1 s timeout (no reopen)",
     faults: `stall:${FAULT_AT}:40`,
-    query: "cts-timeout=300",
+    query: "cts-timeout=1000",
     output: "file",
     status: 0,
     exact: true,
