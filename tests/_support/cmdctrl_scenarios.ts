@@ -46,7 +46,9 @@ export class Rng {
   }
   /** `n` random bytes. */
   bytes(n: number): Uint8Array {
-    return Uint8Array.from({ length: n }, () => this.u32() & 0xff);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.u32();
+    return out;
   }
 }
 

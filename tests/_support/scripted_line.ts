@@ -60,7 +60,7 @@ export class ScriptedLine implements Transport {
     if (this.#closed) return Promise.reject(new QrngError("disconnected", "fuzz line: closed"));
     const i = this.#next++;
     const expected = script.exchanges[i]?.command;
-    if (!expected || hex(data) !== hex(expected)) {
+    if (!expected || !sameBytes(data, expected)) {
       throw new HarnessFailure(
         `command ${i}: driver sent ${short(data)}, the script expects ${
           expected ? short(expected) : "nothing"
@@ -102,6 +102,7 @@ export class ScriptedLine implements Transport {
   }
 }
 
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 export const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 export const short = (
   b: Uint8Array,
