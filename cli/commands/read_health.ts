@@ -3,7 +3,7 @@
  * fail-closed gate of wasm/health.ts, with defaults chosen so ideal data almost never alarms.
  *
  * Defaults: samples are bytes, claimed min-entropy H = 8 bits per byte (a conditioned output
- * such as QCicada's SHA256 mode; pass --min-entropy for raw modes), α = 2^-40 per test (the
+ * such as QCicada's SHA256 mode; pass --h for raw modes), α = 2^-40 per test (the
  * smallest SP 800-90B allows), so RCT cutoff C = 1 + ⌈40 / 8⌉ = 6 and the APT cutoff over 512
  * byte windows is the exact binomial quantile at 2^-40.
  *
@@ -21,8 +21,8 @@ import { HealthGate, type HealthGateStats, isPersistentFailure } from "../../was
 
 /** log2 of the per-test false-positive probability. */
 export const DEFAULT_ALPHA_LOG2 = -40;
-/** Claimed min-entropy per byte. */
-export const DEFAULT_MIN_ENTROPY = 8;
+/** Claimed min-entropy per byte, in bits. */
+export const DEFAULT_H_PER_BYTE = 8;
 
 /**
  * Pushes between looks at the failure counts. The gate itself never releases a failing window,
@@ -38,8 +38,8 @@ export class ReadHealth {
   #failed = 0;
   #pushes = 0;
 
-  constructor(minEntropy = DEFAULT_MIN_ENTROPY, alphaLog2 = DEFAULT_ALPHA_LOG2) {
-    this.gate = new HealthGate({ h: minEntropy, alphaLog2, symbols: "bytes" });
+  constructor(h = DEFAULT_H_PER_BYTE, alphaLog2 = DEFAULT_ALPHA_LOG2) {
+    this.gate = new HealthGate({ h, alphaLog2, symbols: "bytes" });
   }
 
   /** Tests `chunk`; returns the released bytes; throws kind "health" on a persistent failure. */

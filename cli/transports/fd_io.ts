@@ -57,6 +57,7 @@ export async function readFd(
   const e = ERRNO[libc.os];
   const deadline = performance.now() + Math.max(0, timeoutMs);
   const backoff = new Backoff();
+  let hungUp = false;
   while (!hooks.closed()) {
     const count = libc.read(fd, buffer);
     if (count > 0) return count;
@@ -66,11 +67,15 @@ export async function readFd(
     if (count < 0 && count !== -e.EAGAIN && count !== -e.EINTR && count !== -e.EIO) {
       throw disconnected(libc, hooks, "read from", count);
     }
+    if (hungUp) throw disconnected(libc, hooks, "read from");
     const revents = pollNow(libc, fd);
     // POLLNVAL is not a hangup: macOS poll(2) answers it for every device it cannot poll; a
     // really invalid fd shows up as EBADF from read above.
     if ((count === -e.EIO || revents & (POLLHUP | POLLERR)) && hooks.hangupIsFatal()) {
-      throw disconnected(libc, hooks, "read from");
+      // The hangup may have come after the read above (a peer's reset): read once more for
+      // the bytes that came with it or the reason (ECONNRESET) before naming none.
+      hungUp = true;
+      continue;
     }
     const remainingMs = deadline - performance.now();
     if (remainingMs <= 0) return 0;

@@ -3,7 +3,7 @@
  * it prints the URI hosts use as its first stdout line and serves until SIGINT.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { ROOT } from "./cli.ts";
+import { ROOT, type Runner } from "./cli.ts";
 
 /** Longest wait for the URI line, and for the exit after SIGINT before SIGKILL. */
 const CHILD_WAIT_MS = 20_000;
@@ -53,4 +53,9 @@ export function startUriChild(command: string, args: readonly string[]): Promise
       status,
     ) => (clearTimeout(timer), reject(new Error(`device exited (${status}): ${stderr}`))));
   });
+}
+
+/** Starts `qrng emulate ...args` (e.g. ["xr232usb", "--serial"]) under `runner`. */
+export function startEmulateChild(runner: Runner, args: readonly string[]): Promise<UriChild> {
+  return startUriChild(runner.command, [...runner.prefix, "emulate", ...args]);
 }

@@ -25,6 +25,8 @@ import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
 import { openCmdCtrl } from "./open.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
 
+/** The serial prefix that tells hosts a QCicada is qrng's emulator (real serials start "QC"). */
+export const EMULATED_SERIAL_PREFIX = "EMU";
 /** Reads up to this size use one-shots; larger ones continuous mode. */
 export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
 /**
@@ -73,7 +75,7 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
   try {
     const info = await device.info();
     // qrng's emulators say so in their serial, also when reached over a real transport.
-    const emulated = opened.emulated || info.serial.startsWith("EMU");
+    const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
     const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${device.transport.description}`;
     let status = await device.status();
     const started = options.platform.now();

@@ -15,6 +15,8 @@ import { QcicadaMachine } from "./machine.ts";
 import { runSession } from "./session.ts";
 import { parseRate, parseSeed, parseWholeNumber } from "./sim.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { EMULATED_SERIAL_PREFIX } from "../../devices/cmdctrl/source.ts";
+import { printable } from "../../printable.ts";
 
 const FLAGS = {
   serial: { type: "boolean" },
@@ -27,9 +29,23 @@ const FLAGS = {
   "stuck-after": { type: "string" },
   "tamper-signatures": { type: "boolean" },
   "drop-update-chunk": { type: "string" },
+  "serial-number": { type: "string" },
+  "hw-info": { type: "string" },
   "data-port": { type: "string" },
   json: { type: "boolean" },
 } as const;
+
+/** Bytes of each info string field (spec §3: char[24]). */
+const INFO_STRING_BYTES = 24;
+
+/** Checks an info string flag: at most 24 one-byte characters (any, escapes too: tests use them). */
+function infoString(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.length > INFO_STRING_BYTES || /[^\x00-\xff]/.test(text)) {
+    throw usageError(`qrng emulate qcicada: ${flag} takes up to ${INFO_STRING_BYTES} one-byte characters`);
+  }
+  return text;
+}
 
 /** How long a Ctrl-C waits for connections to close before the emulator exits anyway. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -53,6 +69,10 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
   const seed = parseSeed(values.seed);
   const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk") =>
     values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
+  const serial = infoString(values["serial-number"], "--serial-number");
+  if (serial !== undefined && !serial.startsWith(EMULATED_SERIAL_PREFIX)) {
+    throw usageError(`qrng emulate qcicada: --serial-number must start with ${EMULATED_SERIAL_PREFIX} (hosts tell the emulator by it)`);
+  }
   const write = (line: string) => platform.stdout.write(new TextEncoder().encode(line + "\n"));
   const machine = new QcicadaMachine({
     seed,
@@ -62,6 +82,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     stuckAfterBytes: whole("stuck-after"),
     tamperSignatures: values["tamper-signatures"],
     dropUpdateChunk: whole("drop-update-chunk"),
+    info: { serial, hwInfo: infoString(values["hw-info"], "--hw-info") },
     onImage: (image) =>
       platform.writeStderr(
         `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,
@@ -80,7 +101,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     runSession(machine, t, { data, dataChunkBytes: chunk, sleep: platform.sleep, stopped: () => stopped });
   const announce = async (uri: string) => {
     platform.writeStderr(
-      `qrng emulate: EMULATED QCicada (serial ${machine.identity.info.serial}, seed ${seed}) on ${uri}: ` +
+      `qrng emulate: EMULATED QCicada (serial ${printable(machine.identity.info.serial)}, seed ${seed}) on ${uri}: ` +
         `its data is a reproducible stream, not random\n`,
     );
     if (values.json) {
