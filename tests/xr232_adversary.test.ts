@@ -7,11 +7,9 @@
  * window where a failure was found; exit status as documented; `-o` never left behind on a
  * failure. Cases rotate over Deno, Bun and the binary.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import { FaultyXr232, parseXr232Faults } from "./_support/adversary/xr232_device.ts";
 import {
@@ -20,10 +18,10 @@ import {
   WINDOW_BYTES,
   type Xr232AdversaryOptions,
 } from "./_support/adversary/xr232_launch.ts";
-import { binaryBuilt, type CliResult, ROOT, type Runner, RUNNERS } from "./_support/cli.ts";
+import { binaryBuilt, type CliResult, type Runner, RUNNERS, spawnCli } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-adversary-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir("qrng-xr232-adversary");
 
 const RUNNABLE = RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt);
 /** Bytes each read asks for; faults start at byte 3000 the device sends (after the start-up 1024). */
@@ -289,30 +287,23 @@ async function againstDevice(
   return { result: outcome.result, sent, log };
 }
 
-/**
- * Runs `qrng ...args`; when `interruptWhen` shows on its stderr, sends SIGINT (Ctrl-C). Killed
- * after 50 s in any case.
- */
-function runCliUntil(runner: Runner, args: readonly string[], interruptWhen?: RegExp): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(runner.command, [...runner.prefix, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 50_000,
-    });
-    const stdout: Buffer[] = [];
-    let stderr = "";
-    let interrupted = false;
-    child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr!.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (interruptWhen && !interrupted && interruptWhen.test(stderr)) {
-        interrupted = true;
-        child.kill("SIGINT");
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout: Buffer.concat(stdout), stderr }));
-  });
+/** Runs `qrng ...args`; when `interruptWhen` shows on its stderr, sends SIGINT (Ctrl-C). */
+async function runCliUntil(
+  runner: Runner,
+  args: readonly string[],
+  interruptWhen?: RegExp,
+): Promise<CliResult> {
+  const run = spawnCli(runner, args);
+  const stdout: Buffer[] = [];
+  run.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+  if (interruptWhen) {
+    const watch = () => {
+      if (!interruptWhen.test(run.stderr())) return;
+      run.child.stderr!.off("data", watch);
+      run.child.kill("SIGINT");
+    };
+    run.child.stderr!.on("data", watch);
+  }
+  const status = await run.exited;
+  return { status, stdout: Buffer.concat(stdout), stderr: run.stderr() };
 }
