@@ -3,64 +3,20 @@
  * host commands (`qrng ident`, `qrng read --device xr232:/dev/pts/N`) in another, under Deno,
  * Bun and the compiled binary. The oracle for the bytes is the in-process firmware model.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
-import { binaryBuilt, ROOT, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
+import { startEmulateChild } from "./_support/uri_child.ts";
 
 const dir = testTempDir("qrng-xr232");
 
 /** `qrng read` keeps back the health gate's start-up samples (1024 one-byte samples). */
 const HELD_BACK = STARTUP_SAMPLES;
-
-/** A running emulator; `stop()` sends Ctrl-C and resolves its stderr once it exited. */
-interface Emulator {
-  uri: string;
-  stop(): Promise<{ status: number | null; stderr: string }>;
-}
-
-function startEmulator(runner: Runner, args: string[]): Promise<Emulator> {
-  const child: ChildProcess = spawn(runner.command, [...runner.prefix, "emulate", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${stderr}`))),
-      20_000,
-    );
-    child.stdout!.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      resolve({
-        uri: stdout.slice(0, newline),
-        async stop() {
-          child.kill("SIGINT");
-          const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
-          const status = await exited;
-          clearTimeout(kill);
-          return { status, stderr };
-        },
-      });
-    });
-    child.on("error", reject);
-    void exited.then((
-      status,
-    ) => (clearTimeout(timer), reject(new Error(`emulator exited (${status}): ${stderr}`))));
-  });
-}
 
 /** What a fresh emulated XR232USB answers to `n` requests after one open at `baud`. */
 function modelAnswers(seed: bigint, baud: number, n: number, schedule: Disturbance[] = []): Buffer {
@@ -78,7 +34,7 @@ function modelAnswers(seed: bigint, baud: number, n: number, schedule: Disturban
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`XR232 over a pty under ${runner.name}`, () => {
     it("identifies an XR232USB at 1200 baud and a classic XR232 by its random answer", async () => {
-      const usb = await startEmulator(runner, ["xr232usb", "--serial"]);
+      const usb = await startEmulateChild(runner, ["xr232usb", "--serial"]);
       const result = await runCli(runner, ["ident", usb.uri]);
       const log = await usb.stop();
       expect(result.stderr).toBe("");
@@ -91,7 +47,7 @@ for (const runner of RUNNERS) {
           `recommended: ${usb.uri}?baud=230400\n`,
       );
       expect(log.stderr).toContain("identification mode (1200 baud < 2400)");
-      const classic = await startEmulator(runner, ["xr232", "--serial"]);
+      const classic = await startEmulateChild(runner, ["xr232", "--serial"]);
       const answer = await runCli(runner, ["ident", classic.uri]);
       await classic.stop();
       expect(answer.stdout.toString()).toContain(
@@ -101,7 +57,7 @@ for (const runner of RUNNERS) {
 
     it("calls a device answering the same byte to every magic character no XR232, saying what it saw", async () => {
       // Pulses of exactly 8 poll ticks lock the classic XR232's pool: a constant answer.
-      const stuck = await startEmulator(runner, ["xr232", "--serial", "--set", "sigma=0", "--set", "medianHz=125000"]);
+      const stuck = await startEmulateChild(runner, ["xr232", "--serial", "--set", "sigma=0", "--set", "medianHz=125000"]);
       const result = await runCli(runner, ["ident", stuck.uri]);
       await stuck.stop();
       expect(result.status).toBe(1);
@@ -116,7 +72,7 @@ for (const runner of RUNNERS) {
         const seed = BigInt(40 + i);
         const n = baud === 57_600 ? 6000 : 12_000;
         const file = join(dir, `${runner.name}-${baud}.bin`);
-        const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
+        const emulator = await startEmulateChild(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
         const result = await runCli(runner, [
           "read",
           String(n),
@@ -141,7 +97,7 @@ for (const runner of RUNNERS) {
     it("recovers from a long disturbance under a strict CTS timeout by reopening, nothing filled or repeated", async () => {
       const record = join(dir, `${runner.name}-strict-record.bin`);
       const file = join(dir, `${runner.name}-strict.bin`);
-      const emulator = await startEmulator(runner, [
+      const emulator = await startEmulateChild(runner, [
         "xr232usb",
         "--serial",
         "--seed",
@@ -179,7 +135,7 @@ for (const runner of RUNNERS) {
     it("waits out a long disturbance under the generous policy and delivers the model's stream unbroken", async () => {
       const file = join(dir, `${runner.name}-wait.bin`);
       const schedule = [{ startS: 0.3, durationS: 0.3 }];
-      const emulator = await startEmulator(runner, [
+      const emulator = await startEmulateChild(runner, [
         "xr232usb",
         "--serial",
         "--seed",

@@ -14,12 +14,12 @@
  * - Ideal data also fails windows, at `windowFalseRate`; {@link isPersistentFailure} says when
  *   the failures are more than that explains (then the source is broken: stop reading it).
  */
-import { binomialCutoff, binomialThreshold, bitcountBounds, rctCutoff } from "./cutoffs.ts";
+import { binomialCutoff, binomialTail, binomialThreshold, bitcountBounds, rctCutoff, rctFailureRate } from "./cutoffs.ts";
 import { type AnalysisExports, newAnalysisInstance, SLOT } from "./_analysis.ts";
 
 /** How the health tests are parameterised. */
 export interface HealthTestOptions {
-  /** Claimed min-entropy per sample in bits (0 < h <= 1 for bits, <= 8 for bytes). */
+  /** Claimed min-entropy per sample in bits ({@link claimedHRange}: 1/128..1 for bits, 1/16..8 for bytes). */
   h: number;
   /** log2 of the false-positive probability per test, e.g. -20 or -40. */
   alphaLog2: number;
@@ -43,9 +43,14 @@ export interface HealthCutoffs {
   apt: number;
   /** APT window in samples. */
   aptWindowSamples: number;
-  /** Probability that one sample completes a false RCT failure: 2^(−H·(rct − 1)). */
+  /** RCT failures per sample of ideal data at the claimed H, as the test runs (see rctFailureRate). */
   rctRate: number;
-  /** Probability that one APT window fails falsely (exact tail, <= α). */
+  /**
+   * Probability that one APT window of ideal data fails: the first sample is the reference, so
+   * the window fails when C − 1 or more of the other W − 1 samples equal it, P(Binomial(W − 1,
+   * 2^-H) >= C − 1). The corrected cutoff keeps it <= α; the standard one (sized by a tail over
+   * all W samples) lets it exceed α several times.
+   */
   aptRate: number;
   /** Bit-count acceptance interval of the ones count and its false-rejection rate, if enabled. */
   bitcount?: { blockBits: number; low: number; high: number; rate: number };
@@ -56,13 +61,25 @@ export const VERDICT_SIGNIFICANCE = 1e-6;
 /** Samples of start-up testing before anything is released (SP 800-90B §4.3). */
 export const STARTUP_SAMPLES = 1024;
 
+/**
+ * The least claimed min-entropy per byte the tests take: below it the RCT cutoff outgrows any
+ * stream (H = 1e-300 overflowed it into a failure at every sample) and the repetition check's
+ * stretch, 256 bits' worth, would pass 4 KiB.
+ */
+export const MIN_H_PER_BYTE = 1 / 16;
+
+/** The range of claimed min-entropy per sample, [min, max] bits, for `symbols`. */
+export function claimedHRange(symbols: "bits" | "bytes"): { min: number; max: number } {
+  return symbols === "bits" ? { min: MIN_H_PER_BYTE / 8, max: 1 } : { min: MIN_H_PER_BYTE, max: 8 };
+}
+
 /** Validates `o` and throws RangeError for impossible parameters. */
 function check(o: HealthTestOptions): void {
-  const max = o.symbols === "bits" ? 1 : 8;
   if (o.symbols !== "bits" && o.symbols !== "bytes") {
     throw new RangeError(`symbols must be "bits" or "bytes"`);
   }
-  if (!(o.h > 0 && o.h <= max)) throw new RangeError(`h must be in (0, ${max}] for ${o.symbols}`);
+  const { min, max } = claimedHRange(o.symbols);
+  if (!(o.h >= min && o.h <= max)) throw new RangeError(`h must be in [${min}, ${max}] for ${o.symbols}`);
   if (!(o.alphaLog2 < 0 && o.alphaLog2 >= -100)) throw new RangeError("alphaLog2 must be in [-100, 0)");
   if (o.bitcount) {
     const { blockBits, alphaLog2 } = o.bitcount;
@@ -79,16 +96,17 @@ function check(o: HealthTestOptions): void {
 export function healthCutoffs(o: HealthTestOptions): HealthCutoffs {
   check(o);
   const w = o.symbols === "bits" ? 1024 : 512;
-  const apt = o.aptCutoff === "corrected"
-    ? (({ cutoff, tail }) => ({ cutoff: cutoff + 1, tail }))(binomialCutoff(w - 1, o.h, o.alphaLog2))
-    : binomialCutoff(w, o.h, o.alphaLog2);
+  const apt = Math.min( // clamped so the test can still fail
+    o.aptCutoff === "corrected" ? binomialCutoff(w - 1, o.h, o.alphaLog2).cutoff + 1 : binomialCutoff(w, o.h, o.alphaLog2).cutoff,
+    w,
+  );
   const rct = rctCutoff(o.h, o.alphaLog2);
   const result: HealthCutoffs = {
     rct,
-    apt: Math.min(apt.cutoff, w), // clamp so the test can still fail
+    apt,
     aptWindowSamples: w,
-    rctRate: Math.pow(2, -o.h * (rct - 1)),
-    aptRate: apt.tail,
+    rctRate: rctFailureRate(o.h, rct),
+    aptRate: binomialTail(w - 1, o.h, apt - 1),
   };
   if (o.bitcount) {
     result.bitcount = {

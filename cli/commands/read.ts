@@ -6,11 +6,12 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { Platform } from "../platform.ts";
+import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { openSource } from "../devices/registry.ts";
 import type { RandomSource } from "../devices/device.ts";
-import { DEFAULT_ALPHA_LOG2, DEFAULT_MIN_ENTROPY, ReadHealth } from "./read_health.ts";
+import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./read_health.ts";
+import { HEALTH_FLAGS, parseAlphaFlag, parseHFlag } from "./health_flags.ts";
 import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
@@ -19,8 +20,6 @@ import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
-/** Exit status after Ctrl-C (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 const HELP = `Usage: qrng read SIZE [--device URI] [-o FILE [--append]] [--format raw|hex|base64] [options]
 
@@ -35,8 +34,10 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --format F           raw (default), hex (64 digits a line) or base64 (76 characters a line)
   --signed             signed reads (QCicada ≥ 5.13): every block's signature is verified
                        against the device key; a mismatch stops the read
-  --min-entropy H      claimed min-entropy per byte for the health tests [${DEFAULT_MIN_ENTROPY}]
-  --alpha-log2 A       log2 of each test's false-alarm probability [${DEFAULT_ALPHA_LOG2}]
+  --h H                claimed min-entropy per byte in bits, 1/16 to 8 [${DEFAULT_H_PER_BYTE}]; lower
+                       it for raw noise modes (the same flag as qrng test's)
+  --alpha A            each health test's false-alarm probability: 2^-N or a number
+                       [2^${DEFAULT_ALPHA_LOG2}]
   --json               print a JSON summary (stdout with -o, else stderr)
 ${POSTPROCESS_HELP}
   --cts-timeout wait|MS  XR232: wait while the device withholds data (default), or after MS
@@ -58,8 +59,7 @@ const FLAGS = {
   append: { type: "boolean" },
   format: { type: "string" },
   signed: { type: "boolean" },
-  "min-entropy": { type: "string" },
-  "alpha-log2": { type: "string" },
+  ...HEALTH_FLAGS,
   json: { type: "boolean" },
   ...POSTPROCESS_FLAGS,
   "cts-timeout": { type: "string" },
@@ -73,21 +73,21 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const format = values.format ?? "raw";
   if (!isOutputFormat(format)) throw usageError(`qrng read: unknown format '${format}'`);
   if (values.append && values.output === undefined) throw usageError("qrng read: --append needs -o FILE");
-  const minEntropy = values["min-entropy"] !== undefined ? Number(values["min-entropy"]) : DEFAULT_MIN_ENTROPY;
-  const alphaLog2 = values["alpha-log2"] !== undefined ? Number(values["alpha-log2"]) : DEFAULT_ALPHA_LOG2;
-  let health: ReadHealth;
-  try {
-    health = new ReadHealth(minEntropy, alphaLog2);
-  } catch (error) {
-    throw usageError(`qrng read: ${(error as Error).message}`);
-  }
+  const h = values.h !== undefined ? parseHFlag("read", values.h, "bytes") : DEFAULT_H_PER_BYTE;
+  const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
+  const health = new ReadHealth(h, alphaLog2);
   const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
-  // Ctrl-C ends every wait of the source (kind "interrupted"), then the device is stopped.
+  // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
+  // the device is stopped and FILE left unchanged.
   const interruption = new AbortController();
+  let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt(() => interruption.abort());
+  const unsubscribe = platform.onInterrupt((signal) => {
+    interruptedBy ??= signal;
+    interruption.abort();
+  });
   const sink = await OutputSink.open(platform, values.output, values.append ?? false);
   const started = platform.now();
   let written = 0;
@@ -97,8 +97,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const interrupted = async () => {
     await source?.close();
     await sink.abort();
-    log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-    return EXIT_INTERRUPTED;
+    const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
+    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
   };
   try {
     source = await openSource(uri, {
@@ -133,6 +134,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     }
     if (progress) platform.writeStderr("\r\x1b[K");
     if (interruption.signal.aborted) return await interrupted();
+    health.finish();
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     lastByteAt = platform.now();

@@ -147,6 +147,9 @@ export class CmdCtrlDevice {
   }
 
   async #send(command: Uint8Array): Promise<void> {
+    // Stale input is whatever the transport holds and whatever followed the last answer in
+    // the read that brought it (the decoder's unread rest): neither may answer this command.
+    this.#codec.discardInput();
     await this.transport.discardInput();
     await this.transport.write(command);
   }

@@ -16,6 +16,15 @@ const IDLE_READ_MS = 1000;
 /** Rate-limited streams go out in bursts of this much time's worth of data. */
 const BURST_MS = 10;
 
+/**
+ * What a session drives: a {@link QcicadaMachine}, or anything that behaves like one (the
+ * tests' misbehaving device wraps it).
+ */
+export type SessionMachine = Pick<
+  QcicadaMachine,
+  "receive" | "streaming" | "rateBytesPerS" | "readyBytes" | "msUntilData" | "streamInto"
+>;
+
 /** Options of {@link runSession}. */
 export interface SessionOptions {
   /** Where streamed data and signed-read data go (TCP+UDP: the UDP side). @default the transport */
@@ -28,7 +37,7 @@ export interface SessionOptions {
 }
 
 /** Serves `transport` until it disconnects or `stopped()`; resolves then. */
-export async function runSession(machine: QcicadaMachine, transport: Transport, options: SessionOptions): Promise<void> {
+export async function runSession(machine: SessionMachine, transport: Transport, options: SessionOptions): Promise<void> {
   const input = new Uint8Array(4096);
   const chunkBytes = options.dataChunkBytes ?? STREAM_CHUNK_BYTES;
   const dataBuffer = new Uint8Array(chunkBytes);
