@@ -86,7 +86,7 @@ const CASES: Case[] = [
   { transport: "tcp", size: "32K", expect: "either", script: { resize: [{ command: "START", part: "data", bytes: 64 }] }, name: "64 surplus bytes after the 1st one-shot" },
   // §2.2: every status judged, at every point.
   { transport: "tcp", size: "100K", expect: "fail", script: { flags: [{ in: "status", raise: ["voltageLow"] }] }, name: "voltage_low at open", error: /voltage.?low/i },
-  { transport: "udp", size: "100K", expect: "fail", script: { startupMs: 300, flags: [{ in: "startup", raise: ["repetitionCount"] }] }, name: "repetition_count with startup_test_in_progress", error: /repetition.?count/i },
+  { transport: "udp", size: "100K", expect: "fail", script: { startupMs: 5000, flags: [{ in: "startup", raise: ["repetitionCount"] }] }, name: "repetition_count with startup_test_in_progress", error: /repetition.?count/i },
   { transport: "tcp", size: "32K", expect: "fail", script: { flags: [{ in: "status", clear: ["started"] }] }, name: "started = 0", error: /start/i },
   { transport: "udp", size: "100K", expect: "fail", script: { flags: [{ in: "one-shot", raise: ["adaptiveProportion"], from: 3 }] }, name: "adaptive_proportion in the 3rd one-shot's ACK", error: /adaptive.?proportion/i },
   { transport: "tcp", size: "100K", expect: "fail", script: { rate: STREAM_RATE, flags: [{ in: "start", raise: ["voltageUndefined"] }] }, name: "voltage_undefined in the continuous START's ACK", error: /voltage.?undefined/i },

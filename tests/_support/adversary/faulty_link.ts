@@ -103,7 +103,9 @@ export class FaultyLink {
       for (const piece of pieces) await deliver(piece);
       return;
     }
-    for (const piece of pieces) {
+    for (const shared of pieces) {
+      // The caller reuses its buffer once this resolves: a delayed piece must be a copy.
+      const piece = shared === "inject" ? shared : shared.slice();
       const { latencyMs = 0, jitterMs = 0 } = this.#o;
       const due = Math.max(this.#lastDue, this.#o.now() + latencyMs + jitterMs * this.#o.random());
       this.#lastDue = due;
