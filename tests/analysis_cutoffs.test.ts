@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { binomialCutoff, binomialThreshold, bitcountBounds, lnGamma, rctCutoff } from "../wasm/cutoffs.ts";
+import {
+  binomialCutoff,
+  binomialTail,
+  binomialThreshold,
+  bitcountBounds,
+  lnGamma,
+  rctCutoff,
+  rctFailureRate,
+} from "../wasm/cutoffs.ts";
 import { healthCutoffs } from "../wasm/health.ts";
 
 // The table of ../shared/spec/analysis.md §1 (its α = 2^-20 bits and 8-bit rows are SP 800-90B Table 2).
@@ -25,14 +33,20 @@ describe("healthCutoffs", () => {
     });
   }
 
-  it("keeps every APT false-positive rate at or below α, and the next lower cutoff above it", () => {
+  it("states the APT rate of the test as it runs: C − 1 matches among the W − 1 samples after the reference", () => {
     for (const [symbols, h] of TABLE) {
       for (const alphaLog2 of [-20, -30, -40]) {
         const c = healthCutoffs({ h, alphaLog2, symbols });
-        expect(c.aptRate).toBeLessThanOrEqual(2 ** alphaLog2);
         expect(binomialCutoff(c.aptWindowSamples, h, alphaLog2).cutoff).toBe(c.apt);
+        expect(c.aptRate).toBe(binomialTail(c.aptWindowSamples - 1, h, c.apt - 1));
+        // The standard cutoff is sized by a tail over all W samples, which understates the rate.
+        expect(c.aptRate).toBeGreaterThan(binomialTail(c.aptWindowSamples, h, c.apt));
+        const corrected = healthCutoffs({ h, alphaLog2, symbols, aptCutoff: "corrected" });
+        expect(corrected.aptRate).toBeLessThanOrEqual(2 ** alphaLog2);
       }
     }
+    // 8-bit samples at α = 2^-16 (the cutoff 11 of 512): 4.3e-5 per window, not the 7.7e-6 once stated.
+    expect(healthCutoffs({ h: 8, alphaLog2: -16, symbols: "bytes" }).aptRate).toBeCloseTo(4.323e-5, 7);
     // One below the cutoff the tail exceeds α (checked in log space for a non-dyadic H).
     const below = binomialCutoff(1024, 0.5, -20);
     expect(below.tail).toBeLessThanOrEqual(2 ** -20);
@@ -80,6 +94,22 @@ describe("healthCutoffs", () => {
       const corrected = healthCutoffs({ h, alphaLog2: -30, symbols, aptCutoff: "corrected" }).apt;
       expect(Math.abs(corrected - standard)).toBeLessThanOrEqual(1);
     }
+  });
+
+  it("sums binomial tails exactly for a dyadic H and in log space otherwise", () => {
+    expect(binomialTail(4, 1, 3)).toBe(5 / 16);
+    expect(binomialTail(10, 2, 0)).toBe(1);
+    expect(binomialTail(10, 2, 11)).toBe(0);
+    expect(binomialTail(511, 8 - 1e-12, 11)).toBeCloseTo(binomialTail(511, 8, 11), 15);
+    expect(binomialTail(511, 8 - 1e-12, 11) / binomialTail(511, 8, 11)).toBeCloseTo(1, 9);
+  });
+
+  it("gives the RCT failure rate of the renewal the test runs: a run restarts after each failure", () => {
+    // C = 2 with p = 1/2: a failure, then a fresh start, then a match: one in 1 + 1/p = 3 samples.
+    expect(rctFailureRate(1, 2)).toBeCloseTo(1 / 3, 15);
+    // Small p: (1 − p)·p^(C−1) to first order.
+    expect(rctFailureRate(8, 6) / ((255 / 256) * 2 ** -40)).toBeCloseTo(1, 9);
+    expect(healthCutoffs({ h: 1, alphaLog2: -20, symbols: "bits" }).rctRate).toBeCloseTo(2 ** -21, 12);
   });
 
   it("guards the RCT ceiling against floating error", () => {

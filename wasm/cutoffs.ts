@@ -105,6 +105,24 @@ export function binomialCutoff(n: number, h: number, alphaLog2: number): { cutof
   return { cutoff, tail: Math.exp(tails[cutoff] ?? -Infinity) };
 }
 
+/**
+ * P(X >= k) for X ~ Binomial(n, 2^-h): exact for integer h (BigInt terms summed from the top),
+ * in log space otherwise.
+ */
+export function binomialTail(n: number, h: number, k: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (!(Number.isInteger(h) && h >= 0 && h <= 64)) return Math.exp(logTails(n, Math.pow(2, -h))[k]);
+  const q = (1n << BigInt(h)) - 1n;
+  let tail = 0n;
+  let term = 1n; // C(n, j)·q^(n−j) at j = n
+  for (let j = n; j >= k; j--) {
+    tail += term;
+    term = (term * BigInt(j) * q) / BigInt(n - j + 1); // C(n, j−1)·q^(n−j+1), exactly
+  }
+  return scaledToNumber(tail, h * n);
+}
+
 /** value / 2^bits as a double, without overflowing. */
 function scaledToNumber(value: bigint, bits: number): number {
   if (value === 0n) return 0;
@@ -117,6 +135,20 @@ export function rctCutoff(h: number, alphaLog2: number): number {
   const q = -alphaLog2 / h;
   const r = Math.round(q);
   return 1 + (Math.abs(q - r) < 1e-9 * Math.max(1, q) ? r : Math.ceil(q));
+}
+
+/**
+ * How often the RCT as it runs fails on a source whose samples repeat with probability
+ * p = 2^-h: the test fails once C − 1 repetitions follow a run's first sample and then starts
+ * afresh with the next sample, so failures form a renewal process whose mean gap is
+ * 1 + (1 − p^k) / ((1 − p)·p^k) samples with k = C − 1 (the wait for k successes in a row,
+ * plus the sample that starts the run). Returns failures per sample, the reciprocal. It is
+ * about (1 − p)·p^k: for bits (p = 1/2) half the p^k a per-sample reading of α suggests.
+ */
+export function rctFailureRate(h: number, cutoff: number): number {
+  const p = Math.pow(2, -h);
+  const pk = Math.pow(p, cutoff - 1);
+  return pk === 0 ? 0 : 1 / (1 + (1 - pk) / ((1 - p) * pk));
 }
 
 /**

@@ -1,13 +1,15 @@
 /** The public binding API of qrng's WASM core, for embedders. */
 export {
+  claimedHRange,
   healthCutoffs,
   HealthGate,
   isPersistentFailure,
+  MIN_H_PER_BYTE,
   STARTUP_SAMPLES,
   VERDICT_SIGNIFICANCE,
 } from "./health.ts";
 export type { HealthCutoffs, HealthGateStats, HealthTestOptions } from "./health.ts";
-export { binomialCutoff, binomialThreshold, bitcountBounds, rctCutoff } from "./cutoffs.ts";
+export { binomialCutoff, binomialTail, binomialThreshold, bitcountBounds, rctCutoff, rctFailureRate } from "./cutoffs.ts";
 export { Analyzer, FIPS_TEST_NAMES } from "./analysis.ts";
 export type { AnalysisOptions, AnalysisResults, FipsResults, HealthResults } from "./analysis.ts";
 export { entStats, mostCommonValueEntropy, pochisq } from "./ent.ts";

@@ -2,24 +2,24 @@
  * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
  * the continuous health tests on every byte (fail closed: see read_health.ts), and writes
  * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
- * Ctrl-C and a closed pipe stop the device cleanly; no stack traces.
+ * Ctrl-C, SIGTERM, SIGHUP and a closed pipe stop the device cleanly; no stack traces.
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { Platform } from "../platform.ts";
+import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { openSource } from "../devices/registry.ts";
 import type { RandomSource } from "../devices/device.ts";
-import { DEFAULT_ALPHA_LOG2, DEFAULT_MIN_ENTROPY, ReadHealth } from "./read_health.ts";
+import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./read_health.ts";
+import { HEALTH_FLAGS, parseAlphaFlag, parseHFlag } from "./health_flags.ts";
 import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
 import { withCtsTimeout } from "../devices/xr232.ts";
+import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
-/** Exit status after Ctrl-C (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 const HELP = `Usage: qrng read SIZE [--device URI] [-o FILE [--append]] [--format raw|hex|base64] [options]
 
@@ -29,13 +29,16 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
                        udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
                        (emulated: not random). Without it: the one QRNG 'qrng list' finds.
-  -o, --output FILE    write to FILE (replaced only when the read succeeds); '-' is stdout
-  --append             add to FILE instead (only on success; on failure FILE is unchanged)
+  -o, --output FILE    write to FILE (replaced only when the read succeeds; a FIFO or device
+                       is written as a stream); '-' is stdout
+  --append             add to FILE instead (all or nothing: on failure FILE is unchanged)
   --format F           raw (default), hex (64 digits a line) or base64 (76 characters a line)
   --signed             signed reads (QCicada ≥ 5.13): every block's signature is verified
                        against the device key; a mismatch stops the read
-  --min-entropy H      claimed min-entropy per byte for the health tests [${DEFAULT_MIN_ENTROPY}]
-  --alpha-log2 A       log2 of each test's false-alarm probability [${DEFAULT_ALPHA_LOG2}]
+  --h H                claimed min-entropy per byte in bits, 1/16 to 8 [${DEFAULT_H_PER_BYTE}]; lower
+                       it for raw noise modes (the same flag as qrng test's)
+  --alpha A            each health test's false-alarm probability: 2^-N or a number
+                       [2^${DEFAULT_ALPHA_LOG2}]
   --json               print a JSON summary (stdout with -o, else stderr)
 ${POSTPROCESS_HELP}
   --cts-timeout wait|MS  XR232: wait while the device withholds data (default), or after MS
@@ -43,7 +46,9 @@ ${POSTPROCESS_HELP}
 
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
-or any health flag the device raises, stops the read with exit status 1.
+or any health flag the device raises, stops the read with exit status 1. So does any stretch
+of 1054 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
+counter, any period): the last 1053 bytes are held back until it is clear they repeat nothing.
 
 Examples:
   qrng read 1M --device sim:qcicada -o random.bin
@@ -57,8 +62,7 @@ const FLAGS = {
   append: { type: "boolean" },
   format: { type: "string" },
   signed: { type: "boolean" },
-  "min-entropy": { type: "string" },
-  "alpha-log2": { type: "string" },
+  ...HEALTH_FLAGS,
   json: { type: "boolean" },
   ...POSTPROCESS_FLAGS,
   "cts-timeout": { type: "string" },
@@ -72,35 +76,51 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const format = values.format ?? "raw";
   if (!isOutputFormat(format)) throw usageError(`qrng read: unknown format '${format}'`);
   if (values.append && values.output === undefined) throw usageError("qrng read: --append needs -o FILE");
-  const minEntropy = values["min-entropy"] !== undefined ? Number(values["min-entropy"]) : DEFAULT_MIN_ENTROPY;
-  const alphaLog2 = values["alpha-log2"] !== undefined ? Number(values["alpha-log2"]) : DEFAULT_ALPHA_LOG2;
-  let health: ReadHealth;
-  try {
-    health = new ReadHealth(minEntropy, alphaLog2);
-  } catch (error) {
-    throw usageError(`qrng read: ${(error as Error).message}`);
-  }
-  const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
+  const h = values.h !== undefined ? parseHFlag("read", values.h, "bytes") : DEFAULT_H_PER_BYTE;
+  const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
+  const health = new ReadHealth(h, alphaLog2);
+  const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
-  let interrupted = false;
+  // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
+  // the device is stopped and FILE left unchanged.
+  const interruption = new AbortController();
+  let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt(() => (interrupted = true));
-  const sink = await OutputSink.open(platform, values.output, values.append ?? false);
+  let sink: OutputSink | undefined;
+  const unsubscribe = platform.onInterrupt((signal) => {
+    interruptedBy ??= signal;
+    interruption.abort();
+  });
   const started = platform.now();
   let written = 0;
   /** When the last byte was written: the rate counts the transfer, not the STOP after it. */
   let lastByteAt = started;
   let committed = false;
+  const interrupted = async () => {
+    await source?.close().catch(() => {});
+    await sink?.abort();
+    const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
+    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
+  };
   try {
-    source = await openSource(uri, { platform, sizeHint: post.inputFor(size), signed: values.signed, log });
+    // Opening a FIFO waits for its reader: an interruption ends that wait too.
+    sink = await OutputSink.open(platform, values.output, values.append ?? false, interruption.signal);
+    source = await openSource(uri, {
+      platform,
+      sizeHint: post.inputFor(size),
+      signed: values.signed,
+      log,
+      signal: interruption.signal,
+    });
     if (source.emulated) {
       log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
     }
     const formatter = new Formatter(format);
     const progress = platform.isTerminal("stderr");
     let shownAt = started;
-    while (written < size && !interrupted) {
+    while (written < size && !interruption.signal.aborted) {
       // Straight into the gate's staging memory where the source can (one copy fewer).
       const tested = source.nextInto
         ? health.commit(await source.nextInto(health.inputSpace()))
@@ -118,21 +138,19 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       }
     }
     if (progress) platform.writeStderr("\r\x1b[K");
-    if (interrupted) {
-      await source.close();
-      await sink.abort();
-      log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-      return EXIT_INTERRUPTED;
-    }
+    if (interruption.signal.aborted) return await interrupted();
+    health.finish();
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     lastByteAt = platform.now();
-    await source.close();
+    // The device's final status is judged before anything is committed.
+    await source.finish();
     await sink.commit();
     committed = true;
   } catch (error) {
+    if (error instanceof QrngError && error.kind === "interrupted") return await interrupted();
     await source?.close().catch(() => {});
-    if (!committed) await sink.abort();
+    if (!committed) await sink?.abort();
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;
   } finally {
@@ -164,6 +182,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         rctFailures: stats.rctFailures,
         aptFailures: stats.aptFailures,
         cutoffs: { rct: health.gate.cutoffs.rct, apt: health.gate.cutoffs.apt },
+        repetition: { stretchBytes: health.gate.repetition!.stretchBytes, repeats: stats.repetition!.repeats },
       },
     };
     const text = JSON.stringify(summary) + "\n";

@@ -3,7 +3,7 @@
  * fail-closed gate of wasm/health.ts, with defaults chosen so ideal data almost never alarms.
  *
  * Defaults: samples are bytes, claimed min-entropy H = 8 bits per byte (a conditioned output
- * such as QCicada's SHA256 mode; pass --min-entropy for raw modes), α = 2^-40 per test (the
+ * such as QCicada's SHA256 mode; pass --h for raw modes), α = 2^-40 per test (the
  * smallest SP 800-90B allows), so RCT cutoff C = 1 + ⌈40 / 8⌉ = 6 and the APT cutoff over 512
  * byte windows is the exact binomial quantile at 2^-40.
  *
@@ -15,20 +15,25 @@
  * VERDICT_SIGNIFICANCE), i.e. at least two windows: P ≈ (0.001)²/2 = 5·10^-7 per GiB.
  * A stuck or biased source fails every window it touches and stops the read within a few
  * windows; any health or supply flag the device raises stops it at once.
+ *
+ * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 1054
+ * bytes or more (at H = 8) that recurs within the last 256 MiB: a replayed block, a counter, any
+ * period. The gate holds the last 1053 released bytes back until later data shows they start
+ * no repeat, so none of a repeat is output. Ideal data trips it about 2·10^-19 times per TiB.
  */
 import { QrngError } from "../errors.ts";
 import { HealthGate, type HealthGateStats, isPersistentFailure } from "../../wasm/health.ts";
 
 /** log2 of the per-test false-positive probability. */
 export const DEFAULT_ALPHA_LOG2 = -40;
-/** Claimed min-entropy per byte. */
-export const DEFAULT_MIN_ENTROPY = 8;
+/** Claimed min-entropy per byte, in bits. */
+export const DEFAULT_H_PER_BYTE = 8;
 
 /**
  * Pushes between looks at the failure counts. The gate itself never releases a failing window,
  * so looking less often only delays the verdict (by at most this many reads: up to 16 MiB when
  * each fills the gate's 1 MiB staging buffer, less at usual read sizes), never lets a bad
- * byte out.
+ * byte out; {@link ReadHealth.finish} gives the last verdict before a read counts as done.
  */
 const VERDICT_EVERY_PUSHES = 16;
 
@@ -38,8 +43,8 @@ export class ReadHealth {
   #failed = 0;
   #pushes = 0;
 
-  constructor(minEntropy = DEFAULT_MIN_ENTROPY, alphaLog2 = DEFAULT_ALPHA_LOG2) {
-    this.gate = new HealthGate({ h: minEntropy, alphaLog2, symbols: "bytes" });
+  constructor(h = DEFAULT_H_PER_BYTE, alphaLog2 = DEFAULT_ALPHA_LOG2) {
+    this.gate = new HealthGate({ h, alphaLog2, symbols: "bytes", repetition: true });
   }
 
   /** Tests `chunk`; returns the released bytes; throws kind "health" on a persistent failure. */
@@ -57,9 +62,27 @@ export class ReadHealth {
     return this.#judged(this.gate.commit(length));
   }
 
-  /** `released`, after a look at the failure counts every few pushes (throws when persistent). */
+  /**
+   * The verdict on all failures so far; call before a read counts as done (failures in its last
+   * pushes were not looked at yet). Throws kind "health" when they are persistent.
+   */
+  finish(): void {
+    this.#verdict();
+  }
+
+  /**
+   * `released`, unless the repetition check found a repeat in this push (it holds the bytes of a
+   * repeat back, so none of it was released before), after a look at the failure counts every
+   * few pushes (throws when persistent).
+   */
   #judged(released: Uint8Array): Uint8Array {
+    if (this.gate.repetitionFailures() > 0) throw this.#repeatError();
     if (++this.#pushes % VERDICT_EVERY_PUSHES !== 0 && released.length > 0) return released;
+    this.#verdict();
+    return released;
+  }
+
+  #verdict(): void {
     const stats = this.gate.stats();
     if (stats.windowsFailed > this.#failed) {
       this.#failed = stats.windowsFailed;
@@ -71,7 +94,20 @@ export class ReadHealth {
         );
       }
     }
-    return released;
+  }
+
+  #repeatError(): QrngError {
+    const r = this.gate.stats().repetition!;
+    const stop = "stopped (nothing of the repeat was output)";
+    if (r.repeats === 0) {
+      return new QrngError("health", `Repetition check overloaded: far more fingerprints than random data gives; ${stop}`);
+    }
+    const { earlier, later } = r.first[0];
+    return new QrngError(
+      "health",
+      `Repetition check: the ${r.parameters.gramBytes} bytes at stream offset ${later} repeat those at offset ` +
+        `${earlier}, ${later - earlier} bytes earlier (a source that replays or cycles its output); ${stop}`,
+    );
   }
 
   /** The counts so far. */

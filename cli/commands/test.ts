@@ -8,20 +8,23 @@ import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
-import type { HealthTestOptions } from "../../wasm/health.ts";
+import { claimedHRange, type HealthTestOptions } from "../../wasm/health.ts";
+import { HEALTH_FLAGS, parseAlphaFlag, parseHFlag } from "./health_flags.ts";
 import { entTerse } from "../report/ent_text.ts";
 import { testReport } from "../report/test_text.ts";
-import { judge, type Selection } from "../report/test_verdict.ts";
+import { judge, MIN_JUDGED_BYTES, type Selection, verdictOf } from "../report/test_verdict.ts";
 
 /** Default health-test parameters: full entropy claimed, α = 2^-30, 4096-bit bit-count blocks. */
 const DEFAULT_ALPHA_LOG2 = -30;
 const DEFAULT_BITCOUNT_BITS = 4096;
+/** Exit status when the input is too short to judge and no check failed. */
+const EXIT_INCONCLUSIVE = 3;
 /** How often the progress line on a terminal is refreshed. */
 const PROGRESS_INTERVAL_MS = 250;
 
 const HELP = `qrng test: judge random data with rngtest's FIPS 140-2 battery, ent, SP 800-90B health tests
 
-Usage: qrng test [FILE|-] [--fips] [--ent] [--health] [--min-entropy] [--dsv]
+Usage: qrng test [FILE|-] [--fips] [--ent] [--health] [--mcv] [--dsv]
                  [--h H] [--alpha 2^-N] [--symbols bits|bytes] [--apt-cutoff standard|corrected]
                  [--bitcount BITS] [--strict] [--json | --ent-terse]
 
@@ -31,12 +34,14 @@ Selecting no test runs them all.
 Tests:
   --fips            FIPS 140-2 as upstream rngtest runs it (4 seed bytes, 2500-byte blocks)
   --ent             ent's statistics in byte and bit mode (entropy, chi-square, mean, pi, SCC)
-  --health          SP 800-90B Repetition Count and Adaptive Proportion tests, and the bit count
-  --min-entropy     SP 800-90B Most Common Value estimate for bytes and for bits
+  --health          SP 800-90B Repetition Count and Adaptive Proportion tests, the bit count,
+                    and the repetition check (no stretch of ~1 KiB recurs within 256 MiB)
+  --mcv             SP 800-90B Most Common Value min-entropy estimate for bytes and for bits
   --dsv             digital sum value (overall, walk range, per block) and the byte histogram
 
 Health-test options:
-  --h H             claimed min-entropy per sample (default 8 for bytes, 1 for bits)
+  --h H             claimed min-entropy per sample in bits (default 8 for bytes, 1 for bits;
+                    at least 1/16 per byte); the same flag as qrng read's
   --alpha A         false-positive probability per test: 2^-N or a number (default 2^${DEFAULT_ALPHA_LOG2})
   --symbols S       samples are 'bytes' (default) or 'bits'
   --apt-cutoff F    'standard' (SP 800-90B) or 'corrected' (W-1 formula)
@@ -48,7 +53,8 @@ Output:
   --strict          fail on any failed FIPS block or health-test failure (rngtest's rule);
                     by default long inputs are judged against ideal data's failure rates
 
-Exit status: 0 the data passed, 1 it failed (or could not be read), 2 usage error.
+Exit status: 0 the data passed, 1 it failed (or could not be read), 2 usage error,
+3 inconclusive: fewer than ${MIN_JUDGED_BYTES} bytes (one FIPS block), too little to judge.
 
 Examples:
   qrng test random.bin
@@ -56,25 +62,13 @@ Examples:
   qrng test random.bin --health --symbols bits --h 0.9 --alpha 2^-40 --json
 `;
 
-/** Parses "2^-30", "2**-30" or a probability like "1e-9" into log2 α. */
-function parseAlpha(text: string): number {
-  const power = /^2\s*(?:\^|\*\*)\s*(-\d+(?:\.\d+)?)$/.exec(text.trim());
-  const log2 = power ? Number(power[1]) : Math.log2(Number(text));
-  if (!Number.isFinite(log2) || log2 >= 0 || log2 < -100) {
-    throw usageError(`qrng test: --alpha needs a probability such as 2^-30 or 1e-9 (not '${text}')`);
-  }
-  return log2;
-}
-
 function healthOptions(values: Record<string, string | boolean | undefined>): HealthTestOptions {
   const symbols = (values.symbols as string | undefined) ?? "bytes";
   if (symbols !== "bits" && symbols !== "bytes") {
     throw usageError(`qrng test: --symbols is 'bits' or 'bytes' (not '${symbols}')`);
   }
-  const max = symbols === "bits" ? 1 : 8;
-  const h = values.h === undefined ? max : Number(values.h);
-  if (!(h > 0 && h <= max)) throw usageError(`qrng test: --h needs a number in (0, ${max}] for ${symbols}`);
-  const alphaLog2 = values.alpha === undefined ? DEFAULT_ALPHA_LOG2 : parseAlpha(values.alpha as string);
+  const h = values.h === undefined ? claimedHRange(symbols).max : parseHFlag("test", values.h as string, symbols);
+  const alphaLog2 = values.alpha === undefined ? DEFAULT_ALPHA_LOG2 : parseAlphaFlag("test", values.alpha as string);
   const apt = (values["apt-cutoff"] as string | undefined) ?? "standard";
   if (apt !== "standard" && apt !== "corrected") {
     throw usageError(`qrng test: --apt-cutoff is 'standard' or 'corrected'`);
@@ -96,10 +90,9 @@ export const testCommand: Command = {
       fips: { type: "boolean" },
       ent: { type: "boolean" },
       health: { type: "boolean" },
-      "min-entropy": { type: "boolean" },
+      mcv: { type: "boolean" },
       dsv: { type: "boolean" },
-      h: { type: "string" },
-      alpha: { type: "string" },
+      ...HEALTH_FLAGS,
       symbols: { type: "string" },
       "apt-cutoff": { type: "string" },
       bitcount: { type: "string" },
@@ -110,12 +103,12 @@ export const testCommand: Command = {
     if (values.json && values["ent-terse"]) {
       throw usageError("qrng test: choose one of --json and --ent-terse");
     }
-    const any = values.fips || values.ent || values.health || values["min-entropy"] || values.dsv;
+    const any = values.fips || values.ent || values.health || values.mcv || values.dsv;
     const selection: Selection = {
       fips: !any || !!values.fips,
       ent: !any || !!values.ent || !!values["ent-terse"],
       health: !any || !!values.health,
-      minEntropy: !any || !!values["min-entropy"],
+      minEntropy: !any || !!values.mcv,
       dsv: !any || !!values.dsv,
     };
     const health = selection.health ? healthOptions(values) : false;
@@ -124,7 +117,8 @@ export const testCommand: Command = {
     const path = positionals[0] ?? "-";
     const source = path === "-" ? "stdin" : path;
     const reader = path === "-" ? platform.stdin : await platform.openReader(path);
-    const analyzer = new Analyzer({ fips: selection.fips, ent: selection.ent, dsv: selection.dsv, health });
+    const repetition = health ? { hPerByte: health.h * (health.symbols === "bits" ? 8 : 1) } : false;
+    const analyzer = new Analyzer({ fips: selection.fips, ent: selection.ent, dsv: selection.dsv, health, repetition });
     const progress = platform.isTerminal("stderr");
     const started = platform.now();
     let total = 0;
@@ -154,14 +148,15 @@ export const testCommand: Command = {
 
     const results = analyzer.results();
     const checks = judge(results, selection, strict);
-    const pass = checks.every((c) => c.pass);
+    const verdict = verdictOf(results.bytes, checks);
+    const pass = verdict === "pass";
     let text: string;
     if (values["ent-terse"]) text = entTerse(results.ent.bytes, false) + entTerse(results.ent.bits!, true);
     else if (values.json) {
       const { histogram, ...rest } = results;
-      text = JSON.stringify({ source, ...rest, histogram, selection, strict, checks, pass }, null, 2) + "\n";
+      text = JSON.stringify({ source, ...rest, histogram, selection, strict, checks, verdict, pass }, null, 2) + "\n";
     } else text = testReport(source, results, selection, checks, strict);
     await platform.stdout.write(new TextEncoder().encode(text));
-    return pass ? 0 : 1;
+    return verdict === "pass" ? 0 : verdict === "fail" ? 1 : EXIT_INCONCLUSIVE;
   },
 };
