@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 import { loadSamples, loadToolOutput, parseToolOutput } from "./_support/sp800_90b.ts";
 import { assessNonIid } from "../wasm/assess.ts";
@@ -100,3 +103,40 @@ for (const runner of RUNNERS) {
     });
   });
 }
+
+describe("qrng read --h takes the assessed min-entropy from qrng assess --json", () => {
+  const dir = mkdtempSync(join(tmpdir(), "qrng-assess-h-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, json: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(json));
+    return path;
+  };
+  const bytes = write("bytes.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand8_short"), { bitsPerSymbol: 8 }) });
+  const nibbles = write("nibbles.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand4_short"), { bitsPerSymbol: 4 }) });
+  const poor = write("poor.json", { track: "non-iid", bitsPerSymbol: 8, minEntropy: 0.01 });
+
+  for (const runner of RUNNERS) {
+    describe.skipIf(runner.name === "binary" && !binaryBuilt)(`under ${runner.name}`, () => {
+      it("reads with the H of an 8-bit assessment", async () => {
+        const result = await runCli(runner, ["read", "4K", "--device", "sim:qcicada", "--h", bytes]);
+        expect(result.status).toBe(0);
+        expect(result.stdout.length).toBe(4096);
+      });
+
+      it("refuses an assessment of other than 8-bit samples in one line", async () => {
+        const result = await runCli(runner, ["read", "4K", "--device", "sim:qcicada", "--h", nibbles]);
+        expect(result.stderr).toBe(
+          `qrng read: --h ${nibbles} assesses 4-bit samples; the health tests of bytes need an assessment of 8-bit samples\n`,
+        );
+        expect(result.status).toBe(2);
+      });
+
+      it("refuses an assessed H below what the health tests handle", async () => {
+        const result = await runCli(runner, ["read", "4K", "--device", "sim:qcicada", "--h", poor]);
+        expect(result.stderr).toBe(`qrng read: --h ${poor} assesses 0.01 bits per sample, below the 0.0625 the tests handle\n`);
+        expect(result.status).toBe(2);
+      });
+    });
+  }
+});

@@ -3,7 +3,9 @@
  * `--h H`, the claimed min-entropy per sample in bits, and `--alpha A`, each test's false-alarm
  * probability (`2^-40`, `2**-40` or a plain number such as `1e-12`). Errors name these flags.
  */
-import { usageError } from "../errors.ts";
+import { QrngError, usageError } from "../errors.ts";
+import type { Platform } from "../platform.ts";
+import { readAll } from "../byte_io.ts";
 import { claimedHRange } from "../../wasm/health.ts";
 
 /** The flag declarations (node parseArgs) of --h and --alpha. */
@@ -32,4 +34,34 @@ export function parseHFlag(command: string, text: string, symbols: "bits" | "byt
     );
   }
   return h;
+}
+
+/**
+ * `--h` as {@link parseHFlag} reads it, or, when it names a `.json` file, the assessed
+ * min-entropy that `qrng assess --json` wrote there: of 8-bit samples for bytes, of 1-bit
+ * samples for bits (a claim per sample must be about the samples the tests see).
+ */
+export async function resolveHFlag(command: string, text: string, symbols: "bits" | "bytes", platform: Platform): Promise<number> {
+  if (!/\.json$/i.test(text)) return parseHFlag(command, text, symbols);
+  const bytes = await readAll(await platform.openReader(text));
+  let assessment: { track?: unknown; bitsPerSymbol?: unknown; minEntropy?: unknown };
+  try {
+    assessment = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new QrngError("input", `Cannot take --h from ${text}: not JSON (write it with qrng assess --json)`);
+  }
+  if (assessment?.track !== "non-iid" || typeof assessment.minEntropy !== "number") {
+    throw new QrngError("input", `Cannot take --h from ${text}: not the JSON of qrng assess`);
+  }
+  const width = symbols === "bytes" ? 8 : 1;
+  if (assessment.bitsPerSymbol !== width) {
+    throw usageError(
+      `qrng ${command}: --h ${text} assesses ${assessment.bitsPerSymbol}-bit samples; the health tests of ${symbols} need an assessment of ${width}-bit samples`,
+    );
+  }
+  const { min } = claimedHRange(symbols);
+  if (assessment.minEntropy < min) {
+    throw usageError(`qrng ${command}: --h ${text} assesses ${assessment.minEntropy} bits per sample, below the ${min} the tests handle`);
+  }
+  return parseHFlag(command, String(assessment.minEntropy), symbols);
 }

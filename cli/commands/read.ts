@@ -11,7 +11,7 @@ import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { openSource } from "../devices/registry.ts";
 import type { RandomSource } from "../devices/device.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./read_health.ts";
-import { HEALTH_FLAGS, parseAlphaFlag, parseHFlag } from "./health_flags.ts";
+import { HEALTH_FLAGS, parseAlphaFlag, resolveHFlag } from "./health_flags.ts";
 import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
@@ -36,7 +36,9 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --signed             signed reads (QCicada ≥ 5.13): every block's signature is verified
                        against the device key; a mismatch stops the read
   --h H                claimed min-entropy per byte in bits, 1/16 to 8 [${DEFAULT_H_PER_BYTE}]; lower
-                       it for raw noise modes (the same flag as qrng test's)
+                       it for raw noise modes (the same flag as qrng test's), or name
+                       the JSON of 'qrng assess --bits 8 --json' (a .json file) to use
+                       its assessed min-entropy
   --alpha A            each health test's false-alarm probability: 2^-N or a number
                        [2^${DEFAULT_ALPHA_LOG2}]
   --json               print a JSON summary (stdout with -o, else stderr)
@@ -76,7 +78,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const format = values.format ?? "raw";
   if (!isOutputFormat(format)) throw usageError(`qrng read: unknown format '${format}'`);
   if (values.append && values.output === undefined) throw usageError("qrng read: --append needs -o FILE");
-  const h = values.h !== undefined ? parseHFlag("read", values.h, "bytes") : DEFAULT_H_PER_BYTE;
+  const h = values.h !== undefined ? await resolveHFlag("read", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
   const health = new ReadHealth(h, alphaLog2);
   const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
