@@ -31,6 +31,8 @@ let leaderCounts: usize = 0; // per order: base of the flat leader counts
 let leaderSymbols: usize = 0; // per order: base of the flat leader symbols (u16)
 let pairsUsed: usize = 0; // per order: pairs admitted
 let capSteps: usize = 0; // per order: the step its last pair was admitted in (i32.MAX_VALUE: room left)
+let orphanCounts: usize = 0; // per order: contexts admitted after order − 1 was full
+let orphanKeys: usize = 0; // per order: ORPHAN_SLOTS × (lo, hi) of those contexts
 // Hashed orders: the leader entry (0: context unknown) each guess found, and at which step. The
 // context a guess looks up is the one the next step trains, so training starts from it.
 let guessLeaders: usize = 0;
@@ -47,26 +49,49 @@ let width: i32 = 1;
   return base + (<usize>index << 3);
 }
 
-/** Admits one more pair of `order` at `step` if the cap allows; notes the step that fills it. */
+/** Contexts per order that may be known while their one-shorter suffix is not (see below). */
+const ORPHAN_SLOTS: i32 = 32;
+
+/**
+ * Admits one more pair of `order` at `step` if the cap allows; notes the step that fills it,
+ * and records the context (lo, hi) as an orphan when order − 1 was already full before this
+ * step: then its suffix may never have been trained, so an unknown suffix proves nothing.
+ */
 // @ts-ignore: decorator
-@inline function admit(order: i32, step: i32): bool {
+@inline function admit(order: i32, step: i32, lo: u64, hi: u64): bool {
   const used = load<i32>(at4(pairsUsed, order));
   if (used >= MAX_PAIRS) return false;
   store<i32>(at4(pairsUsed, order), used + 1);
   if (used + 1 == MAX_PAIRS) store<i32>(at4(capSteps, order), step);
+  if (order > 1 && step > load<i32>(at4(capSteps, order - 1))) {
+    const orphans = load<i32>(at4(orphanCounts, order));
+    if (orphans < ORPHAN_SLOTS) {
+      const at = orphanKeys + (<usize>(order * ORPHAN_SLOTS + orphans) << 4);
+      store<u64>(at, lo);
+      store<u64>(at, hi, 8);
+    }
+    store<i32>(at4(orphanCounts, order), orphans + 1);
+  }
   return true;
 }
 
 /**
- * Whether an unknown context of order d − 1 proves its extension of order d unknown: every
- * order-d pair was admitted in a step that also trained (so made known) its order-(d − 1)
- * suffix, i.e. order d − 1 still had room whenever order d admitted (it filled no earlier).
- * On noisy data orders fill from the top down, so most steps look up only the low orders.
+ * Whether the context of `order` ending at the newest symbol is certainly unknown, given that
+ * its suffix of order − 1 is: every order-d pair is admitted in a step that also trains its
+ * order-(d − 1) suffix, unless order d − 1 was full by then; those few are the orphans, checked
+ * one by one (more than ORPHAN_SLOTS of them and the order is always looked up). On noisy
+ * data this spares most lookups of orders 4..16.
  */
-// @ts-ignore: decorator
-@inline function unknownCarriesUp(order: i32): bool {
-  const below = load<i32>(at4(capSteps, order - 1)), here = load<i32>(at4(capSteps, order));
-  return below == i32.MAX_VALUE || here <= below;
+function surelyUnknown(order: i32): bool {
+  const orphans = load<i32>(at4(orphanCounts, order));
+  if (orphans == 0) return true;
+  if (orphans > ORPHAN_SLOTS) return false;
+  const lo = contextLo(nowLo, order), hi = contextHi(nowHi, order);
+  for (let k = 0; k < orphans; k++) {
+    const at = orphanKeys + (<usize>(order * ORPHAN_SLOTS + k) << 4);
+    if (load<u64>(at) == lo && load<u64>(at, 8) == hi) return false;
+  }
+  return true;
 }
 
 /** Counts `next` after the context of `order` ending one symbol back (at step `step`); raises its leader. */
@@ -76,7 +101,7 @@ function train(order: i32, next: i32, step: i32): void {
     const context = <i32>contextLo(beforeLo, order);
     const slot = at4(flat, (context << width) | next);
     let count = load<u32>(slot);
-    if (count == 0 && !admit(order, step)) return;
+    if (count == 0 && !admit(order, step, <u64>context, 0)) return;
     store<u32>(slot, ++count);
     const leadCounts = load<usize>(at8(leaderCounts, order));
     const leadSymbols = load<usize>(at8(leaderSymbols, order));
@@ -96,7 +121,7 @@ function train(order: i32, next: i32, step: i32): void {
   // An unknown context has no pairs: skip the pair lookup.
   let pair = lead == 0 ? 0 : find(lo, hi, pairTag, KEY_BITS);
   if (pair == 0) {
-    if (!admit(order, step)) return;
+    if (!admit(order, step, lo, hi)) return;
     pair = insert(lo, hi, pairTag);
   }
   const count = load<u32>(pair, 20) + 1;
@@ -143,6 +168,8 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   guessSteps = alloc(<usize>(MAX_ORDER + 1) << 2);
   capSteps = alloc(<usize>(MAX_ORDER + 1) << 2);
   for (let d = 0; d <= MAX_ORDER; d++) store<i32>(at4(capSteps, d), i32.MAX_VALUE);
+  orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
+  orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
   let hashedOrders = 0;
   for (let d = 1; d <= MAX_ORDER; d++) {
@@ -169,7 +196,7 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
     for (let d = 1; d <= MAX_ORDER; d++) {
       let g = NULL_SYMBOL;
       if (d <= i) {
-        if (unknown && unknownCarriesUp(d)) {
+        if (unknown && surelyUnknown(d)) {
           store<usize>(at8(guessLeaders, d), 0);
           store<i32>(at4(guessSteps, d), i);
         } else {
@@ -195,15 +222,17 @@ function multiMmcBits(ptr: usize, len: i32): void {
   const counts = alloc(<usize>4 << (MAX_ORDER + 2));
   const used = alloc(<usize>(MAX_ORDER + 1) << 2);
   const scores = alloc(<usize>MAX_ORDER << 2);
-  const guesses = alloc(<usize>MAX_ORDER << 2);
-  let before: u32 = load<u8>(ptr);
-  let now: u32 = (before << 1) | load<u8>(ptr + 1);
+  // Per order, the pair a step's guess read: the next step trains that same context.
+  const pairs = alloc(<usize>(MAX_ORDER + 1) << 3);
+  const first = <u32>load<u8>(ptr);
+  for (let d = 1; d <= MAX_ORDER; d++) store<usize>(pairs + (<usize>d << 3), counts + (<usize>((1 << (d + 1)) - 4 + (first << 1)) << 2));
+  let now: u32 = (first << 1) | load<u8>(ptr + 1);
   let winner = 0;
   for (let i = 2; i < len; i++) {
-    const previous = <u32>load<u8>(ptr + i - 1);
+    const previous = <usize>load<u8>(ptr + i - 1);
     const trained = min(i - 1, MAX_ORDER);
     for (let d = 1; d <= trained; d++) {
-      const slot = counts + (<usize>(((1 << (d + 1)) - 4) + ((before & ((1 << d) - 1)) << 1 | previous)) << 2);
+      const slot = load<usize>(pairs + (<usize>d << 3)) + (previous << 2);
       const count = load<u32>(slot);
       if (count == 0) {
         const usedAt = used + (<usize>d << 2);
@@ -212,21 +241,26 @@ function multiMmcBits(ptr: usize, len: i32): void {
       }
       store<u32>(slot, count + 1);
     }
-    const known = min(i, MAX_ORDER);
-    for (let d = 1; d <= MAX_ORDER; d++) {
-      let g = NULL_SYMBOL;
-      if (d <= known) {
-        const pair = load<u64>(counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2));
-        const after0 = <u32>pair, after1 = <u32>(pair >> 32);
-        if (pair != 0) g = after1 >= after0 ? 1 : 0;
-      }
-      store<i32>(guesses + (<usize>(d - 1) << 2), g);
-    }
+    // Guess, score and predict in one pass: the prediction is the guess of the winner as it
+    // stood before this step's scoring (the scoreboard rule of runs.ts, inlined).
     const actual = <i32>load<u8>(ptr + i);
-    const prediction = load<i32>(guesses + (<usize>winner << 2));
+    const known = min(i, MAX_ORDER);
+    const leader = winner;
+    let prediction = NULL_SYMBOL;
+    for (let d = 1; d <= known; d++) {
+      const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
+      store<usize>(pairs + (<usize>d << 3), pairAt);
+      const pair = load<u64>(pairAt);
+      if (pair == 0) continue;
+      const g = <u32>(pair >> 32) >= <u32>pair ? 1 : 0;
+      if (d - 1 == leader) prediction = g;
+      if (g != actual) continue;
+      const at = scores + (<usize>(d - 1) << 2);
+      const score = load<i32>(at) + 1;
+      store<i32>(at, score);
+      if (score >= load<i32>(scores + (<usize>winner << 2))) winner = d - 1;
+    }
     if (prediction != NULL_SYMBOL) record(prediction == actual);
-    winner = updateScoreboard(scores, guesses, MAX_ORDER, actual, winner);
-    before = now;
     now = (now << 1) | <u32>actual;
   }
 }
