@@ -52,6 +52,18 @@ describe("qrng assess flags what ea_non_iid leaves silent", () => {
     expect(a.warnings).toContain("bitstring Compression could not run (too little data) and is left out of the minimum");
   });
 
+  it("--truncate assesses the first 1,000,000 bits of the bitstring, MSB first (the tool's -t)", () => {
+    const samples = loadSamples("truerand_4bit");
+    const a = assessNonIid(samples, { bitsPerSymbol: 4, truncateBitstring: true });
+    expect(a.bitstringBits).toBe(1_000_000);
+    let ones = 0;
+    for (let i = 0; i < 250_000; i++) for (let b = 3; b >= 0; b--) ones += (samples[i] >> b) & 1;
+    const mcv = a.estimates.find((e) => e.estimator === "mcv" && e.track === "bitstring")!;
+    expect(mcv.values.modeCount).toBe(Math.max(ones, 1_000_000 - ones));
+    expect(a.estimates.find((e) => e.estimator === "mcv" && e.track === "literal")!.values.modeCount)
+      .toBe(loadToolOutput("truerand_4bit").values.find((v) => v.track === "literal" && v.key === "modeCount")!.value);
+  });
+
   it("says when multi-bit data with two values was assessed as binary", () => {
     const samples = loadSamples("truerand_1bit").subarray(0, 20000).map((b) => (b ? 0xA5 : 0x3C));
     const a = assessNonIid(samples, { bitsPerSymbol: 8 });
