@@ -24,6 +24,10 @@ const WINDOWS: i32 = 4;
 
 /** MultiMCW on `len` symbols below 2^width; result slots as finishPredictor writes them. */
 export function multiMcw(ptr: usize, len: i32, width: i32): void {
+  if (width == 1) {
+    multiMcwBits(ptr, len);
+    return;
+  }
   const top = mark();
   const alphabet = 1 << width;
   const counts = alloc(<usize>(WINDOWS * alphabet) << 2);
@@ -80,4 +84,35 @@ export function multiMcw(ptr: usize, len: i32, width: i32): void {
   }
   release(top);
   finishPredictor(correctCount, <f64>longestRun, <f64>(len - first), width);
+}
+
+/**
+ * Bits: a full window's mode is 1 exactly when it holds more ones than half its (odd) width,
+ * so there are never ties and a running count of ones per window is the whole state.
+ */
+function multiMcwBits(ptr: usize, len: i32): void {
+  const top = mark();
+  const scores = alloc(<usize>WINDOWS << 2);
+  const guesses = alloc(<usize>WINDOWS << 2);
+  resetOutcomes();
+  let ones0 = 0, ones1 = 0, ones2 = 0, ones3 = 0;
+  let winner = 0;
+  const first = windowOf(0);
+  for (let i = 0; i < len; i++) {
+    const actual = <i32>load<u8>(ptr + i);
+    if (i >= first) {
+      store<i32>(guesses, ones0 * 2 > windowOf(0) ? 1 : 0);
+      store<i32>(guesses, i >= windowOf(1) ? (ones1 * 2 > windowOf(1) ? 1 : 0) : NULL_SYMBOL, 4);
+      store<i32>(guesses, i >= windowOf(2) ? (ones2 * 2 > windowOf(2) ? 1 : 0) : NULL_SYMBOL, 8);
+      store<i32>(guesses, i >= windowOf(3) ? (ones3 * 2 > windowOf(3) ? 1 : 0) : NULL_SYMBOL, 12);
+      record(load<i32>(guesses + (<usize>winner << 2)) == actual);
+      winner = updateScoreboard(scores, guesses, WINDOWS, actual, winner);
+    }
+    ones0 += actual - (i >= windowOf(0) ? <i32>load<u8>(ptr + i - windowOf(0)) : 0);
+    ones1 += actual - (i >= windowOf(1) ? <i32>load<u8>(ptr + i - windowOf(1)) : 0);
+    ones2 += actual - (i >= windowOf(2) ? <i32>load<u8>(ptr + i - windowOf(2)) : 0);
+    ones3 += actual - (i >= windowOf(3) ? <i32>load<u8>(ptr + i - windowOf(3)) : 0);
+  }
+  release(top);
+  finishPredictor(correctCount, <f64>longestRun, <f64>(len - first), 1);
 }
