@@ -9,20 +9,19 @@
  * One row per case: transport, SIZE, expected outcome ("either": discarding with a note and
  * failing closed both keep the promise), the script, and the defect of issue 8 it covers.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseSize } from "../cli/units.ts";
 import { binaryBuilt, type CliResult, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 import type { AdversaryTransport } from "./_support/adversary/device.ts";
 import { outputViolations } from "./_support/adversary/invariant.ts";
 import { launchAdversary } from "./_support/adversary/launch.ts";
 import type { DeviceRecord } from "./_support/adversary/record.ts";
 import type { FaultScript } from "./_support/adversary/script.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-faults-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir("qrng-faults");
 
 /** A run still going after this is killed and counts as a hang (no documented exit status). */
 const RUN_KILL_MS = 45_000;
