@@ -73,6 +73,7 @@ const CASES: Case[] = [
   { transport: "udp", size: "40K", expect: "ok", script: LATENCY, name: "300 ms latency with jitter" },
   { transport: "tcpudp", size: "40K", expect: "ok", script: LATENCY, name: "300 ms latency with jitter" },
   { transport: "serial", size: "100K", expect: "ok", script: { ...LATENCY, rate: STREAM_RATE }, name: "300 ms latency with jitter" },
+  { transport: "tcpudp", size: "40K", expect: "ok", script: { jitterMs: 250 }, name: "up to 250 ms of jitter alone" },
   // §2.1: datagrams duplicated, lost, reordered, injected, unasked for; surplus bytes.
   { transport: "udp", size: "100K", expect: "either", script: { datagrams: { duplicateEvery: 3 } }, name: "every 3rd data datagram twice", runner: "deno" },
   { transport: "tcpudp", size: "100K", expect: "either", script: { datagrams: { duplicateEvery: 3 } }, name: "every 3rd data datagram twice" },
@@ -93,6 +94,7 @@ const CASES: Case[] = [
   { transport: "udp", size: "100K", expect: "fail", script: { startupMs: 5000, flags: [{ in: "startup", raise: ["repetitionCount"] }] }, name: "repetition_count with startup_test_in_progress (a 5 s startup test)", error: /repetition.?count/i },
   { transport: "tcp", size: "32K", expect: "fail", script: { flags: [{ in: "status", clear: ["started"] }] }, name: "started = 0", error: /start/i },
   { transport: "udp", size: "100K", expect: "fail", script: { flags: [{ in: "one-shot", raise: ["adaptiveProportion"], from: 3 }] }, name: "adaptive_proportion in the 3rd one-shot's ACK", error: /adaptive.?proportion/i },
+  { transport: "serial", size: "32K", expect: "fail", script: { flags: [{ in: "one-shot", raise: ["voltageLow"], from: 2 }] }, name: "voltage_low in the 2nd one-shot's ACK", error: /voltage.?low/i },
   { transport: "tcp", size: "100K", expect: "fail", script: { rate: STREAM_RATE, flags: [{ in: "start", raise: ["voltageUndefined"] }] }, name: "voltage_undefined in the continuous START's ACK", error: /voltage.?undefined/i },
   { transport: "tcp", size: "600K", expect: "fail", script: { rate: 100_000, flags: [{ in: "stop", raise: ["bitcount"] }] }, name: "bitcount in the periodic check's STOP", error: /bit.?count/i },
   { transport: "tcp", size: "100K", expect: "fail", script: { rate: STREAM_RATE, flags: [{ in: "stop", raise: ["repetitionCount"] }] }, name: "repetition_count in the final STOP", error: /repetition.?count/i, runner: "deno" },
@@ -100,6 +102,7 @@ const CASES: Case[] = [
   { transport: "tcp", size: "100K", expect: "fail", script: { rate: ENDLESS_STREAM_RATE, stop: "ignore" }, name: "STOP ignored: the stream goes on", error: /stop/i },
   { transport: "serial", size: "100K", expect: "fail", script: { rate: ENDLESS_STREAM_RATE, stop: "ignore" }, name: "STOP ignored: the stream goes on", error: /stop/i },
   { transport: "tcp", size: "100K", expect: "fail", script: { rate: STREAM_RATE, stop: "no-ack" }, name: "STOP obeyed but never acknowledged", error: /stop/i },
+  { transport: "serial", size: "100K", expect: "fail", script: { rate: STREAM_RATE, stop: "no-ack" }, name: "STOP obeyed but never acknowledged", error: /stop/i },
   // Truncated and lengthened replies.
   { transport: "tcp", size: "32K", expect: "fail", script: { resize: [{ command: "START", part: "data", bytes: -100 }] }, name: "a one-shot 100 bytes short" },
   { transport: "udp", size: "100K", expect: "fail", script: { resize: [{ command: "START", part: "data", bytes: -100, nth: 2 }] }, name: "the 2nd one-shot 100 bytes short" },
