@@ -18,6 +18,22 @@ const dir = testTempDir("qrng-xr232");
 /** `qrng read` keeps back the health gate's start-up samples (1024 one-byte samples). */
 const HELD_BACK = STARTUP_SAMPLES;
 
+/** Where `out` lies in `record`: runs of it, each found after the previous one (throws when a byte is not). */
+function runsWithin(out: Buffer, record: Buffer): { recordStart: number; bytes: number }[] {
+  const runs: { recordStart: number; bytes: number }[] = [];
+  let from = 0;
+  for (let at = 0; at < out.length;) {
+    const start = record.indexOf(out.subarray(at, at + 16), from);
+    if (start < 0) throw new Error(`output bytes from ${at} are not in what the device sent after ${from}`);
+    let bytes = 0;
+    while (at + bytes < out.length && out[at + bytes] === record[start + bytes]) bytes++;
+    runs.push({ recordStart: start, bytes });
+    at += bytes;
+    from = start + bytes;
+  }
+  return runs;
+}
+
 /** What a fresh emulated XR232USB answers to `n` requests after one open at `baud`. */
 function modelAnswers(seed: bigint, baud: number, n: number, schedule: Disturbance[] = []): Buffer {
   const device = new Xr232Device("xr232usb", { seed, schedule });
@@ -125,8 +141,13 @@ for (const runner of RUNNERS) {
       );
       expect(log.stderr.match(/host opened the port/g)!.length).toBeGreaterThanOrEqual(2);
       const out = readFileSync(file);
-      // exactly what the device sent, in order (the start-up samples held back)
-      expect(out).toEqual(readFileSync(record).subarray(HELD_BACK, HELD_BACK + n));
+      // What the device sent, in order (the start-up samples held back), nothing filled in or
+      // repeated; a reopen may lose what was in flight when the port closed (a loaded machine
+      // can stall past 50 ms while data flows), so each reopen may leave one gap.
+      const reopens = result.stderr.match(/reopening \(/g)!.length;
+      const runs = runsWithin(out, readFileSync(record));
+      expect(runs[0].recordStart).toBe(HELD_BACK);
+      expect(runs.length).toBeLessThanOrEqual(reopens + 1);
       // and, up to the disturbance, the model's stream
       const before = modelAnswers(8n, 230_400, 4000, [{ startS: 0.3, durationS: 0.3 }]).subarray(HELD_BACK);
       expect(out.subarray(0, 2000)).toEqual(before.subarray(0, 2000));

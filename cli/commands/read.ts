@@ -46,7 +46,9 @@ ${POSTPROCESS_HELP}
 
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
-or any health flag the device raises, stops the read with exit status 1.
+or any health flag the device raises, stops the read with exit status 1. So does any stretch
+of 1054 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
+counter, any period): the last 1053 bytes are held back until it is clear they repeat nothing.
 
 Examples:
   qrng read 1M --device sim:qcicada -o random.bin
@@ -96,7 +98,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   let lastByteAt = started;
   let committed = false;
   const interrupted = async () => {
-    await source?.close();
+    await source?.close().catch(() => {});
     await sink?.abort();
     const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
     log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
@@ -147,7 +149,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     committed = true;
   } catch (error) {
     if (error instanceof QrngError && error.kind === "interrupted") return await interrupted();
-    await source?.close();
+    await source?.close().catch(() => {});
     if (!committed) await sink?.abort();
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;
@@ -180,6 +182,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         rctFailures: stats.rctFailures,
         aptFailures: stats.aptFailures,
         cutoffs: { rct: health.gate.cutoffs.rct, apt: health.gate.cutoffs.apt },
+        repetition: { stretchBytes: health.gate.repetition!.stretchBytes, repeats: stats.repetition!.repeats },
       },
     };
     const text = JSON.stringify(summary) + "\n";
