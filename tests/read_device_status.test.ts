@@ -17,6 +17,7 @@ import type { QrngError } from "../cli/errors.ts";
 import type { Platform } from "../cli/platform.ts";
 import { nodePlatform } from "../cli/runtime/node_platform.ts";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { CMD } from "../wasm/cmdctrl.ts";
 import { FLAG, type Misbehaviour, type ScriptedDevice, startScriptedQcicada } from "./_support/scripted_qcicada.ts";
 
 const devices: ScriptedDevice[] = [];
@@ -46,6 +47,12 @@ async function take(source: RandomSource, bytes: number): Promise<void> {
   for (let got = 0; got < bytes;) got += (await source.next()).length;
 }
 
+/** Reads `bytes` and ends the read: what fails is a status check on the way or the end. */
+async function readAll(source: RandomSource, bytes: number): Promise<void> {
+  await take(source, bytes);
+  await source.finish();
+}
+
 async function rejection(promise: Promise<unknown>): Promise<QrngError> {
   return await promise.then(() => expect.unreachable("it resolved"), (error: QrngError) => error);
 }
@@ -53,16 +60,23 @@ async function rejection(promise: Promise<unknown>): Promise<QrngError> {
 describe("a Cmd&Ctrl read judges every status", () => {
   it("fails when the final STOP of a stream reports a health flag", async () => {
     const source = await open(await device({ stopFlags: FLAG.repetitionCount }), 1 << 20);
-    await take(source, 200_000);
-    const error = await rejection(source.finish());
+    const error = await rejection(readAll(source, 200_000));
     expect(error.kind).toBe("device");
     expect(error.message).toMatch(/reports a failing health test or supply: repetitionCount/);
   });
 
+  it("checks a stream's status within its first seconds, not only at the end", async () => {
+    // 1.2 MB at 300 kB/s streams for 4 s: a status check stops it with the flag before it ends.
+    const started = await startScriptedQcicada({ stopFlags: FLAG.repetitionCount }, { rateBytesPerS: 300_000 });
+    devices.push(started);
+    const source = await open(started.uri, 1 << 21);
+    const error = await rejection(take(source, 1_200_000));
+    expect(error.message).toMatch(/failing health test or supply: repetitionCount/);
+  });
+
   it("fails when STOP is never acknowledged", async () => {
     const source = await open(await device({ silentStop: true }), 1 << 20);
-    await take(source, 100_000);
-    const error = await rejection(source.finish());
+    const error = await rejection(readAll(source, 100_000));
     expect(error.kind).toBe("device");
     expect(error.message).toMatch(/STOP was not acknowledged/);
   });
@@ -70,8 +84,7 @@ describe("a Cmd&Ctrl read judges every status", () => {
   it("fails when the device keeps streaming after STOP", async () => {
     // A clock 20 times as fast: the drain limit passes in half a second.
     const source = await open(await device({ ignoreStop: true }), 1 << 20, { clockSpeed: 20 });
-    await take(source, 100_000);
-    const error = await rejection(source.finish());
+    const error = await rejection(readAll(source, 100_000));
     expect(error.kind).toBe("device");
     expect(error.message).toMatch(/keeps sending data/);
     expect(DRAIN_LIMIT_MS).toBeGreaterThan(1000);
@@ -79,8 +92,7 @@ describe("a Cmd&Ctrl read judges every status", () => {
 
   it("fails on a flag raised after the last one-shot (the ACK's status predates its data)", async () => {
     const source = await open(await device({ laterStatusFlags: FLAG.voltageLow }), 1000);
-    await take(source, 1000);
-    expect((await rejection(source.finish())).message).toMatch(/failing health test or supply: voltageLow/);
+    expect((await rejection(readAll(source, 1000))).message).toMatch(/failing health test or supply: voltageLow/);
   });
 
   it("fails on a flag raised together with startup_test_in_progress", async () => {
@@ -110,7 +122,10 @@ describe("a Cmd&Ctrl read never hangs", () => {
       const interruption = new AbortController();
       const source = await open(uri, sizeHint, { signal: interruption.signal });
       setTimeout(() => interruption.abort(), 300);
-      expect((await rejection(source.next())).kind).toBe("interrupted");
+      const readOn = async () => {
+        for (;;) await source.next();
+      };
+      expect((await rejection(readOn())).kind).toBe("interrupted");
       await source.close(); // stops the device: the next client finds it idle
     }
   });
@@ -141,12 +156,16 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
   });
 
   it("stops on Ctrl-C with status 130 while the device has nothing ready", async () => {
-    const uri = await device({ zeroReady: true });
-    const child = spawn(runner.command, [...runner.prefix, "read", "1K", "--device", uri], { stdio: ["ignore", "pipe", "pipe"] });
+    const scripted = await startScriptedQcicada({ zeroReady: true });
+    devices.push(scripted);
+    const child = spawn(runner.command, [...runner.prefix, "read", "1K", "--device", scripted.uri], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d));
-    // Well inside READY_WAIT_MS: the read is waiting for ready bytes by then.
-    setTimeout(() => child.kill("SIGINT"), 1000);
+    // Once the read polls for ready bytes (the status at open, then the polls), well inside READY_WAIT_MS.
+    await scripted.received(CMD.GET_STATUS, 3);
+    child.kill("SIGINT");
     const status = await new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     expect(status, err).toBe(130);
     expect(err).toMatch(/interrupted after 0 bytes/);

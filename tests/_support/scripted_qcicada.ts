@@ -38,6 +38,8 @@ function withFlags(reply: Reply, bits: number, clear = false): Reply {
 
 class MisbehavingMachine extends QcicadaMachine {
   #oneShots = 0;
+  /** The first byte of every receive: the command codes a host sent, in order. */
+  readonly commands: number[] = [];
   constructor(readonly misbehaviour: Misbehaviour, options: QcicadaOptions) {
     super(options);
   }
@@ -45,6 +47,7 @@ class MisbehavingMachine extends QcicadaMachine {
   override receive(bytes: Uint8Array): Reply[] {
     const m = this.misbehaviour;
     const code = bytes[0];
+    this.commands.push(code);
     const wasStreaming = this.streaming;
     if (wasStreaming && code === CMD.STOP && "ignoreStop" in m) return [];
     const inStartup = this.status().startupTestInProgress;
@@ -75,6 +78,8 @@ class MisbehavingMachine extends QcicadaMachine {
 /** A misbehaving device on loopback TCP. */
 export interface ScriptedDevice {
   uri: string;
+  /** Resolves once a host has sent `code` `times` times. */
+  received(code: number, times?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,9 @@ export async function startScriptedQcicada(
   })();
   return {
     uri: `tcp://127.0.0.1:${listener.port}`,
+    async received(code, times = 1) {
+      while (machine.commands.filter((c) => c === code).length < times) await new Promise((r) => setTimeout(r, 20));
+    },
     async close() {
       stopped = true;
       for (const wake of stopWaiting) wake(undefined);

@@ -20,7 +20,7 @@ import { QrngError } from "../../errors.ts";
 import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
 import type { DeviceUri } from "../../uri.ts";
-import { unlessAborted } from "../../transports/abortable.ts";
+import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
 import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
 import { openCmdCtrl } from "./open.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
@@ -34,7 +34,7 @@ export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
  * then after twice that, and so on up to {@link STATUS_CHECK_MAX_MS}: a fault raised early
  * ends a long read soon, and short reads pay few stops (their end is judged anyway).
  */
-export const STATUS_CHECK_FIRST_MS = 500;
+export const STATUS_CHECK_FIRST_MS = 1000;
 /** The longest stretch of a continuous read between two status checks. */
 export const STATUS_CHECK_MAX_MS = 5000;
 /** How long to wait for a startup test (after a reset or power-up) to finish. */
@@ -53,7 +53,7 @@ const MAX_REQUEST_BYTES = 0xffff;
  * flag, and generation running (started, startup test over). While opening, a startup test
  * still running is expected (`opening`): its flags are judged all the same.
  */
-export function judgeStatus(status: Status, description: string, opening = false): void {
+function judgeStatus(status: Status, description: string, opening = false): void {
   const faults: string[] = statusFaults(status);
   if (status.startupTestInProgress && !opening) faults.push("startupTestInProgress (the device restarted)");
   if (!status.started && !status.startupTestInProgress) faults.push("started = 0 (not generating)");
@@ -123,7 +123,7 @@ class CmdCtrlSource implements RandomSource {
 
   #checkOpen(): void {
     if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
-    if (this.options.signal?.aborted) throw new QrngError("interrupted", `Cannot read from ${this.description}: interrupted`);
+    if (this.options.signal?.aborted) throw interruptedError(`read from ${this.description}`);
   }
 
   /** Until ready_bytes > 0: ask the device first, sleep only when it has nothing ready. */

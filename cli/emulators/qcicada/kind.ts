@@ -27,6 +27,7 @@ NOT random. Prints the device URI on the first stdout line and the emulator CA's
   --stuck-after BYTES    simulate a broken noise source: zeros and the RCT flag after BYTES
   --tamper-signatures    flip a bit in every signed-read signature (hosts must refuse)
   --drop-update-chunk N  lose the Nth firmware-update chunk once (hosts must retry)
+  --reply-delay-ms MS    answer every command MS late, as a slow bridge or a loaded host does
   --serial-number S      report serial S (starting EMU, up to 24 characters) [EMUQC + seed]
   --hw-info S            report hardware info S (up to 24 characters) [CICADA-QRNG-1.1]
   --json                 print one JSON line {"device", "caPublicKey", "serial", "seed"} instead

@@ -29,6 +29,7 @@ const FLAGS = {
   "stuck-after": { type: "string" },
   "tamper-signatures": { type: "boolean" },
   "drop-update-chunk": { type: "string" },
+  "reply-delay-ms": { type: "string" },
   "serial-number": { type: "string" },
   "hw-info": { type: "string" },
   "data-port": { type: "string" },
@@ -67,7 +68,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
   const dataPort = parsePort(values["data-port"] ?? String(TCPUDP_DATA_PORT), "--data-port");
   if (dataPort === 0) throw usageError("qrng emulate qcicada: --data-port is a port 1-65535");
   const seed = parseSeed(values.seed);
-  const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk") =>
+  const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk" | "reply-delay-ms") =>
     values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
   const serial = infoString(values["serial-number"], "--serial-number");
   if (serial !== undefined && !serial.startsWith(EMULATED_SERIAL_PREFIX)) {
@@ -98,7 +99,13 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     wake();
   });
   const session = (t: Transport, data?: Transport, chunk?: number) =>
-    runSession(machine, t, { data, dataChunkBytes: chunk, sleep: platform.sleep, stopped: () => stopped });
+    runSession(machine, t, {
+      data,
+      dataChunkBytes: chunk,
+      replyDelayMs: whole("reply-delay-ms"),
+      sleep: platform.sleep,
+      stopped: () => stopped,
+    });
   const announce = async (uri: string) => {
     platform.writeStderr(
       `qrng emulate: EMULATED QCicada (serial ${printable(machine.identity.info.serial)}, seed ${seed}) on ${uri}: ` +

@@ -31,6 +31,8 @@ export interface SessionOptions {
   data?: Transport;
   /** Largest data write (UDP: one datagram). @default STREAM_CHUNK_BYTES */
   dataChunkBytes?: number;
+  /** Answers to commands go out this late (data streams on undelayed). @default 0 */
+  replyDelayMs?: number;
   sleep(ms: number): Promise<void>;
   /** Whether to stop serving (checked between steps). */
   stopped?(): boolean;
@@ -42,7 +44,9 @@ export async function runSession(machine: SessionMachine, transport: Transport, 
   const chunkBytes = options.dataChunkBytes ?? STREAM_CHUNK_BYTES;
   const dataBuffer = new Uint8Array(chunkBytes);
   const answer = async (bytes: Uint8Array) => {
-    for (const reply of machine.receive(bytes)) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
+    const replies = machine.receive(bytes);
+    if (replies.length > 0 && options.replyDelayMs) await options.sleep(options.replyDelayMs);
+    for (const reply of replies) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
   };
   // A device another client left streaming has data in flight ahead of anything a new client
   // sends: start with a burst, so that a STOP that arrived with the connection follows data.
