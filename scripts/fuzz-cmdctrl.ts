@@ -3,7 +3,8 @@
  * tests/_support/cmdctrl_fuzz.ts for what a case is and what it checks), progress on stderr,
  * stopping at the first failure with the case printed.
  *
- *   bun scripts/fuzz-cmdctrl.ts [--seed N] [--cases N]   run cases 0..N-1 of seed N
+ *   bun scripts/fuzz-cmdctrl.ts [--seed N] [--cases N] [--from I]
+ *       runs cases I..I+N-1 of seed N (I defaults to 0; --from splits a long run over processes)
  *   bun scripts/fuzz-cmdctrl.ts --seed N --case I         rerun one case on a fresh driver
  *
  * One driver serves all cases, reset between them by its own drain() (a fresh codec costs
@@ -23,7 +24,12 @@ import { canonical } from "../tests/_support/cmdctrl_oracle.ts";
 const PROGRESS_EVERY_CASES = 250_000;
 
 const { values } = parseArgs({
-  options: { seed: { type: "string" }, cases: { type: "string" }, case: { type: "string" } },
+  options: {
+    seed: { type: "string" },
+    cases: { type: "string" },
+    from: { type: "string" },
+    case: { type: "string" },
+  },
 });
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 if (!Number.isInteger(seed)) throw new Error("--seed takes an integer");
@@ -44,21 +50,23 @@ if (values.case !== undefined) {
 }
 
 const cases = Number(values.cases ?? 10_000_000);
+const from = Number(values.from ?? 0);
 const rig = makeRig();
 const started = performance.now();
-console.error(`fuzz-cmdctrl: seed ${seed}, ${cases} cases`);
-for (let index = 0; index < cases; index++) {
+console.error(`fuzz-cmdctrl: seed ${seed}, cases ${from}..${from + cases - 1}`);
+for (let index = from; index < from + cases; index++) {
   const failure = await runCase(seed, index, rig);
   if (failure) {
     const fresh = await runCase(seed, index, makeRig());
-    console.error(`FAILURE after ${index} passing cases:\n${failure}`);
+    console.error(`FAILURE after ${index - from} passing cases:\n${failure}`);
     if (!fresh) console.error("(passes on a fresh driver: state leaked from earlier cases)");
     console.error(`reproduce: ${reproduction(seed, index)}`);
     process.exit(1);
   }
-  if ((index + 1) % PROGRESS_EVERY_CASES === 0) {
+  const done = index + 1 - from;
+  if (done % PROGRESS_EVERY_CASES === 0) {
     const s = (performance.now() - started) / 1000;
-    console.error(`${index + 1} cases, ${s.toFixed(0)} s (${Math.round((index + 1) / s)} cases/s)`);
+    console.error(`${done} cases, ${s.toFixed(0)} s (${Math.round(done / s)} cases/s)`);
   }
 }
 const seconds = (performance.now() - started) / 1000;

@@ -1,22 +1,24 @@
 /**
  * The fault matrix's own tools, checked before they are trusted: the adversarial device does
- * what its script says (seen by raw sockets, not by qrng's driver), records what it sent, runs
- * as a Bun process on a pty, and the output check catches every way of breaking the promise.
+ * what its script says (seen by raw sockets and a raw-mode tty, not by qrng's driver), records
+ * what it sent, runs as a Bun process on a pty, and the output check catches every way of
+ * breaking the promise.
  */
+import { spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { constants, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { ReadStream } from "node:tty";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
-import { ROOT, runCli, RUNNERS } from "./_support/cli.ts";
+import { ROOT } from "./_support/cli.ts";
 import { type RunningAdversary, startAdversary } from "./_support/adversary/device.ts";
 import { DATA_DATAGRAM_BYTES } from "./_support/adversary/faulty_link.ts";
 import { CHECK_CHUNK_BYTES, outputViolations } from "./_support/adversary/invariant.ts";
 import { launchAdversary } from "./_support/adversary/launch.ts";
 import { parseFaultScript } from "./_support/adversary/script.ts";
-import { spawnSync } from "node:child_process";
 
 const dir = mkdtempSync(join(tmpdir(), "qrng-adversary-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,6 +29,8 @@ const oneShot = (length: number) => [0x04, 1, length & 0xff, length >> 8];
 const CONTINUOUS = [0x04, 0, 0, 0];
 /** Generous: only a missing answer waits this long. */
 const ANSWER_WAIT_MS = 5000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A raw TCP client: whatever the device sends, collected. */
 async function tcpClient(uri: string) {
@@ -42,7 +46,7 @@ async function tcpClient(uri: string) {
     /** Resolves the first `length` bytes not yet taken, waiting for them. */
     async take(length: number): Promise<Buffer> {
       const until = performance.now() + ANSWER_WAIT_MS;
-      while (received.length < length && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+      while (received.length < length && performance.now() < until) await sleep(5);
       const out = received.subarray(0, length);
       received = received.subarray(out.length);
       return out;
@@ -99,34 +103,57 @@ describe("the adversarial device", () => {
     await device.stop();
   });
 
-  it("delays every reply by the scripted latency, in order", async () => {
-    await withDevice(startAdversary("tcp", { latencyMs: 200, jitterMs: 50 }), async (device) => {
-      const client = await tcpClient(device.uri);
-      const sent = performance.now();
-      client.send([...STATUS, ...STATUS]);
-      expect((await client.take(12)).length).toBe(12);
-      expect(performance.now() - sent).toBeGreaterThanOrEqual(195);
-      client.close();
-    });
+  it("delays every reply by the scripted latency, and streams exactly the data it records", async () => {
+    const device = await startAdversary("tcp", { rate: 1 << 20, latencyMs: 200, jitterMs: 50 });
+    const client = await tcpClient(device.uri);
+    const sent = performance.now();
+    client.send([...STATUS, ...STATUS]);
+    expect((await client.take(12)).length).toBe(12);
+    expect(performance.now() - sent).toBeGreaterThanOrEqual(195);
+    // The session reuses its stream buffer once a write resolves, before the delayed delivery.
+    client.send(CONTINUOUS);
+    const streamed = (await client.take(6 + 100_000)).subarray(6);
+    client.close();
+    const record = await device.stop();
+    expect(streamed.length).toBe(100_000);
+    expect(streamed.equals(record.data.subarray(0, streamed.length))).toBe(true); // (a diff of 100 kB is no help)
   });
 
-  it("ignores a STOP that should end the stream, or obeys it without an answer", async () => {
-    for (const stop of ["ignore", "no-ack"] as const) {
-      const device = await startAdversary("tcp", { rate: 200_000, stop });
-      const client = await tcpClient(device.uri);
-      client.send(CONTINUOUS);
-      await client.take(6 + 2000);
-      client.send(STOP);
-      await new Promise((r) => setTimeout(r, 300));
-      await client.take(client.pending());
-      await new Promise((r) => setTimeout(r, 300));
-      const after = client.pending();
-      client.close();
-      const record = await device.stop();
-      if (stop === "ignore") expect(after).toBeGreaterThan(1000); // still streaming
-      else expect(after).toBe(0); // stopped, and no ACK
-      expect(record.faultAtByte).toBeGreaterThan(0);
-    }
+  /** A device with `stop` streaming to a client that got 2000 data bytes and then sent STOP. */
+  async function streamThenStop(stop: "ignore" | "no-ack") {
+    const device = await startAdversary("tcp", { rate: 200_000, stop });
+    const client = await tcpClient(device.uri);
+    client.send(CONTINUOUS);
+    await client.take(6 + 2000);
+    client.send(STOP);
+    return { device, client };
+  }
+
+  it("ignores a STOP that should end the stream", async () => {
+    const { device, client } = await streamThenStop("ignore");
+    await sleep(500);
+    await client.take(client.pending());
+    await sleep(300);
+    const after = client.pending();
+    client.close();
+    expect(after).toBeGreaterThan(0); // still streaming
+    expect((await device.stop()).faultAtByte).toBeGreaterThan(0);
+  });
+
+  it("obeys a STOP that should end the stream without answering it", async () => {
+    const { device, client } = await streamThenStop("no-ack");
+    let received = 2000;
+    const until = performance.now() + ANSWER_WAIT_MS;
+    do {
+      await sleep(300);
+      const more = (await client.take(client.pending())).length;
+      received += more;
+      if (more === 0) break;
+    } while (performance.now() < until);
+    client.close();
+    const record = await device.stop();
+    expect(received).toBe(record.data.length); // data only: no ACK and status after it
+    expect(record.faultAtByte).toBe(record.data.length);
   });
 
   it("replays the first one-shot and repeats a period", async () => {
@@ -155,7 +182,7 @@ describe("the adversarial device", () => {
     await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
     const length = 9 * DATA_DATAGRAM_BYTES;
     socket.send(Buffer.from(oneShot(length)), port, "127.0.0.1");
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     socket.close();
     const record = await device.stop();
     const sent = Buffer.from(record.data);
@@ -167,12 +194,21 @@ describe("the adversarial device", () => {
     expect(record.foreignBytes).toBe(2 * DATA_DATAGRAM_BYTES);
   });
 
-  it("runs as a Bun process on a pty, serves the real CLI and writes its record on SIGINT", async () => {
+  it("runs as a Bun process on a pty, answers a raw-mode host and writes its record on SIGINT", async () => {
     const device = await launchAdversary("serial", { seed: 9 }, join(dir, "serial"));
-    const r = await runCli(RUNNERS.find((x) => x.name === "bun")!, ["read", "4K", "--device", device.uri]);
+    const fd = openSync(device.uri.replace(/^serial:/, ""), constants.O_RDWR | constants.O_NOCTTY);
+    const input = new ReadStream(fd);
+    input.setRawMode(true);
+    let received = Buffer.alloc(0);
+    input.on("data", (d: Buffer) => (received = Buffer.concat([received, d])));
+    writeSync(fd, Buffer.from(oneShot(1024)));
+    const until = performance.now() + ANSWER_WAIT_MS;
+    while (received.length < 6 + 1024 && performance.now() < until) await sleep(5);
+    input.destroy();
     const record = await device.stop();
-    expect(r.status).toBe(0);
-    expect(outputViolations(r.stdout, record)).toEqual([]);
+    expect(received[0]).toBe(0x11);
+    expect(received.subarray(6)).toEqual(Buffer.from(new SeededBytes(9).take(1024)));
+    expect(Buffer.from(record.data)).toEqual(received.subarray(6));
   });
 
   it("refuses a script with an unknown key or flag, as a process with status 2", () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   makeCase,
   makeRig,
+  MUTATION_NAMES,
   reproduction,
   runCase,
   runFuzzCase,
@@ -40,11 +41,17 @@ describe("the Cmd&Ctrl decoder under mutated replies", () => {
     expect(index).toBeGreaterThanOrEqual(MIN_CASES);
   });
 
-  it("covers every command and flow of the driver", () => {
-    const seen = new Set<string>();
-    for (let index = 0; index < 2000; index++) seen.add(makeCase(1, index).scenario);
-    expect([...seen].sort()).toEqual(SCENARIOS.map(([name]) => name).sort());
-    expect(seen.size).toBe(18);
+  it("covers every command and flow of the driver, and every mutation", () => {
+    const scenarios = new Set<string>();
+    const mutations = new Set<string>();
+    for (let index = 0; index < 2000; index++) {
+      const c = makeCase(1, index);
+      scenarios.add(c.scenario);
+      c.mutations.forEach((m) => mutations.add(m));
+    }
+    expect([...scenarios].sort()).toEqual(SCENARIOS.map(([name]) => name).sort());
+    expect(scenarios.size).toBe(18);
+    expect([...mutations].sort()).toEqual([...MUTATION_NAMES].sort());
   });
 
   it("holds for every reply cut at every length and with every value of its response code", async () => {

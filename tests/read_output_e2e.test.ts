@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdtempSync,
@@ -74,16 +75,22 @@ function firstByteAfter(runner: Runner, args: string[], from: "spawn" | "warning
   });
 }
 
-/** Runs `qrng read ...args`, sends `signal` once the read is under way; resolves status and stderr. */
-async function interruptedRead(runner: Runner, args: string[], signal: NodeJS.Signals) {
+/**
+ * Runs `qrng read ...args`, sends `signal` once the read is under way (the emulator warning on
+ * stderr) or, with `afterMs`, that long after the start; resolves status and stderr.
+ */
+async function interruptedRead(runner: Runner, args: string[], signal: NodeJS.Signals, afterMs?: number) {
   const child = spawn(runner.command, [...runner.prefix, "read", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  if (afterMs !== undefined) setTimeout(() => child.kill(signal), afterMs);
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     const warned = stderr.includes("WARNING");
     stderr += chunk;
-    if (!warned && stderr.includes("WARNING")) setTimeout(() => child.kill(signal), 300);
+    if (afterMs === undefined && !warned && stderr.includes("WARNING")) setTimeout(() => child.kill(signal), 300);
   });
+  const stuck = setTimeout(() => child.kill("SIGKILL"), 30_000); // a test that fails leaves nothing running
   const status = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  clearTimeout(stuck);
   return { status, stderr };
 }
 
@@ -106,6 +113,15 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     expect(partials(dir)).toEqual([]);
   });
 
+  it("ends the wait for a FIFO's reader on SIGTERM", async () => {
+    const fifo = join(dir, `lonely-fifo-${runner.name}`);
+    execFileSync("mkfifo", [fifo]);
+    const r = await interruptedRead(runner, ["1K", "--device", "sim:qcicada", "-o", fifo], "SIGTERM", 1500);
+    expect(r.stderr).toMatch(/interrupted by SIGTERM after 0 bytes/);
+    expect(r.status).toBe(128 + 15);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
   it("leaves a regular file under /dev as it was when the read fails, and replaces it when it succeeds", async () => {
     const files = [`/dev/..${dir}/via-dev-${runner.name}.bin`]; // not normalised: it passes through /dev
     if (shm) files.push(join(shm, `shm-${runner.name}.bin`));
@@ -122,7 +138,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     if (shm) expect(partials(shm)).toEqual([]);
   });
 
-  it("replaces a symbolic link's target, keeping the link, and leaves the target as it was on failure", async () => {
+  it("replaces a symbolic link's target, keeping the link and the target's permissions, and leaves the target as it was on failure", async () => {
     const targets = mkdtempSync(join(dir, "targets-"));
     const target = join(targets, `target-${runner.name}.bin`);
     const link = join(dir, `link-${runner.name}.bin`);
@@ -131,11 +147,13 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     const bad = await runCli(runner, ["read", "1M", "--device", "sim:qcicada?stuck=100000", "-o", link]);
     expect(bad.status).toBe(1);
     expect(readFileSync(target, "utf8")).toBe("the previous read");
+    chmodSync(target, 0o600); // random bytes are often keys: the replacement stays private
     const good = await runCli(runner, ["read", "2K", "--device", "sim:qcicada?seed=4", "-o", link]);
     expect(good.status).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe(target);
     expect(readFileSync(target).equals(seededOutput(4, 2048))).toBe(true);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
     // A link to no file yet (relative, as ln -s makes them) creates its target.
     const dangling = join(dir, `dangling-${runner.name}.bin`);
     symlinkSync(join(targets.slice(dir.length + 1), "new.bin"), dangling);
@@ -215,7 +233,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
   it("sends an XR232USB's first bytes at 23 kB/s long before a 1 MiB batch could fill", async () => {
     const device = await startEmulateChild(runner, ["xr232usb", "--serial"]);
     try {
-      // From the start: there is no emulator warning over a pty (its cold start is short).
+      // From the start: the emulated XR232USB's cold start is short.
       expect(await firstByteAfter(runner, ["1G", "--device", device.uri], "spawn")).toBeLessThan(4 * FIRST_BYTES_WITHIN_MS);
     } finally {
       await device.stop();

@@ -28,10 +28,14 @@ afterEach(async () => {
 });
 
 /** Runs `qrng read 4K` against a peer with `fault`; checks the output is one run of its answers. */
-async function readFrom(mode: "udp" | "tcpudp", fault: DatagramFault, options: { runner?: Runner; file?: string } = {}) {
+async function readFrom(
+  mode: "udp" | "tcpudp",
+  fault: DatagramFault,
+  options: { runner?: Runner; file?: string; signed?: boolean } = {},
+) {
   peer = await startDatagramPeer(mode, fault);
-  const output = options.file ? ["-o", options.file] : [];
-  const r = await runCli(options.runner ?? bun, ["read", "4K", "--device", peer.uri, ...output]);
+  const extra = [...(options.file ? ["-o", options.file] : []), ...(options.signed ? ["--signed"] : [])];
+  const r = await runCli(options.runner ?? bun, ["read", "4K", "--device", peer.uri, ...extra]);
   const out = options.file ? (existsSync(options.file) ? readFileSync(options.file) : Buffer.alloc(0)) : r.stdout;
   const answered = peer.answered();
   // Nothing twice, nothing foreign: one contiguous run of the bytes the device sent as answers.
@@ -46,12 +50,18 @@ describe.each(["udp", "tcpudp"] as const)("qrng read over %s from a misbehaving 
     const r = await readFrom(mode, "duplicate");
     expect(r.status, r.stderr).toBe(0);
     expect(r.out.length).toBe(4096);
-    expect(r.stderr).toMatch(/dropped 1 duplicate datagram/);
+    expect(r.stderr).toMatch(/dropped 1 datagram that repeats a recent one/);
   });
 
   it("drops a duplicated datagram from a committed -o file too", async () => {
     const file = join(dir, `dup-${mode}.bin`);
     const r = await readFrom(mode, "duplicate", { file });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out.length).toBe(4096);
+  });
+
+  it("drops a duplicated datagram of a signed read", async () => {
+    const r = await readFrom(mode, "duplicate", { signed: true });
     expect(r.status, r.stderr).toBe(0);
     expect(r.out.length).toBe(4096);
   });
@@ -144,6 +154,34 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 describe("the TCP+UDP emulator", () => {
+  it("sends data from a port of its own to the host's --data-port", async () => {
+    const host = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => host.bind(0, "127.0.0.1", resolve));
+    const emulator = await startEmulator(
+      ["--tcpudp", "127.0.0.1:0", "--data-port", String(host.address().port), "--startup-ms", "0", "--rate", "max"],
+    );
+    const commands = net.connect(Number(new URL(emulator.uri).port), "127.0.0.1");
+    try {
+      const received: Array<{ bytes: number; from: number }> = [];
+      const done = new Promise<void>((resolve) =>
+        host.on("message", (message, remote) => {
+          received.push({ bytes: message.length, from: remote.port });
+          if (received.reduce((sum, r) => sum + r.bytes, 0) >= 3000) resolve();
+        })
+      );
+      commands.write(new Uint8Array([0x04, 0x01, 0xb8, 0x0b])); // one-shot of 3000 bytes
+      await done;
+      expect(received.reduce((sum, r) => sum + r.bytes, 0)).toBe(3000);
+      const from = new Set(received.map((r) => r.from));
+      expect(from.size).toBe(1);
+      expect(from.has(Number(new URL(emulator.uri).port))).toBe(false);
+    } finally {
+      commands.destroy();
+      host.close();
+      await emulator.stop();
+    }
+  });
+
   // The one test on the protocol's real port 54936: a host binds it as the protocol says.
   it("serves a host on the same machine that binds UDP port 54936 itself", async (ctx) => {
     const taken = "port 54936 is taken on this machine (another emulator or test?)";

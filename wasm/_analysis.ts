@@ -27,6 +27,9 @@ export interface AnalysisExports {
     high: number,
   ): void;
   gateConfigure(windowBytes: number, startupBytes: number): void;
+  repeatConfigure(gram: number, hashTerms: number, windowPositions: number, candidateBelow: number, history: number, tableBits: number): void;
+  repeatLogPtr(): number;
+  repeatFailures(): number;
   gateWindows(ptr: number, len: number): number;
 }
 
@@ -35,6 +38,7 @@ export const PASS_FIPS = 1;
 export const PASS_ENT = 2;
 export const PASS_HEALTH = 4;
 export const PASS_DSV = 8;
+export const PASS_REPEAT = 16;
 
 /** Stats slot numbers of `snapshot` (core/analysis/index.ts documents them). */
 export const SLOT = {
@@ -73,6 +77,10 @@ export const SLOT = {
   gateWindowsFailed: 46,
   gateBytesReleased: 47,
   fipsPartialBytes: 48,
+  repeatBytes: 50,
+  repeatSelected: 51,
+  repeatMatches: 52,
+  repeatOverloads: 53,
 } as const;
 
 /** Failure logs: 4 tests × LOG_SLOTS offsets (f64), in this order. */

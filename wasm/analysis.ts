@@ -8,6 +8,7 @@
  * {@link Analyzer.update}; {@link Analyzer.push} copies an existing chunk for convenience.
  */
 import { type EntStats, entStats, mostCommonValueEntropy } from "./ent.ts";
+import { configureRepetition, type RepetitionParameters, type RepetitionResults, repetitionResults } from "./repetition.ts";
 import { configureHealth, type HealthCutoffs, healthCutoffs, type HealthTestOptions } from "./health.ts";
 import {
   type AnalysisExports,
@@ -21,6 +22,7 @@ import {
   PASS_ENT,
   PASS_FIPS,
   PASS_HEALTH,
+  PASS_REPEAT,
   SLOT,
 } from "./_analysis.ts";
 
@@ -34,6 +36,11 @@ export interface AnalysisOptions {
   dsv?: boolean;
   /** SP 800-90B health tests, or false. @default false */
   health?: HealthTestOptions | false;
+  /**
+   * The repetition check (wasm/repetition.ts) for a claimed min-entropy per byte, or false.
+   * @default false
+   */
+  repetition?: { hPerByte: number } | false;
 }
 
 /** Names of the FIPS tests as rngtest prints them, in its order. */
@@ -79,6 +86,7 @@ export interface AnalysisResults {
   /** Count of each byte value. */
   histogram: number[];
   health?: HealthResults;
+  repetition?: RepetitionResults;
 }
 
 /** Adjacent 1-1 bit pairs inside bytes, from the histogram (the core counts those across bytes). */
@@ -97,6 +105,7 @@ export class Analyzer {
   readonly #wasm: AnalysisExports;
   readonly #options: AnalysisOptions;
   readonly #cutoffs: HealthCutoffs | undefined;
+  readonly #repetition: RepetitionParameters | undefined;
 
   constructor(options: AnalysisOptions = {}) {
     this.#options = options;
@@ -104,8 +113,10 @@ export class Analyzer {
     const w = this.#wasm;
     w.configure(
       (options.fips ?? true ? PASS_FIPS : 0) | (options.ent ?? true ? PASS_ENT : 0) |
-        (options.dsv ?? true ? PASS_DSV : 0) | (options.health ? PASS_HEALTH : 0),
+        (options.dsv ?? true ? PASS_DSV : 0) | (options.health ? PASS_HEALTH : 0) |
+        (options.repetition ? PASS_REPEAT : 0),
     );
+    if (options.repetition) this.#repetition = configureRepetition(w, options.repetition.hPerByte);
     if (options.health) {
       this.#cutoffs = healthCutoffs(options.health);
       configureHealth(w, options.health, this.#cutoffs);
@@ -231,6 +242,7 @@ export class Analyzer {
         };
       }
     }
+    if (this.#repetition) results.repetition = repetitionResults(w, s, this.#repetition);
     return results;
   }
 }

@@ -16,6 +16,7 @@
  */
 import { binomialCutoff, binomialTail, binomialThreshold, bitcountBounds, rctCutoff, rctFailureRate } from "./cutoffs.ts";
 import { type AnalysisExports, newAnalysisInstance, SLOT } from "./_analysis.ts";
+import { configureRepetition, type RepetitionParameters, type RepetitionResults, repetitionResults } from "./repetition.ts";
 
 /** How the health tests are parameterised. */
 export interface HealthTestOptions {
@@ -33,6 +34,11 @@ export interface HealthTestOptions {
   aptCutoff?: "standard" | "corrected";
   /** Bit-count test: block size in bits (a multiple of 8) and its α, or false. @default false */
   bitcount?: { blockBits: number; alphaLog2: number } | false;
+  /**
+   * {@link HealthGate} only: also run the repetition check (wasm/repetition.ts) at the claimed H
+   * and hold released bytes back until it has seen far enough past them. @default false
+   */
+  repetition?: boolean;
 }
 
 /** The cutoffs and the false-positive rates an ideal source at entropy H would show. */
@@ -143,6 +149,8 @@ export interface HealthGateStats {
   bitcountFailures: number;
   /** Whether start-up testing has completed (only then are bytes released). */
   startupComplete: boolean;
+  /** The repetition check's findings, when it runs. */
+  repetition?: RepetitionResults;
 }
 
 const gcd = (a: number, b: number): number => b ? gcd(b, a % b) : a;
@@ -155,13 +163,19 @@ export class HealthGate {
   readonly windowFalseRate: number;
   /** The cutoffs in use. */
   readonly cutoffs: HealthCutoffs;
+  /** The repetition check's parameters, when it runs. */
+  readonly repetition: RepetitionParameters | undefined;
   readonly #wasm: AnalysisExports;
   readonly #options: HealthTestOptions;
   readonly #capacity: number;
-  /** Bytes held (an incomplete window), at the start of the input or after the last tested windows. */
+  /** Released bytes the repetition check could still find to repeat: output only after more data. */
+  readonly #holdBytes: number;
+  // The staging buffer holds the held-back bytes, then the untested ones (an incomplete window),
+  // then new data. After a commit both sit behind the output until the next call moves them.
+  #held = 0;
+  #heldAt = 0;
   #pending = 0;
-  /** Tested bytes before the held ones since the last commit (0: the held bytes are at the start). */
-  #releasedBytes = 0;
+  #pendingAt = 0;
   #spill = new Uint8Array(0);
 
   constructor(o: HealthTestOptions) {
@@ -176,6 +190,10 @@ export class HealthGate {
     if (this.#capacity === 0) throw new RangeError("the bit-count block is too large for the gate");
     this.#wasm.configure(0);
     configureHealth(this.#wasm, o, this.cutoffs);
+    this.repetition = o.repetition ? configureRepetition(this.#wasm, o.h * samplesPerByte) : undefined;
+    // A repeat is found once its whole stretch is in: the stretch's first byte is then at most
+    // stretchBytes - 1 before the end of what was tested.
+    this.#holdBytes = this.repetition ? this.repetition.stretchBytes - 1 : 0;
     const samples = this.windowBytes * samplesPerByte;
     const startupWindows = Math.ceil(STARTUP_SAMPLES / samples);
     this.#wasm.gateConfigure(this.windowBytes, startupWindows * this.windowBytes);
@@ -191,13 +209,13 @@ export class HealthGate {
    * the next call. Bytes of an incomplete window are kept until the window completes.
    */
   push(chunk: Uint8Array): Uint8Array {
-    if (chunk.length <= this.#capacity - this.#pending) {
+    if (chunk.length <= this.#capacity - this.#held - this.#pending) {
       this.inputSpace().set(chunk);
       return this.commit(chunk.length);
     }
     // Larger than the staging buffer: collect the releases of several passes in a JS buffer.
-    if (this.#spill.length < this.#pending + chunk.length) {
-      this.#spill = new Uint8Array(this.#pending + chunk.length);
+    if (this.#spill.length < this.#held + this.#pending + chunk.length) {
+      this.#spill = new Uint8Array(this.#held + this.#pending + chunk.length);
     }
     let length = 0;
     for (let offset = 0; offset < chunk.length;) {
@@ -219,35 +237,51 @@ export class HealthGate {
   inputSpace(): Uint8Array {
     this.#compact();
     const w = this.#wasm;
-    return new Uint8Array(w.memory.buffer, w.inputPtr() + this.#pending, this.#capacity - this.#pending);
+    const used = this.#held + this.#pending;
+    return new Uint8Array(w.memory.buffer, w.inputPtr() + used, this.#capacity - used);
   }
 
-  /** Moves the held bytes to the front once the windows released before them are done with. */
+  /** Moves the held-back and untested bytes to the front once the output before them is done with. */
   #compact(): void {
-    if (this.#releasedBytes === 0) return;
+    if (this.#heldAt === 0 && this.#pendingAt === this.#held) return;
     const w = this.#wasm;
     const input = new Uint8Array(w.memory.buffer, w.inputPtr(), this.#capacity);
-    input.copyWithin(0, this.#releasedBytes, this.#releasedBytes + this.#pending);
-    this.#releasedBytes = 0;
+    input.copyWithin(0, this.#heldAt, this.#heldAt + this.#held); // held bytes come first
+    input.copyWithin(this.#held, this.#pendingAt, this.#pendingAt + this.#pending);
+    this.#heldAt = 0;
+    this.#pendingAt = this.#held;
   }
 
   /**
-   * Tests the `length` bytes just written at the start of {@link inputSpace} with the held
+   * Tests the `length` bytes just written at the start of {@link inputSpace} with the untested
    * ones and returns the bytes released: a view valid until the next call. Whole windows are
    * tested and released in place (the gate compacts passing windows over failing ones); the
-   * rest is held until its window completes.
+   * rest waits until its window completes. With the repetition check on, the last released
+   * bytes (stretchBytes − 1) are held back until later data shows they start no repeat.
    */
   commit(length: number): Uint8Array {
-    if (length > 0 && this.#releasedBytes > 0) throw new RangeError("commit without inputSpace()");
-    if (!(length >= 0 && length <= this.#capacity - this.#pending)) throw new RangeError("commit beyond the input space");
+    const used = this.#held + this.#pending;
+    if (length > 0 && (this.#heldAt !== 0 || this.#pendingAt !== this.#held)) {
+      throw new RangeError("commit without inputSpace()");
+    }
+    if (!(length >= 0 && length <= this.#capacity - used)) throw new RangeError("commit beyond the input space");
     this.#compact();
     const w = this.#wasm;
     const staged = this.#pending + length;
     const whole = staged - staged % this.windowBytes;
-    const released = whole ? w.gateWindows(w.inputPtr(), whole) : 0;
+    const released = whole ? w.gateWindows(w.inputPtr() + this.#held, whole) : 0;
+    const ready = this.#held + released; // at the front, in stream order
+    const held = Math.min(this.#holdBytes, ready);
+    this.#heldAt = ready - held;
+    this.#held = held;
+    this.#pendingAt = used - this.#pending + whole; // behind the tested windows
     this.#pending = staged - whole;
-    this.#releasedBytes = whole; // the held bytes stay behind the tested windows until the next call
-    return new Uint8Array(w.memory.buffer, w.inputPtr(), released);
+    return new Uint8Array(w.memory.buffer, w.inputPtr(), ready - held);
+  }
+
+  /** Repeats (and overloads) the repetition check has found: any is a failure of the source. */
+  repetitionFailures(): number {
+    return this.repetition ? this.#wasm.repeatFailures() : 0;
   }
 
   /** Counts so far. */
@@ -266,6 +300,7 @@ export class HealthGate {
       aptFailures: s[SLOT.aptFailures],
       bitcountFailures: s[SLOT.bitcountFailures],
       startupComplete: s[SLOT.gateStartupComplete] === 1,
+      ...(this.repetition ? { repetition: repetitionResults(w, s, this.repetition) } : {}),
     };
   }
 }

@@ -55,7 +55,7 @@ export function formatPortTable(ports: readonly SerialPortInfo[]): string {
     out.push("To read from a likely QRNG:");
     const width = Math.max(...likely.map((p) => p.guess!.uri.length));
     for (const p of likely) {
-      out.push(`  qrng read 1M --device ${p.guess!.uri.padEnd(width)}  # ${p.guess!.reason}`);
+      out.push(`  qrng read 1M --device ${p.guess!.uri.padEnd(width)}  # ${printable(p.guess!.reason)}`);
     }
   }
   return `${out.join("\n")}\n`;

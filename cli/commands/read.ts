@@ -2,7 +2,7 @@
  * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
  * the continuous health tests on every byte (fail closed: see read_health.ts), and writes
  * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
- * Ctrl-C and a closed pipe stop the device cleanly; no stack traces.
+ * Ctrl-C, SIGTERM, SIGHUP and a closed pipe stop the device cleanly; no stack traces.
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
@@ -29,8 +29,9 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
                        udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
                        (emulated: not random). Without it: the one QRNG 'qrng list' finds.
-  -o, --output FILE    write to FILE (replaced only when the read succeeds); '-' is stdout
-  --append             add to FILE instead (only on success; on failure FILE is unchanged)
+  -o, --output FILE    write to FILE (replaced only when the read succeeds; a FIFO or device
+                       is written as a stream); '-' is stdout
+  --append             add to FILE instead (all or nothing: on failure FILE is unchanged)
   --format F           raw (default), hex (64 digits a line) or base64 (76 characters a line)
   --signed             signed reads (QCicada ≥ 5.13): every block's signature is verified
                        against the device key; a mismatch stops the read
@@ -45,7 +46,9 @@ ${POSTPROCESS_HELP}
 
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
-or any health flag the device raises, stops the read with exit status 1.
+or any health flag the device raises, stops the read with exit status 1. So does any stretch
+of 1054 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
+counter, any period): the last 1053 bytes are held back until it is clear they repeat nothing.
 
 Examples:
   qrng read 1M --device sim:qcicada -o random.bin
@@ -84,11 +87,11 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const interruption = new AbortController();
   let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
+  let sink: OutputSink | undefined;
   const unsubscribe = platform.onInterrupt((signal) => {
     interruptedBy ??= signal;
     interruption.abort();
   });
-  const sink = await OutputSink.open(platform, values.output, values.append ?? false);
   const started = platform.now();
   let written = 0;
   /** When the last byte was written: the rate counts the transfer, not the STOP after it. */
@@ -96,12 +99,14 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   let committed = false;
   const interrupted = async () => {
     await source?.close().catch(() => {});
-    await sink.abort();
+    await sink?.abort();
     const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
     log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
     return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
   };
   try {
+    // Opening a FIFO waits for its reader: an interruption ends that wait too.
+    sink = await OutputSink.open(platform, values.output, values.append ?? false, interruption.signal);
     source = await openSource(uri, {
       platform,
       sizeHint: post.inputFor(size),
@@ -145,7 +150,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   } catch (error) {
     if (error instanceof QrngError && error.kind === "interrupted") return await interrupted();
     await source?.close().catch(() => {});
-    if (!committed) await sink.abort();
+    if (!committed) await sink?.abort();
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;
   } finally {
@@ -177,6 +182,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         rctFailures: stats.rctFailures,
         aptFailures: stats.aptFailures,
         cutoffs: { rct: health.gate.cutoffs.rct, apt: health.gate.cutoffs.apt },
+        repetition: { stretchBytes: health.gate.repetition!.stretchBytes, repeats: stats.repetition!.repeats },
       },
     };
     const text = JSON.stringify(summary) + "\n";

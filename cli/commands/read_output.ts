@@ -114,8 +114,11 @@ type Destination =
 const NAME_MAX_BYTES = 255;
 /** Symbolic links followed before giving up, as Linux does (ELOOP). */
 const MAX_LINK_HOPS = 40;
-/** Links into the kernel's tables of open descriptors (/dev/stdout ends in one). */
-const OPEN_DESCRIPTOR_PATH = /^\/(?:proc\/(?:self|thread-self|\d+)|dev)\/fd\/\d+$/;
+/**
+ * Names of open descriptors: Linux's links into the kernel's descriptor tables (/dev/stdout
+ * ends in one) and the BSDs' and macOS's descriptor devices, which stat as what they refer to.
+ */
+const OPEN_DESCRIPTOR_PATH = /^\/(?:(?:proc\/(?:self|thread-self|\d+)|dev)\/fd\/\d+|dev\/std(?:in|out|err))$/;
 
 /**
  * The file a chain of symbolic links from `path` ends at (`path` itself when it is no link),
@@ -151,6 +154,16 @@ function temporaryPath(target: string): string {
   return join(dirname(target), prefix + suffix);
 }
 
+/** `opening`, or a rejection of kind "interrupted" once `signal` aborts (the open is left to finish unseen). */
+function untilAborted(opening: Promise<ByteWriter>, signal: AbortSignal, path: string): Promise<ByteWriter> {
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(new QrngError("interrupted", `Cannot write ${path}: interrupted while waiting for its reader`));
+    if (signal.aborted) return stop();
+    signal.addEventListener("abort", stop, { once: true });
+    opening.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
+
 /** A failure-safe destination; see the module comment. */
 export class OutputSink {
   readonly #platform: Platform;
@@ -167,9 +180,10 @@ export class OutputSink {
    * Opens stdout (no path or "-") or `path`, deciding by what it names (links followed): a
    * directory is refused, devices and FIFOs are streams, a regular or new file gets a
    * temporary file beside it (beside a link's target), an existing one with `append` is
-   * appended to in place.
+   * appended to in place. Opening a FIFO waits for its reader; `signal` ends that wait (kind
+   * "interrupted").
    */
-  static async open(platform: Platform, path: string | undefined, append: boolean): Promise<OutputSink> {
+  static async open(platform: Platform, path: string | undefined, append: boolean, signal?: AbortSignal): Promise<OutputSink> {
     if (path === undefined || path === "-") return new OutputSink(platform, platform.stdout, { kind: "stdout" });
     // Name FILE, as the user gave it, in every error (not its target or temporary file).
     const fail = (error: unknown): never => {
@@ -182,7 +196,8 @@ export class OutputSink {
       // Written in place: a rename would replace the device or FIFO (whose reader would get
       // nothing). An open descriptor is appended to (it may be a file the shell opened with >>);
       // a block device is not (an append would start at its end).
-      const writer = await platform.openWriter(path, { append: target === undefined }).catch(fail);
+      const opening = platform.openWriter(path, { append: target === undefined }).catch(fail);
+      const writer = await (info.type === "fifo" && signal ? untilAborted(opening, signal, path) : opening);
       return new OutputSink(platform, writer, { kind: "stream", path });
     }
     if (append && info.type === "file") {

@@ -34,7 +34,8 @@ Selecting no test runs them all.
 Tests:
   --fips            FIPS 140-2 as upstream rngtest runs it (4 seed bytes, 2500-byte blocks)
   --ent             ent's statistics in byte and bit mode (entropy, chi-square, mean, pi, SCC)
-  --health          SP 800-90B Repetition Count and Adaptive Proportion tests, and the bit count
+  --health          SP 800-90B Repetition Count and Adaptive Proportion tests, the bit count,
+                    and the repetition check (no stretch of ~1 KiB recurs within 256 MiB)
   --mcv             SP 800-90B Most Common Value min-entropy estimate for bytes and for bits
   --dsv             digital sum value (overall, walk range, per block) and the byte histogram
 
@@ -116,7 +117,8 @@ export const testCommand: Command = {
     const path = positionals[0] ?? "-";
     const source = path === "-" ? "stdin" : path;
     const reader = path === "-" ? platform.stdin : await platform.openReader(path);
-    const analyzer = new Analyzer({ fips: selection.fips, ent: selection.ent, dsv: selection.dsv, health });
+    const repetition = health ? { hPerByte: health.h * (health.symbols === "bits" ? 8 : 1) } : false;
+    const analyzer = new Analyzer({ fips: selection.fips, ent: selection.ent, dsv: selection.dsv, health, repetition });
     const progress = platform.isTerminal("stderr");
     const started = platform.now();
     let total = 0;

@@ -60,6 +60,18 @@ function healthSection(r: AnalysisResults, checks: Check[]): string[] {
       checkLine(checks.find((x) => x.name === "bitcount")),
     );
   }
+  const rep = r.repetition;
+  if (rep) {
+    const p = rep.parameters;
+    lines.push(
+      `  Repetition check: any stretch of ${n(p.stretchBytes)}+ bytes recurring within ${p.historyBytes / 2 ** 20} MiB ` +
+        `(${p.gramBytes}-byte grams); ${n(rep.repeats)} repeats in ${n(rep.bytes)} bytes` +
+        (rep.first.length
+          ? ` (first: offset ${n(rep.first[0].later)} repeats offset ${n(rep.first[0].earlier)})`
+          : ""),
+      checkLine(checks.find((x) => x.name === "repetition")),
+    );
+  }
   return lines;
 }
 

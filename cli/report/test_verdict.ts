@@ -13,6 +13,7 @@
  * - ent χ²: its probability below 0.01 % or above 99.99 % (ent's own extreme wording).
  * - ent serial correlation: |SCC| > 5/√N (5 σ of ideal data).
  * - DSV: |final| > 5·√bits (5 σ; the stream-wide monobit test).
+ * - Repetition check: any repeat fails (ideal data shows one about 2·10^-19 times per TiB).
  * `--strict` instead fails on any failed FIPS block or health-test failure (rngtest's rule).
  * Min-entropy and the histogram are informational. Input shorter than one FIPS block (with its
  * seed) is too little to judge either way (one byte already fails χ²): "inconclusive".
@@ -20,6 +21,7 @@
 import { binomialThreshold } from "../../wasm/cutoffs.ts";
 import type { AnalysisResults } from "../../wasm/analysis.ts";
 import { VERDICT_SIGNIFICANCE } from "../../wasm/health.ts";
+import { REPEAT_COUNT_LIMIT } from "../../wasm/repetition.ts";
 
 /** False-failure rate of one FIPS 140-2 block of ideal data. */
 export const FIPS_BLOCK_FALSE_RATE = 0.001;
@@ -42,7 +44,7 @@ export function verdictOf(bytes: number, checks: readonly Check[]): Verdict {
 
 /** One judged check. */
 export interface Check {
-  /** Short name: "fips", "rct", "apt", "bitcount", "chi-square", "serial-correlation", "dsv". */
+  /** Short name: "fips", "rct", "apt", "bitcount", "repetition", "chi-square", "serial-correlation", "dsv". */
   name: string;
   pass: boolean;
   /** Observed failures (counted checks) or the statistic. */
@@ -110,6 +112,20 @@ export function judge(r: AnalysisResults, selection: Selection, strict: boolean)
         ),
       );
     }
+  }
+  if (selection.health && r.repetition) {
+    const rep = r.repetition;
+    checks.push({
+      name: "repetition",
+      pass: rep.repeats === 0 && rep.overloads === 0,
+      observed: rep.repeats,
+      expected: rep.bytes / 2 ** 40 * rep.parameters.falseAlarmsPerTiB,
+      allowed: 0,
+      trials: rep.bytes,
+      rule: rep.overloads > 0
+        ? `fail on any repeat; the table overflowed ${rep.overloads} times (far more fingerprints than random data gives)`
+        : `fail on any repeat${rep.repeats >= REPEAT_COUNT_LIMIT ? ` (the check stops counting at ${REPEAT_COUNT_LIMIT})` : ""}`,
+    });
   }
   if (selection.ent && r.bytes > 0) {
     const p = r.ent.bytes.chiSquareProbability;

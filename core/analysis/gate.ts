@@ -2,10 +2,13 @@
  * The fail-closed health gate: tests whole windows and copies only windows without any health
  * failure to the output, after a start-up phase (SP 800-90B §4.3) of at least
  * `startupSamples` consecutive samples in passing windows. A failed window is dropped whole; a
- * failure during start-up restarts the start-up count. Memory: the caller stages whole windows
+ * failure during start-up restarts the start-up count. When configured, the repetition check
+ * (repeat.ts) sees every staged byte first; a repeat it finds is the caller's to act on (the
+ * binding holds released bytes back until the check has seen far enough past them). Memory: the caller stages whole windows
  * (at INPUT_PTR); the released ones are compacted in place to the front of the staged run.
  */
 import { healthFailureTotal, healthRestore, healthSave, healthUpdate } from "./health.ts";
+import { repeatEnabled, repeatUpdate } from "./repeat.ts";
 
 let gateWindowBytes: i32 = 512;
 let gateStartupBytes: i32 = 1024;
@@ -34,6 +37,7 @@ export function gateConfigure(windowBytes: i32, startupBytes: i32): void {
  * tested again window by window, to drop exactly the failing windows (same counts, same log).
  */
 export function gateWindows(ptr: usize, len: i32): i32 {
+  if (repeatEnabled) repeatUpdate(ptr, len); // once per byte, before windows are compacted away
   if (gateStartupComplete && len >= gateWindowBytes) {
     const before = healthFailureTotal();
     healthSave();

@@ -17,6 +17,7 @@
  *   38..43 health samples(bytes)/RCT failures/APT windows/APT failures/bitcount blocks/failures
  *   44..47 gate startup complete/windows passed/windows failed/bytes released
  *   48 FIPS partial bytes
+ *   50..53 repetition check bytes/positions selected/repeats/overloads
  */
 import { BLOCK_PTR, HIST_PTR, INPUT_BYTES, INPUT_PTR, LOG_PTR, STATS_PTR } from "./layout.ts";
 import * as fips from "./fips.ts";
@@ -24,6 +25,7 @@ import * as ent from "./ent.ts";
 import * as dsv from "./dsv.ts";
 import * as health from "./health.ts";
 import * as gate from "./gate.ts";
+import * as repeat from "./repeat.ts";
 
 /** Sets the health-test cutoffs and resets their state (see health.ts). */
 export function healthConfigure(
@@ -31,6 +33,19 @@ export function healthConfigure(
 ): void {
   health.healthConfigure(bits, rct, apt, aptWindowSamples, bitcountBlockBits, low, high);
 }
+
+/** Configures the repetition check and resets it (see repeat.ts). */
+export function repeatConfigure(
+  gram: i32, hashTerms: i32, windowPositions: i32, candidateBelow: u32, history: u32, tableBits: i32,
+): void {
+  repeat.repeatConfigure(gram, hashTerms, windowPositions, candidateBelow, history, tableBits);
+}
+
+/** Repeats found so far plus overloads: nonzero means the stream failed the check (the gate polls it). */
+export function repeatFailures(): f64 { return <f64>(repeat.repeatMatches + repeat.repeatOverloads); }
+
+/** Address of the repetition log: pairs of f64 offsets (earlier, later) of the first repeats. */
+export function repeatLogPtr(): usize { return repeat.REPEAT_LOG_PTR; }
 
 /** Sets the gate window and start-up length in bytes (see gate.ts). */
 export function gateConfigure(windowBytes: i32, startupBytes: i32): void {
@@ -47,6 +62,7 @@ const FLAG_FIPS: i32 = 1;
 const FLAG_ENT: i32 = 2;
 const FLAG_HEALTH: i32 = 4;
 const FLAG_DSV: i32 = 8;
+const FLAG_REPEAT: i32 = 16;
 
 const HIST_OUT_PTR: usize = memory.data(256 * 8, 16);
 let flags: i32 = FLAG_FIPS | FLAG_ENT | FLAG_DSV;
@@ -79,6 +95,7 @@ export function updateAt(ptr: usize, len: i32): void {
   if (flags & FLAG_ENT) ent.entUpdate(ptr, len);
   if (flags & FLAG_HEALTH) health.healthUpdate(ptr, len);
   if (flags & FLAG_DSV) dsv.dsvUpdate(ptr, len);
+  if (flags & FLAG_REPEAT) repeat.repeatUpdate(ptr, len);
   bytesSeen += len;
 }
 
@@ -119,4 +136,6 @@ export function snapshot(): void {
   put(44, gate.gateStartupComplete ? 1 : 0); put(45, <f64>gate.gateWindowsPassed);
   put(46, <f64>gate.gateWindowsFailed); put(47, <f64>gate.gateBytesReleased);
   put(48, <f64>partial);
+  put(50, <f64>repeat.repeatBytes); put(51, <f64>repeat.repeatSelected);
+  put(52, <f64>repeat.repeatMatches); put(53, <f64>repeat.repeatOverloads);
 }

@@ -4,8 +4,8 @@
  * {@link RUNNERS} so every behaviour is checked in all three.
  *
  * Every run started here is recorded: when a test fails, show_cli_stderr.ts (a vitest setup
- * file) appends each run's command line, exit status and stderr to the failure's message, and
- * kills what is still running when the test ends.
+ * file) appends the command line, exit status and stderr of each run started while it ran to
+ * the failure's message, and kills what is still running when the file's tests are done.
  */
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -57,16 +57,18 @@ export interface RunCliOptions {
   cwd?: string;
 }
 
-/** One CLI run of the current test, as a failing test reports it. */
+/** One CLI run, as a failing test reports it. */
 export interface RecordedRun {
   readonly command: string;
+  /** Date.now() at the start, to match runs to the tests that ran then. */
+  readonly startedAt: number;
   /** Exit status, the signal that ended it, or "running". */
   outcome: string;
   stderr: string;
   readonly child: ChildProcess;
 }
 
-/** The runs of the test now running (see show_cli_stderr.ts; concurrent tests share it). */
+/** The runs this test file started (tests of a concurrent suite run side by side). */
 export const recordedRuns: RecordedRun[] = [];
 
 /** A CLI child process whose stderr is collected and recorded for failure messages. */
@@ -94,7 +96,13 @@ export function spawnCli(
     timeout: options.timeoutMs ?? 50_000,
   };
   const child = spawn(runner.command, [...runner.prefix, ...args], spawnOptions);
-  const record: RecordedRun = { command: `${runner.name}: qrng ${args.join(" ")}`, outcome: "running", stderr: "", child };
+  const record: RecordedRun = {
+    command: `${runner.name}: qrng ${args.join(" ")}`,
+    startedAt: Date.now(),
+    outcome: "running",
+    stderr: "",
+    child,
+  };
   recordedRuns.push(record);
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (chunk: string) => (record.stderr += chunk));

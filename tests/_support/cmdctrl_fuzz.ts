@@ -220,7 +220,8 @@ export function* sweepCases(): Generator<FuzzCase> {
 /** Runs `c` on `rig`; resolves a description of the failure, or undefined. */
 export async function runFuzzCase(c: FuzzCase, rig: FuzzRig): Promise<string | undefined> {
   const { line, device } = rig;
-  line.load(undefined);
+  // The driver's own recovery resets it between cases: STOP, answered as an idle device does.
+  line.script([[u8(0x05), u8(ACK, 1, 0, 0, 0, 0)]]);
   const reset = await bounded(device.drain());
   if (reset === "hung" || !reset.ok) {
     return `drain() between cases failed: ${reset === "hung" ? "hung" : String(reset.error)}`;

@@ -18,6 +18,7 @@
  * - Field values pass through as sent (reserved bits ignored, strings NUL-terminated, one
  *   character per byte): judging a status's flags is the caller's business, not the decoder's.
  */
+import { Buffer } from "node:buffer";
 
 /** Response payload sizes by code (spec §2). */
 export const RESPONSE_PAYLOAD_BYTES: ReadonlyMap<number, number> = new Map([
@@ -198,7 +199,7 @@ export function checksum8(data: Uint8Array): number {
  */
 export function canonical(value: unknown): string {
   if (value instanceof Uint8Array) {
-    return `hex:${Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return `hex:${Buffer.from(value.buffer, value.byteOffset, value.length).toString("hex")}`;
   }
   if (typeof value === "bigint" || typeof value === "number") return `${value}`;
   if (value && typeof value === "object") {

@@ -46,7 +46,9 @@ export class Rng {
   }
   /** `n` random bytes. */
   bytes(n: number): Uint8Array {
-    return Uint8Array.from({ length: n }, () => this.u32() & 0xff);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.u32();
+    return out;
   }
 }
 
@@ -235,7 +237,10 @@ export const SCENARIOS: ReadonlyArray<[name: string, build: (rng: Rng) => Built]
     return {
       exchanges: [exchange(rng, u8(0x51, ...u16(n)), frame(0x52, n, 64))],
       mutable: [0],
-      drive: (d) => d.signedRead(n),
+      drive: async (d) => {
+        const { data, signature } = await d.signedRead(n);
+        return { data, signature };
+      },
       expect: ([a]) => ({ data: a.data, signature: a.signature }),
       idleAfter: true,
     };

@@ -5,14 +5,10 @@
  */
 import { QrngError } from "../../cli/errors.ts";
 import type { Transport } from "../../cli/transports/transport.ts";
-import { CMD } from "../../wasm/cmdctrl.ts";
 import type { LineEnd } from "./cmdctrl_oracle.ts";
 
 /** More reads than this for one script is a hang (a live device would have timed out long ago). */
 const MAX_READS_PER_SCRIPT = 10_000;
-
-/** An idle device's answer to STOP: ACK, status "started", nothing ready. */
-const IDLE_STOP_ANSWER = Uint8Array.of(0x11, 0x01, 0, 0, 0, 0);
 
 /** A fault of the harness or of the driver's use of the line (not a device answer). */
 export class HarnessFailure extends Error {}
@@ -28,9 +24,7 @@ export interface LineScript {
 
 /**
  * The device side of a case: checks each command the driver sends against the script and
- * plays the matching reply in the script's pieces. Unloaded, it is an idle device (STOP is
- * answered with ACK and status, other writes accepted, reads silent), so the driver's own
- * drain() can reset it between cases.
+ * plays the matching reply in the script's pieces.
  */
 export class ScriptedLine implements Transport {
   readonly description = "fuzz line";
@@ -42,8 +36,8 @@ export class ScriptedLine implements Transport {
   #closed = false;
   #reads = 0;
 
-  /** Plays `script` from its first exchange (undefined: idle). */
-  load(script: LineScript | undefined): void {
+  /** Plays `script` from its first exchange. */
+  load(script: LineScript): void {
     this.#script = script;
     this.#next = 0;
     this.#pending = new Uint8Array(0);
@@ -62,14 +56,11 @@ export class ScriptedLine implements Transport {
 
   write(data: Uint8Array): Promise<void> {
     const script = this.#script;
-    if (!script) {
-      if (data[0] === CMD.STOP) this.#pending = IDLE_STOP_ANSWER;
-      return Promise.resolve();
-    }
+    if (!script) throw new HarnessFailure("the driver wrote before a script was loaded");
     if (this.#closed) return Promise.reject(new QrngError("disconnected", "fuzz line: closed"));
     const i = this.#next++;
     const expected = script.exchanges[i]?.command;
-    if (!expected || hex(data) !== hex(expected)) {
+    if (!expected || !sameBytes(data, expected)) {
       throw new HarnessFailure(
         `command ${i}: driver sent ${short(data)}, the script expects ${
           expected ? short(expected) : "nothing"
@@ -111,6 +102,7 @@ export class ScriptedLine implements Transport {
   }
 }
 
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 export const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 export const short = (
   b: Uint8Array,

@@ -6,9 +6,18 @@
  * round trip: a surplus before its answer fails the read closed), and turns the receiving
  * endpoint's drops (exact duplicates, a full queue; see cli/transports/udp.ts) into notes.
  */
+import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
 import type { Transport } from "../../transports/transport.ts";
 import type { DatagramDrops } from "../../transports/udp.ts";
+
+/**
+ * Resolves at the end of this event-loop turn, once every datagram already at the socket has
+ * been queued: before a look for strays or surplus.
+ */
+export function endOfTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** The endpoint datagrams arrive at, as the driver sees it. */
 export interface DatagramReceiver {
@@ -31,6 +40,7 @@ export class DatagramGuard {
 
   /** Before a request whose answer carries data: discards what `channel` holds, with a note. */
   async flush(channel: Transport): Promise<void> {
+    await endOfTurn();
     const stray = await this.takeWaiting(channel);
     if (stray > 0) this.#log(`${this.#receiver.description}: discarded ${stray} bytes nobody asked for`);
     this.noteDrops();
@@ -65,7 +75,10 @@ export class DatagramGuard {
     this.#reported = now;
     const parts: string[] = [];
     const duplicates = now.duplicates - before.duplicates;
-    if (duplicates > 0) parts.push(`dropped ${duplicates} duplicate datagram${duplicates === 1 ? "" : "s"}`);
+    if (duplicates > 0) {
+      const which = duplicates === 1 ? "datagram that repeats a recent one" : "datagrams that repeat recent ones";
+      parts.push(`dropped ${duplicates} ${which}: network duplicates, or a device replaying data`);
+    }
     const overflow = now.overflowDatagrams - before.overflowDatagrams;
     if (overflow > 0) {
       const bytes = now.overflowBytes - before.overflowBytes;

@@ -13,9 +13,8 @@
  * foreign datagram, or a legitimate one that a foreign one displaced) fails the read closed,
  * so a block is handed on only once it is complete and clean (see datagram_guard.ts).
  */
-import { setImmediate } from "node:timers";
 import { QrngError } from "../../errors.ts";
-import { DatagramGuard, type DatagramReceiver } from "./datagram_guard.ts";
+import { DatagramGuard, type DatagramReceiver, endOfTurn } from "./datagram_guard.ts";
 import { abortableTransport } from "../../transports/abortable.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
@@ -254,23 +253,29 @@ export class CmdCtrlDevice {
   /** Reads exactly `length` data bytes into `into` (decoder or data channel). */
   async #dataInto(into: Uint8Array, what: string): Promise<void> {
     let have = 0;
+    const shortfall = (channel: Transport) =>
+      new QrngError(
+        "timeout",
+        `Cannot ${what}: got ${have} of ${into.length} bytes from ${channel.description} ` +
+          `(${this.#guard?.newDrops() || "datagrams lost?"})`,
+      );
     if (this.#data) {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
-        if (n === 0) {
-          const drops = this.#guard?.newDrops();
-          throw new QrngError(
-            "timeout",
-            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} ` +
-              `(datagrams lost?${drops ? `; ${drops}` : ""})`,
-          );
-        }
+        if (n === 0) throw shortfall(this.#data);
         have += n;
       }
       return;
     }
     while (have < into.length) {
-      const event = await this.#event(what, DATA_TIMEOUT_MS);
+      let event: DecoderEvent;
+      try {
+        event = await this.#event(what, DATA_TIMEOUT_MS);
+      } catch (error) {
+        // Over UDP a read that stops short is a shortfall, perhaps of datagrams dropped as copies.
+        const silent = error instanceof QrngError && error.kind === "timeout";
+        throw silent && this.#guard ? shortfall(this.transport) : error;
+      }
       if (event.type !== "data") throw this.#protocolError(what, event);
       into.set(event.bytes, have);
       have += event.bytes.length;
@@ -330,12 +335,10 @@ export class CmdCtrlDevice {
       status = parseStatus((await this.#response(what)).payload);
     } catch (error) {
       // On UDP, surplus bytes ahead of the answer garble it: name the cause, not the symptom.
-      if (this.#data || !(error instanceof QrngError) || error.kind === "timeout") throw error;
-      throw guard.surplus(what);
+      const garbled = error instanceof QrngError && (error.kind === "protocol" || error.kind === "nack");
+      throw garbled && !this.#data ? guard.surplus(what) : error;
     }
-    // To the end of this event-loop turn, so datagrams already at the socket are queued
-    // before the last look.
-    await new Promise((resolve) => setImmediate(resolve));
+    await endOfTurn();
     if (await waiting()) throw guard.surplus(what);
     guard.noteDrops();
     return status;

@@ -30,7 +30,7 @@ class ChunkIndex {
     this.#data = data;
     this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const positions = Math.max(0, data.length - CHECK_CHUNK_BYTES + 1);
-    const bits = Math.max(4, Math.ceil(Math.log2(positions * 2 + 1)));
+    const bits = Math.max(4, Math.ceil(Math.log2(positions + 1)));
     this.#shift = 32 - bits;
     this.#heads = new Int32Array(1 << bits).fill(-1);
     this.#next = new Int32Array(positions);
