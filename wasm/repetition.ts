@@ -11,11 +11,11 @@ export const REPEAT_COUNT_LIMIT = 1024;
 /** History the check remembers: a repeat further apart is not looked for. */
 export const REPETITION_HISTORY_BYTES = 256 << 20;
 /** Winnowing window (positions): one position in (window + 1) / 2 is fingerprinted. */
-const WINDOW_POSITIONS = 1023;
+const WINDOW_POSITIONS = 2047;
 /** Candidates are ~this many per window, so a window without one (slow path) is ~e^-10 rare. */
 const CANDIDATES_PER_WINDOW = 10;
-/** Table: 2^20 slots of 16 bytes (16 MiB); 256 MiB of history fills ~half of them. */
-const TABLE_BITS = 20;
+/** Table: 2^19 slots of 16 bytes (8 MiB); 256 MiB of history fills half of them. */
+const TABLE_BITS = 19;
 const TABLE_SLOT_BYTES = 16;
 /** Bits of fingerprint compared per slot: a 64-bit check and 31 more beside the home bits. */
 const FINGERPRINT_BITS = 95;

@@ -16,9 +16,9 @@
  * A stuck or biased source fails every window it touches and stops the read within a few
  * windows; any health or supply flag the device raises stops it at once.
  *
- * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 1054
+ * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 2078
  * bytes or more (at H = 8) that recurs within the last 256 MiB: a replayed block, a counter, any
- * period. The gate holds the last 1053 released bytes back until later data shows they start
+ * period. The gate holds the last 2077 released bytes back until later data shows they start
  * no repeat, so none of a repeat is output. Ideal data trips it about 2·10^-19 times per TiB.
  */
 import { QrngError } from "../errors.ts";
