@@ -42,8 +42,8 @@ export interface RepetitionParameters {
 export function repetitionParameters(hPerByte: number): RepetitionParameters {
   const gramBytes = 8 * Math.ceil(GRAM_ENTROPY_BITS / 8 / hPerByte);
   const selectedPerByte = 2 / (WINDOW_POSITIONS + 1);
-  // Linear probing at the fullest the sweep lets the table get (history + one sweep period,
-  // 5/8 of the slots) compares ~½(1 + 1/(1 − 5/8)²) ≈ 4 slots per lookup.
+  // Linear probing at the fullest the sweep lets the table get (history + one 32 MiB sweep
+  // period: 9/16 of the slots) compares ~½(1 + 1/(1 − 9/16)²) ≈ 3.1 slots per lookup; say 4.
   const slotsCompared = 4;
   // A gram of ideal data recurs with probability <= 2^-256 per pair: nothing beside this.
   const falseAlarmsPerTiB = TIB * selectedPerByte * slotsCompared * 2 ** -FINGERPRINT_BITS;
