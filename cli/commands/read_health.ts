@@ -19,7 +19,7 @@
  * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 2078
  * bytes or more (at H = 8) that recurs within the last 256 MiB: a replayed block, a counter, any
  * period. The gate holds the last 2077 released bytes back until later data shows they start
- * no repeat, so none of a repeat is output. Ideal data trips it about 2·10^-19 times per TiB.
+ * no repeat, so none of a repeat is output. Ideal data trips it about 10^-19 times per TiB.
  */
 import { QrngError } from "../errors.ts";
 import { HealthGate, type HealthGateStats, isPersistentFailure } from "../../wasm/health.ts";
