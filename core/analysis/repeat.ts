@@ -53,7 +53,7 @@ const MAX_LOAD_DENOMINATOR: i64 = 4;
 
 const DEQUE_CAPACITY: i32 = 4096; // > window
 const DEQUE_MASK: i32 = DEQUE_CAPACITY - 1;
-const QUEUE_CAPACITY: i32 = 16; // lookups per batch
+const QUEUE_CAPACITY: i32 = 64; // lookups per batch
 const MAX_CARRY_BYTES: i32 = REPEAT_MAX_GRAM_BYTES + 2 * REPEAT_MAX_WINDOW + 64;
 const SEAM_BYTES: i32 = MAX_CARRY_BYTES + REPEAT_MAX_GRAM_BYTES + 64;
 const SLOT_BYTES: i32 = 16;
