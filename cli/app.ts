@@ -6,6 +6,7 @@ import type { Command } from "./command.ts";
 import { type CommandEntry, COMMANDS } from "./commands/mod.ts";
 import { describeError, QrngError } from "./errors.ts";
 import type { Platform } from "./platform.ts";
+import { printable } from "./printable.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit status for usage errors, as most Unix tools use. */
@@ -57,10 +58,10 @@ export async function runApp(platform: Platform, entries: readonly CommandEntry[
       if (error.kind === "closed") return 0; // `qrng ... | head`: the reader had enough
       // Command-scoped messages already name themselves ("qrng read: ...").
       const line = error.message.startsWith("qrng ") ? error.message : `qrng: ${error.message}`;
-      platform.writeStderr(`${line}\n`);
+      platform.writeStderr(`${printable(line)}\n`); // messages quote device strings
       return error.kind === "usage" ? EXIT_USAGE : 1;
     }
-    platform.writeStderr(`qrng: internal error: ${describeError(error)}\n`);
+    platform.writeStderr(`qrng: internal error: ${printable(describeError(error))}\n`);
     if (platform.env("QRNG_DEBUG")) platform.writeStderr(`${(error as Error)?.stack ?? ""}\n`);
     return 1;
   }

@@ -31,7 +31,29 @@ export interface ByteWriter {
 export interface OpenWriterOptions {
   /** Add to the end of an existing file instead of replacing it. @default false */
   append?: boolean;
+  /** Permission bits of a file this creates (before the umask). @default 0o644 */
+  mode?: number;
 }
+
+/** What a path names, symbolic links followed: decides how an output is written. */
+export interface FileInfo {
+  /** "missing" when nothing (or a dangling link) is there; "other" for sockets and the like. */
+  type: "missing" | "file" | "directory" | "character-device" | "block-device" | "fifo" | "other";
+  /** Size in bytes (0 unless a regular file). */
+  bytes: number;
+  /** Permission bits (0 when missing). */
+  mode: number;
+}
+
+/** The signals that ask a command to stop cleanly (Ctrl-C, `kill`, a closed terminal). */
+export type InterruptSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/** The exit status after each {@link InterruptSignal}: 128 + the signal's number, as shells report. */
+export const INTERRUPTED_EXIT_STATUS: Readonly<Record<InterruptSignal, number>> = {
+  SIGHUP: 128 + 1,
+  SIGINT: 128 + 2,
+  SIGTERM: 128 + 15,
+};
 
 /** The standard stream numbers, for {@link Platform.isTerminal}. */
 export type StdStream = "stdin" | "stdout" | "stderr";
@@ -56,18 +78,25 @@ export interface Platform {
   openReader(path: string): Promise<ByteReader>;
   /** Opens a file for writing; rejects with a QrngError of kind "output" naming the path. */
   openWriter(path: string, options?: OpenWriterOptions): Promise<ByteWriter>;
-  /** Whether `path` names an existing directory (checked before a long read writes to it). */
-  isDirectory(path: string): Promise<boolean>;
+  /** What `path` names, symbolic links followed (checked before a long read writes to it). */
+  fileInfo(path: string): Promise<FileInfo>;
+  /** The target of the symbolic link `path` as stored in it, or undefined when `path` is no link. */
+  readLink(path: string): Promise<string | undefined>;
   /** Renames a file (used to publish a completed output atomically). */
   rename(from: string, to: string): Promise<void>;
+  /** Cuts a regular file back to `bytes` long (undoes a failed append). */
+  truncate(path: string, bytes: number): Promise<void>;
   /** Removes a file if it exists. */
   remove(path: string): Promise<void>;
   /** Monotonic milliseconds. */
   now(): number;
   /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
-  /** Calls `handler` on Ctrl-C (SIGINT) instead of dying; returns a function that unsubscribes. */
-  onInterrupt(handler: () => void): () => void;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT), SIGTERM and SIGHUP instead of dying, so every one ends
+   * as cleanly as Ctrl-C; returns a function that unsubscribes.
+   */
+  onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
   /**
    * Loads the C library (kernel32 on Windows) for serial ports and ptys, on first use; rejects
    * with a QrngError of kind "unsupported" where there is no FFI (Node). Absent in test platforms.

@@ -1,21 +1,23 @@
 /**
- * Byte sizes as users type them, following GNU `head -c`: a bare number is bytes, K/M/G/T are
- * powers of 1024, KB/MB/GB/TB powers of 1000 and KiB/MiB/GiB/TiB powers of 1024 (case of the
- * suffix letter does not matter; a trailing "B" alone means bytes).
+ * Byte sizes as users type them, exactly as GNU `head -c` (coreutils 9) reads them: a bare
+ * number is bytes, b is 512, K M G T P E (k and m too) are powers of 1024, the same followed
+ * by iB as well (KiB, MiB), followed by B powers of 1000 (kB, KB, MB). Nothing else: head -c
+ * refuses 1g, 1kb, 1B and 1KIB, and so does qrng.
  */
 import { usageError } from "./errors.ts";
 
-const POWERS: Record<string, number> = { "": 0, k: 1, m: 2, g: 3, t: 4 };
+/** The power each multiplier letter raises its base to (Z Y R Q parse, and are too large). */
+const POWERS: Record<string, number> = { k: 1, K: 1, m: 2, M: 2, G: 3, T: 4, P: 5, E: 6, Z: 7, Y: 8, R: 9, Q: 10 };
+/** head -c's "b": 512-byte blocks. */
+const BLOCK_BYTES = 512;
 
-/** Parses "64", "4K", "1M", "1GiB", "10MB" into a byte count; throws a usage error otherwise. */
+/** Parses "64", "5b", "4K", "1M", "1GiB", "10MB" into a byte count; throws a usage error otherwise. */
 export function parseSize(text: string): number {
-  const match = /^(\d+)([kmgt]?)(ib|b)?$/i.exec(text.trim());
-  if (!match || (match[2] === "" && match[3]?.toLowerCase() === "ib")) {
-    throw usageError(`invalid size '${text}' (examples: 64, 4K, 1M, 1GiB, 10MB)`);
-  }
-  const [, digits, letter, tail = ""] = match;
-  const base = tail.toLowerCase() === "b" ? 1000 : 1024;
-  const value = Number(digits) * base ** POWERS[letter.toLowerCase()];
+  const match = /^(\d+)(?:(b)|([kKmMGTPEZYRQ])(iB|B)?)?$/.exec(text.trim());
+  if (!match) throw usageError(`invalid size '${text}' (examples: 64, 5b, 4K, 1M, 1GiB, 10MB, as head -c)`);
+  const [, digits, block, letter, tail] = match;
+  const multiplier = block ? BLOCK_BYTES : letter ? (tail === "B" ? 1000 : 1024) ** POWERS[letter] : 1;
+  const value = Number(digits) * multiplier;
   if (!Number.isSafeInteger(value)) throw usageError(`size '${text}' is too large`);
   return value;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { jsonText } from "../cli/commands/device_common.ts";
 import {
   certificateBlob,
   checksum8,
@@ -113,9 +114,12 @@ describe("payload views", () => {
     expect(parseInfo(full).serial).toBe("X".repeat(24));
   });
   it("round-trip statistics with a 64-bit byte count", () => {
-    const s = { generatedBytes: 2 ** 40 + 5, repetitionCountFailures: 1, adaptiveProportionFailures: 2,
+    const s = { generatedBytes: 2n ** 64n - 1n, repetitionCountFailures: 1, adaptiveProportionFailures: 2,
       bitcountFailures: 3, speed: 800000, sensifAverage: 2048, ledctrlLevel: 0.5 };
     expect(parseStatistics(statisticsBytes(s))).toEqual(s);
+    // qrng stats prints it exactly, as a JSON number too (a double would read 18446744073709552000).
+    expect(jsonText({ generatedBytes: s.generatedBytes, key: new Uint8Array([1, 255]) }))
+      .toBe('{"generatedBytes":18446744073709551615,"key":"01ff"}');
   });
   it("build the certificate blob with the spec's prefix for 1.1 / 217", () => {
     const blob = certificateBlob({ coreVersion: 0, swVersion: 0, serial: "QC0000000217", hwInfo: "CICADA-QRNG-1.1" },

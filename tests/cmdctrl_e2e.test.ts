@@ -4,15 +4,15 @@
  * pseudo-terminal, UDP and TCP+UDP.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-cmdctrl-"));
+const dir = testTempDir("qrng-cmdctrl");
 const json = (stdout: Buffer) => JSON.parse(stdout.toString());
 
 describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("Crypta Labs commands under $name", (runner) => {

@@ -1,7 +1,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { CmdCtrlDevice, DATA_TIMEOUT_MS, IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "../cli/devices/cmdctrl/driver.ts";
+import { CmdCtrlDevice, DATA_TIMEOUT_MS, IDLE_STOP_QUIET_MS, RESPONSE_TIMEOUT_MS, STOP_QUIET_MS } from "../cli/devices/cmdctrl/driver.ts";
 import { QcicadaMachine } from "../cli/emulators/qcicada/machine.ts";
 import { runSession } from "../cli/emulators/qcicada/session.ts";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
@@ -191,11 +191,20 @@ describe("QCicada emulator through the host driver", () => {
   it("drains an idle device after a short quiet, and a streaming one after STOP_QUIET_MS", async () => {
     const idle = scripted([new Uint8Array([0x11, 0, 0, 0, 0, 0])]);
     expect(await new CmdCtrlDevice(idle.transport, { now: () => 0 }).drain()).toBe(6);
-    expect(idle.timeouts).toEqual([STOP_QUIET_MS, IDLE_STOP_QUIET_MS]);
+    expect(idle.timeouts).toEqual([RESPONSE_TIMEOUT_MS, IDLE_STOP_QUIET_MS]);
     // Data in flight first: the same 6 bytes at the end do not shorten the wait.
     const streaming = scripted([new Uint8Array([7, 7, 7]), new Uint8Array([0x11, 0, 0, 0, 0, 0])]);
     expect(await new CmdCtrlDevice(streaming.transport, { now: () => 0 }).drain()).toBe(9);
-    expect(streaming.timeouts).toEqual([STOP_QUIET_MS, STOP_QUIET_MS, STOP_QUIET_MS]);
+    expect(streaming.timeouts).toEqual([RESPONSE_TIMEOUT_MS, RESPONSE_TIMEOUT_MS, STOP_QUIET_MS]);
+  });
+
+  it("waits for the answer to STOP with the response timeout, never taking silence for it", async () => {
+    // Nothing for a while (a slow network), then the answer: the wait for it is never a quiet rule.
+    const slow = scripted([]);
+    await expect(new CmdCtrlDevice(slow.transport, { now: () => 0 }).drain()).rejects.toThrow(
+      `Cannot stop script: no answer to STOP in ${RESPONSE_TIMEOUT_MS} ms`,
+    );
+    expect(slow.timeouts).toEqual([RESPONSE_TIMEOUT_MS]);
   });
 
   it("hands out data that came with the START answer first, and keeps what is left of it at STOP", async () => {
@@ -214,13 +223,15 @@ describe("QCicada emulator through the host driver", () => {
     expect(kept).toEqual(bytes(60, 110));
   });
 
-  it("names the device when a stream goes silent or does not end with ACK and status", async () => {
+  it("names the device when a stream goes silent or STOP is not acknowledged", async () => {
     const ack = new Uint8Array([0x11, 0, 0, 0, 0, 0]);
     const silent = new CmdCtrlDevice(scripted([ack]).transport, { now: () => performance.now() });
     await silent.startContinuous();
     await expect(silent.nextDataInto(new Uint8Array(8))).rejects.toThrow(`Cannot read data: script sent none for ${DATA_TIMEOUT_MS} ms`);
     const cut = new CmdCtrlDevice(scripted([ack, new Uint8Array([7, 7, 7])]).transport, { now: () => performance.now() });
     await cut.startContinuous();
-    await expect(cut.stop()).rejects.toThrow("Cannot stop script: the stream did not end with ACK and status");
+    await expect(cut.stop()).rejects.toThrow(
+      `Cannot stop script: STOP was not acknowledged (no ACK and status in ${RESPONSE_TIMEOUT_MS} ms)`,
+    );
   });
 });

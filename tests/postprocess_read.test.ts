@@ -1,11 +1,13 @@
 import { readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { vonNeumann, xorFold } from "../cli/postprocess/mod.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
+
+const dir = testTempDir("qrng-postprocess");
 
 /** The emulated XR232USB's first `n` answers at 230400 baud (what sim:xr232usb serves). */
 function simBytes(seed: bigint, n: number): Uint8Array {
@@ -25,7 +27,7 @@ for (const runner of RUNNERS) {
     `qrng read with post-processing under ${runner.name}`,
     () => {
       it("applies xor-fold then von Neumann to the health-gated bytes and reports the cost", async () => {
-        const file = join(tmpdir(), `qrng-pp-${process.pid}-${runner.name}.bin`);
+        const file = join(dir, `pp-${runner.name}.bin`);
         const result = await runCli(runner, [
           "read",
           "3000",

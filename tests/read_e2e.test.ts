@@ -5,14 +5,14 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
-import { binaryBuilt, RUNNERS, runCli, withFileSizeLimit } from "./_support/cli.ts";
+import { binaryBuilt, RUNNERS, runCli, spawnCli, withFileSizeLimit } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-read-"));
+const dir = testTempDir("qrng-read");
 /** The gate tests its first 1024 bytes (two 512-byte windows) and never releases them. */
 const STARTUP_BYTES = 1024;
 
@@ -122,7 +122,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
   it("stops the device and exits 0 when the reader of a pipe goes away", async () => {
     const command = [runner.command, ...runner.prefix, "read", "1G", "--device", emulator.uri].map((a) => `'${a}'`).join(" ");
     const r = await new Promise<{ out: string; err: string }>((resolve) => {
-      const child = spawn("bash", ["-c", `${command} 2>/tmp/qrng-pipe-$$.err | head -c 16 | wc -c; echo "status \${PIPESTATUS[0]}"; cat /tmp/qrng-pipe-$$.err; rm -f /tmp/qrng-pipe-$$.err`]);
+      const child = spawn("bash", ["-c", `${command} 2>'${dir}/pipe-${runner.name}.err' | head -c 16 | wc -c; echo "status \${PIPESTATUS[0]}"; cat '${dir}/pipe-${runner.name}.err'`]);
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d));
       child.on("close", () => resolve({ out, err: "" }));
@@ -139,17 +139,15 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     const file = join(dir, `interrupted-${runner.name}.bin`);
     const slow = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "200K", "--startup-ms", "0"]);
     try {
-      const child = spawn(runner.command, [...runner.prefix, "read", "1G", "--device", slow.uri, "-o", file], {
-        stdio: ["ignore", "pipe", "pipe"],
+      const run = spawnCli(runner, ["read", "1G", "--device", slow.uri, "-o", file]);
+      const reading = () => run.stderr().includes("WARNING");
+      run.child.stderr!.on("data", function interruptOnce() {
+        if (!reading()) return;
+        run.child.stderr!.off("data", interruptOnce);
+        setTimeout(() => run.child.kill("SIGINT"), 300);
       });
-      let err = "";
-      child.stderr.on("data", (d: Buffer) => {
-        err += d;
-        if (err.includes("WARNING")) setTimeout(() => child.kill("SIGINT"), 300);
-      });
-      const status = await new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-      expect(status).toBe(130);
-      expect(err).toMatch(/interrupted after \d+ bytes/);
+      expect(await run.exited).toBe(130);
+      expect(run.stderr()).toMatch(/interrupted after \d+ bytes/);
       expect(existsSync(file)).toBe(false);
       expect((await runCli(runner, ["status", "--device", slow.uri])).stderr).not.toMatch(/was streaming/);
     } finally {

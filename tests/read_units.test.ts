@@ -5,17 +5,23 @@ import { parseSize } from "../cli/units.ts";
 import { baudFromUri, parseDeviceUri } from "../cli/uri.ts";
 
 describe("parseSize follows head -c", () => {
-  it("reads K, M, G as powers of 1024, KB/MB/GB as powers of 1000, KiB/MiB/GiB as 1024", () => {
-    expect(parseSize("64")).toBe(64);
-    expect(parseSize("4K")).toBe(4096);
-    expect(parseSize("1M")).toBe(1048576);
-    expect(parseSize("1GiB")).toBe(1073741824);
-    expect(parseSize("10KB")).toBe(10000);
-    expect(parseSize("2mb")).toBe(2_000_000);
-    expect(parseSize("3k")).toBe(3072);
+  // What GNU head -c (coreutils 9.1) counts for each: `head -c SIZE /dev/zero | wc -c`.
+  const HEAD_C: Record<string, number> = {
+    "64": 64, "5b": 2560, "4K": 4096, "3k": 3072, "1kB": 1000, "10KB": 10_000, "1KiB": 1024, "1kiB": 1024,
+    "1m": 1048576, "1M": 1048576, "2MB": 2_000_000, "1mB": 1_000_000, "1MiB": 1048576, "1G": 1073741824,
+    "1GB": 1e9, "1GiB": 1073741824, "1T": 2 ** 40, "1TB": 1e12, "1P": 2 ** 50, "2PB": 2e15,
+  };
+  it("counts every suffix as head -c does: b is 512, K/M/G.. and KiB/MiB.. 1024s, kB/MB.. 1000s", () => {
+    for (const [text, bytes] of Object.entries(HEAD_C)) expect([text, parseSize(text)]).toEqual([text, bytes]);
   });
-  it("rejects what is not a size", () => {
-    for (const bad of ["", "1.5M", "-1", "12X", "iB", "5iB", "K"]) expect(() => parseSize(bad)).toThrow(/invalid size/);
+  it("rejects what head -c rejects", () => {
+    for (const bad of ["", "1.5M", "-1", "12X", "iB", "5iB", "K", "5B", "1kb", "2mb", "1g", "1t", "1KIB", "1mib", "1bB", "1c"]) {
+      expect(() => parseSize(bad), bad).toThrow(/invalid size/);
+    }
+  });
+  it("refuses sizes beyond 2^53 bytes instead of rounding them", () => {
+    expect(() => parseSize("8E")).toThrow(/too large/);
+    expect(() => parseSize("1Q")).toThrow(/too large/);
   });
 });
 

@@ -13,12 +13,17 @@ const EAGAIN = 11;
 const EINPROGRESS = 115;
 const EISCONN = 106;
 const ECONNREFUSED = 111;
+const ECONNRESET = 104;
 const POLLOUT = 0x004;
+const POLLERR = 0x008;
+const POLLHUP = 0x010;
 
 /** A Linux libc whose socket calls follow `script`; unlisted calls succeed. */
 function fakeLibc(script: {
   connect?: number[];
   pollReady?: boolean[];
+  /** revents of polls that wait for input (a read's poll); none when the list runs out */
+  pollRead?: number[];
   reads?: Array<number | Uint8Array>;
 }) {
   const calls: string[] = [];
@@ -33,6 +38,11 @@ function fakeLibc(script: {
       return script.connect?.shift() ?? 0;
     },
     poll(record: Uint8Array) {
+      if (new DataView(record.buffer).getInt16(4, true) !== POLLOUT) {
+        const revents = script.pollRead?.shift() ?? 0;
+        new DataView(record.buffer).setUint16(6, revents, true);
+        return revents ? 1 : 0;
+      }
       const ready = script.pollReady?.shift() ?? true;
       new DataView(record.buffer).setUint16(6, ready ? POLLOUT : 0, true);
       return ready ? 1 : 0;
@@ -45,7 +55,8 @@ function fakeLibc(script: {
     },
     write: (_fd: number, data: Uint8Array) => data.length,
     close: () => (calls.push("close"), 0),
-    strerror: (errno: number) => (errno === ECONNREFUSED ? "Connection refused" : `errno ${errno}`),
+    strerror: (errno: number) =>
+      errno === ECONNREFUSED ? "Connection refused" : errno === ECONNRESET ? "Connection reset by peer" : `errno ${errno}`,
   } as unknown as Libc;
   return { libc, calls, addresses };
 }
@@ -76,6 +87,24 @@ describe("TCP through libc", () => {
     expect([...buffer.subarray(0, 3)]).toEqual([1, 2, 3]);
     expect(await transport.read(buffer, 0)).toBe(0); // nothing within the timeout
     await expect(transport.read(buffer, 1000)).rejects.toMatchObject({ kind: "disconnected" });
+  });
+
+  it("names a reset that arrives between a read and its poll by its reason, not as a bare hangup", async () => {
+    // read(2) finds nothing, then the peer's RST lands before poll(2) looks: POLLERR | POLLHUP.
+    const { libc } = fakeLibc({ reads: [-EAGAIN, -ECONNRESET], pollRead: [POLLERR | POLLHUP] });
+    const transport = (await connectLibcTcp(libc, "127.0.0.1", 1))!;
+    await expect(transport.read(new Uint8Array(8), 1000)).rejects.toThrow(
+      "Cannot read from tcp://127.0.0.1:1: Connection reset by peer",
+    );
+  });
+
+  it("hands out the bytes that arrived together with the peer's hangup", async () => {
+    const { libc } = fakeLibc({ reads: [-EAGAIN, new Uint8Array([9]), -EAGAIN], pollRead: [POLLHUP, POLLHUP] });
+    const transport = (await connectLibcTcp(libc, "127.0.0.1", 1))!;
+    const buffer = new Uint8Array(8);
+    expect(await transport.read(buffer, 1000)).toBe(1);
+    expect(buffer[0]).toBe(9);
+    await expect(transport.read(buffer, 1000)).rejects.toThrow("Cannot read from tcp://127.0.0.1:1: the other side hung up");
   });
 
   it("uses node:net where no C library loads", async () => {

@@ -69,6 +69,20 @@ for (const runner of RUNNERS) {
       expect(text.stdout.toString()).toContain("too little data to judge a source");
     });
 
+    it("calls too little data inconclusive, never PASS, with exit status 3 (and no NaN for one byte)", async () => {
+      const ten = await runCli(runner, ["test"], { stdin: new Uint8Array([7, 1, 200, 3, 99, 5, 6, 42, 8, 9]) });
+      expect(ten.status).toBe(3);
+      expect(ten.stdout.toString()).toMatch(/\nVerdict: INCONCLUSIVE \(10 bytes: at least 2,504 are needed to judge\)\n$/);
+      const json = await runCli(runner, ["test", "--json"], { stdin: "0123456789" });
+      expect(json.status).toBe(3);
+      expect(JSON.parse(json.stdout.toString())).toMatchObject({ verdict: "inconclusive", pass: false });
+      const one = await runCli(runner, ["test"], { stdin: "x" });
+      expect(one.status).toBe(3);
+      expect(one.stdout.toString()).toContain("most common value 1 times in 1: H = 0.000000 bits per byte");
+      expect(one.stdout.toString()).not.toMatch(/NaN/);
+      expect(one.stdout.toString()).toMatch(/\nVerdict: INCONCLUSIVE \(1 bytes: .*; failed anyway: [a-z-]+\)\n/);
+    });
+
     it("passes good data and prints the readable report", async () => {
       const result = await runCli(runner, ["test", fixture("truerand_8bit.bin")]);
       const text = result.stdout.toString();

@@ -34,11 +34,13 @@ function testPlatform(args: string[], input: Uint8Array, terminal: boolean) {
     openReader: () => Promise.reject(new Error("no files here")),
     openWriter: () => Promise.reject(new Error("no files here")),
     rename: () => Promise.resolve(),
+    truncate: () => Promise.resolve(),
     remove: () => Promise.resolve(),
     now: () => clock,
     sleep: () => Promise.resolve(),
     onInterrupt: () => () => {},
-    isDirectory: () => Promise.resolve(false),
+    fileInfo: () => Promise.resolve({ type: "missing", bytes: 0, mode: 0 }),
+    readLink: () => Promise.resolve(undefined),
   };
   return { platform, stdout: () => Buffer.concat(stdout).toString(), stderr: () => stderr };
 }

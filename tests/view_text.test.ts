@@ -1,9 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dsv, dsvText, hexDump, histogram, histogramText } from "../cli/view/mod.ts";
 import { binaryBuilt, ROOT, runCli, RUNNERS, withFileSizeLimit } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
+
+const dir = testTempDir("qrng-view");
 import { decode } from "fast-png";
 import { Xr232Device } from "../cli/emulators/xr232_device.ts";
 
@@ -66,7 +68,7 @@ describe("hex dump", () => {
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng view under ${runner.name}`, () => {
     it("prints the views of stdin and writes a bitmap PNG that decodes", async () => {
-      const out = join(tmpdir(), `qrng-view-test-${process.pid}-${runner.name}.png`);
+      const out = join(dir, `view-test-${runner.name}.png`);
       const data = fixture("data.sha1").subarray(0, 8192);
       const result = await runCli(runner, ["view", "-", "--hex", "32", "--bitmap", out, "--width", "128"], {
         stdin: data,
@@ -84,15 +86,15 @@ for (const runner of RUNNERS) {
 
     // Under a file size limit the PNG write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
     it.skipIf(runner.name === "deno")("leaves an existing PNG as it was when the new one cannot be written in full", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "qrng-view-full-"));
-      const out = join(dir, "bits.png");
+      const own = mkdtempSync(join(dir, "view-full-"));
+      const out = join(own, "bits.png");
       writeFileSync(out, "the previous image");
       const result = await runCli(withFileSizeLimit(runner, 16), ["view", join(ROOT, "tests/fixtures/data.sha1"), "--bitmap", out]);
       expect(result.stderr).toBe(`qrng: Cannot write ${out}: file too large\n`);
       expect(result.status).toBe(1);
       expect(readFileSync(out, "utf8")).toBe("the previous image");
-      expect(readdirSync(dir)).toEqual(["bits.png"]);
-      rmSync(dir, { recursive: true });
+      expect(readdirSync(own)).toEqual(["bits.png"]);
+      rmSync(own, { recursive: true });
     });
 
     it("views a device's raw bytes (the emulated XR232USB's first answers)", async () => {

@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
 import { EMULATED_IDENTIFICATION } from "../cli/emulators/xr232_device.ts";
 import { Xr232Model } from "../wasm/xr232.ts";
 import { binaryBuilt, runCli, RUNNERS, withFileSizeLimit } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
+
+const dir = testTempDir("qrng-xr232-cli");
 
 async function inProcess(seconds: number, schedule: { startS: number; durationS: number }[]) {
   const model = new Xr232Model(1n, {}, schedule);
@@ -17,7 +19,7 @@ async function inProcess(seconds: number, schedule: { startS: number; durationS:
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng model under ${runner.name}`, () => {
     it("writes the same bytes as the model in this process and prints the timeline", async () => {
-      const file = join(tmpdir(), `qrng-model-${process.pid}-${runner.name}.bin`);
+      const file = join(dir, `model-${runner.name}.bin`);
       const result = await runCli(runner, [
         "model",
         "xr232usb",
@@ -46,19 +48,19 @@ for (const runner of RUNNERS) {
 
     // Under a file size limit the write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
     it.skipIf(runner.name === "deno")("leaves an existing -o FILE as it was when the bytes cannot be written in full", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "qrng-model-full-"));
-      const file = join(dir, "bytes.bin");
+      const own = mkdtempSync(join(dir, "model-full-"));
+      const file = join(own, "bytes.bin");
       writeFileSync(file, "the previous run");
       const result = await runCli(withFileSizeLimit(runner, 16), ["model", "xr232usb", "--seconds", "2", "-o", file]);
       expect(result.stderr).toBe(`qrng: Cannot write ${file}: file too large\n`);
       expect(result.status).toBe(1);
       expect(readFileSync(file, "utf8")).toBe("the previous run");
-      expect(readdirSync(dir)).toEqual(["bytes.bin"]);
-      rmSync(dir, { recursive: true });
+      expect(readdirSync(own)).toEqual(["bytes.bin"]);
+      rmSync(own, { recursive: true });
     });
 
     it("plays recorded pulse widths from a file", async () => {
-      const file = join(tmpdir(), `qrng-pulses-${process.pid}-${runner.name}.txt`);
+      const file = join(dir, `pulses-${runner.name}.txt`);
       writeFileSync(file, "# widths in us\n1.5 2 1.5\n1.5,2 2\n2 1.5\n");
       const result = await runCli(runner, [
         "model",
@@ -79,7 +81,7 @@ for (const runner of RUNNERS) {
 
     it("fails closed in qrng read when the emulated source locks to the poll clock (all-zero bits)", async () => {
       // widths of exactly 8 poll ticks: every counter LSB is 0, the pool never changes
-      const file = join(tmpdir(), `qrng-locked-${process.pid}-${runner.name}.bin`);
+      const file = join(dir, `locked-${runner.name}.bin`);
       const device = "sim:xr232usb?sigma=0&medianHz=125000";
       const result = await runCli(runner, ["read", "20000", "--device", device, "-o", file]);
       expect(result.status).toBe(1);

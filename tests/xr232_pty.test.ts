@@ -3,64 +3,35 @@
  * host commands (`qrng ident`, `qrng read --device xr232:/dev/pts/N`) in another, under Deno,
  * Bun and the compiled binary. The oracle for the bytes is the in-process firmware model.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
-import { binaryBuilt, ROOT, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
+import { startEmulateChild } from "./_support/uri_child.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-xr232-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir("qrng-xr232");
 
 /** `qrng read` keeps back the health gate's start-up samples (1024 one-byte samples). */
 const HELD_BACK = STARTUP_SAMPLES;
 
-/** A running emulator; `stop()` sends Ctrl-C and resolves its stderr once it exited. */
-interface Emulator {
-  uri: string;
-  stop(): Promise<{ status: number | null; stderr: string }>;
-}
-
-function startEmulator(runner: Runner, args: string[]): Promise<Emulator> {
-  const child: ChildProcess = spawn(runner.command, [...runner.prefix, "emulate", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${stderr}`))),
-      20_000,
-    );
-    child.stdout!.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      resolve({
-        uri: stdout.slice(0, newline),
-        async stop() {
-          child.kill("SIGINT");
-          const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
-          const status = await exited;
-          clearTimeout(kill);
-          return { status, stderr };
-        },
-      });
-    });
-    child.on("error", reject);
-    void exited.then((
-      status,
-    ) => (clearTimeout(timer), reject(new Error(`emulator exited (${status}): ${stderr}`))));
-  });
+/** Where `out` lies in `record`: runs of it, each found after the previous one (throws when a byte is not). */
+function runsWithin(out: Buffer, record: Buffer): { recordStart: number; bytes: number }[] {
+  const runs: { recordStart: number; bytes: number }[] = [];
+  let from = 0;
+  for (let at = 0; at < out.length;) {
+    const start = record.indexOf(out.subarray(at, at + 16), from);
+    if (start < 0) throw new Error(`output bytes from ${at} are not in what the device sent after ${from}`);
+    let bytes = 0;
+    while (at + bytes < out.length && out[at + bytes] === record[start + bytes]) bytes++;
+    runs.push({ recordStart: start, bytes });
+    at += bytes;
+    from = start + bytes;
+  }
+  return runs;
 }
 
 /** What a fresh emulated XR232USB answers to `n` requests after one open at `baud`. */
@@ -79,7 +50,7 @@ function modelAnswers(seed: bigint, baud: number, n: number, schedule: Disturban
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`XR232 over a pty under ${runner.name}`, () => {
     it("identifies an XR232USB at 1200 baud and a classic XR232 by its random answer", async () => {
-      const usb = await startEmulator(runner, ["xr232usb", "--serial"]);
+      const usb = await startEmulateChild(runner, ["xr232usb", "--serial"]);
       const result = await runCli(runner, ["ident", usb.uri]);
       const log = await usb.stop();
       expect(result.stderr).toBe("");
@@ -92,11 +63,23 @@ for (const runner of RUNNERS) {
           `recommended: ${usb.uri}?baud=230400\n`,
       );
       expect(log.stderr).toContain("identification mode (1200 baud < 2400)");
-      const classic = await startEmulator(runner, ["xr232", "--serial"]);
+      const classic = await startEmulateChild(runner, ["xr232", "--serial"]);
       const answer = await runCli(runner, ["ident", classic.uri]);
       await classic.stop();
       expect(answer.stdout.toString()).toContain(
         "classic XR232 (random bytes at 1200 baud, no identification string)",
+      );
+    });
+
+    it("calls a device answering the same byte to every magic character no XR232, saying what it saw", async () => {
+      // Pulses of exactly 8 poll ticks lock the classic XR232's pool: a constant answer.
+      const stuck = await startEmulateChild(runner, ["xr232", "--serial", "--set", "sigma=0", "--set", "medianHz=125000"]);
+      const result = await runCli(runner, ["ident", stuck.uri]);
+      await stuck.stop();
+      expect(result.status).toBe(1);
+      expect(result.stdout.toString()).toBe("");
+      expect(result.stderr).toMatch(
+        /^qrng: Cannot identify serial:\/dev\/pts\/\d+ at 1200 baud with RTS\/CTS: its answer to 160 magic characters was 0x[0-9a-f]{2}, 160 times: neither an XR232USB's identification string nor a classic XR232's random bytes\n$/,
       );
     });
 
@@ -105,7 +88,7 @@ for (const runner of RUNNERS) {
         const seed = BigInt(40 + i);
         const n = baud === 57_600 ? 6000 : 12_000;
         const file = join(dir, `${runner.name}-${baud}.bin`);
-        const emulator = await startEmulator(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
+        const emulator = await startEmulateChild(runner, ["xr232usb", "--serial", "--seed", String(seed)]);
         const result = await runCli(runner, [
           "read",
           String(n),
@@ -113,9 +96,13 @@ for (const runner of RUNNERS) {
           `${emulator.uri}?baud=${baud}`,
           "-o",
           file,
+          "--json",
         ]);
         const log = await emulator.stop();
         expect(result.status, result.stderr).toBe(0);
+        // The emulator marks its pty; a real serial port cannot carry the mark.
+        expect(JSON.parse(result.stdout.toString())).toMatchObject({ emulated: true, bytes: n });
+        expect(result.stderr).toMatch(/WARNING: xr232:\/dev\/pts\/\d+\?baud=\d+ is an emulator: .*NOT random/);
         // the emulator may notice the open just before the host sets its rate
         expect(log.stderr).toMatch(new RegExp(`(host opened the port at|host set) ${baud} baud`));
         const expected = modelAnswers(seed, baud, HELD_BACK + n).subarray(HELD_BACK);
@@ -126,7 +113,7 @@ for (const runner of RUNNERS) {
     it("recovers from a long disturbance under a strict CTS timeout by reopening, nothing filled or repeated", async () => {
       const record = join(dir, `${runner.name}-strict-record.bin`);
       const file = join(dir, `${runner.name}-strict.bin`);
-      const emulator = await startEmulator(runner, [
+      const emulator = await startEmulateChild(runner, [
         "xr232usb",
         "--serial",
         "--seed",
@@ -154,8 +141,13 @@ for (const runner of RUNNERS) {
       );
       expect(log.stderr.match(/host opened the port/g)!.length).toBeGreaterThanOrEqual(2);
       const out = readFileSync(file);
-      // exactly what the device sent, in order (the start-up samples held back)
-      expect(out).toEqual(readFileSync(record).subarray(HELD_BACK, HELD_BACK + n));
+      // What the device sent, in order (the start-up samples held back), nothing filled in or
+      // repeated; a reopen may lose what was in flight when the port closed (a loaded machine
+      // can stall past 50 ms while data flows), so each reopen may leave one gap.
+      const reopens = result.stderr.match(/reopening \(/g)!.length;
+      const runs = runsWithin(out, readFileSync(record));
+      expect(runs[0].recordStart).toBe(HELD_BACK);
+      expect(runs.length).toBeLessThanOrEqual(reopens + 1);
       // and, up to the disturbance, the model's stream
       const before = modelAnswers(8n, 230_400, 4000, [{ startS: 0.3, durationS: 0.3 }]).subarray(HELD_BACK);
       expect(out.subarray(0, 2000)).toEqual(before.subarray(0, 2000));
@@ -164,7 +156,7 @@ for (const runner of RUNNERS) {
     it("waits out a long disturbance under the generous policy and delivers the model's stream unbroken", async () => {
       const file = join(dir, `${runner.name}-wait.bin`);
       const schedule = [{ startS: 0.3, durationS: 0.3 }];
-      const emulator = await startEmulator(runner, [
+      const emulator = await startEmulateChild(runner, [
         "xr232usb",
         "--serial",
         "--seed",

@@ -166,6 +166,13 @@ export class CmdCtrlCodec {
   arm(code: number, mode = 0, length = 0): void {
     this.#w.decoderArm(code, mode, length);
   }
+  /**
+   * Drops fed bytes not yet decoded (stale input before a command: what followed the last
+   * answer in the same read); the expectation an encoder armed stays.
+   */
+  discardInput(): void {
+    this.#w.feed(0);
+  }
   /** Forgets every expectation (after draining the line). */
   reset(): void {
     this.#w.decoderReset();

@@ -133,7 +133,8 @@ export function configBytes(c: Config): Uint8Array {
 
 /** The 30-byte statistics. */
 export interface Statistics {
-  generatedBytes: number;
+  /** A u64: a bigint, so that counts above 2^53 stay exact. */
+  generatedBytes: bigint;
   repetitionCountFailures: number;
   adaptiveProportionFailures: number;
   bitcountFailures: number;
@@ -149,7 +150,7 @@ export interface Statistics {
 export function parseStatistics(bytes: Uint8Array): Statistics {
   const v = need(bytes, 30, "statistics");
   return {
-    generatedBytes: Number(v.getBigUint64(0, true)),
+    generatedBytes: v.getBigUint64(0, true),
     repetitionCountFailures: v.getUint32(8, true),
     adaptiveProportionFailures: v.getUint32(12, true),
     bitcountFailures: v.getUint32(16, true),
@@ -163,7 +164,7 @@ export function parseStatistics(bytes: Uint8Array): Statistics {
 export function statisticsBytes(s: Statistics): Uint8Array {
   const bytes = new Uint8Array(30);
   const v = view(bytes);
-  v.setBigUint64(0, BigInt(s.generatedBytes), true);
+  v.setBigUint64(0, s.generatedBytes, true);
   v.setUint32(8, s.repetitionCountFailures, true);
   v.setUint32(12, s.adaptiveProportionFailures, true);
   v.setUint32(16, s.bitcountFailures, true);
@@ -246,15 +247,31 @@ export function updateBytes(u: UpdateState): Uint8Array {
   return bytes;
 }
 
-/** The 72-byte blob the manufacturer CA signs (spec §5), from info and the device key. */
+/**
+ * The 72-byte blob the manufacturer CA signs (spec §5), from info and the device key. Throws
+ * a RangeError saying why when the info cannot be certified: no CICADA-QRNG-M.m in hw_info,
+ * no QC<number> in the serial, or a field too large for its place in the blob (a serial above
+ * 2^32 - 1 is never truncated: a device reporting one has no certificate this format can hold).
+ */
 export function certificateBlob(info: Info, publicKey: Uint8Array): Uint8Array {
   const hw = /CICADA-QRNG-(\d+)\.(\d+)/.exec(info.hwInfo);
+  if (!hw) throw new RangeError(`hw_info '${info.hwInfo}' holds no CICADA-QRNG-<major>.<minor>`);
+  const [major, minor] = [Number(hw[1]), Number(hw[2])];
+  if (major > 0xff || minor > 0xff) {
+    throw new RangeError(`hw_info version ${hw[1]}.${hw[2]} does not fit the certificate's one byte per part`);
+  }
   const serial = /QC(\d+)/.exec(info.serial);
-  if (!hw || !serial) throw new RangeError(`cannot derive certificate fields from '${info.hwInfo}' / '${info.serial}'`);
+  if (!serial) throw new RangeError(`serial '${info.serial}' holds no QC<number>`);
+  const number = BigInt(serial[1]);
+  if (number > 0xffffffffn) {
+    throw new RangeError(
+      `serial number ${serial[1]} is above 4294967295: the certificate holds a 32-bit serial, so no certificate can name this device`,
+    );
+  }
   const blob = new Uint8Array(72);
-  blob[2] = Number(hw[1]);
-  blob[3] = Number(hw[2]);
-  view(blob).setUint32(4, Number(serial[1]) >>> 0, true);
+  blob[2] = major;
+  blob[3] = minor;
+  view(blob).setUint32(4, Number(number), true);
   blob.set(publicKey, 8);
   return blob;
 }

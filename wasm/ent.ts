@@ -131,8 +131,12 @@ export function pochisq(ax: number, df: number): number {
   return s;
 }
 
-/** SP 800-90B §6.3.1 Most Common Value estimate from the top count among `samples`. */
+/**
+ * SP 800-90B §6.3.1 Most Common Value estimate from the top count among `samples`. Fewer than
+ * two samples bound nothing (the confidence term divides by samples − 1): 0, not NaN.
+ */
 export function mostCommonValueEntropy(mostCommon: number, samples: number): number {
+  if (samples < 2) return 0;
   const p = mostCommon / samples;
   const pu = Math.min(1, p + 2.5758293035489008 * Math.sqrt((p * (1 - p)) / (samples - 1)));
   return -Math.log2(pu);

@@ -82,7 +82,12 @@ ${DEVICE_FLAGS_HELP}
       const info = await device.info();
       const publicKey = await device.publicKey();
       const certificate = await device.certificate();
-      const blob = certificateBlob(info, publicKey);
+      let blob: Uint8Array;
+      try {
+        blob = certificateBlob(info, publicKey);
+      } catch (error) {
+        throw new QrngError("device", `Cannot check the certificate of ${device.transport.description}: ${describeError(error)}`);
+      }
       return { device: device.transport.description, serial: info.serial, publicKey, certificate, blob,
         valid: await verifySignature(ca, blob, certificate) };
     });

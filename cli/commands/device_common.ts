@@ -9,6 +9,7 @@ import type { Platform } from "../platform.ts";
 import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
 import { resolveDevice } from "./read_device.ts";
+import { printable } from "../printable.ts";
 
 /** Flags every device command takes. */
 export const DEVICE_FLAGS = {
@@ -34,7 +35,7 @@ export async function withDevice<R>(
 ): Promise<R> {
   const { device } = await openCmdCtrl(uri ?? await resolveDevice(), {
     platform,
-    log: (line) => platform.writeStderr(`qrng: ${line}\n`),
+    log: (line) => platform.writeStderr(`qrng: ${printable(line)}\n`),
   });
   try {
     return await body(device);
@@ -75,12 +76,27 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
 function plain(value: unknown): string {
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (value instanceof Uint8Array) return hex(value);
-  return String(value);
+  return printable(String(value)); // device strings (serial, hw_info) may carry escapes
 }
 
 /** Lowercase hex of `bytes`. */
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * JSON text of `value`: bytes as hex, a bigint (a u64 counter) as its exact digits, which JSON
+ * numbers may carry (JSON.stringify refuses bigints and a Number would round above 2^53).
+ */
+export function jsonText(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return JSON.stringify(hex(value));
+  if (Array.isArray(value)) return `[${value.map(jsonText).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const fields = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${jsonText(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Prints `result` as `key: value` lines (snake_case keys) or as JSON with --json. */
@@ -90,7 +106,7 @@ export async function printResult(
   json: boolean | undefined,
 ): Promise<void> {
   const text = json
-    ? JSON.stringify(result, (_, v) => v instanceof Uint8Array ? hex(v) : v) + "\n"
+    ? jsonText(result) + "\n"
     : Object.entries(result).map(([k, v]) => `${snake(k)}: ${plain(v)}\n`).join("");
   await platform.stdout.write(new TextEncoder().encode(text));
 }

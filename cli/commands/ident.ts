@@ -11,6 +11,7 @@ import { parseSeed } from "../emulators/xr232_kind.ts";
 import { Xr232SimPort } from "../emulators/xr232_sim.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
+import { printable } from "../printable.ts";
 import { checkUriParams, isBaudRate, parseDeviceUri } from "../uri.ts";
 
 /** The rate identification uses: well below the XR232USB's 2400 baud threshold. */
@@ -37,10 +38,6 @@ Options:
 Example:
   qrng ident xr232:/dev/ttyUSB0
 `;
-
-function escape(text: string): string {
-  return JSON.stringify(text);
-}
 
 async function openPort(
   device: string,
@@ -102,6 +99,13 @@ export const identCommand: Command = {
         } ms`,
       );
     }
+    if (result.kind === "other") {
+      throw new QrngError(
+        "device",
+        `Cannot identify ${port.description}: its answer to ${IDENT_REQUESTS} magic characters was ${result.seen}: ` +
+          `neither an XR232USB's identification string nor a classic XR232's random bytes`,
+      );
+    }
     const recommended = result.kind === "xr232usb" ? XR232USB_BAUD : CLASSIC_BAUD;
     const device = `${base}?baud=${recommended}`;
     let text: string;
@@ -112,7 +116,7 @@ export const identCommand: Command = {
     } else if (result.kind === "xr232usb") {
       const cycle = result.identification!;
       text = `${port.description}: XR232USB\n` +
-        `identification: ${escape(cycle)} (${cycle.length} characters, repeating; ${got} received)\n` +
+        `identification: "${printable(cycle)}" (${cycle.length} characters, repeating; ${got} received)\n` +
         `recommended: ${device}\n`;
     } else {
       text = `${port.description}: classic XR232 (random bytes at ${baud} baud, no identification string)\n` +

@@ -1,6 +1,7 @@
 /** `qrng list`: the machine's serial ports as a table (or JSON), likely QRNGs flagged first. */
 import { type Command, parseFlags } from "../command.ts";
 import type { Platform } from "../platform.ts";
+import { printable } from "../printable.ts";
 import { listSerialPorts, type QrngKind, type SerialPortInfo } from "../transports/serial_list.ts";
 
 const HELP = `qrng list: find serial ports and the random number generators on them
@@ -34,6 +35,7 @@ const KIND_NAMES: Record<QrngKind, string> = {
 export function formatPortTable(ports: readonly SerialPortInfo[]): string {
   if (ports.length === 0) return "No serial ports found.\n";
   const header = ["PORT", "QRNG", "USB ID", "MANUFACTURER", "PRODUCT", "SERIAL", "DRIVER"];
+  // USB strings come from the device: printable() before the widths are measured.
   const rows = ports.map((p) => [
     p.path,
     p.guess ? `${KIND_NAMES[p.guess.kind]}${p.guess.sure ? "" : " (maybe)"}` : "-",
@@ -42,7 +44,7 @@ export function formatPortTable(ports: readonly SerialPortInfo[]): string {
     p.usb?.product ?? "-",
     p.usb?.serial ?? "-",
     p.driver ?? "-",
-  ]);
+  ].map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const out = [line(header), ...rows.map(line), ""];
@@ -53,7 +55,7 @@ export function formatPortTable(ports: readonly SerialPortInfo[]): string {
     out.push("To read from a likely QRNG:");
     const width = Math.max(...likely.map((p) => p.guess!.uri.length));
     for (const p of likely) {
-      out.push(`  qrng read 1M --device ${p.guess!.uri.padEnd(width)}  # ${p.guess!.reason}`);
+      out.push(`  qrng read 1M --device ${p.guess!.uri.padEnd(width)}  # ${printable(p.guess!.reason)}`);
     }
   }
   return `${out.join("\n")}\n`;

@@ -17,6 +17,7 @@ import { hex } from "./device_common.ts";
 import { applySettings } from "./device_config.ts";
 import { hashTestCommand } from "./hash_test.ts";
 import { updateCommand } from "./update.ts";
+import { printable } from "../printable.ts";
 
 const FLAGS = {
   interface: { type: "string", short: "i" },
@@ -73,7 +74,7 @@ Accepts pyqcc-cli's flags and prints its output blocks, so scripts change only t
   --hash-test FILE   --update FILE   -v verbose
 `;
 
-const py = (value: unknown) => typeof value === "boolean" ? (value ? "True" : "False") : String(value);
+const py = (value: unknown) => typeof value === "boolean" ? (value ? "True" : "False") : printable(String(value));
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function block(title: string, fields: Record<string, unknown>): string {

@@ -2,11 +2,11 @@
  * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
  * the continuous health tests on every byte (fail closed: see read_health.ts), and writes
  * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
- * Ctrl-C and a closed pipe stop the device cleanly; no stack traces.
+ * Ctrl-C, SIGTERM, SIGHUP and a closed pipe stop the device cleanly; no stack traces.
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { Platform } from "../platform.ts";
+import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { openSource } from "../devices/registry.ts";
 import type { RandomSource } from "../devices/device.ts";
@@ -16,11 +16,10 @@ import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
 import { withCtsTimeout } from "../devices/xr232.ts";
+import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
-/** Exit status after Ctrl-C (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 const HELP = `Usage: qrng read SIZE [--device URI] [-o FILE [--append]] [--format raw|hex|base64] [options]
 
@@ -30,8 +29,9 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
                        udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
                        (emulated: not random). Without it: the one QRNG 'qrng list' finds.
-  -o, --output FILE    write to FILE (replaced only when the read succeeds); '-' is stdout
-  --append             add to FILE instead (only on success; on failure FILE is unchanged)
+  -o, --output FILE    write to FILE (replaced only when the read succeeds; a FIFO or device
+                       is written as a stream); '-' is stdout
+  --append             add to FILE instead (all or nothing: on failure FILE is unchanged)
   --format F           raw (default), hex (64 digits a line) or base64 (76 characters a line)
   --signed             signed reads (QCicada ≥ 5.13): every block's signature is verified
                        against the device key; a mismatch stops the read
@@ -79,27 +79,48 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const h = values.h !== undefined ? parseHFlag("read", values.h, "bytes") : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
   const health = new ReadHealth(h, alphaLog2);
-  const log = (line: string) => platform.writeStderr(`qrng read: ${line}\n`);
+  const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
-  let interrupted = false;
+  // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
+  // the device is stopped and FILE left unchanged.
+  const interruption = new AbortController();
+  let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
-  const unsubscribe = platform.onInterrupt(() => (interrupted = true));
-  const sink = await OutputSink.open(platform, values.output, values.append ?? false);
+  let sink: OutputSink | undefined;
+  const unsubscribe = platform.onInterrupt((signal) => {
+    interruptedBy ??= signal;
+    interruption.abort();
+  });
   const started = platform.now();
   let written = 0;
   /** When the last byte was written: the rate counts the transfer, not the STOP after it. */
   let lastByteAt = started;
   let committed = false;
+  const interrupted = async () => {
+    await source?.close().catch(() => {});
+    await sink?.abort();
+    const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
+    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
+  };
   try {
-    source = await openSource(uri, { platform, sizeHint: post.inputFor(size), signed: values.signed, log });
+    // Opening a FIFO waits for its reader: an interruption ends that wait too.
+    sink = await OutputSink.open(platform, values.output, values.append ?? false, interruption.signal);
+    source = await openSource(uri, {
+      platform,
+      sizeHint: post.inputFor(size),
+      signed: values.signed,
+      log,
+      signal: interruption.signal,
+    });
     if (source.emulated) {
       log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
     }
     const formatter = new Formatter(format);
     const progress = platform.isTerminal("stderr");
     let shownAt = started;
-    while (written < size && !interrupted) {
+    while (written < size && !interruption.signal.aborted) {
       // Straight into the gate's staging memory where the source can (one copy fewer).
       const tested = source.nextInto
         ? health.commit(await source.nextInto(health.inputSpace()))
@@ -117,21 +138,19 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       }
     }
     if (progress) platform.writeStderr("\r\x1b[K");
-    if (interrupted) {
-      await source.close();
-      await sink.abort();
-      log(`interrupted after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
-      return EXIT_INTERRUPTED;
-    }
+    if (interruption.signal.aborted) return await interrupted();
+    health.finish();
     for (const line of post.report()) log(`post-processing ${line}`);
     await sink.write(formatter.end());
     lastByteAt = platform.now();
-    await source.close();
+    // The device's final status is judged before anything is committed.
+    await source.finish();
     await sink.commit();
     committed = true;
   } catch (error) {
+    if (error instanceof QrngError && error.kind === "interrupted") return await interrupted();
     await source?.close().catch(() => {});
-    if (!committed) await sink.abort();
+    if (!committed) await sink?.abort();
     if (error instanceof QrngError && error.kind === "closed") return 0; // `| head -c 16`: enough
     throw error;
   } finally {

@@ -33,7 +33,7 @@ export const DEFAULT_H_PER_BYTE = 8;
  * Pushes between looks at the failure counts. The gate itself never releases a failing window,
  * so looking less often only delays the verdict (by at most this many reads: up to 16 MiB when
  * each fills the gate's 1 MiB staging buffer, less at usual read sizes), never lets a bad
- * byte out.
+ * byte out; {@link ReadHealth.finish} gives the last verdict before a read counts as done.
  */
 const VERDICT_EVERY_PUSHES = 16;
 
@@ -63,6 +63,14 @@ export class ReadHealth {
   }
 
   /**
+   * The verdict on all failures so far; call before a read counts as done (failures in its last
+   * pushes were not looked at yet). Throws kind "health" when they are persistent.
+   */
+  finish(): void {
+    this.#verdict();
+  }
+
+  /**
    * `released`, unless the repetition check found a repeat in this push (it holds the bytes of a
    * repeat back, so none of it was released before), after a look at the failure counts every
    * few pushes (throws when persistent).
@@ -70,6 +78,11 @@ export class ReadHealth {
   #judged(released: Uint8Array): Uint8Array {
     if (this.gate.repetitionFailures() > 0) throw this.#repeatError();
     if (++this.#pushes % VERDICT_EVERY_PUSHES !== 0 && released.length > 0) return released;
+    this.#verdict();
+    return released;
+  }
+
+  #verdict(): void {
     const stats = this.gate.stats();
     if (stats.windowsFailed > this.#failed) {
       this.#failed = stats.windowsFailed;
@@ -81,7 +94,6 @@ export class ReadHealth {
         );
       }
     }
-    return released;
   }
 
   #repeatError(): QrngError {

@@ -12,11 +12,13 @@ import { claimedHRange, type HealthTestOptions } from "../../wasm/health.ts";
 import { HEALTH_FLAGS, parseAlphaFlag, parseHFlag } from "./health_flags.ts";
 import { entTerse } from "../report/ent_text.ts";
 import { testReport } from "../report/test_text.ts";
-import { judge, type Selection } from "../report/test_verdict.ts";
+import { judge, MIN_JUDGED_BYTES, type Selection, verdictOf } from "../report/test_verdict.ts";
 
 /** Default health-test parameters: full entropy claimed, α = 2^-30, 4096-bit bit-count blocks. */
 const DEFAULT_ALPHA_LOG2 = -30;
 const DEFAULT_BITCOUNT_BITS = 4096;
+/** Exit status when the input is too short to judge and no check failed. */
+const EXIT_INCONCLUSIVE = 3;
 /** How often the progress line on a terminal is refreshed. */
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -51,7 +53,8 @@ Output:
   --strict          fail on any failed FIPS block or health-test failure (rngtest's rule);
                     by default long inputs are judged against ideal data's failure rates
 
-Exit status: 0 the data passed, 1 it failed (or could not be read), 2 usage error.
+Exit status: 0 the data passed, 1 it failed (or could not be read), 2 usage error,
+3 inconclusive: fewer than ${MIN_JUDGED_BYTES} bytes (one FIPS block), too little to judge.
 
 Examples:
   qrng test random.bin
@@ -145,14 +148,15 @@ export const testCommand: Command = {
 
     const results = analyzer.results();
     const checks = judge(results, selection, strict);
-    const pass = checks.every((c) => c.pass);
+    const verdict = verdictOf(results.bytes, checks);
+    const pass = verdict === "pass";
     let text: string;
     if (values["ent-terse"]) text = entTerse(results.ent.bytes, false) + entTerse(results.ent.bits!, true);
     else if (values.json) {
       const { histogram, ...rest } = results;
-      text = JSON.stringify({ source, ...rest, histogram, selection, strict, checks, pass }, null, 2) + "\n";
+      text = JSON.stringify({ source, ...rest, histogram, selection, strict, checks, verdict, pass }, null, 2) + "\n";
     } else text = testReport(source, results, selection, checks, strict);
     await platform.stdout.write(new TextEncoder().encode(text));
-    return pass ? 0 : 1;
+    return verdict === "pass" ? 0 : verdict === "fail" ? 1 : EXIT_INCONCLUSIVE;
   },
 };

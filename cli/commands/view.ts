@@ -28,6 +28,7 @@ import { openSource } from "../devices/registry.ts";
 import { withCtsTimeout } from "../devices/xr232.ts";
 import { writeWholeFile } from "./read_output.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
+import { printable } from "../printable.ts";
 
 /** Most bytes `qrng view` takes in; views of more are not more illustrative. */
 export const VIEW_MAX_BYTES = 64 * 1024 * 1024;
@@ -87,7 +88,7 @@ async function readDevice(
   bytes: number,
   platform: Platform,
 ): Promise<{ data: Uint8Array; source: string }> {
-  const log = (line: string) => platform.writeStderr(`qrng view: ${line}\n`);
+  const log = (line: string) => platform.writeStderr(`qrng view: ${printable(line)}\n`);
   const device = await openSource(uri, { platform, sizeHint: bytes, log });
   const data = new Uint8Array(bytes);
   try {

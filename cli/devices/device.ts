@@ -25,6 +25,12 @@ export interface SourceOptions {
   readonly signed?: boolean;
   /** Lines for stderr (warnings, recovery notes); never data. */
   log(line: string): void;
+  /**
+   * Ctrl-C (and SIGTERM): every wait of the source (reads, polls, sleeps, opening) ends as
+   * soon as it aborts, rejecting with kind "interrupted". {@link RandomSource.close} still
+   * stops the device afterwards.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** An open source of random bytes. */
@@ -37,7 +43,7 @@ export interface RandomSource {
    * Resolves the next run of random bytes, at least one: a view valid until the next call.
    * Rejects with a QrngError when no more good bytes come: kind "device" for a health flag the
    * device raised or a signature that does not verify, "timeout", "disconnected", "protocol",
-   * or "interrupted" (Ctrl-C while waiting for a silent device).
+   * or "interrupted" (the signal aborted while waiting).
    */
   next(): Promise<Uint8Array>;
   /**
@@ -46,8 +52,17 @@ export interface RandomSource {
    */
   nextInto?(buffer: Uint8Array): Promise<number>;
   /**
-   * Stops the data flow cleanly (continuous mode: STOP and drain) and releases the device.
-   * Safe to call more than once and while idle; never rejects for a device already gone.
+   * Ends a read that got all it needs, before anything is committed: stops the data flow
+   * (the data still in flight is not needed), judges the device's last status and releases
+   * the device. Rejects with kind "device" when that status reports a fault or STOP is not
+   * acknowledged (the read then failed: commit nothing, exit 1), or any kind a wait can end
+   * with. The source is closed afterwards either way.
+   */
+  finish(): Promise<void>;
+  /**
+   * Aborts: stops the data flow as far as the device lets it (continuous mode: STOP and
+   * drain) and releases the device, judging nothing. For error paths and Ctrl-C. Safe to call
+   * more than once, after {@link finish} and while idle; never rejects.
    */
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { baudFromUri, checkUriParams, type DeviceUri } from "../uri.ts";
 import type { RandomSource, SourceDriver, SourceOptions } from "./device.ts";
+import type { SerialPort } from "../transports/serial.ts";
 import { type Xr232Port, Xr232Reader, type Xr232ReaderOptions } from "./xr232_reader.ts";
 
 /** XR232USB's safe maximum; the default line rate. */
@@ -61,7 +62,7 @@ export function withCtsTimeout(uri: string, ctsTimeout: string | undefined, comm
 
 
 /** Opens the serial port of an XR232 at `baud` with RTS/CTS (which resets an XR232USB). */
-export async function openXr232Port(platform: Platform, path: string, baud: number): Promise<Xr232Port> {
+export async function openXr232Port(platform: Platform, path: string, baud: number): Promise<SerialPort> {
   if (!platform.libc) {
     throw new QrngError(
       "unsupported",
@@ -96,6 +97,10 @@ export function xr232Source(
       onClose();
       await port.close();
     },
+    // An XR232 reports no status: ending a read well is releasing the port.
+    finish() {
+      return this.close();
+    },
   };
 }
 
@@ -114,7 +119,9 @@ async function open(uri: DeviceUri, options: SourceOptions): Promise<RandomSourc
     log: options.log,
     aborted: () => interrupted,
   });
-  return xr232Source(port, `XR232 on ${port.description}`, false, reader, unsubscribe);
+  // qrng's emulator on a pty marks it (emulator_mark.ts): read warns that the data is not random.
+  const emulated = port.isEmulator();
+  return xr232Source(port, `${emulated ? "emulated " : ""}XR232 on ${port.description}`, emulated, reader, unsubscribe);
 }
 
 /** The `xr232:` driver. */

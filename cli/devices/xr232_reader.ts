@@ -166,9 +166,12 @@ export class Xr232Reader {
 
 /** What {@link classify} made of an answer. */
 export interface Identification {
-  kind: "xr232usb" | "xr232" | "unknown";
+  /** "other": answers that are neither (see `seen`); "unknown": no answer at all. */
+  kind: "xr232usb" | "xr232" | "other" | "unknown";
   /** The repeating identification string (XR232USB). */
   identification?: string;
+  /** What an "other" device answered, in words. */
+  seen?: string;
   /** The baud rate to use for reading. */
   recommendedBaud: number;
   /** Bytes that came back. */
@@ -187,9 +190,40 @@ export function repeatingCycle(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** Fewer answers than this cannot show that they are random. */
+const MIN_RANDOM_ANSWERS = 32;
+
+const hexBytes = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+
+/**
+ * Why `answers` are not the random bytes of a classic XR232, in words, or undefined when they
+ * may be. Random bytes repeat with a period of at most half their length, or show fewer than
+ * half the distinct values they should (256 (1 - (255/256)^n) on average), with a chance below
+ * 2^-100 for the 32 or more answers judged.
+ */
+function notRandom(answers: Uint8Array): string | undefined {
+  const n = answers.length;
+  if (n < MIN_RANDOM_ANSWERS) return `only ${n} byte(s) (${hexBytes(answers)}), too few to be an XR232's random bytes`;
+  if (answers.every((b) => b === answers[0])) return `0x${hexBytes(answers.subarray(0, 1))}, ${n} times`;
+  for (let period = 2; period * 2 <= n; period++) {
+    if (answers.every((b, i) => i < period || b === answers[i - period])) {
+      return `a repeating ${period}-byte pattern (${hexBytes(answers.subarray(0, Math.min(period, 16)))}${
+        period > 16 ? " ..." : ""
+      }) in ${n} bytes`;
+    }
+  }
+  const distinct = new Set(answers).size;
+  const expected = 256 * (1 - (255 / 256) ** n);
+  if (distinct < expected / 2) {
+    return `only ${distinct} distinct byte values in ${n} bytes (random bytes give about ${Math.round(expected)})`;
+  }
+  return undefined;
+}
+
 /**
  * Tells an XR232USB (identification string at < 2400 baud) from a classic XR232 (random bytes
- * at any rate) from the answers to magic characters sent at a low rate.
+ * at any rate) from the answers to magic characters sent at a low rate; anything else (a
+ * constant, a pattern, too few answers) is "other", never a guess.
  */
 export function classify(answers: Uint8Array): Identification {
   if (answers.length === 0) return { kind: "unknown", recommendedBaud: 0, received: 0 };
@@ -197,5 +231,7 @@ export function classify(answers: Uint8Array): Identification {
   if (cycle !== undefined) {
     return { kind: "xr232usb", identification: cycle, recommendedBaud: 230_400, received: answers.length };
   }
+  const seen = notRandom(answers);
+  if (seen !== undefined) return { kind: "other", seen, recommendedBaud: 0, received: answers.length };
   return { kind: "xr232", recommendedBaud: 38_400, received: answers.length };
 }

@@ -91,6 +91,7 @@ async function serve(kind: Xr232Kind, argv: string[], platform: Platform): Promi
   const { openPty } = await import("../transports/pty.ts");
   const { serveXr232OnPty } = await import("./xr232_pty.ts");
   const pty = await openPty(await platform.libc());
+  pty.markAsEmulator(); // hosts reading this pty warn that its data is not random
   const record = values.record === undefined ? undefined : await platform.openWriter(values.record);
   let stopped = false;
   const unsubscribe = platform.onInterrupt(() => (stopped = true));

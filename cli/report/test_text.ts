@@ -5,10 +5,7 @@
  */
 import { type AnalysisResults, FIPS_TEST_NAMES } from "../../wasm/analysis.ts";
 import { entText } from "./ent_text.ts";
-import type { Check, Selection } from "./test_verdict.ts";
-
-/** Below this size (seed + one FIPS block) the report warns that the data is too little. */
-const MIN_JUDGED_BYTES = 2504;
+import { type Check, MIN_JUDGED_BYTES, type Selection, verdictOf } from "./test_verdict.ts";
 /** A count with thousands separators ("1,000,000"), without Intl: its first use costs ~3 ms. */
 const n = (count: number) => String(count).replace(/\B(?=(\d{3})+$)/g, ",");
 const signed = (x: number) => (x > 0 ? "+" : "") + n(x);
@@ -155,9 +152,14 @@ export function testReport(
   if (selection.health && r.health) out.push(...healthSection(r, checks), "");
   if (selection.dsv) out.push(...dsvSection(r, checks), "", ...histogramSection(r), "");
   const failed = checks.filter((c) => !c.pass);
+  const verdict = verdictOf(r.bytes, checks);
   out.push(
-    failed.length
+    verdict === "fail"
       ? `Verdict: FAIL (${failed.map((c) => c.name).join(", ")})${strict ? " under --strict" : ""}`
+      : verdict === "inconclusive"
+      ? `Verdict: INCONCLUSIVE (${n(r.bytes)} bytes: at least ${n(MIN_JUDGED_BYTES)} are needed to judge${
+        failed.length ? `; failed anyway: ${failed.map((c) => c.name).join(", ")}` : ""
+      })`
       : `Verdict: PASS (${checks.length} check${checks.length === 1 ? "" : "s"}${
         strict ? ", --strict" : ", judged against ideal data's failure rates"
       })`,

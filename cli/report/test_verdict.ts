@@ -15,7 +15,8 @@
  * - DSV: |final| > 5·√bits (5 σ; the stream-wide monobit test).
  * - Repetition check: any repeat fails (ideal data shows one about 10^-19 times per TiB).
  * `--strict` instead fails on any failed FIPS block or health-test failure (rngtest's rule).
- * Min-entropy and the histogram are informational.
+ * Min-entropy and the histogram are informational. Input shorter than one FIPS block (with its
+ * seed) is too little to judge either way (one byte already fails χ²): "inconclusive".
  */
 import { binomialThreshold } from "../../wasm/cutoffs.ts";
 import type { AnalysisResults } from "../../wasm/analysis.ts";
@@ -28,6 +29,18 @@ export const FIPS_BLOCK_FALSE_RATE = 0.001;
 export const CHI_LOW = 0.0001;
 /** Standard deviations beyond which SCC and the DSV fail. */
 export const Z_LIMIT = 5;
+
+/** Below this size (seed + one FIPS block) no verdict can be PASS. */
+export const MIN_JUDGED_BYTES = 2504;
+
+/** What `qrng test` concludes. */
+export type Verdict = "pass" | "fail" | "inconclusive";
+
+/** Inconclusive below {@link MIN_JUDGED_BYTES}; otherwise FAIL on any failed check, else PASS. */
+export function verdictOf(bytes: number, checks: readonly Check[]): Verdict {
+  if (bytes < MIN_JUDGED_BYTES) return "inconclusive";
+  return checks.every((c) => c.pass) ? "pass" : "fail";
+}
 
 /** One judged check. */
 export interface Check {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import process from "node:process";
 import { isatty } from "node:tty";
 import { describeError, QrngError } from "../errors.ts";
-import type { ByteReader, ByteWriter, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
+import type { ByteReader, ByteWriter, FileInfo, InterruptSignal, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
 import { loadLibc, type SystemLibrary } from "./libc.ts";
 
 /** How long to wait before retrying a read or write that would block (a non-blocking fd). */
@@ -120,9 +120,9 @@ function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
   };
 }
 
-function openFd(path: string, flags: string, kind: "input" | "output"): Promise<number> {
+function openFd(path: string, flags: string, kind: "input" | "output", mode = 0o644): Promise<number> {
   return new Promise((resolve, reject) =>
-    fs.open(path, flags, 0o644, (error, fd) =>
+    fs.open(path, flags, mode, (error, fd) =>
       error
         ? reject(new QrngError(kind, `Cannot open ${path}: ${describeError(error)}`, { cause: error }))
         : resolve(fd))
@@ -131,12 +131,46 @@ function openFd(path: string, flags: string, kind: "input" | "output"): Promise<
 
 const STREAM_FD: Record<StdStream, number> = { stdin: 0, stdout: 1, stderr: 2 };
 
+/** The signals {@link Platform.onInterrupt} catches. */
+const INTERRUPT_SIGNALS: readonly InterruptSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+async function fileInfo(path: string): Promise<FileInfo> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return { type: "missing", bytes: 0, mode: 0 };
+    throw error;
+  }
+  const type = stat.isFile()
+    ? "file"
+    : stat.isDirectory()
+    ? "directory"
+    : stat.isCharacterDevice()
+    ? "character-device"
+    : stat.isBlockDevice()
+    ? "block-device"
+    : stat.isFIFO()
+    ? "fifo"
+    : "other";
+  return { type, bytes: type === "file" ? stat.size : 0, mode: stat.mode & 0o7777 };
+}
+
+async function readLink(path: string): Promise<string | undefined> {
+  try {
+    return await fs.promises.readlink(path);
+  } catch (error) {
+    // EINVAL: not a link; ENOENT: nothing there (Windows says UNKNOWN for a plain file).
+    if (["EINVAL", "ENOENT", "UNKNOWN"].includes(errorCode(error) ?? "")) return undefined;
+    throw error;
+  }
+}
+
 /** Builds the platform for this process; `runtime` is decided by the entry point. */
 export function nodePlatform(runtime: Platform["runtime"], args: readonly string[]): Platform {
   // A closed pipe must surface as EPIPE on write, not kill us, so we can stop a device cleanly.
   if (runtime === "node") process.on("SIGPIPE", () => {});
   let libc: Promise<SystemLibrary> | undefined;
-  const isDirectory = (path: string) => fs.promises.stat(path).then((s) => s.isDirectory(), () => false);
   return {
     libc: () => (libc ??= loadLibc(runtime)),
     runtime,
@@ -155,22 +189,33 @@ export function nodePlatform(runtime: Platform["runtime"], args: readonly string
     isTerminal: (stream) => isatty(STREAM_FD[stream]),
     terminalColumns: () => process.stderr.columns || 80,
     async openReader(path) {
-      if (await isDirectory(path)) {
+      if ((await fileInfo(path).catch(() => undefined))?.type === "directory") {
         throw new QrngError("input", `Cannot read ${path}: it is a directory`);
       }
       return fdReader(await openFd(path, "r", "input"), path, true);
     },
     async openWriter(path, options: OpenWriterOptions = {}) {
-      return fdWriter(await openFd(path, options.append ? "a" : "w", "output"), path, true);
+      return fdWriter(await openFd(path, options.append ? "a" : "w", "output", options.mode), path, true);
     },
-    isDirectory,
+    fileInfo,
+    readLink,
     rename: (from, to) => fs.promises.rename(from, to),
+    truncate: (path, bytes) => fs.promises.truncate(path, bytes),
     remove: (path) => fs.promises.rm(path, { force: true }),
     now: () => performance.now(),
     sleep,
     onInterrupt(handler) {
-      process.on("SIGINT", handler);
-      return () => void process.off("SIGINT", handler);
+      // Some runtimes cannot listen to every signal on every system (Deno on Windows: SIGINT only).
+      const listeners = INTERRUPT_SIGNALS.flatMap((signal) => {
+        const listener = () => handler(signal);
+        try {
+          process.on(signal, listener);
+          return [{ signal, listener }];
+        } catch {
+          return [];
+        }
+      });
+      return () => listeners.forEach(({ signal, listener }) => process.off(signal, listener));
     },
   };
 }

@@ -25,14 +25,22 @@ export class Backoff {
     this.#waitMs = MIN_WAIT_MS;
   }
 
-  /** Yields to the event loop, for at most `limitMs` milliseconds when given. */
-  wait(limitMs = Infinity): Promise<void> {
+  /**
+   * Yields to the event loop, for at most `limitMs` milliseconds when given. With `block`, a
+   * sleep is spent in it instead of on a timer (e.g. poll(2) on the descriptor, which the
+   * kernel ends the moment data arrives), followed by one immediate turn.
+   */
+  wait(limitMs = Infinity, block?: (ms: number) => void): Promise<void> {
     if (this.#turns < IMMEDIATE_TURNS) {
       this.#turns++;
       return new Promise((resolve) => setImmediate(resolve));
     }
     const ms = Math.max(0, Math.min(this.#waitMs, limitMs));
     this.#waitMs = Math.min(this.#waitMs * 2, MAX_WAIT_MS);
+    if (block) {
+      block(ms);
+      return new Promise((resolve) => setImmediate(resolve));
+    }
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

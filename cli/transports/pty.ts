@@ -19,6 +19,7 @@ import { discardReadable, errnoText, pollNow, readFd, writeFd } from "./fd_io.ts
 import { getTermios } from "./serial.ts";
 import { type LineSettings, lineSettings, termiosLayout } from "./termios.ts";
 import type { Transport } from "./transport.ts";
+import { setEmulatorMark } from "./emulator_mark.ts";
 
 /** A write to the master that makes no progress for this long is dropped (the host stopped reading). */
 export const PTY_WRITE_STALL_MS = 10_000;
@@ -40,6 +41,8 @@ export interface PtyMaster extends Transport {
    * (about a millisecond while it reads) can go unseen; compare this count to notice reopens.
    */
   readonly opens: number;
+  /** Tells hosts that open the slave that they talk to one of qrng's emulators (emulator_mark.ts). */
+  markAsEmulator(): void;
 }
 
 /**
@@ -95,6 +98,7 @@ export function openPty(library: SystemLibrary): Promise<PtyMaster> {
     },
     settings: () => lineSettings(layout, getTermios(libc, fd, slavePath)),
     slaveOpen: look,
+    markAsEmulator: () => setEmulatorMark(libc, fd),
     async write(data) {
       if (!look()) return; // nobody listening: the bytes are lost, as on a real wire
       try {

@@ -18,6 +18,7 @@ import {
   unpackTermios,
 } from "./termios.ts";
 import { openWindowsSerial } from "./serial_windows.ts";
+import { hasEmulatorMark } from "./emulator_mark.ts";
 
 /** Options for {@link openSerial}. */
 export interface SerialOptions {
@@ -62,6 +63,8 @@ export interface SerialPort extends Transport {
    * XR232, whose RESET follows RTS. A read pending across the reopen resolves 0.
    */
   reopen(): Promise<void>;
+  /** Whether the port is a pseudo-terminal one of qrng's emulators marked (emulator_mark.ts). */
+  isEmulator(): boolean;
 }
 
 /** ioctl requests and queue selectors, per OS. */
@@ -214,6 +217,7 @@ function openPosixSerial(libc: Libc, path: string, options: SerialOptions): Seri
       if (!closed) libc.tcflush(fd, c.TCIFLUSH);
       return Promise.resolve();
     },
+    isEmulator: () => !closed && hasEmulatorMark(libc, fd),
     cts() {
       if (closed) return undefined;
       const bits = new Uint8Array(4);

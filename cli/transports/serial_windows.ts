@@ -169,6 +169,7 @@ export function openWindowsSerial(k: Kernel32, path: string, options: SerialOpti
       baud = next;
       return Promise.resolve();
     },
+    isEmulator: () => false, // qrng's emulators serve on ptys, which Windows lacks
     async reopen() {
       if (closed) throw new QrngError("disconnected", `Cannot reopen ${path}: it was closed`);
       generation++;

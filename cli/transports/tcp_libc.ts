@@ -82,7 +82,13 @@ export async function connectLibcTcp(libc: Libc, host: string, port: number): Pr
 /** The Transport over a connected non-blocking socket `fd`. */
 function libcSocketTransport(libc: Libc, fd: number, description: string): Transport {
   let closed = false;
-  const hooks: FdHooks = { name: description, closed: () => closed, hangupIsFatal: () => true, zeroReadIsEnd: true };
+  const hooks: FdHooks = {
+    name: description,
+    closed: () => closed,
+    hangupIsFatal: () => true,
+    zeroReadIsEnd: true,
+    waitInPoll: true,
+  };
   return {
     description,
     write: (data) =>

@@ -2,8 +2,12 @@
  * Runs the real qrng CLI as a child process under each way it ships: Deno and Bun running the
  * sources, and the compiled binary built by `npm run build`. End-to-end tests loop over
  * {@link RUNNERS} so every behaviour is checked in all three.
+ *
+ * Every run started here is recorded: when a test fails, show_cli_stderr.ts (a vitest setup
+ * file) appends the command line, exit status and stderr of each run started while it ran to
+ * the failure's message, and kills what is still running when the file's tests are done.
  */
-import { spawn, type SpawnOptions } from "node:child_process";
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,25 +57,72 @@ export interface RunCliOptions {
   cwd?: string;
 }
 
-/** Runs `qrng ...args` under `runner` to completion. */
-export function runCli(runner: Runner, args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+/** One CLI run, as a failing test reports it. */
+export interface RecordedRun {
+  readonly command: string;
+  /** Date.now() at the start, to match runs to the tests that ran then. */
+  readonly startedAt: number;
+  /** Exit status, the signal that ended it, or "running". */
+  outcome: string;
+  stderr: string;
+  readonly child: ChildProcess;
+}
+
+/** The runs this test file started (tests of a concurrent suite run side by side). */
+export const recordedRuns: RecordedRun[] = [];
+
+/** A CLI child process whose stderr is collected and recorded for failure messages. */
+export interface CliChild {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves its exit status (null when a signal ended it) once it exited. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Starts `qrng ...args` under `runner` with stdout and stderr piped (stdin as `stdin` says);
+ * for tests that signal the process or watch it while it runs.
+ */
+export function spawnCli(
+  runner: Runner,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; stdin?: "pipe" | "ignore"; timeoutMs?: number } = {},
+): CliChild {
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
     timeout: options.timeoutMs ?? 50_000,
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(runner.command, [...runner.prefix, ...args], spawnOptions);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
+  const child = spawn(runner.command, [...runner.prefix, ...args], spawnOptions);
+  const record: RecordedRun = {
+    command: `${runner.name}: qrng ${args.join(" ")}`,
+    startedAt: Date.now(),
+    outcome: "running",
+    stderr: "",
+    child,
+  };
+  recordedRuns.push(record);
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (chunk: string) => (record.stderr += chunk));
+  const exited = new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (status) =>
-      resolve({ status, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() })
-    );
-    child.stdin!.on("error", () => {}); // the CLI may exit before reading all of stdin
-    child.stdin!.end(options.stdin ?? "");
+    child.on("close", (status, signal) => {
+      record.outcome = status === null ? `killed by ${signal}` : `exit status ${status}`;
+      resolve(status);
+    });
   });
+  return { child, stderr: () => record.stderr, exited };
+}
+
+/** Runs `qrng ...args` under `runner` to completion. */
+export async function runCli(runner: Runner, args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const run = spawnCli(runner, args, { ...options, stdin: "pipe" });
+  const stdout: Buffer[] = [];
+  run.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+  run.child.stdin!.on("error", () => {}); // the CLI may exit before reading all of stdin
+  run.child.stdin!.end(options.stdin ?? "");
+  const status = await run.exited;
+  return { status, stdout: Buffer.concat(stdout), stderr: run.stderr() };
 }

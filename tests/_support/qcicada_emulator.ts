@@ -27,7 +27,7 @@ export function startEmulator(args: string[]): Promise<RunningEmulator> {
   child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${err}`))), 20_000);
     child.on("exit", () => reject(new Error(`emulator exited: ${err}`)));
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();

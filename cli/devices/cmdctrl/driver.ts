@@ -6,9 +6,18 @@
  *
  * With a separate data channel (TCP+UDP), responses come on the transport and random data on
  * the channel; the driver counts the data bytes and treats a shortfall as an error.
+ *
+ * Over datagrams (UDP, TCP+UDP), only bytes that answer the current request count: before a
+ * request the data path is flushed, and after a counted read a GET_STATUS round trip settles
+ * it: any byte beyond the count that arrives before the device's answer (a duplicated or
+ * foreign datagram, or a legitimate one that a foreign one displaced) fails the read closed,
+ * so a block is handed on only once it is complete and clean (see datagram_guard.ts).
  */
 import { QrngError } from "../../errors.ts";
+import { DatagramGuard, type DatagramReceiver, endOfTurn } from "./datagram_guard.ts";
+import { abortableTransport } from "../../transports/abortable.ts";
 import type { Transport } from "../../transports/transport.ts";
+import { STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
 import {
   CHUNK_BYTES,
   CMD,
@@ -31,12 +40,7 @@ import {
 export const RESPONSE_TIMEOUT_MS = 3000;
 /** How long data may pause before a read gives up. */
 export const DATA_TIMEOUT_MS = 3000;
-/** The line counts as quiet after STOP when nothing arrived for this long (spec §4). */
-export const STOP_QUIET_MS = 100;
-/** The answer of an idle device to STOP: ACK and its 5-byte status. */
-const STOP_ANSWER_BYTES = 6;
-/** Quiet enough after an idle device's STOP answer (nothing follows an ACK). */
-export const IDLE_STOP_QUIET_MS = 10;
+export { IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "./stop_answer.ts";
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
 
@@ -45,11 +49,20 @@ export interface DriverOptions {
   /** A separate channel carrying random data (TCP+UDP mode). */
   data?: Transport;
   /**
+   * Where datagrams arrive (UDP: the transport; TCP+UDP: the data channel): reads are flushed
+   * before and settled after (see the module comment).
+   */
+  datagrams?: DatagramReceiver;
+  /** Notes for stderr (stray datagrams discarded, drops). */
+  log?(line: string): void;
+  /**
    * Largest single read: USB serial adapters (macOS FTDI) time out on large reads, so serial
    * ports read about 8 KiB at a time (spec §7). @default the decoder's whole input buffer
    */
   maxReadBytes?: number;
   now(): number;
+  /** Ctrl-C: a wait pending when it aborts rejects with kind "interrupted" (later ones work). */
+  signal?: AbortSignal;
 }
 
 /** A response as the driver hands it on: the payload is a copy. */
@@ -69,11 +82,14 @@ export class CmdCtrlDevice {
   /** Decoded data bytes not yet handed out (a view of the decoder's input, valid until a feed). */
   #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
+  readonly #guard: DatagramGuard | undefined;
 
   constructor(transport: Transport, options: DriverOptions) {
-    this.transport = transport;
-    this.#data = options.data;
+    const { signal } = options;
+    this.transport = signal ? abortableTransport(transport, signal) : transport;
+    this.#data = signal && options.data ? abortableTransport(options.data, signal) : options.data;
     this.#now = options.now;
+    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
     this.#sink = options.maxReadBytes ? this.#codec.input.subarray(0, options.maxReadBytes) : this.#codec.input;
   }
@@ -84,41 +100,55 @@ export class CmdCtrlDevice {
   }
 
   /**
-   * Sends STOP and discards everything until the line has been quiet for STOP_QUIET_MS, then
-   * flushes input: recovers a device a previous client left streaming. An idle device answers
-   * with ACK and status alone: when those 6 bytes are all the command line brought, it only
-   * has to stay quiet for IDLE_STOP_QUIET_MS (a streaming device sends its data in flight
-   * first, and nothing after the ACK). Resolves the number of bytes discarded.
+   * Sends STOP and discards everything up to its answer (see stop_answer.ts), then flushes
+   * input: recovers a device a previous client left streaming, also over a slow network and
+   * while another client's stream is still in flight. Rejects with kind "timeout" when nothing
+   * answers STOP, "device" when the data never ends. Resolves the number of bytes discarded
+   * (6, the answer alone, when the device was idle).
    */
   async drain(): Promise<number> {
     // No flush before STOP: data already waiting is the evidence that the device was streaming.
     await this.transport.write(new Uint8Array([CMD.STOP]));
-    let discarded = 0;
+    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS);
     const started = this.#now();
-    const sink = this.#sink;
-    for (const channel of this.#data ? [this.transport, this.#data] : [this.transport]) {
-      let got = 0;
-      let firstByte = -1;
-      while (true) {
-        const idleAnswer = channel === this.transport && got === STOP_ANSWER_BYTES && firstByte === RESP.ACK;
-        const n = await channel.read(sink, idleAnswer ? IDLE_STOP_QUIET_MS : STOP_QUIET_MS);
-        if (n === 0) break;
-        if (got === 0) firstByte = sink[0];
-        got += n;
-        discarded += n;
-        if (this.#now() - started > DRAIN_LIMIT_MS) {
-          throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
-        }
+    while (true) {
+      const waitMs = watch.waitMs();
+      const n = await this.transport.read(this.#sink, waitMs);
+      if (n === 0) {
+        if (watch.tailSeen) break;
+        throw new QrngError("timeout", `Cannot stop ${this.transport.description}: no answer to STOP in ${waitMs} ms`);
       }
-      await channel.discardInput();
+      watch.received(this.#sink.subarray(0, n), this.#now());
+      this.#checkDrainLimit(started);
     }
+    let discarded = watch.receivedBytes;
+    // Data sent by datagram before the STOP arrived: whatever comes until the line is quiet.
+    if (this.#data) {
+      while (true) {
+        const n = await this.#data.read(this.#sink, STOP_QUIET_MS);
+        if (n === 0) break;
+        discarded += n;
+        this.#checkDrainLimit(started);
+      }
+      await this.#data.discardInput();
+    }
+    await this.transport.discardInput();
     this.#codec.reset();
     this.#undelivered = undefined;
     this.#streaming = false;
     return discarded;
   }
 
+  #checkDrainLimit(startedMs: number): void {
+    if (this.#now() - startedMs > DRAIN_LIMIT_MS) {
+      throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
+    }
+  }
+
   async #send(command: Uint8Array): Promise<void> {
+    // Stale input is whatever the transport holds and whatever followed the last answer in
+    // the read that brought it (the decoder's unread rest): neither may answer this command.
+    this.#codec.discardInput();
     await this.transport.discardInput();
     await this.transport.write(command);
   }
@@ -223,53 +253,100 @@ export class CmdCtrlDevice {
   /** Reads exactly `length` data bytes into `into` (decoder or data channel). */
   async #dataInto(into: Uint8Array, what: string): Promise<void> {
     let have = 0;
+    const shortfall = (channel: Transport) =>
+      new QrngError(
+        "timeout",
+        `Cannot ${what}: got ${have} of ${into.length} bytes from ${channel.description} ` +
+          `(${this.#guard?.newDrops() || "datagrams lost?"})`,
+      );
     if (this.#data) {
       while (have < into.length) {
         const n = await this.#data.read(into.subarray(have), DATA_TIMEOUT_MS);
-        if (n === 0) {
-          throw new QrngError(
-            "timeout",
-            `Cannot ${what}: got ${have} of ${into.length} bytes from ${this.#data.description} (datagrams lost?)`,
-          );
-        }
+        if (n === 0) throw shortfall(this.#data);
         have += n;
       }
       return;
     }
     while (have < into.length) {
-      const event = await this.#event(what, DATA_TIMEOUT_MS);
+      let event: DecoderEvent;
+      try {
+        event = await this.#event(what, DATA_TIMEOUT_MS);
+      } catch (error) {
+        // Over UDP a read that stops short is a shortfall, perhaps of datagrams dropped as copies.
+        const silent = error instanceof QrngError && error.kind === "timeout";
+        throw silent && this.#guard ? shortfall(this.transport) : error;
+      }
       if (event.type !== "data") throw this.#protocolError(what, event);
       into.set(event.bytes, have);
       have += event.bytes.length;
     }
   }
 
-  /** One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status. */
-  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status }> {
+  /**
+   * One-shot read of `length` (1..ready_bytes) bytes; resolves the data and the status in the
+   * ACK, and over datagrams the status that settled the read (the device's state after it).
+   */
+  async oneShot(length: number): Promise<{ data: Uint8Array; status: Status; settled?: Status }> {
+    const what = `read ${length} bytes`;
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.startOneShot(length);
     if (this.#data) this.#codec.arm(CMD.START, 1, 0); // data comes by the other channel
-    const ack = await this.#request(command, `read ${length} bytes`);
+    const ack = await this.#request(command, what);
     const data = new Uint8Array(length);
-    await this.#dataInto(data, `read ${length} bytes`);
-    return { data, status: parseStatus(ack.payload) };
+    await this.#dataInto(data, what);
+    const settled = this.#guard ? await this.#settle(this.#guard, what) : undefined;
+    return { data, status: parseStatus(ack.payload), settled };
   }
 
-  /** Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts). */
-  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array }> {
+  /**
+   * Signed read: data and the raw signature r‖s (verify with cli/devices/cmdctrl/signature.ts);
+   * over datagrams also the status that settled the read.
+   */
+  async signedRead(length: number): Promise<{ data: Uint8Array; signature: Uint8Array; settled?: Status }> {
+    const what = `read ${length} signed bytes`;
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.signedRead(length);
     if (this.#data) this.#codec.arm(CMD.SIGNED_READ, 0, 0); // data by UDP, signature by TCP
-    const what = `read ${length} signed bytes`;
     const answer = await this.#request(command, what);
     if (answer.code !== RESP.SIGNED_READ) throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
     const data = new Uint8Array(length);
     await this.#dataInto(data, what);
     const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
     if (event.type !== "signature") throw this.#protocolError(what, event);
-    return { data, signature: event.signature.slice() };
+    const signature = event.signature.slice();
+    const settled = this.#guard ? await this.#settle(this.#guard, what) : undefined;
+    return { data, signature, settled };
+  }
+
+  /**
+   * Settles a counted read over datagrams: no byte beyond the count may be waiting, nor arrive
+   * before the device answers a GET_STATUS sent now (the device sent all of the read's data
+   * before that answer). Resolves the status; a surplus fails closed (kind "protocol").
+   */
+  async #settle(guard: DatagramGuard, what: string): Promise<Status> {
+    // On UDP the decoder may already hold bytes read past the count; on TCP+UDP the data channel.
+    const channel = this.#data ?? this.transport;
+    const waiting = async () =>
+      (!this.#data && this.#codec.next().type !== "need-input") || await guard.takeWaiting(channel) > 0;
+    if (await waiting()) throw guard.surplus(what);
+    await this.transport.write(this.#codec.simple(CMD.GET_STATUS));
+    let status: Status;
+    try {
+      status = parseStatus((await this.#response(what)).payload);
+    } catch (error) {
+      // On UDP, surplus bytes ahead of the answer garble it: name the cause, not the symptom.
+      const garbled = error instanceof QrngError && (error.kind === "protocol" || error.kind === "nack");
+      throw garbled && !this.#data ? guard.surplus(what) : error;
+    }
+    await endOfTurn();
+    if (await waiting()) throw guard.surplus(what);
+    guard.noteDrops();
+    return status;
   }
 
   /** START continuous; resolves the status in the ACK. Then call {@link nextData}. */
   async startContinuous(): Promise<Status> {
+    await this.#guard?.flush(this.#data ?? this.transport);
     const command = this.#codec.startContinuous();
     if (this.#data) this.#codec.arm(CMD.START, 1, 0);
     const ack = await this.#request(command, "start streaming");
@@ -344,6 +421,7 @@ export class CmdCtrlDevice {
       }
       return status;
     }
+    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS);
     const started = this.#now();
     while (true) {
       const event = this.#codec.next();
@@ -351,13 +429,20 @@ export class CmdCtrlDevice {
         await keep?.(event.bytes);
         continue;
       }
-      const n = await this.transport.read(this.#sink, STOP_QUIET_MS);
+      const waitMs = watch.waitMs();
+      const n = await this.transport.read(this.#sink, waitMs);
       if (n > 0) {
+        watch.received(this.#sink.subarray(0, n), this.#now());
         this.#codec.feed(n);
-        if (this.#now() - started > DRAIN_LIMIT_MS) {
-          throw new QrngError("device", `Cannot stop ${this.transport.description}: it keeps sending data`);
-        }
+        this.#checkDrainLimit(started);
         continue;
+      }
+      if (!watch.tailSeen) {
+        this.#codec.reset();
+        throw new QrngError(
+          "device",
+          `Cannot stop ${this.transport.description}: STOP was not acknowledged (no ACK and status in ${waitMs} ms)`,
+        );
       }
       const tail = this.#codec.stopQuiet();
       if (tail.type === "stopped") return parseStatus(tail.status.slice());

@@ -9,7 +9,9 @@ import { connectTcpUdp, TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { connectUdp } from "../../transports/udp.ts";
 import { baudFromUri, checkUriParams, type DeviceUri, parseDeviceUri, parsePort } from "../../uri.ts";
+import type { DatagramReceiver } from "./datagram_guard.ts";
 import { CmdCtrlDevice } from "./driver.ts";
+import { STOP_ANSWER_BYTES } from "./stop_answer.ts";
 
 /** Crypta Labs serial rate: 1,000,000 baud 8N1, no flow control (spec §6). */
 export const CMDCTRL_BAUD = 1_000_000;
@@ -22,6 +24,8 @@ export interface OpenCmdCtrlOptions {
   platform: Platform;
   /** Recovery notes for stderr. */
   log?(line: string): void;
+  /** Ctrl-C: ends every wait for the device (see DriverOptions.signal). */
+  signal?: AbortSignal;
 }
 
 /** A connected device and whether it is an emulator. */
@@ -30,7 +34,15 @@ export interface OpenedCmdCtrl {
   emulated: boolean;
 }
 
-async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ commands: Transport; data?: Transport; emulated: boolean }> {
+/** The channels of a device, and which of them receives datagrams. */
+interface Channels {
+  commands: Transport;
+  data?: Transport;
+  datagrams?: DatagramReceiver;
+  emulated: boolean;
+}
+
+async function transportFor(uri: DeviceUri, platform: Platform): Promise<Channels> {
   switch (uri.scheme) {
     case "serial": {
       checkUriParams(uri, ["baud"]);
@@ -42,14 +54,16 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
     case "tcp":
       checkUriParams(uri, []);
       return { commands: await connectTcpPreferLibc(uri.target, uri.port!, platform.libc), emulated: false };
-    case "udp":
+    case "udp": {
       checkUriParams(uri, []);
-      return { commands: await connectUdp(uri.target, uri.port!), emulated: false };
+      const udp = await connectUdp(uri.target, uri.port!);
+      return { commands: udp, datagrams: udp, emulated: false };
+    }
     case "tcpudp": {
       checkUriParams(uri, ["udp"]);
       const dataPort = uri.params.udp !== undefined ? parsePort(uri.params.udp, `device '${uri.text}'`) : TCPUDP_DATA_PORT;
       const { commands, data } = await connectTcpUdp(uri.target, uri.port!, dataPort);
-      return { commands, data, emulated: false };
+      return { commands, data, datagrams: data, emulated: false };
     }
     case "sim":
       if (uri.target !== "qcicada") throw usageError(`sim:${uri.target} is not a Cmd&Ctrl device (try sim:qcicada)`);
@@ -62,15 +76,18 @@ async function transportFor(uri: DeviceUri, platform: Platform): Promise<{ comma
 /** Opens and drains the device named by `uri` (text or parsed). */
 export async function openCmdCtrl(uri: string | DeviceUri, options: OpenCmdCtrlOptions): Promise<OpenedCmdCtrl> {
   const parsed = typeof uri === "string" ? parseDeviceUri(uri) : uri;
-  const { commands, data, emulated } = await transportFor(parsed, options.platform);
+  const { commands, data, datagrams, emulated } = await transportFor(parsed, options.platform);
   const device = new CmdCtrlDevice(commands, {
     data,
+    datagrams,
+    log: options.log,
     now: () => options.platform.now(),
     maxReadBytes: parsed.scheme === "serial" ? SERIAL_READ_BYTES : undefined,
+    signal: options.signal,
   });
   try {
     const discarded = await device.drain();
-    if (discarded > 6) {
+    if (discarded > STOP_ANSWER_BYTES) {
       options.log?.(`${commands.description} was streaming: stopped it and discarded ${discarded} bytes`);
     }
   } catch (error) {

@@ -11,22 +11,36 @@
  * - signed reads: every block's signature is checked against the device key; a mismatch ends
  *   the read before the block is released (kind "device").
  *
- * A device-reported fault ends the read (kind "device").
+ * Every status the device reports is judged (see {@link judgeStatus}): at open (also while
+ * its startup test runs), in each one-shot's ACK, at each stop of a stream, and when the read
+ * ends ({@link RandomSource.finish}: the final STOP's status, or one last GET_STATUS). A fault
+ * ends the read (kind "device"). Every wait ends on the Ctrl-C signal (kind "interrupted").
  */
 import { QrngError } from "../../errors.ts";
 import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
 import type { DeviceUri } from "../../uri.ts";
-import type { CmdCtrlDevice } from "./driver.ts";
+import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
+import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
 import { openCmdCtrl } from "./open.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
 
+/** The serial prefix that tells hosts a QCicada is qrng's emulator (real serials start "QC"). */
+export const EMULATED_SERIAL_PREFIX = "EMU";
 /** Reads up to this size use one-shots; larger ones continuous mode. */
 export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
-/** How often a continuous read pauses to look at the device's health flags. */
-export const STATUS_CHECK_MS = 5000;
+/**
+ * A continuous read stops to judge the device's status this long after it started streaming,
+ * then after twice that, and so on up to {@link STATUS_CHECK_MAX_MS}: a fault raised early
+ * ends a long read soon, and short reads pay few stops (their end is judged anyway).
+ */
+export const STATUS_CHECK_FIRST_MS = 1000;
+/** The longest stretch of a continuous read between two status checks. */
+export const STATUS_CHECK_MAX_MS = 5000;
 /** How long to wait for a startup test (after a reset or power-up) to finish. */
 export const STARTUP_WAIT_MS = 10_000;
+/** How long a device may report 0 ready bytes before the read gives up. */
+export const READY_WAIT_MS = DATA_TIMEOUT_MS;
 /** Poll interval while waiting for ready bytes. */
 const POLL_MS = 20;
 /** Poll interval while waiting for the startup test (it takes seconds). */
@@ -34,32 +48,46 @@ const STARTUP_POLL_MS = 100;
 /** The largest one-shot the protocol can ask for (u16 length). */
 const MAX_REQUEST_BYTES = 0xffff;
 
-function checkHealth(status: Status, description: string): void {
-  const faults = statusFaults(status);
+/**
+ * Throws kind "device" unless `status` is one data can be taken under: no health or supply
+ * flag, and generation running (started, startup test over). While opening, a startup test
+ * still running is expected (`opening`): its flags are judged all the same.
+ */
+function judgeStatus(status: Status, description: string, opening = false): void {
+  const faults: string[] = statusFaults(status);
+  if (status.startupTestInProgress && !opening) faults.push("startupTestInProgress (the device restarted)");
+  if (!status.started && !status.startupTestInProgress) faults.push("started = 0 (not generating)");
   if (faults.length > 0) {
     throw new QrngError("device", `${description} reports a failing health test or supply: ${faults.join(", ")}`);
   }
 }
 
+/** Sleeps `ms`, or rejects "interrupted" as soon as `signal` aborts. */
+function pause(options: SourceOptions, ms: number, what: string): Promise<void> {
+  const sleep = options.platform.sleep(ms);
+  return options.signal ? unlessAborted(sleep, options.signal, what) : sleep;
+}
+
 /** Opens a Cmd&Ctrl device (any of its URIs) as a random source. */
 export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
-  const opened = await openCmdCtrl(uri, { platform: options.platform, log: options.log });
+  const opened = await openCmdCtrl(uri, { platform: options.platform, log: options.log, signal: options.signal });
   const device = opened.device;
   try {
     const info = await device.info();
     // qrng's emulators say so in their serial, also when reached over a real transport.
-    const emulated = opened.emulated || info.serial.startsWith("EMU");
+    const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
     const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${device.transport.description}`;
     let status = await device.status();
     const started = options.platform.now();
     while (status.startupTestInProgress) {
+      judgeStatus(status, description, true);
       if (options.platform.now() - started > STARTUP_WAIT_MS) {
         throw new QrngError("device", `${description} is still running its startup test`);
       }
-      await options.platform.sleep(STARTUP_POLL_MS);
+      await pause(options, STARTUP_POLL_MS, `wait for the startup test of ${description}`);
       status = await device.status();
     }
-    checkHealth(status, description);
+    judgeStatus(status, description);
     const key = options.signed ? await importPublicKey(await device.publicKey()) : undefined;
     const datagrams = uri.scheme === "udp" || uri.scheme === "tcpudp";
     const mode = key ? "signed" : options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || datagrams ? "one-shot" : "continuous";
@@ -73,8 +101,13 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
 class CmdCtrlSource implements RandomSource {
   readonly #pending: Uint8Array[] = [];
   #ready: number;
+  /** When the stream started, and how long it may run before the next status check. */
   #streamStarted = 0;
+  #checkAfterMs = STATUS_CHECK_FIRST_MS;
+  /** No more reads (finished or closed). */
   #closed = false;
+  /** The transport was released. */
+  #released = false;
 
   constructor(
     readonly device: CmdCtrlDevice,
@@ -88,14 +121,29 @@ class CmdCtrlSource implements RandomSource {
     this.#ready = status.readyBytes;
   }
 
+  #checkOpen(): void {
+    if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
+    if (this.options.signal?.aborted) throw interruptedError(`read from ${this.description}`);
+  }
+
   /** Until ready_bytes > 0: ask the device first, sleep only when it has nothing ready. */
   async #waitReady(): Promise<void> {
+    const since = this.options.platform.now();
     while (this.#ready <= 0) {
       const status = await this.device.status();
-      checkHealth(status, this.description);
+      judgeStatus(status, this.description);
       this.#ready = status.readyBytes;
-      if (this.#ready <= 0) await this.options.platform.sleep(POLL_MS);
+      if (this.#ready > 0) return;
+      if (this.options.platform.now() - since > READY_WAIT_MS) {
+        throw new QrngError("timeout", `Cannot read data: ${this.description} reported 0 ready bytes for ${READY_WAIT_MS} ms`);
+      }
+      await pause(this.options, POLL_MS, `wait for data from ${this.description}`);
     }
+  }
+
+  /** Whether the stream has run its time until the next status check. */
+  #statusCheckDue(): boolean {
+    return this.options.platform.now() - this.#streamStarted > this.#checkAfterMs;
   }
 
   /**
@@ -104,8 +152,11 @@ class CmdCtrlSource implements RandomSource {
    */
   async nextInto(buffer: Uint8Array): Promise<number> {
     const streamingOn = this.mode === "continuous" && this.device.streaming && this.#pending.length === 0 &&
-      this.options.platform.now() - this.#streamStarted <= STATUS_CHECK_MS;
-    if (streamingOn && !this.#closed) return await this.device.nextDataInto(buffer);
+      !this.#statusCheckDue();
+    if (streamingOn) {
+      this.#checkOpen();
+      return await this.device.nextDataInto(buffer);
+    }
     const run = await this.next();
     if (run.length > buffer.length) this.#pending.unshift(run.slice(buffer.length));
     buffer.set(run.subarray(0, buffer.length));
@@ -113,17 +164,17 @@ class CmdCtrlSource implements RandomSource {
   }
 
   async next(): Promise<Uint8Array> {
-    if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
+    this.#checkOpen();
     const queued = this.#pending.shift();
     if (queued) return queued;
-    const now = this.options.platform.now();
     if (this.mode === "continuous") {
       if (!this.device.streaming) {
-        checkHealth(await this.device.startContinuous(), this.description);
-        this.#streamStarted = now;
-      } else if (now - this.#streamStarted > STATUS_CHECK_MS) {
-        const status = await this.device.stop((data) => void this.#pending.push(data.slice()));
-        checkHealth(status, this.description);
+        judgeStatus(await this.device.startContinuous(), this.description);
+        this.#streamStarted = this.options.platform.now();
+      } else if (this.#statusCheckDue()) {
+        // The data in flight is valid output: keep it, judge the status, stream on.
+        judgeStatus(await this.device.stop((data) => void this.#pending.push(data.slice())), this.description);
+        this.#checkAfterMs = Math.min(2 * this.#checkAfterMs, STATUS_CHECK_MAX_MS);
         return this.#pending.shift() ?? await this.next();
       }
       return await this.device.nextData();
@@ -131,26 +182,48 @@ class CmdCtrlSource implements RandomSource {
     await this.#waitReady();
     const length = Math.min(this.#ready, MAX_REQUEST_BYTES);
     if (this.mode === "signed") {
-      const { data, signature } = await this.device.signedRead(length);
+      const { data, signature, settled } = await this.device.signedRead(length);
       this.#ready -= length;
       if (!(await verifySignature(this.key!, data, signature))) {
         throw new QrngError("device", `Signed read of ${length} bytes from ${this.description} failed verification: refusing the data`);
       }
+      if (settled) this.#settledBy(settled);
       return data;
     }
-    const { data, status } = await this.device.oneShot(length);
-    checkHealth(status, this.description);
+    const { data, status, settled } = await this.device.oneShot(length);
+    judgeStatus(status, this.description);
     this.#ready = status.readyBytes - length;
+    if (settled) this.#settledBy(settled);
     return data;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Over datagrams a read ends with a status (see CmdCtrlDevice): judged like every status. */
+  #settledBy(status: Status): void {
+    judgeStatus(status, this.description);
+    this.#ready = status.readyBytes;
+  }
+
+  async finish(): Promise<void> {
+    this.#checkOpen();
     this.#closed = true;
+    try {
+      // The final status: the STOP's answer after a stream, else one more GET_STATUS (a
+      // one-shot's ACK predates its data; signed reads report no status at all).
+      const status = this.device.streaming ? await this.device.stop() : await this.device.status();
+      judgeStatus(status, this.description);
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#released) return;
+    this.#closed = true;
+    this.#released = true;
     try {
       if (this.device.streaming) await this.device.stop();
     } catch {
-      // The device may be gone; closing must still release the transport.
+      // Aborting: the device may be gone or misbehaving; closing must still release the transport.
     } finally {
       await this.device.close();
     }

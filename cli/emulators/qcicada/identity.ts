@@ -6,6 +6,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { certificateBlob, type Info } from "../../../wasm/cmdctrl.ts";
+import { EMULATED_SERIAL_PREFIX } from "../../devices/cmdctrl/source.ts";
 
 /** Everything that identifies one emulated QCicada. */
 export interface QcicadaIdentity {
@@ -27,8 +28,20 @@ function secretFrom(label: string, seed: number): Uint8Array {
   return bytes;
 }
 
-/** Derives the identity of the emulator with `seed`. */
-export function qcicadaIdentity(seed: number): QcicadaIdentity {
+/** Info strings an emulator may be given in place of its defaults (tests of odd devices). */
+export interface InfoStrings {
+  /** Must start with {@link EMULATED_SERIAL_PREFIX}. @default EMUQC + the seed, 10 digits */
+  serial?: string;
+  /** @default "CICADA-QRNG-1.1" */
+  hwInfo?: string;
+}
+
+/**
+ * Derives the identity of the emulator with `seed`. Info that cannot be certified (a serial
+ * above 2^32 - 1, a hw_info without CICADA-QRNG-M.m) gets an all-zero certificate: hosts
+ * must refuse such info before they look at a signature.
+ */
+export function qcicadaIdentity(seed: number, strings: InfoStrings = {}): QcicadaIdentity {
   const deviceSecret = secretFrom("device key", seed);
   const caSecret = secretFrom("CA key", seed);
   const devicePublic = p256.getPublicKey(deviceSecret, false).subarray(1);
@@ -36,10 +49,15 @@ export function qcicadaIdentity(seed: number): QcicadaIdentity {
   const info: Info = {
     coreVersion: 0x1000c,
     swVersion: 0x5000e,
-    serial: `EMUQC${String(seed >>> 0).padStart(10, "0")}`,
-    hwInfo: "CICADA-QRNG-1.1",
+    serial: strings.serial ?? `${EMULATED_SERIAL_PREFIX}QC${String(seed >>> 0).padStart(10, "0")}`,
+    hwInfo: strings.hwInfo ?? "CICADA-QRNG-1.1",
   };
-  const certificate = p256.sign(certificateBlob(info, devicePublic), caSecret);
+  let certificate: Uint8Array;
+  try {
+    certificate = p256.sign(certificateBlob(info, devicePublic), caSecret);
+  } catch {
+    certificate = new Uint8Array(64);
+  }
   return { info, deviceSecret, devicePublic, caPublic, certificate };
 }
 

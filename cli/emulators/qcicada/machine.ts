@@ -27,7 +27,7 @@ import {
   updateBytes,
 } from "../../../wasm/cmdctrl.ts";
 import { SeededBytes } from "../seeded_bytes.ts";
-import { deviceSign, type QcicadaIdentity, qcicadaIdentity } from "./identity.ts";
+import { deviceSign, type InfoStrings, type QcicadaIdentity, qcicadaIdentity } from "./identity.ts";
 
 import { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS } from "./constants.ts";
 export { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS };
@@ -53,6 +53,8 @@ export interface QcicadaOptions {
   dropUpdateChunk?: number;
   /** Told about firmware images received completely (bytes and SHA-256). */
   onImage?(image: Uint8Array): void;
+  /** Serial and hw_info to report instead of the defaults. */
+  info?: InfoStrings;
 }
 
 /** The QCicada defaults a fresh device reports (the config vector seen on a device). */
@@ -77,6 +79,31 @@ export interface Reply {
   data: boolean;
 }
 
+/**
+ * Cuts the host's bytes into whole commands (code and payload) as they arrive, keeping a
+ * partial command for the next push; a byte that starts no command comes out alone.
+ */
+export class CommandFramer {
+  #pending = new Uint8Array(0);
+
+  /** The commands `bytes` completes, in order (views valid until the next push). */
+  push(bytes: Uint8Array): Uint8Array[] {
+    const all = new Uint8Array(this.#pending.length + bytes.length);
+    all.set(this.#pending);
+    all.set(bytes, this.#pending.length);
+    const commands: Uint8Array[] = [];
+    let pos = 0;
+    while (pos < all.length) {
+      const size = Math.max(0, commandPayloadBytes(all[pos]));
+      if (pos + 1 + size > all.length) break;
+      commands.push(all.subarray(pos, pos + 1 + size));
+      pos += 1 + size;
+    }
+    this.#pending = all.slice(pos);
+    return commands;
+  }
+}
+
 /** See the module comment. */
 export class QcicadaMachine {
   readonly identity: QcicadaIdentity;
@@ -84,7 +111,7 @@ export class QcicadaMachine {
   readonly #rate: number;
   #data: SeededBytes;
   #config: Config = { ...DEFAULT_CONFIG };
-  #pending = new Uint8Array(0);
+  readonly #framer = new CommandFramer();
   #streaming = false;
   #ready = 0;
   #refilledAt = 0;
@@ -98,7 +125,7 @@ export class QcicadaMachine {
   constructor(options: QcicadaOptions) {
     this.#o = options;
     this.#rate = options.rateBytesPerS ?? DEFAULT_RATE_BYTES_PER_S;
-    this.identity = qcicadaIdentity(options.seed ?? 1);
+    this.identity = qcicadaIdentity(options.seed ?? 1, options.info);
     this.#data = new SeededBytes(options.seed ?? 1);
     this.#restart();
   }
@@ -219,28 +246,18 @@ export class QcicadaMachine {
    * `data: true` (TCP+UDP sends it by datagram, everything else on the command channel).
    */
   receive(bytes: Uint8Array): Reply[] {
-    const all = new Uint8Array(this.#pending.length + bytes.length);
-    all.set(this.#pending);
-    all.set(bytes, this.#pending.length);
     const replies: Reply[] = [];
-    let pos = 0;
-    while (pos < all.length) {
-      const code = all[pos];
-      const size = commandPayloadBytes(code);
-      if (size < 0) {
+    for (const command of this.#framer.push(bytes)) {
+      const code = command[0];
+      if (commandPayloadBytes(code) < 0) {
         // Unknown or factory (0xF0-0xF6) command: refuse it, byte by byte.
         if (!this.#streaming) replies.push({ bytes: new Uint8Array([RESP.NACK]), data: false });
-        pos++;
         continue;
       }
-      if (pos + 1 + size > all.length) break;
-      const payload = all.subarray(pos + 1, pos + 1 + size);
-      pos += 1 + size;
-      const reply = this.#command(code, payload);
+      const reply = this.#command(code, command.subarray(1));
       if (reply instanceof Uint8Array) replies.push({ bytes: reply, data: false });
       else if (reply) replies.push(...reply);
     }
-    this.#pending = all.slice(pos);
     return replies;
   }
 
@@ -284,7 +301,7 @@ export class QcicadaMachine {
       }
       case CMD.GET_STATISTICS:
         return frame(RESP.STATISTICS, statisticsBytes({
-          generatedBytes: this.#generated,
+          generatedBytes: BigInt(this.#generated),
           repetitionCountFailures: this.#rctFailures,
           adaptiveProportionFailures: 0,
           bitcountFailures: 0,

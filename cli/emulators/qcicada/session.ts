@@ -16,24 +16,37 @@ const IDLE_READ_MS = 1000;
 /** Rate-limited streams go out in bursts of this much time's worth of data. */
 const BURST_MS = 10;
 
+/**
+ * What a session drives: a {@link QcicadaMachine}, or anything that behaves like one (the
+ * tests' misbehaving device wraps it).
+ */
+export type SessionMachine = Pick<
+  QcicadaMachine,
+  "receive" | "streaming" | "rateBytesPerS" | "readyBytes" | "msUntilData" | "streamInto"
+>;
+
 /** Options of {@link runSession}. */
 export interface SessionOptions {
   /** Where streamed data and signed-read data go (TCP+UDP: the UDP side). @default the transport */
   data?: Transport;
   /** Largest data write (UDP: one datagram). @default STREAM_CHUNK_BYTES */
   dataChunkBytes?: number;
+  /** Answers to commands go out this late (data streams on undelayed). @default 0 */
+  replyDelayMs?: number;
   sleep(ms: number): Promise<void>;
   /** Whether to stop serving (checked between steps). */
   stopped?(): boolean;
 }
 
 /** Serves `transport` until it disconnects or `stopped()`; resolves then. */
-export async function runSession(machine: QcicadaMachine, transport: Transport, options: SessionOptions): Promise<void> {
+export async function runSession(machine: SessionMachine, transport: Transport, options: SessionOptions): Promise<void> {
   const input = new Uint8Array(4096);
   const chunkBytes = options.dataChunkBytes ?? STREAM_CHUNK_BYTES;
   const dataBuffer = new Uint8Array(chunkBytes);
   const answer = async (bytes: Uint8Array) => {
-    for (const reply of machine.receive(bytes)) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
+    const replies = machine.receive(bytes);
+    if (replies.length > 0 && options.replyDelayMs) await options.sleep(options.replyDelayMs);
+    for (const reply of replies) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
   };
   // A device another client left streaming has data in flight ahead of anything a new client
   // sends: start with a burst, so that a STOP that arrived with the connection follows data.
