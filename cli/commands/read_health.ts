@@ -103,10 +103,11 @@ export class ReadHealth {
       return new QrngError("health", `Repetition check overloaded: far more fingerprints than random data gives; ${stop}`);
     }
     const { earlier, later } = r.first[0];
+    const distance = later - earlier;
     return new QrngError(
       "health",
       `Repetition check: the ${r.parameters.gramBytes} bytes at stream offset ${later} repeat those at offset ` +
-        `${earlier}, ${later - earlier} bytes earlier (a source that replays or cycles its output); ${stop}`,
+        `${earlier}, ${distance} byte${distance === 1 ? "" : "s"} earlier (a stuck, cycling or replaying source); ${stop}`,
     );
   }
 
