@@ -6,8 +6,8 @@
  * Theory. A source that claims H bits of min-entropy per byte emits a given stretch of
  * L = 256 / H bytes (a gram) with probability at most 2^-256, so a gram that recurs is a
  * broken source, not chance. Keeping every gram of the last 256 MiB is 2^28 entries; winnowing
- * keeps few and still finds every long repeat. Each position q gets a selection value v(q), a
- * hash of the 4·terms bytes from q (terms is sized so they carry >= 16 bits of the claim). In
+ * keeps few and still finds every long repeat. Each position q gets a 16-bit selection value
+ * v(q) from the 2·terms bytes at q (terms is sized so they carry >= 16 bits of the claim). In
  * every run of `window` consecutive positions the rightmost position of least v is *selected*.
  * Selection depends only on the bytes of the run, so when a stretch of R = window + L − 1 bytes
  * occurs twice, both occurrences select the same relative position, and its gram, a 128-bit
@@ -15,11 +15,11 @@
  * more is caught, whatever its period and alignment, with 2 / (window + 1) of the positions
  * selected (window = 2047: one in 1024, 2^18 entries for 256 MiB, R = 2078 bytes at H = 8).
  *
- * Speed. v is computed 16 positions at a time in SIMD; a position with v below `threshold`
+ * Speed. v is computed 32 positions at a time in SIMD; a position with v below `threshold`
  * (about 10 / window of them) is a candidate, and only candidates go through the exact sliding
  * minimum (a monotone deque): a non-candidate can be a run's minimum only in a run without any
  * candidate (probability ~e^-10 per run of ideal data), and then every position of that gap is
- * fed, from a ring of the latest values. The table is open addressing with linear probing,
+ * fed, its value computed again from the bytes (the seam keeps those of the last update). The table is open addressing with linear probing,
  * 16-byte slots (64-bit check, 32 bits of the other half with the home bits, low 32 bits of the
  * offset); entries older than the history are reused on insert and removed by a sweep that
  * passes over the table once per SWEEP_PERIOD_BYTES (backward-shift deletion keeps every probe
