@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 import { loadSamples, loadToolOutput, parseToolOutput } from "./_support/sp800_90b.ts";
 import { assessNonIid } from "../wasm/assess.ts";
@@ -117,16 +117,20 @@ for (const runner of RUNNERS) {
 }
 
 describe("qrng read --h takes the assessed min-entropy from qrng assess --json", () => {
-  const dir = mkdtempSync(join(tmpdir(), "qrng-assess-h-"));
+  // Made in beforeAll, not at collection: a filtered run that skips every test skips afterAll too.
+  let dir = "", bytes = "", nibbles = "", poor = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "qrng-assess-h-"));
+    const write = (name: string, json: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(json));
+      return path;
+    };
+    bytes = write("bytes.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand8_short"), { bitsPerSymbol: 8 }) });
+    nibbles = write("nibbles.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand4_short"), { bitsPerSymbol: 4 }) });
+    poor = write("poor.json", { track: "non-iid", bitsPerSymbol: 8, minEntropy: 0.01 });
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, json: unknown) => {
-    const path = join(dir, name);
-    writeFileSync(path, JSON.stringify(json));
-    return path;
-  };
-  const bytes = write("bytes.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand8_short"), { bitsPerSymbol: 8 }) });
-  const nibbles = write("nibbles.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand4_short"), { bitsPerSymbol: 4 }) });
-  const poor = write("poor.json", { track: "non-iid", bitsPerSymbol: 8, minEntropy: 0.01 });
 
   for (const runner of RUNNERS) {
     describe.skipIf(runner.name === "binary" && !binaryBuilt)(`under ${runner.name}`, () => {
