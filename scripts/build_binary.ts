@@ -8,9 +8,10 @@
  *
  * A cross target's Bun runtime comes from the npm registry on first use (cached in ~/.bun).
  */
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { digestCore, gitCommit, readCoreModules } from "../cli/runtime/source_build_info.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -23,20 +24,26 @@ export const NATIVE_TARGET = `bun-${process.platform}-${process.arch}`;
  * Compiles cli/main.ts for `target` into `outfile`. `--bytecode --splitting` keep start-up near
  * 10 ms: each command is its own chunk, parsed only when it runs.
  */
-export function buildBinary(target: string, outfile: string): void {
+export async function buildBinary(target: string, outfile: string): Promise<void> {
   const facts = { commit: gitCommit(ROOT), target, core: digestCore(readCoreModules(join(ROOT, "wasm"))) };
   const args = [
     ...["build", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting"],
     ...["--target", target, "--define", `QRNG_BUILD=${JSON.stringify(JSON.stringify(facts))}`],
     ...[join(ROOT, "cli", "main.ts"), "--outfile", outfile],
   ];
-  const result = spawnSync(BUN, args, { cwd: ROOT, encoding: "utf8" });
-  if (result.status !== 0) {
-    throw new Error(`Cannot compile qrng for ${target}:\n${result.stdout}${result.stderr}${result.error ?? ""}`);
+  try {
+    await promisify(execFile)(BUN, args, { cwd: ROOT, encoding: "utf8" });
+  } catch (error) {
+    const { stdout = "", stderr = "", message } = error as {
+      stdout?: string;
+      stderr?: string;
+      message: string;
+    };
+    throw new Error(`Cannot compile qrng for ${target}:\n${stdout}${stderr || message}`);
   }
 }
 
 if (import.meta.main) {
   const [target = NATIVE_TARGET, outfile = join(ROOT, "dist", "qrng")] = process.argv.slice(2);
-  buildBinary(target, outfile);
+  await buildBinary(target, outfile);
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gitCommit } from "../cli/runtime/source_build_info.ts";
 import { VERSION } from "../cli/version.ts";
-import { binaryBuilt, ROOT, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, ROOT, runCli, RUNNERS } from "./_support/cli.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
 /** `cat wasm/*.wasm | sha256sum`, as the README tells a user to check the core. */
@@ -46,7 +46,9 @@ for (const runner of RUNNERS) {
       expect(Object.keys(info)).toEqual(["version", "commit", "target", "core"]);
       expect(info).toMatchObject({ version: VERSION, target, core: { sha256: wasmFilesSha256() } });
       for (const [name, sha256] of Object.entries(info.core.modules)) {
-        expect(sha256).toBe(createHash("sha256").update(readFileSync(join(ROOT, "wasm", name))).digest("hex"));
+        expect(sha256).toBe(
+          createHash("sha256").update(readFileSync(join(ROOT, "wasm", name))).digest("hex"),
+        );
       }
     });
 
