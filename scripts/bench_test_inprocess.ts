@@ -32,8 +32,10 @@ const PASSES: Array<[string, AnalysisOptions]> = [
     dsv: false,
     health: { ...HEALTH, h: 1, symbols: "bits" },
   }],
+  ["repetition check (+ histogram)", { fips: false, ent: false, dsv: false, repetition: { hPerByte: 8 } }],
   ["DSV walk (+ histogram)", { fips: false, ent: false, dsv: true }],
-  ["default battery (qrng test)", { health: HEALTH }],
+  ["default battery without repetition check", { health: HEALTH }],
+  ["default battery (qrng test)", { health: HEALTH, repetition: { hPerByte: 8 } }],
 ];
 
 const cpuMs = () => {

@@ -7,21 +7,21 @@
 import { spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
-import { constants, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, openSync, writeSync } from "node:fs";
 import { ReadStream } from "node:tty";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { ROOT } from "./_support/cli.ts";
-import { type RunningAdversary, startAdversary } from "./_support/adversary/device.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
+import { startAdversary } from "./_support/adversary/device.ts";
 import { DATA_DATAGRAM_BYTES } from "./_support/adversary/faulty_link.ts";
 import { CHECK_CHUNK_BYTES, outputViolations } from "./_support/adversary/invariant.ts";
 import { launchAdversary } from "./_support/adversary/launch.ts";
-import { parseFaultScript } from "./_support/adversary/script.ts";
+import type { DeviceRecord } from "./_support/adversary/record.ts";
+import { type FaultScript, parseFaultScript } from "./_support/adversary/script.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-adversary-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir("qrng-adversary");
 
 const STATUS = [0x01];
 const STOP = [0x05];
@@ -56,23 +56,37 @@ async function tcpClient(uri: string) {
   };
 }
 
-async function withDevice(device: Promise<RunningAdversary>, body: (d: RunningAdversary) => Promise<void>) {
-  const running = await device;
+type TcpClient = Awaited<ReturnType<typeof tcpClient>>;
+
+/** Runs `talk` against a TCP device with `script` through a raw client; always stops the device. */
+async function talkTo<T>(script: FaultScript, talk: (client: TcpClient) => Promise<T>) {
+  const device = await startAdversary("tcp", script);
+  let client: TcpClient | undefined;
+  let result: T;
+  let record: DeviceRecord;
   try {
-    await body(running);
+    client = await tcpClient(device.uri);
+    result = await talk(client);
   } finally {
-    await running.stop();
+    client?.close();
+    record = await device.stop();
   }
+  return { result, record };
+}
+
+/** Starts a stream, takes 2000 data bytes and sends STOP. */
+async function streamThenStop(client: TcpClient): Promise<void> {
+  client.send(CONTINUOUS);
+  await client.take(6 + 2000);
+  client.send(STOP);
 }
 
 describe("the adversarial device", () => {
   it("answers like the emulator when no fault is scripted, and records the data it sent", async () => {
-    const device = await startAdversary("tcp", { seed: 4 });
-    const client = await tcpClient(device.uri);
-    client.send(oneShot(1000));
-    const answer = await client.take(6 + 1000);
-    client.close();
-    const record = await device.stop();
+    const { result: answer, record } = await talkTo({ seed: 4 }, (client) => {
+      client.send(oneShot(1000));
+      return client.take(6 + 1000);
+    });
     expect(answer[0]).toBe(0x11);
     expect(Buffer.from(record.data)).toEqual(answer.subarray(6));
     expect(Buffer.from(record.data)).toEqual(Buffer.from(new SeededBytes(4).take(1000)));
@@ -80,97 +94,85 @@ describe("the adversarial device", () => {
   });
 
   it("raises a flag only in the replies its rule names, and marks the fault after the data before it", async () => {
-    const device = await startAdversary("tcp", { flags: [{ in: "one-shot", raise: ["voltageLow"], from: 2, count: 1 }] });
-    const client = await tcpClient(device.uri);
-    const flags: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      client.send(oneShot(100));
-      flags.push((await client.take(106))[1]);
-    }
-    client.send(STATUS);
-    flags.push((await client.take(6))[1]);
-    client.close();
+    const script: FaultScript = { flags: [{ in: "one-shot", raise: ["voltageLow"], from: 2, count: 1 }] };
+    const { result: flags, record } = await talkTo(script, async (client) => {
+      const flags: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        client.send(oneShot(100));
+        flags.push((await client.take(106))[1]);
+      }
+      client.send(STATUS);
+      return [...flags, (await client.take(6))[1]];
+    });
     expect(flags).toEqual([0x01, 0x05, 0x01, 0x01]); // started; started + voltage_low (bit 2)
-    expect((await device.stop()).faultAtByte).toBe(100);
+    expect(record.faultAtByte).toBe(100);
   });
 
   it("reports the scripted ready_bytes and clears started", async () => {
-    const device = await startAdversary("tcp", { readyBytes: 0, flags: [{ in: "status", clear: ["started"] }] });
-    const client = await tcpClient(device.uri);
-    client.send(STATUS);
-    expect([...await client.take(6)]).toEqual([0x11, 0, 0, 0, 0, 0]);
-    client.close();
-    await device.stop();
+    const { result } = await talkTo({ readyBytes: 0, flags: [{ in: "status", clear: ["started"] }] }, (client) => {
+      client.send(STATUS);
+      return client.take(6);
+    });
+    expect([...result]).toEqual([0x11, 0, 0, 0, 0, 0]);
   });
 
   it("delays every reply by the scripted latency, and streams exactly the data it records", async () => {
-    const device = await startAdversary("tcp", { rate: 1 << 20, latencyMs: 200, jitterMs: 50 });
-    const client = await tcpClient(device.uri);
-    const sent = performance.now();
-    client.send([...STATUS, ...STATUS]);
-    expect((await client.take(12)).length).toBe(12);
-    expect(performance.now() - sent).toBeGreaterThanOrEqual(195);
-    // The session reuses its stream buffer once a write resolves, before the delayed delivery.
-    client.send(CONTINUOUS);
-    const streamed = (await client.take(6 + 100_000)).subarray(6);
-    client.close();
-    const record = await device.stop();
-    expect(streamed.length).toBe(100_000);
-    expect(streamed.equals(record.data.subarray(0, streamed.length))).toBe(true); // (a diff of 100 kB is no help)
+    const { result, record } = await talkTo({ rate: 1 << 20, latencyMs: 200, jitterMs: 50 }, async (client) => {
+      const sent = performance.now();
+      client.send([...STATUS, ...STATUS]);
+      const answers = await client.take(12);
+      const elapsedMs = performance.now() - sent;
+      // The session reuses its stream buffer once a write resolves, before the delayed delivery.
+      client.send(CONTINUOUS);
+      return { answers, elapsedMs, streamed: (await client.take(6 + 100_000)).subarray(6) };
+    });
+    expect(result.answers.length).toBe(12);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(195);
+    expect(result.streamed.length).toBe(100_000);
+    // (a diff of 100 kB is no help)
+    expect(result.streamed.equals(record.data.subarray(0, result.streamed.length))).toBe(true);
   });
 
-  /** A device with `stop` streaming to a client that got 2000 data bytes and then sent STOP. */
-  async function streamThenStop(stop: "ignore" | "no-ack") {
-    const device = await startAdversary("tcp", { rate: 200_000, stop });
-    const client = await tcpClient(device.uri);
-    client.send(CONTINUOUS);
-    await client.take(6 + 2000);
-    client.send(STOP);
-    return { device, client };
-  }
-
   it("ignores a STOP that should end the stream", async () => {
-    const { device, client } = await streamThenStop("ignore");
-    await sleep(500);
-    await client.take(client.pending());
-    await sleep(300);
-    const after = client.pending();
-    client.close();
+    const { result: after, record } = await talkTo({ rate: 200_000, stop: "ignore" }, async (client) => {
+      await streamThenStop(client);
+      await sleep(500);
+      await client.take(client.pending());
+      await sleep(300);
+      return client.pending();
+    });
     expect(after).toBeGreaterThan(0); // still streaming
-    expect((await device.stop()).faultAtByte).toBeGreaterThan(0);
+    expect(record.faultAtByte).toBeGreaterThan(0);
   });
 
   it("obeys a STOP that should end the stream without answering it", async () => {
-    const { device, client } = await streamThenStop("no-ack");
-    let received = 2000;
-    const until = performance.now() + ANSWER_WAIT_MS;
-    do {
-      await sleep(300);
-      const more = (await client.take(client.pending())).length;
-      received += more;
-      if (more === 0) break;
-    } while (performance.now() < until);
-    client.close();
-    const record = await device.stop();
+    const { result: received, record } = await talkTo({ rate: 200_000, stop: "no-ack" }, async (client) => {
+      await streamThenStop(client);
+      let received = 2000;
+      const until = performance.now() + ANSWER_WAIT_MS;
+      do {
+        await sleep(300);
+        const more = (await client.take(client.pending())).length;
+        received += more;
+        if (more === 0) break;
+      } while (performance.now() < until);
+      return received;
+    });
     expect(received).toBe(record.data.length); // data only: no ACK and status after it
     expect(record.faultAtByte).toBe(record.data.length);
   });
 
   it("replays the first one-shot and repeats a period", async () => {
-    const replay = await startAdversary("tcp", { replay: "one-shot" });
-    const client = await tcpClient(replay.uri);
-    client.send([...oneShot(300), ...oneShot(300)]);
-    const both = await client.take(2 * 306);
-    client.close();
-    await replay.stop();
+    const { result: both } = await talkTo({ replay: "one-shot" }, (client) => {
+      client.send([...oneShot(300), ...oneShot(300)]);
+      return client.take(2 * 306);
+    });
     expect(both.subarray(6, 306)).toEqual(both.subarray(312));
-    const periodic = await startAdversary("tcp", { pattern: { periodBytes: 29 } });
-    const second = await tcpClient(periodic.uri);
-    second.send(oneShot(100));
-    const data = (await second.take(106)).subarray(6);
-    second.close();
-    await periodic.stop();
-    expect(data.subarray(29, 58)).toEqual(data.subarray(0, 29));
+    const { result: periodic } = await talkTo({ pattern: { periodBytes: 29 } }, (client) => {
+      client.send(oneShot(100));
+      return client.take(106);
+    });
+    expect(periodic.subarray(6 + 29, 6 + 58)).toEqual(periodic.subarray(6, 6 + 29));
   });
 
   it("sends datagrams twice, loses and swaps them, and injects foreign ones from another port", async () => {
@@ -196,16 +198,20 @@ describe("the adversarial device", () => {
 
   it("runs as a Bun process on a pty, answers a raw-mode host and writes its record on SIGINT", async () => {
     const device = await launchAdversary("serial", { seed: 9 }, join(dir, "serial"));
-    const fd = openSync(device.uri.replace(/^serial:/, ""), constants.O_RDWR | constants.O_NOCTTY);
-    const input = new ReadStream(fd);
-    input.setRawMode(true);
     let received = Buffer.alloc(0);
-    input.on("data", (d: Buffer) => (received = Buffer.concat([received, d])));
-    writeSync(fd, Buffer.from(oneShot(1024)));
-    const until = performance.now() + ANSWER_WAIT_MS;
-    while (received.length < 6 + 1024 && performance.now() < until) await sleep(5);
-    input.destroy();
-    const record = await device.stop();
+    let record: DeviceRecord;
+    try {
+      const fd = openSync(device.uri.replace(/^serial:/, ""), constants.O_RDWR | constants.O_NOCTTY);
+      const input = new ReadStream(fd);
+      input.setRawMode(true);
+      input.on("data", (d: Buffer) => (received = Buffer.concat([received, d])));
+      writeSync(fd, Buffer.from(oneShot(1024)));
+      const until = performance.now() + ANSWER_WAIT_MS;
+      while (received.length < 6 + 1024 && performance.now() < until) await sleep(5);
+      input.destroy();
+    } finally {
+      record = await device.stop();
+    }
     expect(received[0]).toBe(0x11);
     expect(received.subarray(6)).toEqual(Buffer.from(new SeededBytes(9).take(1024)));
     expect(Buffer.from(record.data)).toEqual(received.subarray(6));

@@ -5,14 +5,14 @@
  * connects while another streams gets its own answers, not the other's stream.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, RUNNERS, runCli } from "./_support/cli.ts";
 import { type DelayProxy, startDelayProxy } from "./_support/delay_proxy.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 
 const bun = RUNNERS.find((r) => r.name === "bun")!;
 const json = (r: CliResult) => JSON.parse(r.stdout.toString());
@@ -29,7 +29,7 @@ async function ok(args: string[]): Promise<CliResult> {
 describe("a device 300 ± 100 ms away, under bun", () => {
   let emulator: RunningEmulator;
   let proxy: DelayProxy;
-  const dir = mkdtempSync(join(tmpdir(), "qrng-latency-"));
+  const dir = testTempDir("qrng-latency");
   beforeAll(async () => {
     emulator = await startEmulator(["--tcp", "127.0.0.1:0", "--seed", "4", "--startup-ms", "50"]);
     proxy = await startDelayProxy({ targetPort: portOf(emulator.uri), latencyMs: 300, jitterMs: 100 });
@@ -37,7 +37,6 @@ describe("a device 300 ± 100 ms away, under bun", () => {
   afterAll(async () => {
     await proxy?.close();
     await emulator?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
   const qrng = (...args: string[]) => ok([...args, "--device", proxy.uri]);
 

@@ -7,25 +7,24 @@
  * read as the next command's reply (1 run in 3 failed its one-shot read). The emulator here
  * answers every command 150 ms late, the timing that broke it, every time.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, RUNNERS, runCli } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 
 const bun = RUNNERS.find((r) => r.name === "bun")!;
 const RUNS = 3;
 
 describe.runIf(process.platform === "linux")("a host's sequence over the serial pty, under bun", () => {
   let emulator: RunningEmulator;
-  const dir = mkdtempSync(join(tmpdir(), "qrng-sequence-"));
+  const dir = testTempDir("qrng-sequence");
   beforeAll(async () => {
     emulator = await startEmulator(["--serial", "--seed", "6", "--startup-ms", "50", "--reply-delay-ms", "150"]);
   });
   afterAll(async () => {
     await emulator?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`succeeds ${RUNS} times in a row, every step`, async () => {

@@ -5,10 +5,9 @@
  * a device with nothing ready, and Ctrl-C.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { openSource } from "../cli/devices/registry.ts";
 import type { RandomSource } from "../cli/devices/device.ts";
 import { DRAIN_LIMIT_MS } from "../cli/devices/cmdctrl/driver.ts";
@@ -18,6 +17,7 @@ import type { Platform } from "../cli/platform.ts";
 import { nodePlatform } from "../cli/runtime/node_platform.ts";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 import { CMD } from "../wasm/cmdctrl.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 import { FLAG, type Misbehaviour, type ScriptedDevice, startScriptedQcicada } from "./_support/scripted_qcicada.ts";
 
 const devices: ScriptedDevice[] = [];
@@ -138,8 +138,7 @@ async function slowDevice(): Promise<string> {
   return started.uri;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "qrng-status-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = testTempDir("qrng-status");
 
 describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng read under $name", (runner) => {
   it("exits 1 and commits nothing when the final STOP reports a health flag", async () => {

@@ -48,9 +48,15 @@ const FIRST_BYTES_WITHIN_MS = 5000;
 
 /**
  * Starts `qrng read ...args` with stdout to a pipe; resolves how long after `from` (spawn, or
- * the emulator warning on stderr) its first output byte came, then interrupts it.
+ * the emulator warning on stderr) its first output byte came (calling `atFirstByte` then), and
+ * interrupts it.
  */
-function firstByteAfter(runner: Runner, args: string[], from: "spawn" | "warning"): Promise<number> {
+function firstByteAfter(
+  runner: Runner,
+  args: string[],
+  from: "spawn" | "warning",
+  atFirstByte: () => void = () => {},
+): Promise<number> {
   const child = spawn(runner.command, [...runner.prefix, "read", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let start = performance.now();
   let err = "";
@@ -67,6 +73,7 @@ function firstByteAfter(runner: Runner, args: string[], from: "spawn" | "warning
     }, 30_000);
     child.stdout.once("data", async () => {
       const ms = performance.now() - start;
+      atFirstByte();
       clearTimeout(deadline);
       child.kill("SIGINT");
       await exited;
@@ -235,6 +242,21 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     try {
       // From the start: the emulated XR232USB's cold start is short.
       expect(await firstByteAfter(runner, ["1G", "--device", device.uri], "spawn")).toBeLessThan(4 * FIRST_BYTES_WITHIN_MS);
+    } finally {
+      await device.stop();
+    }
+  });
+
+  it("passes an XR232's bytes on as they come, not in 4 KiB chunks", async () => {
+    const record = join(dir, `record-${runner.name}.bin`);
+    const device = await startEmulateChild(runner, ["xr232usb", "--serial", "--record", record]);
+    try {
+      let sent = 0;
+      await firstByteAfter(runner, ["1G", "--device", `${device.uri}?baud=9600`], "spawn", () => (sent = statSync(record).size));
+      // 1024 start-up bytes and one 512-byte window, plus 64 requests in flight and over a
+      // second's slack at 960 bytes/s (a 4 KiB chunk took 4.3 s to fill).
+      expect(sent).toBeGreaterThanOrEqual(STARTUP_SAMPLES + 512);
+      expect(sent).toBeLessThan(3500);
     } finally {
       await device.stop();
     }

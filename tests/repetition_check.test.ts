@@ -27,11 +27,11 @@ function plant(data: Uint8Array, from: number, period: number, length: number): 
 }
 
 describe("the repetition check", () => {
-  it("guarantees 1054-byte stretches at H = 8 and longer ones for lower claims", () => {
-    expect(STRETCH).toBe(1054);
-    expect(repetitionParameters(1).stretchBytes).toBe(1023 + 256 - 1);
-    expect(repetitionParameters(1 / 16).stretchBytes).toBe(1023 + 4096 - 1);
-    expect(repetitionParameters(8).tableBytes).toBe(16 << 20);
+  it("guarantees 2078-byte stretches at H = 8 and longer ones for lower claims", () => {
+    expect(STRETCH).toBe(2078);
+    expect(repetitionParameters(1).stretchBytes).toBe(2047 + 256 - 1);
+    expect(repetitionParameters(1 / 16).stretchBytes).toBe(2047 + 4096 - 1);
+    expect(repetitionParameters(8).tableBytes).toBe(8 << 20);
     expect(repetitionParameters(8).falseAlarmsPerTiB).toBeLessThan(1e-18);
   });
 
@@ -39,7 +39,7 @@ describe("the repetition check", () => {
     const periods = [29, 30, 64, 100, 511, 4096, 65_537, 1 << 20];
     let trial = 0;
     for (const period of periods) {
-      for (const from of [0, 1, 15, 777, 1022, 1023, 100_003, 300_017]) {
+      for (const from of [0, 1, 15, 777, 2046, 2047, 100_003, 300_017]) {
         const data = idealBytes(from + period + STRETCH + 4096, 40 + trial++);
         plant(data, from, period, STRETCH);
         const r = repetition(data);
@@ -60,18 +60,14 @@ describe("the repetition check", () => {
     expect(r.repeats).toBeGreaterThan(0);
     for (const { earlier, later } of r.first) expect(later - earlier).toBe(period);
     expect(r.overloads).toBe(0);
-    expect(r.selected / r.bytes).toBeCloseTo(1 / 512, 4);
+    expect(r.selected / r.bytes).toBeCloseTo(1 / 1024, 4);
   });
 
   it("finds repeats where no position is a candidate (every run through the exact slow path)", () => {
     // Three byte values whose 2-byte grams all hash above the candidate threshold (core:
-    // v = ((x·0x79b1 mod 2^16) ^ (… >> 7))·0xca77 mod 2^16 for the little-endian gram x).
-    const value = (x: number) => {
-      let y = Math.imul(x, 0x79b1) & 0xffff;
-      y ^= y >>> 7;
-      return Math.imul(y, 0xca77) & 0xffff;
-    };
-    const threshold = Math.floor(65536 * 10 / 1023);
+    // v = x·0x79b1 mod 2^16 for the little-endian gram x).
+    const value = (x: number) => Math.imul(x, 0x79b1) & 0xffff;
+    const threshold = Math.floor(65536 * 10 / 2047);
     let symbols: number[] = [];
     for (let a = 0; a < 256 && symbols.length < 3; a++) {
       const next = [...symbols, a];
@@ -150,7 +146,7 @@ describe("qrng read's health policy against a replaying source", () => {
     return { stream, output, error };
   }
 
-  for (const [from, at, block, readBytes] of [[100_000, 300_000, 4096, 65_536], [5000, 2_000_000, 1100, 4096], [70_000, 70_000 + (64 << 10), 64 << 10, 1400]]) {
+  for (const [from, at, block, readBytes] of [[100_000, 300_000, 4096, 65_536], [5000, 2_000_000, 2100, 4096], [70_000, 70_000 + (64 << 10), 64 << 10, 1400]]) {
     it(`stops at a ${block}-byte block replayed ${at - from} bytes later (reads of ${readBytes}), none of the replay output`, () => {
       const { stream, output, error } = readReplay(from, at, block, readBytes);
       expect(error).toBeInstanceOf(QrngError);

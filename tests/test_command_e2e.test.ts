@@ -56,7 +56,7 @@ for (const runner of RUNNERS) {
       }
       expect(text).toContain("would exceed this value less than 0.01 percent of the times.");
       expect(text).toContain("Serial correlation coefficient is undefined (all values equal!).");
-      expect(text).toMatch(/Verdict: FAIL \(fips, rct, apt, bitcount, chi-square, serial-correlation, dsv\)/);
+      expect(text).toMatch(/Verdict: FAIL \(fips, rct, apt, bitcount, repetition, chi-square, serial-correlation, dsv\)/);
       const terse = await runCli(runner, ["test", "--ent-terse"], { stdin: new Uint8Array(1_000_000) });
       expect(terse.stdout.toString().split("\n")[1]).toBe(VECTORS[4].entBytes);
     });
@@ -113,10 +113,13 @@ for (const runner of RUNNERS) {
       const alpha = await runCli(runner, ["test", "--alpha", "3"]);
       expect(alpha.status).toBe(2);
       expect(alpha.stderr).toBe(
-        "qrng test: --alpha needs a probability such as 2^-30 or 1e-9 (not '3')\n",
+        "qrng test: --alpha needs a probability from 2^-100 to below 1, such as 2^-30 or 1e-9 (not '3')\n",
       );
       const h = await runCli(runner, ["test", "--symbols", "bits", "--h", "2"]);
-      expect([h.status, h.stderr]).toEqual([2, "qrng test: --h needs a number in (0, 1] for bits\n"]);
+      expect([h.status, h.stderr]).toEqual([
+        2,
+        "qrng test: --h needs a claimed min-entropy from 0.0078125 to 1 bits per bit (not '2')\n",
+      ]);
     });
 
     it("reports an unreadable file and empty input in one line with status 1", async () => {
@@ -146,7 +149,7 @@ for (const runner of RUNNERS) {
       expect(json.health.cutoffs.rct).toBe(21);
       expect(json.health.cutoffs.apt).toBe(589);
       expect(json.health.samples).toBe(1_000_000);
-      expect(json.checks.map((c: { name: string }) => c.name)).toEqual(["rct", "apt", "bitcount"]);
+      expect(json.checks.map((c: { name: string }) => c.name)).toEqual(["rct", "apt", "bitcount", "repetition"]);
       expect(result.status).toBe(0);
     });
   });

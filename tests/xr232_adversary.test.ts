@@ -58,6 +58,9 @@ interface ReadCase {
 }
 
 const CASES: ReadCase[] = [
+  // Surplus bytes: with requests kept in flight, a byte nobody asked for looks like the answer to
+  // the next request, so the host passes the device's bytes on as they came (README Guarantees 1
+  // names surplus bytes for Cmd&Ctrl, where a count exposes them; here only the invariant holds).
   { name: "a byte nobody asked for after every 97th", faults: "extra:97", output: "stdout", status: 0 },
   {
     name: "a burst of 300 unrequested random bytes",

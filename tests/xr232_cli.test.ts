@@ -85,7 +85,8 @@ for (const runner of RUNNERS) {
       const device = "sim:xr232usb?sigma=0&medianHz=125000";
       const result = await runCli(runner, ["read", "20000", "--device", device, "-o", file]);
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/qrng: Health tests failed/);
+      // The pool never changes: RCT and APT fail every window, and the output repeats itself.
+      expect(result.stderr).toMatch(/qrng: (Health tests failed|Repetition check)/);
       expect(existsSync(file)).toBe(false);
       const fine = await runCli(runner, [
         "read",

@@ -11,11 +11,11 @@ export const REPEAT_COUNT_LIMIT = 1024;
 /** History the check remembers: a repeat further apart is not looked for. */
 export const REPETITION_HISTORY_BYTES = 256 << 20;
 /** Winnowing window (positions): one position in (window + 1) / 2 is fingerprinted. */
-const WINDOW_POSITIONS = 1023;
+const WINDOW_POSITIONS = 2047;
 /** Candidates are ~this many per window, so a window without one (slow path) is ~e^-10 rare. */
 const CANDIDATES_PER_WINDOW = 10;
-/** Table: 2^20 slots of 16 bytes (16 MiB); 256 MiB of history fills ~half of them. */
-const TABLE_BITS = 20;
+/** Table: 2^19 slots of 16 bytes (8 MiB); 256 MiB of history fills half of them. */
+const TABLE_BITS = 19;
 const TABLE_SLOT_BYTES = 16;
 /** Bits of fingerprint compared per slot: a 64-bit check and 31 more beside the home bits. */
 const FINGERPRINT_BITS = 95;
@@ -42,8 +42,8 @@ export interface RepetitionParameters {
 export function repetitionParameters(hPerByte: number): RepetitionParameters {
   const gramBytes = 8 * Math.ceil(GRAM_ENTROPY_BITS / 8 / hPerByte);
   const selectedPerByte = 2 / (WINDOW_POSITIONS + 1);
-  // Linear probing at the fullest the sweep lets the table get (history + one sweep period,
-  // 5/8 of the slots) compares ~½(1 + 1/(1 − 5/8)²) ≈ 4 slots per lookup.
+  // Linear probing at the fullest the sweep lets the table get (history + one 32 MiB sweep
+  // period: 9/16 of the slots) compares ~½(1 + 1/(1 − 9/16)²) ≈ 3.1 slots per lookup; say 4.
   const slotsCompared = 4;
   // A gram of ideal data recurs with probability <= 2^-256 per pair: nothing beside this.
   const falseAlarmsPerTiB = TIB * selectedPerByte * slotsCompared * 2 ** -FINGERPRINT_BITS;

@@ -47,8 +47,8 @@ ${POSTPROCESS_HELP}
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
 or any health flag the device raises, stops the read with exit status 1. So does any stretch
-of 1054 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
-counter, any period): the last 1053 bytes are held back until it is clear they repeat nothing.
+of 2078 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
+counter, any period): the last 2077 bytes are held back until it is clear they repeat nothing.
 
 Examples:
   qrng read 1M --device sim:qcicada -o random.bin

@@ -16,10 +16,10 @@
  * A stuck or biased source fails every window it touches and stops the read within a few
  * windows; any health or supply flag the device raises stops it at once.
  *
- * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 1054
+ * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 2078
  * bytes or more (at H = 8) that recurs within the last 256 MiB: a replayed block, a counter, any
- * period. The gate holds the last 1053 released bytes back until later data shows they start
- * no repeat, so none of a repeat is output. Ideal data trips it about 2·10^-19 times per TiB.
+ * period. The gate holds the last 2077 released bytes back until later data shows they start
+ * no repeat, so none of a repeat is output. Ideal data trips it about 10^-19 times per TiB.
  */
 import { QrngError } from "../errors.ts";
 import { HealthGate, type HealthGateStats, isPersistentFailure } from "../../wasm/health.ts";
@@ -103,10 +103,11 @@ export class ReadHealth {
       return new QrngError("health", `Repetition check overloaded: far more fingerprints than random data gives; ${stop}`);
     }
     const { earlier, later } = r.first[0];
+    const distance = later - earlier;
     return new QrngError(
       "health",
       `Repetition check: the ${r.parameters.gramBytes} bytes at stream offset ${later} repeat those at offset ` +
-        `${earlier}, ${later - earlier} bytes earlier (a source that replays or cycles its output); ${stop}`,
+        `${earlier}, ${distance} byte${distance === 1 ? "" : "s"} earlier (a stuck, cycling or replaying source); ${stop}`,
     );
   }
 

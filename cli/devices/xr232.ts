@@ -16,7 +16,7 @@ import { type Xr232Port, Xr232Reader, type Xr232ReaderOptions } from "./xr232_re
 
 /** XR232USB's safe maximum; the default line rate. */
 export const XR232USB_BAUD = 230_400;
-/** Bytes handed out per `next()`. */
+/** Most bytes handed out per `next()`: it hands out what has come, so a slow line's bytes go on at once. */
 const CHUNK_BYTES = 4096;
 
 /** The query parameters every XR232 URI may carry (the driver's own; emulators add theirs). */
@@ -88,8 +88,7 @@ export function xr232Source(
     emulated,
     async next() {
       if (closed) throw new QrngError("disconnected", `Cannot read from ${description}: it was closed`);
-      await reader.readInto(chunk);
-      return chunk;
+      return chunk.subarray(0, await reader.readInto(chunk, 1));
     },
     async close() {
       if (closed) return;

@@ -87,11 +87,14 @@ export class Xr232Reader {
     return this.#reopens;
   }
 
-  /** Fills `buffer` completely with random bytes from the device. */
-  async readInto(buffer: Uint8Array): Promise<void> {
+  /**
+   * Stores random bytes from the device into `buffer`, at least `least` of them (by default
+   * all: fills it); resolves how many.
+   */
+  async readInto(buffer: Uint8Array, least = buffer.length): Promise<number> {
     const o = this.#options;
     let got = 0;
-    while (got < buffer.length) {
+    while (got < least) {
       // Requests run ahead across calls, so the line never idles between buffers; answers
       // beyond this buffer wait in the port for the next call.
       const want = Math.min(o.inFlight - this.#outstanding, o.budget - this.#requested);
@@ -121,6 +124,7 @@ export class Xr232Reader {
       }
       await this.#stalled(now);
     }
+    return got;
   }
 
   async #stalled(now: number): Promise<void> {

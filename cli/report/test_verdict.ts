@@ -13,7 +13,7 @@
  * - ent χ²: its probability below 0.01 % or above 99.99 % (ent's own extreme wording).
  * - ent serial correlation: |SCC| > 5/√N (5 σ of ideal data).
  * - DSV: |final| > 5·√bits (5 σ; the stream-wide monobit test).
- * - Repetition check: any repeat fails (ideal data shows one about 2·10^-19 times per TiB).
+ * - Repetition check: any repeat fails (ideal data shows one about 10^-19 times per TiB).
  * `--strict` instead fails on any failed FIPS block or health-test failure (rngtest's rule).
  * Min-entropy and the histogram are informational. Input shorter than one FIPS block (with its
  * seed) is too little to judge either way (one byte already fails χ²): "inconclusive".

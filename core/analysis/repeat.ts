@@ -6,20 +6,20 @@
  * Theory. A source that claims H bits of min-entropy per byte emits a given stretch of
  * L = 256 / H bytes (a gram) with probability at most 2^-256, so a gram that recurs is a
  * broken source, not chance. Keeping every gram of the last 256 MiB is 2^28 entries; winnowing
- * keeps few and still finds every long repeat. Each position q gets a selection value v(q), a
- * hash of the 4·terms bytes from q (terms is sized so they carry >= 16 bits of the claim). In
+ * keeps few and still finds every long repeat. Each position q gets a 16-bit selection value
+ * v(q) from the 2·terms bytes at q (terms is sized so they carry >= 16 bits of the claim). In
  * every run of `window` consecutive positions the rightmost position of least v is *selected*.
  * Selection depends only on the bytes of the run, so when a stretch of R = window + L − 1 bytes
  * occurs twice, both occurrences select the same relative position, and its gram, a 128-bit
  * fingerprint stored with its stream offset, is found in the table: every repeat of R bytes or
  * more is caught, whatever its period and alignment, with 2 / (window + 1) of the positions
- * selected (window = 1023: one in 512, 2^19 entries for 256 MiB).
+ * selected (window = 2047: one in 1024, 2^18 entries for 256 MiB, R = 2078 bytes at H = 8).
  *
- * Speed. v is computed 16 positions at a time in SIMD; a position with v below `threshold`
+ * Speed. v is computed 32 positions at a time in SIMD; a position with v below `threshold`
  * (about 10 / window of them) is a candidate, and only candidates go through the exact sliding
  * minimum (a monotone deque): a non-candidate can be a run's minimum only in a run without any
  * candidate (probability ~e^-10 per run of ideal data), and then every position of that gap is
- * fed, from a ring of the latest values. The table is open addressing with linear probing,
+ * fed, its value computed again from the bytes (the seam keeps those of the last update). The table is open addressing with linear probing,
  * 16-byte slots (64-bit check, 32 bits of the other half with the home bits, low 32 bits of the
  * offset); entries older than the history are reused on insert and removed by a sweep that
  * passes over the table once per SWEEP_PERIOD_BYTES (backward-shift deletion keeps every probe
@@ -39,7 +39,7 @@ import { LOG_SLOTS } from "./layout.ts";
 /** Longest gram (bytes): 256 bits at the least claim, 1/16 bit per byte. */
 export const REPEAT_MAX_GRAM_BYTES: i32 = 4096;
 /** Widest winnowing window (positions). */
-export const REPEAT_MAX_WINDOW: i32 = 1023;
+export const REPEAT_MAX_WINDOW: i32 = 2047;
 /** The sweep passes over the whole table once per this many stream bytes. */
 const SWEEP_PERIOD_BYTES: i64 = 32 << 20;
 /**
@@ -51,9 +51,9 @@ export const REPEAT_COUNT_LIMIT: i64 = 1024;
 const MAX_LOAD_NUMERATOR: i64 = 3;
 const MAX_LOAD_DENOMINATOR: i64 = 4;
 
-const DEQUE_CAPACITY: i32 = 2048; // > window
+const DEQUE_CAPACITY: i32 = 4096; // > window
 const DEQUE_MASK: i32 = DEQUE_CAPACITY - 1;
-const QUEUE_CAPACITY: i32 = 16; // lookups per batch
+const QUEUE_CAPACITY: i32 = 64; // lookups per batch
 const MAX_CARRY_BYTES: i32 = REPEAT_MAX_GRAM_BYTES + 2 * REPEAT_MAX_WINDOW + 64;
 const SEAM_BYTES: i32 = MAX_CARRY_BYTES + REPEAT_MAX_GRAM_BYTES + 64;
 const SLOT_BYTES: i32 = 16;
@@ -71,16 +71,15 @@ const QUEUE_PTR: usize = memory.data(QUEUE_CAPACITY * 24, 64);
 /** Offsets of the first repeats: LOG_SLOTS pairs (earlier, later) of f64. */
 export const REPEAT_LOG_PTR: usize = memory.data(LOG_SLOTS * 16, 64);
 
-// Selection hash constants (odd multipliers).
-const K1: u32 = 0x9e3779b1;
-const K2: u32 = 0x85ebca77;
+// Selection hash: an odd multiplier (a bijection of the 2-byte gram; the order is what matters).
+const K1: u32 = 0x79b1;
 
 // Configuration.
 /** Whether the check is configured (the gate then runs it on every staged byte). */
 export let repeatEnabled = false;
 let gramBytes: i32 = 32;
 let terms: i32 = 1;
-let window: i64 = 1023;
+let window: i64 = 2047;
 let threshold: u32 = 0;
 let historyBytes: u32 = 256 << 20;
 let carryBytes: i32 = 0;
@@ -161,9 +160,7 @@ export function repeatConfigure(
 @inline function selectionValue(p: usize): u32 {
   let s: u32 = 0;
   for (let j = 0; j < terms; j++) {
-    let y = (<u32>load<u16>(p + (<usize>j << 1)) * K1) & 0xffff;
-    y ^= y >> 7;
-    s += y * K2;
+    s += <u32>load<u16>(p + (<usize>j << 1)) * K1;
   }
   return s & 0xffff;
 }
@@ -173,17 +170,13 @@ export function repeatConfigure(
 @inline function selectionValues8(p: usize): v128 {
   if (terms == 1) {
     const bytes = v128.load(p);
-    let y = i16x8.mul(i8x16.shuffle(bytes, bytes, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8), i16x8.splat(<i16>K1));
-    y = v128.xor(y, i16x8.shr_u(y, 7));
-    return i16x8.mul(y, i16x8.splat(<i16>K2));
+    return i16x8.mul(i8x16.shuffle(bytes, bytes, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8), i16x8.splat(<i16>K1));
   }
   let s = i16x8.splat(0);
   for (let j = 0; j < terms; j++) {
     const bytes = v128.load(p + (<usize>j << 1));
     const grams = i8x16.shuffle(bytes, bytes, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8);
-    let y = i16x8.mul(grams, i16x8.splat(<i16>K1));
-    y = v128.xor(y, i16x8.shr_u(y, 7));
-    s = i16x8.add(s, i16x8.mul(y, i16x8.splat(<i16>K2)));
+    s = i16x8.add(s, i16x8.mul(grams, i16x8.splat(<i16>K1)));
   }
   return s;
 }
@@ -367,29 +360,42 @@ function step(q: i64): void {
   }
 }
 
+/** Feeds the candidates of the 8 positions from `q` (bytes at `p`) whose values are `v`. */
+function feedCandidates(q: i64, p: usize, v: v128): void {
+  let mask = i16x8.bitmask(i16x8.eq(i16x8.sub_sat_u(v, i16x8.splat(<i16>(threshold - 1))), i16x8.splat(0)));
+  while (mask != 0) {
+    const j = ctz(mask);
+    mask &= mask - 1;
+    const c = q + <i64>j;
+    feed(c, selectionValue(p + <usize>j));
+    lastCandidate = c;
+  }
+}
+
 /** Processes positions `from`..`to` whose bytes start at `base` (position `baseOffset`). */
 function scan(base: usize, baseOffset: i64, from: i64, to: i64): void {
   let q = from;
-  const below = i16x8.splat(<i16>threshold);
-  for (; q + 15 <= to; q += 16) {
+  // v < threshold  <=>  v −sat (threshold − 1) == 0
+  const atMost = i16x8.splat(<i16>(threshold - 1));
+  const zero = i16x8.splat(0);
+  for (; q + 31 <= to; q += 32) {
     if (repeatMatches >= REPEAT_COUNT_LIMIT) return;
     const p = base + <usize>(q - baseOffset);
-    if (inGap || q + 15 - lastCandidate >= window) {
-      for (let j = 0; j < 16; j++) step(q + j);
+    if (inGap || q + 31 - lastCandidate >= window) {
+      for (let j = 0; j < 32; j++) step(q + j);
       continue;
     }
     const v0 = selectionValues8(p);
     const v1 = selectionValues8(p + 8);
-    if (!v128.any_true(i16x8.lt_u(i16x8.min_u(v0, v1), below))) continue;
+    const v2 = selectionValues8(p + 16);
+    const v3 = selectionValues8(p + 24);
+    const least = i16x8.min_u(i16x8.min_u(v0, v1), i16x8.min_u(v2, v3));
+    if (!v128.any_true(i16x8.eq(i16x8.sub_sat_u(least, atMost), zero))) continue;
     // Candidates only: the run ending at each position holds one (the check above).
-    let mask = i16x8.bitmask(i16x8.lt_u(v0, below)) | (i16x8.bitmask(i16x8.lt_u(v1, below)) << 8);
-    while (mask != 0) {
-      const j = ctz(mask);
-      mask &= mask - 1;
-      const c = q + <i64>j;
-      feed(c, selectionValue(p + <usize>j));
-      lastCandidate = c;
-    }
+    feedCandidates(q, p, v0);
+    feedCandidates(q + 8, p + 8, v1);
+    feedCandidates(q + 16, p + 16, v2);
+    feedCandidates(q + 24, p + 24, v3);
   }
   for (; q <= to && repeatMatches < REPEAT_COUNT_LIMIT; q++) step(q);
 }

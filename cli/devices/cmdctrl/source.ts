@@ -5,9 +5,10 @@
  *   ACK's status checked for health flags; over UDP and TCP+UDP every read is a one-shot,
  *   because only a counted read can tell that a datagram was lost (a shortfall is an error,
  *   never padded);
- * - larger reads stream in continuous mode over byte streams (serial, TCP, in-process): every
- *   STATUS_CHECK_MS the stream is stopped (the data in flight is kept: it is valid output), the
- *   status in the STOP answer is checked, and the stream restarts;
+ * - larger reads stream in continuous mode over byte streams (serial, TCP, in-process): after
+ *   STATUS_CHECK_FIRST_MS, then at doubling intervals up to STATUS_CHECK_MAX_MS, the stream is
+ *   stopped (the data in flight is kept: it is valid output), the status in the STOP answer is
+ *   judged, and the stream restarts;
  * - signed reads: every block's signature is checked against the device key; a mismatch ends
  *   the read before the block is released (kind "device").
  *
@@ -54,11 +55,15 @@ const MAX_REQUEST_BYTES = 0xffff;
  * still running is expected (`opening`): its flags are judged all the same.
  */
 function judgeStatus(status: Status, description: string, opening = false): void {
-  const faults: string[] = statusFaults(status);
-  if (status.startupTestInProgress && !opening) faults.push("startupTestInProgress (the device restarted)");
-  if (!status.started && !status.startupTestInProgress) faults.push("started = 0 (not generating)");
+  const faults = statusFaults(status);
   if (faults.length > 0) {
     throw new QrngError("device", `${description} reports a failing health test or supply: ${faults.join(", ")}`);
+  }
+  if (status.startupTestInProgress && !opening) {
+    throw new QrngError("device", `${description} restarted its startup test during the read`);
+  }
+  if (!status.started && !status.startupTestInProgress) {
+    throw new QrngError("device", `${description} reports started = 0: it is not generating`);
   }
 }
 

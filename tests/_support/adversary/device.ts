@@ -21,6 +21,8 @@ export type AdversaryTransport = typeof ADVERSARY_TRANSPORTS[number];
 
 /** UDP data writes while streaming (as `qrng emulate` does). */
 const UDP_STREAM_CHUNK_BYTES = 1024;
+/** TCP ports tried for a TCP+UDP device before giving up on finding the UDP one free. */
+const UDP_BIND_ATTEMPTS = 5;
 /** Longest wait for the session to end after stop(). */
 const STOP_WAIT_MS = 3000;
 
@@ -44,6 +46,28 @@ function seededRandom(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A TCP listener on a free port and, with `data`, a UDP socket on the same port number (the
+ * host registers its data port by a datagram to the device's port). Another socket may hold
+ * that UDP port: then it tries another port.
+ */
+async function listenWithData(
+  data: boolean,
+  onSender: (host: string, port: number) => void,
+): Promise<{ listener: TcpListener; udp?: UdpEndpoint }> {
+  for (let attempt = 1;; attempt++) {
+    const listener = await listenTcp("127.0.0.1", 0);
+    if (!data) return { listener };
+    try {
+      const udp = await openUdp({ bindHost: "127.0.0.1", bindPort: listener.port, description: "adversary data", onSender });
+      return { listener, udp };
+    } catch (error) {
+      await listener.close();
+      if (attempt === UDP_BIND_ATTEMPTS) throw error;
+    }
+  }
+}
 
 /** Starts the device; `libc` is needed for "serial" only. */
 export async function startAdversary(transport: AdversaryTransport, script: FaultScript, libc?: SystemLibrary): Promise<RunningAdversary> {
@@ -86,15 +110,9 @@ export async function startAdversary(transport: AdversaryTransport, script: Faul
     uri = `udp://127.0.0.1:${udp.port}`;
     serving = session(own, own, UDP_STREAM_CHUNK_BYTES);
   } else {
-    const listener: TcpListener = await listenTcp("127.0.0.1", 0);
     let dataLink: FaultyLink | undefined;
-    if (transport === "tcpudp") {
-      const udp: UdpEndpoint = await openUdp({
-        bindHost: "127.0.0.1",
-        bindPort: listener.port,
-        description: "adversary data",
-        onSender: (h, p) => dataLink?.notePeer(h, p),
-      });
+    const { listener, udp } = await listenWithData(transport === "tcpudp", (h, p) => dataLink?.notePeer(h, p));
+    if (udp) {
       const own = dataLink = link(udp, true);
       closers.push(() => own.close());
     }
