@@ -74,5 +74,7 @@ it("prints zsh and fish scripts, and names the shells when given none", async ()
 it("keeps docs/qrng.1 equal to the page the commands' --help gives (bun scripts/build_man.ts)", async () => {
   const page = await freshManPage();
   for (const entry of COMMANDS) expect(page).toContain(`\n.SS ${entry.name.replace(/-/g, "\\-")}\n`);
-  expect(readFileSync(MAN_PAGE, "utf8")).toBe(page);
+  expect(readFileSync(MAN_PAGE, "utf8"), "docs/qrng.1 is out of date: run bun scripts/build_man.ts").toBe(
+    page,
+  );
 });
