@@ -21,13 +21,23 @@ const BUN = join(ROOT, "node_modules", ".bin", "bun");
 export const NATIVE_TARGET = `bun-${process.platform}-${process.arch}`;
 
 /**
- * Compiles cli/main.ts for `target` into `outfile`. `--bytecode --splitting` keep start-up near
- * 10 ms: each command is its own chunk, parsed only when it runs.
+ * The `bun build` flags of every qrng executable (tests compile their helpers with them too).
+ * `--bytecode --splitting` keep start-up near 10 ms: each command is its own chunk, parsed only
+ * when it runs.
  */
+export const COMPILE_FLAGS: readonly string[] = [
+  "--compile",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--splitting",
+];
+
+/** Compiles cli/main.ts for `target` into `outfile`. */
 export async function buildBinary(target: string, outfile: string): Promise<void> {
   const facts = { commit: gitCommit(ROOT), target, core: digestCore(readCoreModules(join(ROOT, "wasm"))) };
   const args = [
-    ...["build", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting"],
+    ...["build", ...COMPILE_FLAGS],
     ...["--target", target, "--define", `QRNG_BUILD=${JSON.stringify(JSON.stringify(facts))}`],
     ...[join(ROOT, "cli", "main.ts"), "--outfile", outfile],
   ];
