@@ -54,6 +54,8 @@ function qemuUnavailable(): string | undefined {
 
 const given = process.env.QRNG_RELEASE_DIR;
 const dir = given ?? join(testTempDir("qrng-release"), "release");
+/** Where the reproducibility test builds the core a second time. */
+const again = join(testTempDir("qrng-release-again"), "release");
 const qemuMissing = qemuUnavailable();
 if (qemuMissing) console.warn(`tests/release.test.ts: skipping the linux-arm64 runs: ${qemuMissing}`);
 
@@ -143,7 +145,6 @@ it("packs the core with its ESM bundle, types, WASM modules and README, reproduc
   );
   expect(manifest).toMatchObject({ name: "qrng-core", version: VERSION, type: "module" });
   // A second build of the JavaScript parts gives the same bytes.
-  const again = join(testTempDir("qrng-release-again"), "release");
   await release(again, ["qrng-core"]);
   expect(readFileSync(join(again, CORE_TARBALL)).equals(readFileSync(path(CORE_TARBALL)))).toBe(true);
 }, 120_000);
