@@ -27,6 +27,16 @@ function overview(commands: readonly Command[]): string {
   ].join("\n");
 }
 
+/** `qrng --version [--json]`: build facts loaded only when asked, to keep start-up near zero. */
+async function versionText(platform: Platform, flags: readonly string[]): Promise<string> {
+  const unknown = flags.find((flag) => flag !== "--json");
+  if (unknown !== undefined) throw new QrngError("usage", `--version takes only --json (not '${unknown}')`);
+  const { bakedBuildInfo, formatBuildInfo } = await import("./build_info.ts");
+  const info = bakedBuildInfo() ??
+    (await import("./runtime/source_build_info.ts")).sourceBuildInfo(platform.runtime);
+  return flags.length > 0 ? `${JSON.stringify(info, null, 2)}\n` : formatBuildInfo(info);
+}
+
 /** Runs `platform.args` and resolves the exit status; never throws. */
 export async function runApp(platform: Platform, entries: readonly CommandEntry[] = COMMANDS): Promise<number> {
   const [name, ...rest] = platform.args;
@@ -41,7 +51,7 @@ export async function runApp(platform: Platform, entries: readonly CommandEntry[
       return 0;
     }
     if (name === "--version" || name === "-V") {
-      await platform.stdout.write(new TextEncoder().encode(`qrng ${VERSION}\n`));
+      await platform.stdout.write(new TextEncoder().encode(await versionText(platform, rest)));
       return 0;
     }
     const command = await entries.find((entry) => entry.name === name)?.load();

@@ -11,12 +11,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ENTRY = join(ROOT, "wasm", "mod.ts");
-const OUT_DIR = join(ROOT, "dist", "core");
+/** dist/core/ unless named (`bun scripts/build_core_bundle.ts DIR`: the release builds its own copy). */
+const OUT_DIR = process.argv[2] ? resolve(process.argv[2]) : join(ROOT, "dist", "core");
 const BUNDLE = join(OUT_DIR, "qrng-core.js");
 const BIN = join(ROOT, "node_modules", ".bin");
 /** Declarations only, with the settings deno.json gives the sources (strict, .ts imports, DOM). */

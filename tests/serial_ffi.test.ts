@@ -4,17 +4,16 @@
  * reports what it observed; these tests hold the expectations.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMPILE_FLAGS } from "../scripts/build_binary.ts";
 import { ROOT } from "./_support/cli.ts";
 
 const BIN = join(ROOT, "node_modules", ".bin");
 const SCRIPT = join(ROOT, "tests", "_support", "serial_check.ts");
-/** The check compiled the way dist/qrng is (package.json's build flags), so bun:ffi is checked there too. */
-const BUILD_FLAGS = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.build
-  .match(/bun build (.*?) cli\/main\.ts/)[1].split(" ") as string[];
+/** The check compiled with dist/qrng's flags, so bun:ffi is checked there too. */
 const COMPILED = join(mkdtempSync(join(tmpdir(), "qrng-serial-")), "serial_check");
 const RUNTIMES = [
   { name: "deno", command: join(BIN, "deno"), args: ["run", "--allow-all", "--quiet", SCRIPT] },
@@ -23,7 +22,7 @@ const RUNTIMES = [
 ];
 
 beforeAll(() => {
-  const build = spawnSync(join(BIN, "bun"), ["build", ...BUILD_FLAGS, SCRIPT, "--outfile", COMPILED], {
+  const build = spawnSync(join(BIN, "bun"), ["build", ...COMPILE_FLAGS, SCRIPT, "--outfile", COMPILED], {
     encoding: "utf8",
   });
   if (build.status !== 0) throw new Error(`bun build --compile failed: ${build.stderr}`);

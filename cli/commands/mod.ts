@@ -37,4 +37,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "emulate", load: async () => (await import("./emulate.ts")).emulateCommand },
   { name: "model", load: async () => (await import("./model.ts")).modelCommand },
   { name: "pyqcc", load: async () => (await import("./pyqcc.ts")).pyqccCommand },
+  { name: "completions", load: async () => (await import("./completions.ts")).completionsCommand },
 ];
