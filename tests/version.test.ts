@@ -8,10 +8,13 @@ import { VERSION } from "../cli/version.ts";
 import { binaryBuilt, ROOT, runCli, RUNNERS } from "./_support/cli.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
+/** The core's modules, in name order. */
+const WASM_FILES = readdirSync(join(ROOT, "wasm")).filter((n) => n.endsWith(".wasm")).sort();
+
 /** `cat wasm/*.wasm | sha256sum`, as the README tells a user to check the core. */
 function wasmFilesSha256(): string {
   const hash = createHash("sha256");
-  for (const name of readdirSync(join(ROOT, "wasm")).filter((n) => n.endsWith(".wasm")).sort()) {
+  for (const name of WASM_FILES) {
     hash.update(readFileSync(join(ROOT, "wasm", name)));
   }
   return hash.digest("hex");
@@ -33,7 +36,7 @@ for (const runner of RUNNERS) {
       expect(lines[0]).toBe(`qrng ${VERSION}`);
       expect(lines[1]).toMatch(/^commit: [0-9a-f]{40}(-dirty)?$/);
       expect(lines[2]).toBe(`target: ${target}`);
-      expect(lines[3]).toBe(`core:   sha256 ${wasmFilesSha256()} (analysis.wasm, cmdctrl.wasm, xr232.wasm)`);
+      expect(lines[3]).toBe(`core:   sha256 ${wasmFilesSha256()} (${WASM_FILES.join(", ")})`);
       expect(lines.slice(4)).toEqual([""]);
       // A binary may have been built at an earlier commit; sources are the checkout itself.
       if (runner.name !== "binary") expect(lines[1]).toContain(HEAD);
