@@ -27,6 +27,8 @@ export interface AssessExports {
   permutationPtr(): number;
   permutationStart(ptr: number, len: number, binary: boolean, seedLo: number, seedHi: number): void;
   permutationRun(count: number): number;
+  restartModeCounts(ptr: number, rows: number, cols: number): void;
+  transposeInto(ptr: number, rows: number, cols: number, out: number): void;
 }
 
 /** Number of f64 result slots (core/assess/heap.ts). */

@@ -145,7 +145,7 @@ function readEstimate(wasm: AssessExports, spec: EstimatorSpec, track: Track): E
 }
 
 /** Lowest estimate (ties: the first in print order). */
-export function lowest(estimates: Estimate[]): Estimate {
+function lowest(estimates: Estimate[]): Estimate {
   let best: Estimate | undefined;
   for (const e of estimates) {
     if (e.minEntropy !== null && (!best || e.minEntropy < best.minEntropy!)) best = e;

@@ -9,7 +9,7 @@
  * bzip2 output (core/assess/permutation.ts says why).
  */
 import { RESULT_SLOTS } from "./_assess.ts";
-import { type AssessOptions, type Estimate, lowest, prepareSamples, runEstimator, withWasmMemory } from "./assess.ts";
+import { type AssessOptions, type Estimate, type PreparedSamples, prepareSamples, runEstimator, withWasmMemory } from "./assess.ts";
 
 /** Shuffles SP 800-90B §5.1 ranks the data against. */
 export const PERMUTATION_SHUFFLES = 10_000;
@@ -48,15 +48,17 @@ export interface ChiSquareResult {
 export interface PermutationStatistic {
   name: (typeof PERMUTATION_STATISTICS)[number];
   value: number;
-  /** Shuffles whose statistic was below (C0), equal to (C1), above (C2) the data's. */
-  below: number;
-  equal: number;
-  above: number;
+  /** Shuffles whose statistic was above the data's (§5.1's C0, the tool's C[i][0]). */
+  c0: number;
+  /** Shuffles whose statistic equalled the data's (C1). */
+  c1: number;
+  /** Shuffles whose statistic was below the data's (C2). */
+  c2: number;
   passed: boolean;
 }
 
 /** The whole IID track. */
-export interface IidAssessment {
+export interface IidAssessment extends IidMinEntropy {
   samples: number;
   bitsPerSymbol: number;
   distinctSymbols: number;
@@ -70,12 +72,6 @@ export interface IidAssessment {
   permutation: { shuffles: number; statistics: PermutationStatistic[]; passed: boolean };
   /** Every test passed: the data may be treated as IID and assessed by MCV alone. */
   iid: boolean;
-  /** MCV on the literal symbols, then (multi-bit data) on the bitstring. */
-  estimates: Estimate[];
-  hOriginal: number;
-  hBitstring: number | null;
-  /** min(H_original, bitsPerSymbol × H_bitstring), or H_original for binary data. */
-  minEntropy: number;
   warnings: string[];
 }
 
@@ -83,6 +79,34 @@ function chiSquareResult(slots: Float64Array, first: number): ChiSquareResult {
   const score = slots[first], df = slots[first + 1], p = slots[first + 2];
   if (Number.isNaN(score)) return { score: null, degreesOfFreedom: null, pValue: null, passed: true };
   return { score, degreesOfFreedom: df, pValue: p, passed: p >= IID_TEST_LEVEL };
+}
+
+/** The IID min-entropy: MCV on the literal symbols and (multi-bit data) on the bitstring. */
+export interface IidMinEntropy {
+  /** MCV on the literal symbols, then (multi-bit data) on the bitstring. */
+  estimates: Estimate[];
+  hOriginal: number;
+  hBitstring: number | null;
+  /** min(H_original, bitsPerSymbol × H_bitstring), or H_original for binary data. */
+  minEntropy: number;
+}
+
+function mcvFigure(prepared: PreparedSamples): IidMinEntropy {
+  const { wasm, literal, bitstring } = prepared;
+  const estimates = [runEstimator(wasm, "mcv", literal)];
+  if (bitstring) estimates.push(runEstimator(wasm, "mcv", bitstring));
+  const hOriginal = estimates[0].minEntropy!;
+  const hBitstring = bitstring ? estimates[1].minEntropy! : null;
+  const minEntropy = hBitstring === null ? hOriginal : Math.min(hOriginal, prepared.bitsPerSymbol * hBitstring);
+  return { estimates, hOriginal, hBitstring, minEntropy };
+}
+
+/** The IID min-entropy of `samples` alone (no tests): what the restart tests assess rows and columns by. */
+export function iidMinEntropy(samples: Uint8Array, options: AssessOptions = {}): IidMinEntropy & { warnings: string[] } {
+  return withWasmMemory(samples, () => {
+    const prepared = prepareSamples(samples, options);
+    return { ...mcvFigure(prepared), warnings: prepared.warnings };
+  });
 }
 
 /** Runs the IID track on `samples` (one symbol per byte, the low bits). */
@@ -97,8 +121,7 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
   const prepared = prepareSamples(samples, options);
   const { wasm, literal, bitstring, binary, warnings } = prepared;
   const slots = () => new Float64Array(wasm.memory.buffer, wasm.resultsPtr(), RESULT_SLOTS);
-  const estimates = [runEstimator(wasm, "mcv", literal)];
-  if (bitstring) estimates.push(runEstimator(wasm, "mcv", bitstring));
+  const figure = mcvFigure(prepared);
 
   wasm.chiSquareTests(literal.ptr, literal.len, binary);
   const independence = chiSquareResult(slots(), 0), goodnessOfFit = chiSquareResult(slots(), 3);
@@ -121,8 +144,8 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
   }
   const words = new Float64Array(wasm.memory.buffer, wasm.permutationPtr(), PERMUTATION_STATISTICS.length * 4 + 2);
   const statistics = PERMUTATION_STATISTICS.map((name, i): PermutationStatistic => {
-    const [value, below, equal, above] = words.subarray(i * 4, i * 4 + 4);
-    return { name, value, below, equal, above, passed: below + equal > 5 && equal + above > 5 };
+    const [value, c0, c1, c2] = words.subarray(i * 4, i * 4 + 4);
+    return { name, value, c0, c1, c2, passed: c0 + c1 > 5 && c1 + c2 > 5 };
   });
   const permutation = {
     shuffles: words[PERMUTATION_STATISTICS.length * 4],
@@ -130,8 +153,6 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
     passed: statistics.every((s) => s.passed),
   };
 
-  const original = estimates[0].minEntropy!;
-  const perBit = bitstring ? lowest(estimates.slice(1)).minEntropy! : null;
   return {
     samples: prepared.samples, bitsPerSymbol: prepared.bitsPerSymbol, distinctSymbols: prepared.distinctSymbols,
     translated: prepared.translated, binary, bitstringBits: bitstring?.len ?? 0, seed: options.seed.toString(),
@@ -139,10 +160,7 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
     longestRepeat,
     permutation,
     iid: independence.passed && goodnessOfFit.passed && longestRepeat.passed && permutation.passed,
-    estimates,
-    hOriginal: original,
-    hBitstring: perBit,
-    minEntropy: perBit === null ? original : Math.min(original, prepared.bitsPerSymbol * perBit),
+    ...figure,
     warnings,
   };
 }

@@ -16,6 +16,8 @@
  * The IID track (§5): chiSquareTests (slots 0-2 independence score, df, p; 3-5 goodness of
  * fit), longestRepeatTest (0 P_col, 1 W, 2 Pr(X ≥ 1)), and the permutation tests, which keep
  * their state between calls and write to permutationPtr() (see permutation.ts).
+ * Restart tests (§3.1.4): restartModeCounts (0 largest row mode count, 1 its row, 2 largest
+ * column mode count, 3 its column) and transposeInto (the column dataset).
  *
  * Memory grows with the dataset and is never returned; one instance serves one assessment.
  * Running out of memory traps (the binding reports it); nothing is computed in memory it lacks.
@@ -29,10 +31,12 @@ import { multiMmc as mmc } from "./mmc.ts";
 import { lz78y as lz } from "./lz78y.ts";
 import * as chiSquare from "./chi_square.ts";
 import * as permutation from "./permutation.ts";
+import * as restart from "./restart.ts";
 import { PERMUTATION_PTR } from "./permutation.ts";
 
 export { expandBits, prepareSymbols, translateSymbols } from "./symbols";
 export { permutationRun } from "./permutation";
+export { transposeInto } from "./restart";
 
 /** Address of the result slots (f64). */
 export function resultsPtr(): usize {
@@ -121,4 +125,10 @@ export function permutationPtr(): usize {
 /** Starts the permutation tests (§5.1) on `len` symbols, shuffles seeded by seedHi:seedLo. */
 export function permutationStart(ptr: usize, len: i32, binary: bool, seedLo: u32, seedHi: u32): void {
   permutation.permutationStart(ptr, len, binary, (<u64>seedHi << 32) | <u64>seedLo);
+}
+
+/** The restart sanity check's counts (§3.1.4.3) of a `rows` × `cols` row dataset. */
+export function restartModeCounts(ptr: usize, rows: i32, cols: i32): void {
+  clearResults();
+  restart.restartModeCounts(ptr, rows, cols);
 }

@@ -39,7 +39,8 @@ import { seedShuffles, shuffleBytes } from "./shuffle.ts";
 
 /** Number of permutation-test statistics. */
 export const STATISTICS: i32 = 19;
-/** Words per statistic in the output: original value, C0 (original >), C1 (=), C2 (<). */
+/** Words per statistic in the output: the data's value, then as §5.1 counts shuffles: C0 those
+ * whose statistic is above the data's, C1 equal, C2 below. */
 const WORDS_PER_STATISTIC: i32 = 4;
 /** Statistics (f64 × 4 each), then the shuffles run, then the undecided mask. */
 export const PERMUTATION_PTR: usize = memory.data(<i32>((STATISTICS * WORDS_PER_STATISTIC + 2) * 8), 16);
@@ -310,7 +311,7 @@ export function permutationRun(count: i32): u32 {
       if ((undecided & (1 << s)) == 0) continue;
       const ours = load<f64>(word(s, 0));
       const theirs = load<f64>(shuffledStatistics + (<usize>s << 3));
-      const counter = word(s, ours > theirs ? 1 : ours == theirs ? 2 : 3);
+      const counter = word(s, theirs > ours ? 1 : theirs == ours ? 2 : 3);
       store<f64>(counter, load<f64>(counter) + 1);
       const c0 = load<f64>(word(s, 1)), c1 = load<f64>(word(s, 2)), c2 = load<f64>(word(s, 3));
       if (c0 + c1 > DECIDING_COUNT && c1 + c2 > DECIDING_COUNT) undecided &= ~(<u32>1 << s);
