@@ -5,11 +5,13 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import type { Platform } from "../platform.ts";
+import { INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { readUpTo } from "../byte_io.ts";
 import { assessNonIid } from "../../wasm/assess.ts";
 import { assessIid } from "../../wasm/assess_iid.ts";
-import { iidReport, iidToolLines, summaryReport, toolStyleReport } from "../report/assess_text.ts";
+import { assessRestarts, RESTARTS, SAMPLES_PER_RESTART } from "../../wasm/assess_restart.ts";
+import { iidReport, iidToolLines, restartReport, summaryReport, toolStyleReport } from "../report/assess_text.ts";
+import { collectRestarts, collectSamples } from "./assess_device.ts";
 
 /** Most samples `qrng assess` takes: the bitstring of 8-bit samples stays inside WASM's 4 GiB. */
 export const ASSESS_MAX_SAMPLES = 16 * 1024 * 1024;
@@ -17,6 +19,8 @@ export const ASSESS_MAX_SAMPLES = 16 * 1024 * 1024;
 const HELP = `qrng assess: SP 800-90B min-entropy assessment (as NIST's ea_non_iid, ea_iid)
 
 Usage: qrng assess FILE [--bits N] [--iid|--non-iid] [--seed N] [--truncate] [--json] [-v]
+       qrng assess --device URI --samples N [FILE] [--bits N] [--iid|--non-iid] ...
+       qrng assess --restart FILE --h H_I [--device URI] [--bits N] [--iid] [--json]
 
 Reads FILE (or - for stdin): one sample per byte, the symbol in its low N bits. Runs the ten
 non-IID estimators of SP 800-90B §6.3 on the symbols and, for multi-bit symbols, on their
@@ -28,12 +32,28 @@ goodness of fit, the longest repeated substring test and 19 permutation tests ag
 10,000 shuffles, then the Most Common Value min-entropy, which holds only if every test passes.
 Shuffles come from xoshiro256** seeded with --seed: the same seed gives the same counts.
 
+With --device, collects N raw samples first (and saves them to FILE if one is named): a
+QCicada (any Cmd&Ctrl URI or sim:qcicada) is switched to RAW_NOISE with n_lsbits = --bits
+(default 8) and its config is put back afterwards, also on failure or Ctrl-C; the XR232
+family's bytes are its raw samples.
+
+With --restart FILE --h H_I, runs the restart tests (§3.1.4) as ea_restart does on FILE, 1000
+restarts × 1000 samples, one restart per row: the sanity check (no value in a row or column
+more often than Binomial(1000, 2^-H_I) explains), then H_r and H_c from the row and column
+datasets (non-IID track, or MCV with --iid); they pass when min(H_r, H_c) >= H_I / 2 and give
+min(H_r, H_c, H_I). With --device, the device is reset 1000 times, 1000 samples read after
+each and saved to FILE first. Exit status 1 when the restart tests fail.
+
 Options:
   --bits N     bits per symbol, 1..8 (default: inferred from the largest sample, as the tool)
   --non-iid    the non-IID track (the default)
   --iid        the IID track
   --seed N     seed of the IID track's shuffles, 0..2^64-1 (default: random, and reported)
   --truncate   assess only the first 1,000,000 bits of the bitstring (the tool's -t)
+  --device URI collect raw samples from a device (see qrng list; sim:qcicada to try it)
+  --samples N  how many raw samples to collect with --device
+  --restart F  the restart dataset F (with --device: where the collected one is saved)
+  --h H_I      the initial entropy estimate the restart tests check, bits per sample
   --json       print the assessment as JSON, every intermediate value included
   -v           print the lines ea_non_iid -vv (or ea_iid -v) prints for the estimates
 
@@ -41,67 +61,166 @@ Unlike the tool, qrng says when the figure is weaker than it looks: fewer than 1
 samples, an estimator that could not run (dropped from the minimum), or multi-bit data with
 two distinct values (assessed as binary, as the tool does).
 
-Example:
+Examples:
   qrng assess noise.bin --bits 4 -v
+  qrng assess noise.bin --iid --seed 1
+  qrng assess --device tcp://10.0.0.5 --samples 1000000 --bits 4 raw.bin
+  qrng assess --restart restarts.bin --h 3.5 --bits 4
 `;
+
+/** The flags of `qrng assess`. */
+const FLAGS = {
+  bits: { type: "string" },
+  "non-iid": { type: "boolean" },
+  iid: { type: "boolean" },
+  seed: { type: "string" },
+  truncate: { type: "boolean" },
+  restart: { type: "string" },
+  h: { type: "string" },
+  device: { type: "string" },
+  samples: { type: "string" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+} as const;
 
 /** `qrng assess`. */
 export const assessCommand: Command = {
   name: "assess",
-  summary: "SP 800-90B entropy assessment of samples (non-IID and IID tracks, as ea_non_iid, ea_iid)",
+  summary: "SP 800-90B entropy assessment of samples or a device (non-IID, IID and restart tests)",
   help: HELP,
   async run(argv: string[], platform: Platform): Promise<number> {
-    const { values, positionals } = parseFlags("assess", argv, {
-      bits: { type: "string" },
-      "non-iid": { type: "boolean" },
-      iid: { type: "boolean" },
-      seed: { type: "string" },
-      truncate: { type: "boolean" },
-      json: { type: "boolean" },
-      verbose: { type: "boolean", short: "v" },
-    }, 1);
+    const { values, positionals } = parseFlags("assess", argv, FLAGS, 1);
     const path = positionals[0];
-    if (path === undefined) throw usageError("qrng assess: name a FILE to assess (or - for stdin)");
-    let bits: number | undefined;
-    if (values.bits !== undefined) {
-      bits = Number(values.bits);
-      if (!/^[1-8]$/.test(values.bits)) throw usageError(`qrng assess: --bits wants 1..8 (not '${values.bits}')`);
-    }
+    const bits = parseBits(values.bits);
     if (values.json && values.verbose) throw usageError("qrng assess: --json already has every value; drop -v");
     if (values.iid && values["non-iid"]) throw usageError("qrng assess: choose one of --iid and --non-iid");
     if (values.seed !== undefined && !values.iid) throw usageError("qrng assess: --seed seeds the IID track's shuffles; add --iid");
-    const seed = values.seed === undefined ? randomSeed() : parseSeed(values.seed);
-    const reader = path === "-" ? platform.stdin : await platform.openReader(path);
-    let samples: Uint8Array;
-    try {
-      samples = await readUpTo(reader, ASSESS_MAX_SAMPLES + 1);
-    } finally {
-      if (path !== "-") await reader.close();
-    }
-    const source = path === "-" ? "stdin" : path;
-    if (samples.length > ASSESS_MAX_SAMPLES) {
-      throw new QrngError("input", `Cannot assess ${source}: more than ${ASSESS_MAX_SAMPLES} samples (assess a part)`);
-    }
-    if (samples.length < 2) throw new QrngError("input", `Cannot assess ${source}: fewer than 2 samples`);
+    if (values.h !== undefined && values.restart === undefined) throw usageError("qrng assess: --h is the restart tests' H_I; add --restart FILE");
+    if (values.samples !== undefined && values.device === undefined) throw usageError("qrng assess: --samples is for --device");
     const options = { bitsPerSymbol: bits, truncateBitstring: values.truncate };
-    let text: string;
-    if (values.iid) {
-      const progress = progressLine(platform, "permutation tests");
-      const assessment = assessIid(samples, { ...options, seed, onProgress: progress.update });
-      progress.clear();
-      text = values.json
-        ? JSON.stringify({ file: source, track: "iid", ...assessment }, null, 2) + "\n"
-        : iidReport(assessment, source) + (values.verbose ? "\n" + iidToolLines(assessment) : "");
-    } else {
-      const assessment = assessNonIid(samples, options);
-      text = values.json
-        ? JSON.stringify({ file: source, track: "non-iid", ...assessment }, null, 2) + "\n"
-        : summaryReport(assessment, source) + (values.verbose ? "\n" + toolStyleReport(assessment) : "");
+    const interruption = new AbortController();
+    const unsubscribe = platform.onInterrupt(() => interruption.abort());
+    try {
+      if (values.restart !== undefined) {
+        if (values.h === undefined) throw usageError("qrng assess: --restart needs --h H_I, the initial entropy estimate to check");
+        if (path !== undefined) throw usageError("qrng assess: --restart FILE names the data; give no other FILE");
+        const hInitial = parseH(values.h, bits ?? 8);
+        let samples: Uint8Array;
+        if (values.device !== undefined) {
+          if (values.samples !== undefined) throw usageError("qrng assess: a restart dataset is 1000 × 1000 samples; drop --samples");
+          const progress = progressLine(platform, "restarts (samples)");
+          samples = await collectRestarts(RESTARTS, SAMPLES_PER_RESTART, {
+            platform, uri: values.device, bits: bits ?? 8, signal: interruption.signal, onProgress: progress.update,
+          });
+          progress.clear();
+          await writeFile(platform, values.restart, samples);
+        } else {
+          samples = await readSamples(platform, values.restart);
+        }
+        const assessment = assessRestarts(samples, { ...options, hInitial, track: values.iid ? "iid" : "non-iid" });
+        const text = values.json
+          ? JSON.stringify({ file: values.restart, ...assessment }, null, 2) + "\n"
+          : restartReport(assessment, values.restart);
+        await platform.stdout.write(new TextEncoder().encode(text));
+        return assessment.passed ? 0 : 1;
+      }
+      let samples: Uint8Array, source: string;
+      if (values.device !== undefined) {
+        if (values.samples === undefined) throw usageError("qrng assess: --device needs --samples N (SP 800-90B asks for 1000000)");
+        const count = parseCount(values.samples);
+        const progress = progressLine(platform, "raw samples");
+        samples = await collectSamples(count, { platform, uri: values.device, bits: bits ?? 8, signal: interruption.signal, onProgress: progress.update });
+        progress.clear();
+        if (path !== undefined) await writeFile(platform, path, samples);
+        source = values.device;
+      } else {
+        if (path === undefined) throw usageError("qrng assess: name a FILE to assess (or - for stdin), or a --device");
+        samples = await readSamples(platform, path);
+        source = path === "-" ? "stdin" : path;
+      }
+      await platform.stdout.write(new TextEncoder().encode(assessSamples(samples, source, values, platform)));
+      return 0;
+    } catch (error) {
+      if (!(error instanceof QrngError && error.kind === "interrupted")) throw error;
+      platform.writeStderr("qrng assess: interrupted; nothing assessed (a device's config was put back)\n");
+      return INTERRUPTED_EXIT_STATUS.SIGINT;
+    } finally {
+      unsubscribe();
     }
-    await platform.stdout.write(new TextEncoder().encode(text));
-    return 0;
   },
 };
+
+/** Runs the chosen track on `samples` and renders it. */
+function assessSamples(
+  samples: Uint8Array,
+  source: string,
+  values: { bits?: string; iid?: boolean; seed?: string; truncate?: boolean; json?: boolean; verbose?: boolean },
+  platform: Platform,
+): string {
+  const options = { bitsPerSymbol: parseBits(values.bits), truncateBitstring: values.truncate };
+  if (values.iid) {
+    const seed = values.seed === undefined ? randomSeed() : parseSeed(values.seed);
+    const progress = progressLine(platform, "permutation tests (shuffles)");
+    const assessment = assessIid(samples, { ...options, seed, onProgress: progress.update });
+    progress.clear();
+    return values.json
+      ? JSON.stringify({ file: source, track: "iid", ...assessment }, null, 2) + "\n"
+      : iidReport(assessment, source) + (values.verbose ? "\n" + iidToolLines(assessment) : "");
+  }
+  const assessment = assessNonIid(samples, options);
+  return values.json
+    ? JSON.stringify({ file: source, track: "non-iid", ...assessment }, null, 2) + "\n"
+    : summaryReport(assessment, source) + (values.verbose ? "\n" + toolStyleReport(assessment) : "");
+}
+
+function parseBits(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-8]$/.test(text)) throw usageError(`qrng assess: --bits wants 1..8 (not '${text}')`);
+  return Number(text);
+}
+
+function parseH(text: string, bits: number): number {
+  const h = Number(text);
+  if (!/^\d*\.?\d+$/.test(text) || !(h > 0 && h <= bits)) {
+    throw usageError(`qrng assess: --h wants the initial estimate H_I in bits per sample, above 0 and at most ${bits} (not '${text}')`);
+  }
+  return h;
+}
+
+function parseCount(text: string): number {
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 2 || count > ASSESS_MAX_SAMPLES) {
+    throw usageError(`qrng assess: --samples wants a count 2..${ASSESS_MAX_SAMPLES} (not '${text}')`);
+  }
+  return count;
+}
+
+/** Reads a sample file (or stdin for "-"), refusing more than {@link ASSESS_MAX_SAMPLES}. */
+async function readSamples(platform: Platform, path: string): Promise<Uint8Array> {
+  const reader = path === "-" ? platform.stdin : await platform.openReader(path);
+  let samples: Uint8Array;
+  try {
+    samples = await readUpTo(reader, ASSESS_MAX_SAMPLES + 1);
+  } finally {
+    if (path !== "-") await reader.close();
+  }
+  const source = path === "-" ? "stdin" : path;
+  if (samples.length > ASSESS_MAX_SAMPLES) {
+    throw new QrngError("input", `Cannot assess ${source}: more than ${ASSESS_MAX_SAMPLES} samples (assess a part)`);
+  }
+  if (samples.length < 2) throw new QrngError("input", `Cannot assess ${source}: fewer than 2 samples`);
+  return samples;
+}
+
+/** Saves collected samples (so the assessment can be repeated or checked with NIST's tool). */
+async function writeFile(platform: Platform, path: string, samples: Uint8Array): Promise<void> {
+  const writer = await platform.openWriter(path);
+  try {
+    await writer.write(samples);
+  } finally {
+    await writer.close();
+  }
+}
 
 /** A fresh 64-bit seed, reported with the results so the run can be repeated. */
 function randomSeed(): bigint {
