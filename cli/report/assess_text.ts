@@ -170,8 +170,8 @@ export function restartReport(a: RestartAssessment, source: string): string {
     `${source}: restart dataset, ${a.restarts} restarts × ${a.samplesPerRestart} samples, H_I = ${a.hInitial}`,
     `SP 800-90B restart tests (§3.1.4), rows and columns assessed by the ${a.track === "iid" ? "IID track's MCV estimate" : "non-IID track"}`,
     "",
-    `Sanity check: a value occurs ${s.maxRowCount} times in row ${s.row} and ${s.maxColumnCount} times in column ${s.column}; ` +
-    `Binomial(${a.samplesPerRestart}, 2^-${a.hInitial}) explains at most ${s.cutoff} (α = 0.01 over ${a.restarts + a.samplesPerRestart} rows and columns)  ${verdict(s.passed)}`,
+    `Sanity check: a value occurs ${s.maxRowCount} times in row ${s.row} and a value ${s.maxColumnCount} times in column ${s.column}; ` +
+    `an H_I source explains at most ${s.cutoff} (X_cutoff; α = 0.01 over ${a.restarts + a.samplesPerRestart} rows and columns)  ${verdict(s.passed)}`,
   ];
   if (!s.passed) {
     out.push("", "Restart tests FAILED: H_I is not supported by the restarts (the rows and columns were not assessed)");
