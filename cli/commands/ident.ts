@@ -5,10 +5,11 @@
  * XR232") and the baud rate to read at.
  */
 import { type Command, parseFlags } from "../command.ts";
-import { openXr232Port, XR232USB_BAUD } from "../devices/xr232.ts";
-import { classify, MAGIC, type Xr232Port } from "../devices/xr232_reader.ts";
-import { parseSeed } from "../emulators/xr232_kind.ts";
-import { Xr232SimPort } from "../emulators/xr232_sim.ts";
+import { MAGIC, XR232_CLASSIC_BAUD, XR232USB_BAUD } from "../protocol/xr232.ts";
+import { classify, type Xr232Port } from "../devices/xr232_reader.ts";
+import { parseSeed } from "../emulators/xr232_settings.ts";
+import { openXr232Port } from "../sources/xr232.ts";
+import { Xr232SimPort } from "../sources/xr232_sim_port.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { printable } from "../printable.ts";
@@ -20,8 +21,6 @@ export const IDENT_BAUD = 1200;
 export const IDENT_REQUESTS = 160;
 /** Allowance for the reset and cold start after opening. */
 const STARTUP_MS = 2000;
-/** The classic XR232's recommended rate (it works up to 57600; 19200 is the safe floor). */
-const CLASSIC_BAUD = 38_400;
 
 const HELP = `qrng ident: identify an XR232 / XR232USB and recommend its baud rate
 
@@ -106,7 +105,7 @@ export const identCommand: Command = {
           `neither an XR232USB's identification string nor a classic XR232's random bytes`,
       );
     }
-    const recommended = result.kind === "xr232usb" ? XR232USB_BAUD : CLASSIC_BAUD;
+    const recommended = result.kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD;
     const device = `${base}?baud=${recommended}`;
     let text: string;
     if (values.json) {

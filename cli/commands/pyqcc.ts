@@ -11,7 +11,7 @@ import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { type Config, formatVersion, POSTPROCESS, type Status, statusFaults } from "../../wasm/cmdctrl.ts";
 import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
-import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
+import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
 import { hex } from "./device_common.ts";
 import { applySettings } from "./device_config.ts";

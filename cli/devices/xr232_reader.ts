@@ -16,9 +16,7 @@
  */
 import { QrngError } from "../errors.ts";
 import type { Transport } from "../transports/transport.ts";
-
-/** The magic character: one request for one random byte. */
-export const MAGIC = 0x55;
+import { MAGIC } from "../protocol/xr232.ts";
 /** Longest single read wait, so stalls are noticed promptly. */
 const READ_SLICE_MS = 20;
 /** A generous host says it is waiting after this long without data. */

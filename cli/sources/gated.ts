@@ -5,7 +5,7 @@
  * (health.ts) before any post-processing, and a read counts as good only after {@link
  * GatedReader.finish} judged the device's final status.
  */
-import { openSource } from "../devices/registry.ts";
+import { openSource } from "./registry.ts";
 import type { RandomSource, SourceOptions } from "../devices/device.ts";
 import { PostprocessChain, type PostprocessOptions } from "../postprocess/mod.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./health.ts";

@@ -20,14 +20,12 @@
 import { QrngError } from "../../errors.ts";
 import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
-import type { DeviceUri } from "../../uri.ts";
 import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
 import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
-import { openCmdCtrl } from "./open.ts";
+import type { OpenedCmdCtrl } from "./connect.ts";
+import { EMULATED_SERIAL_PREFIX } from "../../protocol/cmdctrl.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
 
-/** The serial prefix that tells hosts a QCicada is qrng's emulator (real serials start "QC"). */
-export const EMULATED_SERIAL_PREFIX = "EMU";
 /** Reads up to this size use one-shots; larger ones continuous mode. */
 export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
 /**
@@ -73,9 +71,11 @@ function pause(options: SourceOptions, ms: number, what: string): Promise<void> 
   return options.signal ? unlessAborted(sleep, options.signal, what) : sleep;
 }
 
-/** Opens a Cmd&Ctrl device (any of its URIs) as a random source. */
-export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
-  const opened = await openCmdCtrl(uri, { platform: options.platform, log: options.log, signal: options.signal });
+/**
+ * A connected Cmd&Ctrl device (see connect.ts) as a random source, once its startup test is over
+ * and its status is good; closes the device if it is not.
+ */
+export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOptions): Promise<RandomSource> {
   const device = opened.device;
   try {
     const info = await device.info();
@@ -94,8 +94,8 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
     }
     judgeStatus(status, description);
     const key = options.signed ? await importPublicKey(await device.publicKey()) : undefined;
-    const datagrams = uri.scheme === "udp" || uri.scheme === "tcpudp";
-    const mode = key ? "signed" : options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || datagrams ? "one-shot" : "continuous";
+    const oneShot = options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || opened.datagrams;
+    const mode = key ? "signed" : oneShot ? "one-shot" : "continuous";
     return new CmdCtrlSource(device, description, emulated, mode, status, options, key);
   } catch (error) {
     await device.close();
