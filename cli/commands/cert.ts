@@ -6,8 +6,7 @@
 import type { Command } from "../command.ts";
 import { describeError, QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { certificateBlob } from "../../wasm/cmdctrl.ts";
-import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
+import { checkCertificate, importCaKey as importKey } from "../devices/cmdctrl/checks.ts";
 import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
 import { readAll } from "../byte_io.ts";
 
@@ -47,15 +46,10 @@ async function loadCaKey(text: string, platform: Platform): Promise<CryptoKey> {
   return await importCaKey("raw", Uint8Array.from(material.replace(/^04(?=.{128}$)/, "").match(/../g)!, (h) => parseInt(h, 16)));
 }
 
-/** Imports the CA key (a raw x‖y or SEC1 point, or a PEM's DER); a key off the curve is a usage error. */
+/** Imports the CA key; one that is not a P-256 public key is a usage error. */
 async function importCaKey(format: "raw" | "spki", key: Uint8Array): Promise<CryptoKey> {
   try {
-    if (format === "raw") return await importPublicKey(key);
-    // Through its raw point, so that the point is checked alike under every runtime.
-    const spki = await crypto.subtle.importKey("spki", key as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, true, [
-      "verify",
-    ]);
-    return await importPublicKey(new Uint8Array(await crypto.subtle.exportKey("raw", spki)));
+    return await importKey(format, key);
   } catch {
     throw usageError(`qrng cert: the CA key is not a P-256 public key`);
   }
@@ -78,19 +72,10 @@ ${DEVICE_FLAGS_HELP}
     const { values } = parseDeviceFlags("cert", argv, { ca: { type: "string" } });
     if (!values.ca) throw usageError("qrng cert: give the CA public key with --ca KEY");
     const ca = await loadCaKey(values.ca, platform);
-    const result = await withDevice(platform, values.device, async (device) => {
-      const info = await device.info();
-      const publicKey = await device.publicKey();
-      const certificate = await device.certificate();
-      let blob: Uint8Array;
-      try {
-        blob = certificateBlob(info, publicKey);
-      } catch (error) {
-        throw new QrngError("device", `Cannot check the certificate of ${device.transport.description}: ${describeError(error)}`);
-      }
-      return { device: device.transport.description, serial: info.serial, publicKey, certificate, blob,
-        valid: await verifySignature(ca, blob, certificate) };
-    });
+    const result = await withDevice(platform, values.device, async (device) => ({
+      device: device.transport.description,
+      ...(await checkCertificate(device, ca)),
+    }));
     await printResult(platform, result, values.json);
     if (!result.valid) throw new QrngError("device", "Certificate does not verify against the given CA key");
     return 0;

@@ -5,7 +5,7 @@
  */
 import type { ByteTransform } from "./transform.ts";
 import { vonNeumann } from "./von_neumann.ts";
-import { MAX_XOR_FOLD, xorFold } from "./xor_fold.ts";
+import { xorFold } from "./xor_fold.ts";
 
 /** Parsed post-processing choices. */
 export interface PostprocessOptions {

@@ -43,11 +43,22 @@ export class GatedReader {
   }
 
   /** Opens the device `uri` names behind a fresh gate. */
-  static async open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
+  static open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
+    return GatedReader.openWith((sourceOptions) => openSource(uri, sourceOptions), options);
+  }
+
+  /**
+   * Puts a fresh gate in front of the source `open` opens (the device registry's, or one over a
+   * device the caller keeps open for commands); `open` gets the options and the size hint.
+   */
+  static async openWith(
+    open: (options: SourceOptions) => Promise<RandomSource>,
+    options: GatedReaderOptions,
+  ): Promise<GatedReader> {
     const { bytesWanted, h, alphaLog2, postprocess: postprocessOptions, ...sourceOptions } = options;
     const health = new ReadHealth(h ?? DEFAULT_H_PER_BYTE, alphaLog2 ?? DEFAULT_ALPHA_LOG2);
     const postprocess = new PostprocessChain(postprocessOptions);
-    const source = await openSource(uri, { ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
+    const source = await open({ ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
     return new GatedReader(source, health, postprocess);
   }
 

@@ -73,9 +73,11 @@ function pause(options: SourceOptions, ms: number, what: string): Promise<void> 
 
 /**
  * A connected Cmd&Ctrl device (see connect.ts) as a random source, once its startup test is over
- * and its status is good; closes the device if it is not.
+ * and its status is good. With `ownsDevice` (the default) the source closes the device when it
+ * fails to open or is closed; without, it only stops the device's stream, and the caller goes on
+ * using the device for commands.
  */
-export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOptions): Promise<RandomSource> {
+export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOptions, ownsDevice = true): Promise<RandomSource> {
   const device = opened.device;
   try {
     const info = await device.info();
@@ -96,9 +98,9 @@ export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOption
     const key = options.signed ? await importPublicKey(await device.publicKey()) : undefined;
     const oneShot = options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || opened.datagrams;
     const mode = key ? "signed" : oneShot ? "one-shot" : "continuous";
-    return new CmdCtrlSource(device, description, emulated, mode, status, options, key);
+    return new CmdCtrlSource(device, description, emulated, mode, status, options, key, ownsDevice);
   } catch (error) {
-    await device.close();
+    if (ownsDevice) await device.close();
     throw error;
   }
 }
@@ -122,6 +124,7 @@ class CmdCtrlSource implements RandomSource {
     status: Status,
     readonly options: SourceOptions,
     readonly key: CryptoKey | undefined,
+    readonly ownsDevice: boolean,
   ) {
     this.#ready = status.readyBytes;
   }
@@ -230,7 +233,7 @@ class CmdCtrlSource implements RandomSource {
     } catch {
       // Aborting: the device may be gone or misbehaving; closing must still release the transport.
     } finally {
-      await this.device.close();
+      if (this.ownsDevice) await this.device.close();
     }
   }
 }
