@@ -50,6 +50,7 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
   {
     entry: [
       "cli/app.ts",
+      "cli/mod.ts",
       "cli/main.ts",
       "cli/runtime/node_platform.ts",
       "cli/runtime/source_build_info.ts",

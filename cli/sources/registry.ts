@@ -10,12 +10,20 @@ import type { RandomSource, SourceOptions } from "../devices/device.ts";
 import { openCmdCtrlSource } from "./cmdctrl.ts";
 import { openSimXr232Source, openXr232Source } from "./xr232.ts";
 
+/**
+ * The device class a URI reaches, for the library's device methods (Cmd&Ctrl commands, XR232
+ * identification); sources without one (a daemon's clients) only read.
+ */
+export type DeviceFamily = "cmdctrl" | "xr232";
+
 /** Opens sources for one URI scheme. */
 export interface SourceDriver {
   /** The URI scheme, e.g. "tcp" (see cli/uri.ts). */
   readonly scheme: string;
   /** One line for help texts. */
   readonly summary: string;
+  /** The device class behind every URI of the scheme (sim: says per kind). */
+  readonly family?: DeviceFamily;
   open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource>;
 }
 
@@ -23,22 +31,28 @@ export interface SourceDriver {
 export interface SimKind {
   /** The word after `sim:` (the same as after `qrng emulate`). */
   readonly kind: string;
+  readonly family: DeviceFamily;
   open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource>;
 }
 
 /** The emulators `sim:` opens. */
 export const SIM_KINDS: readonly SimKind[] = [
-  { kind: "qcicada", open: openCmdCtrlSource },
-  { kind: "xr232usb", open: (uri, options) => openSimXr232Source("xr232usb", uri, options) },
-  { kind: "xr232", open: (uri, options) => openSimXr232Source("xr232", uri, options) },
+  { kind: "qcicada", family: "cmdctrl", open: openCmdCtrlSource },
+  { kind: "xr232usb", family: "xr232", open: (uri, options) => openSimXr232Source("xr232usb", uri, options) },
+  { kind: "xr232", family: "xr232", open: (uri, options) => openSimXr232Source("xr232", uri, options) },
 ];
 
-const cmdctrl = (scheme: string, summary: string): SourceDriver => ({ scheme, summary, open: openCmdCtrlSource });
+const cmdctrl = (scheme: string, summary: string): SourceDriver => ({
+  scheme,
+  summary,
+  family: "cmdctrl",
+  open: openCmdCtrlSource,
+});
 
-function openSim(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
+function simKind(uri: DeviceUri): SimKind {
   const sim = SIM_KINDS.find((e) => e.kind === uri.target);
   if (!sim) throw usageError(`no emulator '${uri.target}' (known: ${SIM_KINDS.map((e) => e.kind).join(", ")})`);
-  return sim.open(uri, options);
+  return sim;
 }
 
 /** Every source driver, by URI scheme. */
@@ -50,17 +64,31 @@ export const SOURCE_DRIVERS: SourceDriver[] = [
   {
     scheme: "xr232",
     summary: "XR232 / XR232USB on a serial port: xr232:/dev/ttyUSB0[?baud=230400&cts-timeout=wait|MS]",
+    family: "xr232",
     open: openXr232Source,
   },
-  { scheme: "sim", summary: `in-process emulator: ${SIM_KINDS.map((e) => `sim:${e.kind}`).join(", ")}`, open: openSim },
+  {
+    scheme: "sim",
+    summary: `in-process emulator: ${SIM_KINDS.map((e) => `sim:${e.kind}`).join(", ")}`,
+    open: (uri, options) => simKind(uri).open(uri, options),
+  },
 ];
 
-/** Opens the source a device URI names. */
-export function openSource(text: string, options: SourceOptions): Promise<RandomSource> {
-  const uri = parseDeviceUri(text);
+function driverFor(uri: DeviceUri): SourceDriver {
   const driver = SOURCE_DRIVERS.find((d) => d.scheme === uri.scheme);
   if (!driver) {
     throw usageError(`unknown device scheme '${uri.scheme}:' (known: ${SOURCE_DRIVERS.map((d) => d.scheme).join(", ")})`);
   }
-  return driver.open(uri, options);
+  return driver;
+}
+
+/** Opens the source a device URI names. */
+export function openSource(text: string, options: SourceOptions): Promise<RandomSource> {
+  const uri = parseDeviceUri(text);
+  return driverFor(uri).open(uri, options);
+}
+
+/** The device class `uri` reaches, or undefined for a source without one; throws for unknown URIs. */
+export function deviceFamily(uri: DeviceUri): DeviceFamily | undefined {
+  return uri.scheme === "sim" ? simKind(uri).family : driverFor(uri).family;
 }

@@ -80,7 +80,7 @@ function readPort(opened: OpenedPort, baud: number, policy: StallPolicy, options
     ...policy,
     now: () => options.platform.now(),
     log: options.log,
-    aborted: () => interrupted,
+    aborted: () => interrupted || options.signal?.aborted === true,
   });
   return xr232Source(opened.port, opened.description, opened.emulated, reader, unsubscribe);
 }

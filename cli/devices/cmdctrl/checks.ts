@@ -41,21 +41,58 @@ export interface CertificateCheck {
   readonly valid: boolean;
 }
 
+/** A raw CA key as hex: x‖y, optionally with the SEC1 uncompressed prefix 04. */
+const HEX_KEY = /^(?:04)?[0-9a-f]{128}$/i;
+
+/** Whether `text` is a CA key written out (hex x‖y or a PEM public key) rather than, say, a file name. */
+export function isCaKeyText(text: string): boolean {
+  const trimmed = text.trim();
+  return HEX_KEY.test(trimmed) || trimmed.startsWith("-----BEGIN");
+}
+
 /**
- * Imports a CA public key: raw x‖y (64 bytes) or a SEC1 point (65), or an SPKI key (a PEM's DER
- * body). Rejects with kind "input" when it is not a P-256 public key.
+ * Imports a CA public key: text of 128 hex digits (x‖y, optionally after 04) or a PEM public key,
+ * or raw bytes x‖y (64) or a SEC1 point (65). Rejects with kind "input" naming what is wrong.
  */
-export async function importCaKey(format: "raw" | "spki", key: Uint8Array): Promise<CryptoKey> {
+export async function importCaKey(key: string | Uint8Array): Promise<CryptoKey> {
+  if (typeof key !== "string") {
+    if (key.length !== 64 && key.length !== 65) {
+      throw new QrngError("input", "the CA key holds neither hex, PEM nor 64 raw bytes");
+    }
+    return await importCaPoint(key);
+  }
+  const text = key.trim();
+  if (text.startsWith("-----BEGIN")) {
+    const base64 = text.replace(/-----[^-]+-----|\s/g, "");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new QrngError("input", "the PEM CA key is not valid base64");
+    return await importCaSpki(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  }
+  if (!HEX_KEY.test(text)) throw new QrngError("input", "the CA key is neither 128 hex digits nor a PEM key");
+  return await importCaPoint(Uint8Array.from(text.replace(/^04(?=.{128}$)/, "").match(/../g)!, (h) => parseInt(h, 16)));
+}
+
+const notP256 = () => new QrngError("input", "the CA key is not a P-256 public key");
+
+async function importCaPoint(point: Uint8Array): Promise<CryptoKey> {
   try {
-    if (format === "raw") return await importPublicKey(key);
-    // Through its raw point, so that the point is checked alike under every runtime.
-    const spki = await crypto.subtle.importKey("spki", key as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, true, [
+    return await importPublicKey(point);
+  } catch {
+    throw notP256();
+  }
+}
+
+/** Through its raw point, so that the point is checked alike under every runtime. */
+async function importCaSpki(der: Uint8Array): Promise<CryptoKey> {
+  let point: Uint8Array;
+  try {
+    const spki = await crypto.subtle.importKey("spki", der as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, true, [
       "verify",
     ]);
-    return await importPublicKey(new Uint8Array(await crypto.subtle.exportKey("raw", spki)));
+    point = new Uint8Array(await crypto.subtle.exportKey("raw", spki));
   } catch {
-    throw new QrngError("input", "Cannot use the CA key: it is not a P-256 public key");
+    throw notP256();
   }
+  return await importCaPoint(point);
 }
 
 /** Reads the device's info, key and certificate and verifies the certificate against `ca`. */

@@ -18,7 +18,7 @@
  * ends the read (kind "device"). Every wait ends on the Ctrl-C signal (kind "interrupted").
  */
 import { QrngError } from "../../errors.ts";
-import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
+import { type Info, type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
 import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
 import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
@@ -65,6 +65,14 @@ function judgeStatus(status: Status, description: string, opening = false): void
   }
 }
 
+/** What a connected device is, for messages, and whether it is an emulator. */
+export function describeCmdCtrl(opened: OpenedCmdCtrl, info: Info): { description: string; emulated: boolean } {
+  // qrng's emulators say so in their serial, also when reached over a real transport.
+  const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
+  const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${opened.device.transport.description}`;
+  return { description, emulated };
+}
+
 /** Sleeps `ms`, or rejects "interrupted" as soon as `signal` aborts. */
 function pause(options: SourceOptions, ms: number, what: string): Promise<void> {
   const sleep = options.platform.sleep(ms);
@@ -80,10 +88,7 @@ function pause(options: SourceOptions, ms: number, what: string): Promise<void> 
 export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOptions, ownsDevice = true): Promise<RandomSource> {
   const device = opened.device;
   try {
-    const info = await device.info();
-    // qrng's emulators say so in their serial, also when reached over a real transport.
-    const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
-    const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${device.transport.description}`;
+    const { description, emulated } = describeCmdCtrl(opened, await device.info());
     let status = await device.status();
     const started = options.platform.now();
     while (status.startupTestInProgress) {
