@@ -34,9 +34,21 @@ function detectRuntime(): Platform["runtime"] {
 
 /**
  * Opens the device `uri` names: a Cmd&Ctrl device is connected and drained, an XR232's port
- * opened, an emulator started in this process. Rejects with a {@link QrngError} ("usage" for a
- * URI it cannot take, "unsupported" for a serial port under Node, "timeout", "disconnected",
- * "device", ...).
+ * opened, an emulator started in this process.
+ *
+ * ```ts
+ * const qrng = await open("sim:qcicada"); // serial:/dev/ttyACM0, tcp://10.0.0.5, xr232:/dev/ttyUSB0, ...
+ * try {
+ *   const key = await qrng.read(32); // 32 bytes that passed the health tests
+ *   if (qrng.family === "cmdctrl") console.log(await qrng.status());
+ * } finally {
+ *   await qrng.close();
+ * }
+ * ```
+ *
+ * Rejects with a {@link QrngError}: kind "usage" for a URI it cannot take, "unsupported" for a
+ * serial port under Node (no FFI), "timeout", "disconnected", "device", "interrupted" (the
+ * signal aborted), ...
  */
 export function open(uri: string, options: OpenOptions = {}): Promise<Qrng> {
   runtimePlatform ??= nodePlatform(detectRuntime(), []);
