@@ -13,8 +13,8 @@
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
-import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
-import { openSource } from "../devices/registry.ts";
+import { openCmdCtrl } from "../sources/cmdctrl.ts";
+import { openSource } from "../sources/registry.ts";
 import { parseDeviceUri } from "../uri.ts";
 import { type Config, POSTPROCESS, statusFaults } from "../../wasm/cmdctrl.ts";
 import { unlessAborted } from "../transports/abortable.ts";
