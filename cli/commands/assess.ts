@@ -252,7 +252,7 @@ export function progressLine(platform: Platform, what: string) {
       if (!shown || now - last < PROGRESS_INTERVAL_MS) return;
       last = now;
       const leftS = done > 0 ? Math.round((now - started) / done * (most - done) / 1000) : NaN;
-      const left = Number.isFinite(leftS) ? `, at most ${formatDuration(leftS)} left` : "";
+      const left = Number.isFinite(leftS) ? `, about ${formatDuration(leftS)} left` : "";
       platform.writeStderr(`\r\x1b[K${what}: ${done}/${most}${left}`);
       drawn = true;
     },
