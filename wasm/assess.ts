@@ -41,8 +41,8 @@ export interface AssessOptions {
   truncateBitstring?: boolean;
 }
 
-/** The whole non-IID assessment. */
-export interface NonIidAssessment {
+/** What an assessment says of its samples. */
+export interface AssessedSamples {
   samples: number;
   bitsPerSymbol: number;
   distinctSymbols: number;
@@ -52,6 +52,10 @@ export interface NonIidAssessment {
   binary: boolean;
   /** Bits in the bitstring track (0 for binary data). */
   bitstringBits: number;
+}
+
+/** The whole non-IID assessment. */
+export interface NonIidAssessment extends AssessedSamples {
   /** In the tool's print order. */
   estimates: Estimate[];
   hOriginal: number;

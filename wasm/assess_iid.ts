@@ -9,7 +9,7 @@
  * bzip2 output (core/assess/permutation.ts says why).
  */
 import { RESULT_SLOTS } from "./_assess.ts";
-import { type AssessOptions, type Estimate, type PreparedSamples, prepareSamples, runEstimator, withWasmMemory } from "./assess.ts";
+import { type AssessedSamples, type AssessOptions, type Estimate, type PreparedSamples, prepareSamples, runEstimator, withWasmMemory } from "./assess.ts";
 
 /** Shuffles SP 800-90B §5.1 ranks the data against. */
 export const PERMUTATION_SHUFFLES = 10_000;
@@ -58,13 +58,7 @@ export interface PermutationStatistic {
 }
 
 /** The whole IID track. */
-export interface IidAssessment extends IidMinEntropy {
-  samples: number;
-  bitsPerSymbol: number;
-  distinctSymbols: number;
-  translated: boolean;
-  binary: boolean;
-  bitstringBits: number;
+export interface IidAssessment extends AssessedSamples, IidMinEntropy {
   /** The seed, in decimal (JSON has no 64-bit integers). */
   seed: string;
   chiSquare: { independence: ChiSquareResult; goodnessOfFit: ChiSquareResult; passed: boolean };

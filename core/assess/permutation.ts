@@ -97,46 +97,54 @@ function excursion(data: usize, n: i32): f64 {
   return most;
 }
 
+/** Run counting over a sequence of booleans: start with the first, step with each next. */
+let runs = 0;
+let longestRun = 0;
+let currentRun = 0;
+let previousValue = false;
+
+// @ts-ignore: decorator
+@inline function startRuns(first: bool): void {
+  runs = 1;
+  longestRun = 1;
+  currentRun = 1;
+  previousValue = first;
+}
+
+// @ts-ignore: decorator
+@inline function stepRuns(value: bool): void {
+  if (value == previousValue) {
+    currentRun++;
+    if (currentRun > longestRun) longestRun = currentRun;
+  } else {
+    runs++;
+    currentRun = 1;
+  }
+  previousValue = value;
+}
+
 /** Directional runs of `series` (n values): slots 1, 2, 3 of `out`. */
 function directional(series: usize, n: i32, out: usize): void {
   if (n < 2) return;
-  let runs = 1, longest = 1, current = 1, ups = 0;
-  let previousUp = load<u8>(series + 1) >= load<u8>(series);
-  if (previousUp) ups++;
+  const firstUp = load<u8>(series + 1) >= load<u8>(series);
+  let ups = firstUp ? 1 : 0;
+  startRuns(firstUp);
   for (let i = 1; i < n - 1; i++) {
     const up = load<u8>(series + i + 1) >= load<u8>(series + i);
     if (up) ups++;
-    if (up == previousUp) {
-      current++;
-    } else {
-      runs++;
-      current = 1;
-    }
-    if (current > longest) longest = current;
-    previousUp = up;
+    stepRuns(up);
   }
   store<f64>(out, <f64>runs, 8);
-  store<f64>(out, <f64>longest, 16);
+  store<f64>(out, <f64>longestRun, 16);
   store<f64>(out, <f64>max(ups, n - 1 - ups), 24);
 }
 
 /** Runs about the median: slots 4, 5 of `out`. */
 function medianRuns(data: usize, n: i32, out: usize): void {
-  let runs = 1, longest = 1, current = 1;
-  let previous = (<i32>load<u8>(data) << 1) >= medianTwice;
-  for (let i = 1; i < n; i++) {
-    const above = (<i32>load<u8>(data + i) << 1) >= medianTwice;
-    if (above == previous) {
-      current++;
-    } else {
-      runs++;
-      current = 1;
-    }
-    if (current > longest) longest = current;
-    previous = above;
-  }
+  startRuns((<i32>load<u8>(data) << 1) >= medianTwice);
+  for (let i = 1; i < n; i++) stepRuns((<i32>load<u8>(data + i) << 1) >= medianTwice);
   store<f64>(out, <f64>runs, 32);
-  store<f64>(out, <f64>longest, 40);
+  store<f64>(out, <f64>longestRun, 40);
 }
 
 /** Windows ending at their first repeated value: mean and longest length, slots 6, 7. */
