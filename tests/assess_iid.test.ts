@@ -133,3 +133,18 @@ for (const runner of RUNNERS) {
     });
   });
 }
+
+describe("assessIid on data too small or too plain for the chi-square tests", () => {
+  it("says a test without degrees of freedom could not run, instead of a p-value of NaN", () => {
+    const a = assessIid(loadSamples("rand8_short").subarray(0, 10), { bitsPerSymbol: 8, seed: 1n, shuffles: 10 });
+    expect(a.chiSquare.independence).toEqual({ score: null, degreesOfFreedom: null, pValue: null, passed: true });
+    expect(a.chiSquare.goodnessOfFit.score).toBeNull();
+    expect(a.warnings).toContain("the chi-square independence test could not run (too little data) and counts as passed");
+  });
+
+  it("leaves constant bits' goodness of fit unrun rather than dividing by zero", () => {
+    const a = assessIid(new Uint8Array(5000), { bitsPerSymbol: 1, seed: 1n, shuffles: 10 });
+    expect(a.chiSquare.goodnessOfFit.score).toBeNull();
+    expect(Math.abs(a.hOriginal)).toBe(0); // −log2(1) is −0
+  });
+});

@@ -146,7 +146,9 @@ function symbolCounts(ptr: usize, len: i32): usize {
   return counts;
 }
 
+/** Writes score, df and p-value from slot `first`; no degrees of freedom: cannot run (NaN). */
 function writeResult(first: i32, score: f64, df: f64): void {
+  if (df <= 0) return;
   put(first, score);
   put(first + 1, df);
   put(first + 2, chiSquarePValue(score, df));
@@ -190,6 +192,7 @@ function independence(ptr: usize, len: i32, counts: usize): void {
 
 /** Non-binary goodness of fit (§5.2.2): slots 3 score, 4 df, 5 p-value. */
 function goodnessOfFit(ptr: usize, len: i32, counts: usize): void {
+  if (len < PARTS) return; // no tenths to compare: cannot run
   const expected = alloc(256 * 8);
   for (let v = 0; v < 256; v++) store<f64>(expected + (<usize>v << 3), load<f64>(counts + (<usize>v << 3)) / <f64>PARTS);
   // Absent values expect nothing: binning them first changes no bin's expectation.
@@ -231,6 +234,8 @@ function binaryIndependence(ptr: usize, len: i32, ones: f64): void {
 
 /** Binary goodness of fit (§5.2.4): ones and zeros in each tenth, slots 3 score, 4 df, 5 p. */
 function binaryGoodnessOfFit(ptr: usize, len: i32, ones: f64): void {
+  // No tenths to compare, or a constant bit (no variation to fit): cannot run.
+  if (len < PARTS || ones == 0 || ones == <f64>len) return;
   const part = len / PARTS;
   const expectOnes = ones / <f64>PARTS, expectZeros = (<f64>len - ones) / <f64>PARTS;
   let score: f64 = 0;
