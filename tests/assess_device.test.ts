@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
@@ -59,7 +59,7 @@ describe("qrng assess --device against qrng emulate qcicada over TCP", () => {
   }
 });
 
-describe("qrng assess --device --restart", () => {
+describe("qrng assess --device with the in-process emulators (sim:)", () => {
   it("resets sim:qcicada 1000 times, saves the 1000 × 1000 restart dataset and runs the restart tests", async () => {
     const file = join(dir, "restarts.bin");
     const result = await runCli(RUNNERS[1], [
@@ -73,6 +73,21 @@ describe("qrng assess --device --restart", () => {
     expect(saved.length).toBe(1_000_000);
     expect(Math.max(...saved.subarray(0, 100_000))).toBeLessThan(16);
   }, 150_000);
+
+  it("takes an XR232's bytes as its raw samples", async () => {
+    const result = await runCli(RUNNERS[1], ["assess", "--device", "sim:xr232", "--samples", "5000", "--json"]);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toMatchObject({ file: "sim:xr232", samples: 5000, bitsPerSymbol: 8 });
+  });
+
+  it("refuses to overwrite an existing file with collected samples, before collecting", async () => {
+    const file = join(dir, "kept.bin");
+    writeFileSync(file, "someone's data");
+    const result = await runCli(RUNNERS[1], ["assess", "--device", "sim:qcicada", "--samples", "5000", file]);
+    expect(result.stderr).toBe(`qrng assess: ${file} exists; name a new file for the collected samples\n`);
+    expect(result.status).toBe(2);
+    expect(readFileSync(file, "utf8")).toBe("someone's data");
+  });
 
   it("refuses an XR232, which cannot be reset by command, in one line", async () => {
     const result = await runCli(RUNNERS[1], ["assess", "--device", "sim:xr232", "--restart", join(dir, "x.bin"), "--h", "7"]);

@@ -108,6 +108,7 @@ export const assessCommand: Command = {
         let samples: Uint8Array;
         if (values.device !== undefined) {
           if (values.samples !== undefined) throw usageError("qrng assess: a restart dataset is 1000 × 1000 samples; drop --samples");
+          await refuseExisting(platform, values.restart);
           const progress = progressLine(platform, "restarts (samples)");
           samples = await collectRestarts(RESTARTS, SAMPLES_PER_RESTART, {
             platform, uri: values.device, bits: bits ?? 8, signal: interruption.signal, onProgress: progress.update,
@@ -128,6 +129,7 @@ export const assessCommand: Command = {
       if (values.device !== undefined) {
         if (values.samples === undefined) throw usageError("qrng assess: --device needs --samples N (SP 800-90B asks for 1000000)");
         const count = parseCount(values.samples);
+        if (path !== undefined) await refuseExisting(platform, path);
         const progress = progressLine(platform, "raw samples");
         samples = await collectSamples(count, { platform, uri: values.device, bits: bits ?? 8, signal: interruption.signal, onProgress: progress.update });
         progress.clear();
@@ -210,6 +212,13 @@ async function readSamples(platform: Platform, path: string): Promise<Uint8Array
   }
   if (samples.length < 2) throw new QrngError("input", `Cannot assess ${source}: fewer than 2 samples`);
   return samples;
+}
+
+/** Collected samples go to a new file: one that exists may be someone's data (checked before collecting). */
+async function refuseExisting(platform: Platform, path: string): Promise<void> {
+  if ((await platform.fileInfo(path)).type !== "missing") {
+    throw usageError(`qrng assess: ${path} exists; name a new file for the collected samples`);
+  }
 }
 
 /** Saves collected samples (so the assessment can be repeated or checked with NIST's tool). */
