@@ -2,11 +2,16 @@
  * `qrng feed` refusing clearly, under Deno, Bun and the compiled binary: as an unprivileged user
  * (setpriv, when the tests run as root) it names the capability it needs before touching the
  * device; with that one capability and nothing else (what docs/qrng-feed.service grants) it
- * feeds; flags that would credit what cannot be claimed are usage errors.
+ * feeds; flags that would credit what cannot be claimed are usage errors; Node, Windows and
+ * macOS, which cannot make the ioctl, say so.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { runApp } from "../cli/app.ts";
+import type { Kernel32, Libc } from "../cli/runtime/libc.ts";
+import { openKernelRandom } from "../cli/runtime/kernel_random.ts";
+import { nodePlatform } from "../cli/runtime/node_platform.ts";
 import { binaryBuilt, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
@@ -66,5 +71,29 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng f
       expect(r.stderr, flags.join(" ")).toMatch(message);
       expect(r.stderr.trimEnd().split("\n"), flags.join(" ")).toHaveLength(1);
     }
+  });
+});
+
+describe("qrng feed where the ioctl does not exist", () => {
+  it("refuses under Node (no FFI) in one line, before opening the device", async () => {
+    const stderr: string[] = [];
+    const platform = {
+      ...nodePlatform("node", ["feed", "--device", "sim:qcicada", "--bytes", "4K"]),
+      writeStderr: (text: string) => void stderr.push(text),
+    };
+    expect(await runApp(platform)).toBe(1);
+    expect(stderr).toEqual([
+      "qrng: Cannot feed the kernel under Node: RNDADDENTROPY needs FFI; run qrng with Deno or Bun\n",
+    ]);
+  });
+
+  it("refuses on Windows and macOS, naming the ioctl as Linux's", () => {
+    // Only the system library's `os` is looked at before refusing.
+    expect(() => openKernelRandom({ os: "windows" } as Kernel32)).toThrow(
+      "Cannot feed the kernel (RNDADDENTROPY is Linux's): not available on Windows",
+    );
+    expect(() => openKernelRandom({ os: "darwin" } as Libc)).toThrow(
+      "Cannot feed the kernel: not available on macOS (RNDADDENTROPY is Linux's; macOS seeds its own pool)",
+    );
   });
 });
