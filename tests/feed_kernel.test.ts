@@ -120,18 +120,31 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: 4096, bits: 32768, bytesAskedByKernel: 0 });
     });
 
-    it("ends with its summary and exit status 0 on SIGTERM when running until stopped", async () => {
-      const run = spawnCli(runner, ["feed", "--device", "sim:qcicada", "--min-rate", "8K", "--json"]);
+    /** Runs `qrng feed ...args` for a second of feeding, then sends it SIGTERM: its exit status and summary. */
+    async function stoppedBySigterm(args: string[]) {
+      const run = spawnCli(runner, ["feed", "--device", "sim:qcicada", "--min-rate", "8K", "--json", ...args]);
       const stdout: Buffer[] = [];
       run.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
       // The warning comes once the source is open: feeding starts at once after it.
       while (!run.stderr().includes("WARNING")) await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       run.child.kill("SIGTERM");
-      expect(await run.exited).toBe(0);
-      const summary = JSON.parse(Buffer.concat(stdout).toString());
+      const status = await run.exited;
+      return { status, summary: JSON.parse(Buffer.concat(stdout).toString()) };
+    }
+
+    it("ends with its summary and exit status 0 on SIGTERM when running until stopped", async () => {
+      const { status, summary } = await stoppedBySigterm([]);
+      expect(status).toBe(0);
       expect(summary).toMatchObject({ stoppedBy: "SIGTERM", bitsPerByte: 8 });
       expect(summary.bytes).toBeGreaterThanOrEqual(512);
+      expect(summary.bits).toBe(8 * summary.bytes);
+    });
+
+    it("exits 143 with its summary when SIGTERM stops it short of --bytes N", async () => {
+      const { status, summary } = await stoppedBySigterm(["--bytes", "1G"]);
+      expect(status).toBe(143);
+      expect(summary).toMatchObject({ stoppedBy: "SIGTERM" });
       expect(summary.bits).toBe(8 * summary.bytes);
     });
   },
