@@ -13,16 +13,20 @@
  *   one of 0x00, 0xFF or 0x55 debiases into zeros only), so there is no credit to give: refused.
  */
 import { usageError } from "../errors.ts";
-import type { PostprocessOptions } from "../postprocess/mod.ts";
 
 /** The most a byte can carry, in bits. */
 export const MAX_BITS_PER_BYTE = 8;
 
 /**
- * The min-entropy in bits per output byte of post-processing `postprocess` over bytes the gate
+ * The min-entropy in bits per output byte of post-processing `postprocess` (PostprocessOptions
+ * of cli/postprocess, not imported: this file needs nothing above the base) over bytes the gate
  * tested at `hPerByte`; a usage error (naming `command`) when none can be claimed.
  */
-export function creditBitsPerByte(command: string, hPerByte: number, postprocess: PostprocessOptions): number {
+export function creditBitsPerByte(
+  command: string,
+  hPerByte: number,
+  postprocess: { readonly xorFold?: number; readonly debias?: "von-neumann" },
+): number {
   if (postprocess.debias === "von-neumann") {
     throw usageError(
       `qrng ${command}: --debias von-neumann bounds no min-entropy the kernel could be credited with ` +
