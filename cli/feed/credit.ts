@@ -18,8 +18,8 @@ import { usageError } from "../errors.ts";
 export const MAX_BITS_PER_BYTE = 8;
 
 /**
- * The min-entropy in bits per output byte of post-processing `postprocess` (PostprocessOptions
- * of cli/postprocess, not imported: this file needs nothing above the base) over bytes the gate
+ * The min-entropy in bits per output byte of post-processing `postprocess` (the shape of
+ * PostprocessOptions, not imported: credit logic depends on the base alone) over bytes the gate
  * tested at `hPerByte`; a usage error (naming `command`) when none can be claimed.
  */
 export function creditBitsPerByte(
