@@ -26,6 +26,13 @@ const FEED_CHUNK_BYTES = 512;
 const DEFAULT_MIN_RATE_BYTES_PER_SECOND = 64;
 /** How often the kernel is polled for wanting entropy while the schedule waits. */
 const KERNEL_POLL_INTERVAL_MS = 100;
+/**
+ * Feeding until stopped tells the source it needs this long's worth at the minimum rate: a slow
+ * feeder then reads small (a device's one-shots, small requests to a daemon) rather than keep a
+ * device streaming or take megabytes from a daemon that it would spend hours feeding, stale,
+ * without noticing the daemon had gone.
+ */
+const OPEN_ENDED_NEED_SECONDS = 60;
 
 const HELP = `Usage: qrng feed [--device URI] [--bytes N] [--min-rate R] [--h H] [options]
 
@@ -137,7 +144,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   try {
     source = await GatedReader.open(uri, {
       platform,
-      bytesWanted: limit,
+      bytesWanted: limit !== Infinity ? limit : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS),
       h,
       alphaLog2,
       postprocess,
