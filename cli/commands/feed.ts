@@ -32,7 +32,7 @@ const KERNEL_POLL_INTERVAL_MS = 100;
  * device streaming or take megabytes from a daemon that it would spend hours feeding, stale,
  * without noticing the daemon had gone.
  */
-const OPEN_ENDED_NEED_SECONDS = 60;
+const OPEN_ENDED_NEED_SECONDS = 10;
 
 const HELP = `Usage: qrng feed [--device URI] [--bytes N] [--min-rate R] [--h H] [options]
 
