@@ -5,54 +5,25 @@
  * bytes `qrng read` outputs from the same source. Skipped, saying why, when not root or strace
  * is missing (the ioctl needs CAP_SYS_ADMIN).
  */
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { binaryBuilt, type Runner, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
+import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
+import { type AddEntropyCall, addEntropyCalls, kernelTraceUnavailable, total, traced } from "./_support/kernel_trace.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
 const MIB = 1 << 20;
 
-/** Why this file cannot run here, or undefined. */
-function unavailable(): string | undefined {
-  if (process.platform !== "linux") return "RNDADDENTROPY is Linux's";
-  if (process.getuid?.() !== 0) return "not root (RNDADDENTROPY needs CAP_SYS_ADMIN)";
-  if (spawnSync("strace", ["-V"]).status !== 0) return "strace is not installed";
-  return undefined;
-}
-const skipped = unavailable();
+const skipped = kernelTraceUnavailable();
 if (skipped) console.warn(`tests/feed_kernel.test.ts: skipping the kernel feeding tests: ${skipped}`);
 
 const dir = testTempDir("qrng-feed");
 
-/** One RNDADDENTROPY call as strace saw it. */
-interface AddEntropyCall {
-  entropyCount: number;
-  bufSize: number;
-  bytes: Buffer;
+/** The RNDADDENTROPY calls `log` recorded, each checked to have succeeded. */
+function succeededCalls(log: string): AddEntropyCall[] {
+  const calls = addEntropyCalls(log);
+  for (const call of calls) expect(call.result).toBe("0");
+  return calls;
 }
-
-/** `runner` under strace, which writes every ioctl (buffers in full, as hex) to `log`. */
-function traced(runner: Runner, log: string): Runner {
-  const strace = ["-f", "-qq", "-e", "trace=ioctl", "-e", "signal=none", "-xx", "-s", "4096", "-o", log];
-  return { ...runner, command: "strace", prefix: [...strace, runner.command, ...runner.prefix] };
-}
-
-/** The RNDADDENTROPY calls in an strace log; fails on any that did not return 0. */
-function addEntropyCalls(log: string): AddEntropyCall[] {
-  const lines = readFileSync(log, "utf8").split("\n").filter((line) => line.includes("RNDADDENTROPY"));
-  return lines.map((line) => {
-    const match = /RNDADDENTROPY, \{entropy_count=(\d+), buf_size=(\d+), buf="((?:\\x[0-9a-f]{2})*)"\}\) = (-?\d+)/
-      .exec(line);
-    if (!match) throw new Error(`unexpected strace line: ${line}`);
-    expect(match[4], line).toBe("0");
-    const bytes = Buffer.from(match[3].replaceAll("\\x", ""), "hex");
-    return { entropyCount: Number(match[1]), bufSize: Number(match[2]), bytes };
-  });
-}
-
-const sum = (calls: AddEntropyCall[], key: "entropyCount" | "bufSize") => calls.reduce((total, c) => total + c[key], 0);
 
 describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))(
   "qrng feed into the kernel under $name",
@@ -61,9 +32,9 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       const log = join(dir, `h8-${runner.name}.strace`);
       const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada", "--bytes", "1M", "--json"]);
       expect(r.status).toBe(0);
-      const calls = addEntropyCalls(log);
-      expect(sum(calls, "bufSize")).toBe(MIB);
-      expect(sum(calls, "entropyCount")).toBe(8 * MIB);
+      const calls = succeededCalls(log);
+      expect(total(calls, "bufSize")).toBe(MIB);
+      expect(total(calls, "entropyCount")).toBe(8 * MIB);
       expect(calls.every((c) => c.bytes.length === c.bufSize && c.bufSize <= 4096)).toBe(true);
       expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: MIB, bits: 8 * MIB, bitsPerByte: 8, emulated: true });
       expect(r.stderr).toMatch(/WARNING: sim:qcicada is an emulator/);
@@ -73,9 +44,9 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       const log = join(dir, `h3-${runner.name}.strace`);
       const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada", "--bytes", "1M", "--h", "3"]);
       expect(r.status).toBe(0);
-      const calls = addEntropyCalls(log);
-      expect(sum(calls, "bufSize")).toBe(MIB);
-      expect(sum(calls, "entropyCount")).toBe(3 * MIB);
+      const calls = succeededCalls(log);
+      expect(total(calls, "bufSize")).toBe(MIB);
+      expect(total(calls, "entropyCount")).toBe(3 * MIB);
       expect(r.stdout.toString()).toMatch(
         /^qrng feed: credited 3145728 bits for 1048576 bytes \(3 bits\/byte\) from .*sim:qcicada/,
       );
@@ -88,9 +59,9 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       expect(fed.status).toBe(0);
       const read = await runCli(runner, ["read", "64K", ...args]);
       expect(read.status).toBe(0);
-      const calls = addEntropyCalls(log);
+      const calls = succeededCalls(log);
       expect(Buffer.concat(calls.map((c) => c.bytes)).equals(read.stdout)).toBe(true);
-      expect(sum(calls, "entropyCount")).toBe(5 * 65536);
+      expect(total(calls, "entropyCount")).toBe(5 * 65536);
     });
 
     it("stops at a stuck source's health failure and credits nothing after it", async () => {
@@ -99,12 +70,12 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^qrng: Repetition check: .*stopped/m);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      const calls = addEntropyCalls(log);
-      const bytes = sum(calls, "bufSize");
+      const calls = succeededCalls(log);
+      const bytes = total(calls, "bufSize");
       // The gate never releases its 1024 start-up bytes, nor anything from the stuck point on.
       expect(bytes).toBeGreaterThan(100_000);
       expect(bytes).toBeLessThanOrEqual(200_000 - 1024);
-      expect(sum(calls, "entropyCount")).toBe(8 * bytes);
+      expect(total(calls, "entropyCount")).toBe(8 * bytes);
       expect(r.stderr).toContain(`stopped: credited ${8 * bytes} bits for ${bytes} bytes (8 bits/byte) before the failure`);
       expect(r.stdout.length).toBe(0);
     });
