@@ -6,9 +6,16 @@
  * is missing (the ioctl needs CAP_SYS_ADMIN).
  */
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
-import { type AddEntropyCall, addEntropyCalls, kernelTraceUnavailable, total, traced } from "./_support/kernel_trace.ts";
+import {
+  type AddEntropyCall,
+  addEntropyCalls,
+  kernelTraceUnavailable,
+  killTracees,
+  total,
+  traced,
+} from "./_support/kernel_trace.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
 const MIB = 1 << 20;
@@ -17,6 +24,7 @@ const skipped = kernelTraceUnavailable();
 if (skipped) console.warn(`tests/feed_kernel.test.ts: skipping the kernel feeding tests: ${skipped}`);
 
 const dir = testTempDir("qrng-feed");
+afterAll(() => killTracees(dir));
 
 /** The RNDADDENTROPY calls `log` recorded, each checked to have succeeded. */
 function succeededCalls(log: string): AddEntropyCall[] {

@@ -2,10 +2,11 @@
  * What `qrng feed` told the kernel, seen from outside: the CLI runs under strace, which logs
  * every ioctl it makes with the argument decoded (`RNDADDENTROPY, {entropy_count=N,
  * buf_size=M, buf="..."}`); this reads the calls back. Needs root (the ioctl checks
- * CAP_SYS_ADMIN) and strace: {@link kernelTraceUnavailable} says why not.
+ * CAP_SYS_ADMIN) and strace: {@link kernelTraceUnavailable} says why not. strace leaves its
+ * tracee running when it is killed (a run's timeout kills strace): {@link killTracees} ends them.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Runner } from "./cli.ts";
 
@@ -53,4 +54,23 @@ export function addEntropyCalls(log: string): AddEntropyCall[] {
 /** The sum of `key` over `calls`: bits credited or bytes added. */
 export function total(calls: readonly AddEntropyCall[], key: "entropyCount" | "bufSize"): number {
   return calls.reduce((sum, call) => sum + call[key], 0);
+}
+
+/**
+ * Kills every process still running that strace traced into a log in `dir` (their ids name the
+ * per-thread logs), so a run that timed out leaves nothing behind. For a file's afterAll.
+ */
+export function killTracees(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/\.strace\.(\d+)$/.exec(name)?.[1]);
+    // Only a qrng feed still under that id: ids are reused once a process is gone.
+    const cmdline = `/proc/${pid}/cmdline`;
+    if (!pid || !existsSync(cmdline) || !readFileSync(cmdline, "utf8").includes("feed")) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // It ended meanwhile.
+    }
+  }
 }
