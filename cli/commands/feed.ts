@@ -11,7 +11,7 @@ import { QrngError, usageError } from "../errors.ts";
 import { CreditLedger, creditBitsPerByte } from "../feed/credit.ts";
 import { Pacer } from "../feed/pacing.ts";
 import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
-import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions } from "../postprocess/mod.ts";
+import { POSTPROCESS_FLAGS, postprocessOptions } from "../postprocess/mod.ts";
 import { printable } from "../printable.ts";
 import { type KernelRandom, openKernelRandom } from "../runtime/kernel_random.ts";
 import { GatedReader } from "../sources/gated.ts";
@@ -54,7 +54,7 @@ failure or device fault stops it with exit status 1: nothing after it is credite
                        credit both follow it
   --alpha A            each health test's false-alarm probability [2^${DEFAULT_ALPHA_LOG2}]
   --json               print the summary as JSON
-${POSTPROCESS_HELP}
+  --xor-fold N         XOR every N bytes into one (each output byte is still credited H)
 
 Credit: H bits per byte fed, in whole bits (the total is floor(H x bytes)). After --xor-fold
 N each output byte is still credited H: a fold carries at least one input byte's min-entropy,
@@ -76,6 +76,7 @@ const FLAGS = {
   "min-rate": { type: "string" },
   ...HEALTH_FLAGS,
   json: { type: "boolean" },
+  // --debias is taken only to be refused with the reason (see cli/feed/credit.ts).
   ...POSTPROCESS_FLAGS,
 } as const;
 
