@@ -11,7 +11,7 @@ import { QrngError, usageError } from "../errors.ts";
 import { CreditLedger, creditBitsPerByte } from "../feed/credit.ts";
 import { Pacer } from "../feed/pacing.ts";
 import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
-import { POSTPROCESS_FLAGS, postprocessOptions } from "../postprocess/mod.ts";
+import { POSTPROCESS_FLAGS, postprocessOptions } from "./source_flags.ts";
 import { printable } from "../printable.ts";
 import { type KernelRandom, openKernelRandom } from "../runtime/kernel_random.ts";
 import { GatedReader } from "../sources/gated.ts";
