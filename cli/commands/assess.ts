@@ -32,17 +32,18 @@ goodness of fit, the longest repeated substring test and 19 permutation tests ag
 10,000 shuffles, then the Most Common Value min-entropy, which holds only if every test passes.
 Shuffles come from xoshiro256** seeded with --seed: the same seed gives the same counts.
 
-With --device, collects N raw samples first (and saves them to FILE if one is named): a
+With --device, collects N raw samples first (and saves them to FILE, a new file, if named): a
 QCicada (any Cmd&Ctrl URI or sim:qcicada) is switched to RAW_NOISE with n_lsbits = --bits
 (default 8) and its config is put back afterwards, also on failure or Ctrl-C; the XR232
 family's bytes are its raw samples.
 
 With --restart FILE --h H_I, runs the restart tests (§3.1.4) as ea_restart does on FILE, 1000
 restarts × 1000 samples, one restart per row: the sanity check (no value in a row or column
-more often than Binomial(1000, 2^-H_I) explains), then H_r and H_c from the row and column
-datasets (non-IID track, or MCV with --iid); they pass when min(H_r, H_c) >= H_I / 2 and give
-min(H_r, H_c, H_I). With --device, the device is reset 1000 times, 1000 samples read after
-each and saved to FILE first. Exit status 1 when the restart tests fail.
+more often than the most common of 2^H_I equally likely values would be: ea_restart's
+X_cutoff), then H_r and H_c from the row and column datasets' literal symbols (non-IID track,
+or MCV with --iid); they pass when min(H_r, H_c) >= H_I / 2 and give min(H_r, H_c, H_I). With
+--device, the device is reset 1000 times, 1000 samples read after each and saved to FILE (a
+new file) first. Exit status 1 when the restart tests fail.
 
 Options:
   --bits N     bits per symbol, 1..8 (default: inferred from the largest sample, as the tool)
