@@ -4,9 +4,6 @@ import { loadSamples, NIST_SAMPLES } from "./_support/sp800_90b.ts";
 import { loadIidToolOutput, randomWalk4, type ToolIidOutput } from "./_support/sp800_90b_iid.ts";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 
-/** NIST's samples with an ea_iid fixture: all but data.pi, whose run was not kept (README). */
-const IID_SAMPLES = NIST_SAMPLES.filter((s) => s.name !== "data.pi");
-
 /** The tool prints 6 decimals (fixed) or 6 significant digits (the statistics). */
 const relativelyClose = (ours: number, tool: number, digits: number) =>
   Math.abs(ours - tool) <= Math.abs(tool) * 10 ** -digits + 10 ** -digits;
@@ -37,8 +34,8 @@ function expectToolValues(ours: IidAssessment, tool: ToolIidOutput, name: string
 }
 
 describe("assessIid computes what ea_iid -v prints on NIST's samples", () => {
-  for (const { name, bits } of IID_SAMPLES) {
-    it(`${name}: chi-square, LRS test, the data's permutation statistics and the MCV figure`, () => {
+  for (const { name, bits } of NIST_SAMPLES) {
+    it(`${name}: chi-square, LRS test, the data's permutation statistics and the MCV figure`, { timeout: 60_000 }, () => {
       // One shuffle: the data's statistics and the other tests do not depend on the shuffles.
       const ours = assessIid(loadSamples(name), { bitsPerSymbol: bits, seed: 1n, shuffles: 1 });
       expectToolValues(ours, loadIidToolOutput(name), name);
@@ -49,7 +46,7 @@ describe("assessIid computes what ea_iid -v prints on NIST's samples", () => {
 describe("assessIid reaches ea_iid's verdicts", () => {
   // The 10^6-sample files reach the tool's verdicts too (README, "IID track"), in 5-10 s each:
   // too long to block a test worker for.
-  for (const { name, bits } of IID_SAMPLES.filter((s) => s.name.endsWith("_short"))) {
+  for (const { name, bits } of NIST_SAMPLES.filter((s) => s.name.endsWith("_short"))) {
     it(`${name}: the same verdict on each test after the full permutation run`, { timeout: 120_000 }, () => {
       const tool = loadIidToolOutput(name);
       const ours = assessIid(loadSamples(name), { bitsPerSymbol: bits, seed: 2n });

@@ -8,7 +8,8 @@
  * count of pair (x, y) is p_x·p_y·⌊L/2⌋. Pairs, then symbols for goodness of fit, are binned in
  * ascending order of expected count (ties by value) until each bin expects at least 5, a short
  * last bin joining the one before; the degrees of freedom are bins − k (independence, k distinct
- * symbols) and 9·(bins − 1) (fit), as NIST's tool counts them.
+ * symbols) and 9·(bins − 1) (fit), as NIST's tool counts them. Each tenth is ⌊L/10⌋ samples
+ * and expects each value's proportion in the whole data times that length.
  */
 import { alloc, mark, put, release } from "./heap.ts";
 
@@ -193,14 +194,16 @@ function independence(ptr: usize, len: i32, counts: usize): void {
 /** Non-binary goodness of fit (§5.2.2): slots 3 score, 4 df, 5 p-value. */
 function goodnessOfFit(ptr: usize, len: i32, counts: usize): void {
   if (len < PARTS) return; // no tenths to compare: cannot run
+  const part = len / PARTS;
   const expected = alloc(256 * 8);
-  for (let v = 0; v < 256; v++) store<f64>(expected + (<usize>v << 3), load<f64>(counts + (<usize>v << 3)) / <f64>PARTS);
+  for (let v = 0; v < 256; v++) {
+    store<f64>(expected + (<usize>v << 3), load<f64>(counts + (<usize>v << 3)) / <f64>len * <f64>part);
+  }
   // Absent values expect nothing: binning them first changes no bin's expectation.
   const binOf = alloc(256 * 4);
   const bins = binCells(expected, 256, binOf);
   const binExpected = alloc(<usize>bins << 3), binObserved = alloc(<usize>bins << 3);
   for (let v = 0; v < 256; v++) addF64(binExpected, load<i32>(binOf + (<usize>v << 2)), load<f64>(expected + (<usize>v << 3)));
-  const part = len / PARTS;
   let score: f64 = 0;
   for (let d = 0; d < PARTS; d++) {
     memory.fill(binObserved, 0, <usize>bins << 3);
@@ -237,7 +240,7 @@ function binaryGoodnessOfFit(ptr: usize, len: i32, ones: f64): void {
   // No tenths to compare, or a constant bit (no variation to fit): cannot run.
   if (len < PARTS || ones == 0 || ones == <f64>len) return;
   const part = len / PARTS;
-  const expectOnes = ones / <f64>PARTS, expectZeros = (<f64>len - ones) / <f64>PARTS;
+  const expectOnes = ones / <f64>len * <f64>part, expectZeros = <f64>part - expectOnes;
   let score: f64 = 0;
   for (let d = 0; d < PARTS; d++) {
     let o: f64 = 0;
