@@ -146,6 +146,30 @@ describe("qrng read's health policy against a replaying source", () => {
     return { stream, output, error };
   }
 
+  it("stops in the read that completes a repeat of exactly the guaranteed stretch, at random offsets and reads as small as one window", () => {
+    // A run's minimum used to be selected only when the next candidate came, up to a window
+    // later: with small reads the gate had released up to ~160 bytes of the repeat by then.
+    const leaks: string[] = [];
+    for (let trial = 0; trial < 120; trial++) {
+      const from = 5000 + trial * 977, period = 3000 + trial * 7919;
+      const stream = idealBytes(from + period + STRETCH + 20_000, 1000 + trial);
+      stream.copyWithin(from + period, from, from + STRETCH);
+      const readBytes = trial % 2 ? 512 : 100 + trial * 37;
+      const health = new ReadHealth();
+      let output = 0, error: unknown;
+      try {
+        for (let offset = 0; offset < stream.length; offset += readBytes) {
+          output += health.push(stream.subarray(offset, offset + readBytes)).length;
+        }
+      } catch (e) {
+        error = e;
+      }
+      if (!(error instanceof QrngError)) leaks.push(`trial ${trial}: not found`);
+      else if (1024 + output > from + period) leaks.push(`trial ${trial}: ${1024 + output - from - period} bytes of the repeat output`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
   for (const [from, at, block, readBytes] of [[100_000, 300_000, 4096, 65_536], [5000, 2_000_000, 2100, 4096], [70_000, 70_000 + (64 << 10), 64 << 10, 1400]]) {
     it(`stops at a ${block}-byte block replayed ${at - from} bytes later (reads of ${readBytes}), none of the replay output`, () => {
       const { stream, output, error } = readReplay(from, at, block, readBytes);

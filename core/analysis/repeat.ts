@@ -32,7 +32,9 @@
  *
  * Streaming: positions are processed once their gram is complete; grams that straddle two
  * updates are read from the seam, which keeps the last `carry` bytes before the update and then
- * its first bytes. Results never depend on how the stream was chunked.
+ * its first bytes. At the end of each update the minima of all runs that ended in it are
+ * selected, so a repeat is found by the update that completes its stretch (the gate's hold-back
+ * relies on it). Results never depend on how the stream was chunked.
  */
 import { LOG_SLOTS } from "./layout.ts";
 
@@ -316,6 +318,21 @@ function sweep(slots: i64): void {
 }
 
 /**
+ * Drops the fronts that no run ending at `end` holds. Each run ending before `end` whose
+ * minimum changed that way has the new front as its minimum: selected.
+ */
+// @ts-ignore: decorator
+@inline function dropLeftFronts(end: i64): void {
+  while (dqSize > 0) {
+    const front = load<i64>(DQ_POS_PTR + (<usize>dqHead << 3));
+    if (front + window > end) break;
+    dqHead = (dqHead + 1) & DEQUE_MASK;
+    dqSize--;
+    if (front + window < end && dqSize > 0) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3))); // the first run without `front`
+  }
+}
+
+/**
  * Feeds position `q` with value `v` to the sliding minimum. Runs ending between the last fed
  * position and q hold no unfed position that could be their minimum, so their minimum is the
  * deque's front once older fronts have left them: selected as each front leaves.
@@ -323,14 +340,7 @@ function sweep(slots: i64): void {
 function feed(q: i64, v: u32): void {
   // The first run ends between the last fed position and q: its minimum is the front.
   if (dqSize > 0 && lastFed < window - 1 && q > window - 1) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3)));
-  while (dqSize > 0) {
-    const front = load<i64>(DQ_POS_PTR + (<usize>dqHead << 3));
-    if (front + window > q) break;
-    dqHead = (dqHead + 1) & DEQUE_MASK;
-    dqSize--;
-    const end = front + window; // the first run without `front`
-    if (end < q && dqSize > 0) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3)));
-  }
+  dropLeftFronts(q);
   while (dqSize > 0) { // the rightmost minimum wins ties
     const back = (dqHead + dqSize - 1) & DEQUE_MASK;
     if (load<u32>(DQ_VAL_PTR + (<usize>back << 2)) < v) break;
@@ -342,6 +352,20 @@ function feed(q: i64, v: u32): void {
   dqSize++;
   lastFed = q;
   if (q >= window - 1) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3)));
+}
+
+/**
+ * Selects the minima of all runs ending up to `last` (every position up to it has been
+ * scanned). {@link feed} selects a run's minimum only when the next position is fed, which may
+ * come a window later, in a later update: by then the gate may have released bytes of a repeat
+ * whose stretch this update completed. Settling at the end of each update finds every repeat in
+ * the update that completes its stretch, so the hold-back covers it.
+ */
+function settle(last: i64): void {
+  if (dqSize == 0 || last <= lastFed || last < window - 1) return;
+  if (lastFed < window - 1) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3))); // the first run
+  dropLeftFronts(last);
+  if (dqSize > 0) selectOnce(load<i64>(DQ_POS_PTR + (<usize>dqHead << 3))); // the run ending at last
 }
 
 /** One position, in order, when a run without candidates may be near. */
@@ -414,7 +438,10 @@ export function repeatUpdate(ptr: usize, len: i32): void {
     scan(SEAM_PTR, seamBase, nextPosition, min(start - 1, last));
   }
   if (last >= start) scan(ptr, start, max(nextPosition, start), last);
-  if (last >= nextPosition) nextPosition = last + 1;
+  if (last >= nextPosition) {
+    nextPosition = last + 1;
+    if (repeatMatches < REPEAT_COUNT_LIMIT) settle(last);
+  }
   flushLookups();
   // Keep the last carryBytes bytes of the stream in front of the seam.
   if (len >= carryBytes) {
