@@ -85,7 +85,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
-  // the device is stopped and FILE left unchanged.
+  // the device is stopped and FILE left unchanged (a FIFO or device keeps what went out).
   const interruption = new AbortController();
   let interruptedBy: InterruptSignal | undefined;
   let source: RandomSource | undefined;
@@ -103,7 +103,13 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     await source?.close().catch(() => {});
     await sink?.abort();
     const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
-    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    const kept = sink?.streams ?? false;
+    const output = values.output === undefined || values.output === "-"
+      ? ""
+      : kept
+      ? `; those went out to ${values.output}`
+      : `; ${values.output} left unchanged`;
+    log(`interrupted${by} after ${written} bytes${output}`);
     return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
   };
   try {
