@@ -49,8 +49,9 @@ ${POSTPROCESS_HELP}
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
 or any health flag the device raises, stops the read with exit status 1. So does any stretch
-of 2078 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
-counter, any period): the last 2077 bytes are held back until it is clear they repeat nothing.
+(at --h 8) of 1054 bytes or more that recurs within 4 MiB, or of 2078 bytes or more within the
+last 256 MiB (a replayed block, a counter, any period; ideal data trips it ~4e-19 times per
+TiB): the last 2077 bytes are held back until it is clear they repeat nothing.
 
 Examples:
   qrng read 1M --device sim:qcicada -o random.bin
@@ -190,7 +191,11 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         rctFailures: stats.rctFailures,
         aptFailures: stats.aptFailures,
         cutoffs: { rct: health.gate.cutoffs.rct, apt: health.gate.cutoffs.apt },
-        repetition: { stretchBytes: health.gate.repetition!.stretchBytes, repeats: stats.repetition!.repeats },
+        repetition: {
+          stretchBytes: health.gate.repetition!.stretchBytes,
+          nearStretchBytes: health.gate.repetition!.nearStretchBytes,
+          repeats: stats.repetition!.repeats,
+        },
       },
     };
     const text = JSON.stringify(summary) + "\n";
