@@ -29,6 +29,19 @@ function plant(data: Uint8Array, from: number, period: number, length: number): 
   for (let i = 0; i < length; i++) data[from + period + i] = data[from + i];
 }
 
+/**
+ * Plants a copy of the `length` bytes at `from` of `data` `distance` bytes later and expects
+ * the check to find it: at that distance, inside the planted stretch.
+ */
+function expectFound(data: Uint8Array, from: number, distance: number, length: number): void {
+  plant(data, from, distance, length);
+  const r = repetition(data);
+  expect(r.repeats, `distance ${distance} at ${from}`).toBeGreaterThan(0);
+  expect(r.first[0].later - r.first[0].earlier).toBe(distance);
+  expect(r.first[0].earlier).toBeGreaterThanOrEqual(from);
+  expect(r.first[0].later + 32).toBeLessThanOrEqual(from + distance + length);
+}
+
 /** A seeded uniform integer source in [0, n) (xorshift32), for offsets and distances. */
 function randomInts(seed: number): (n: number) => number {
   let x = seed >>> 0 || 1;
@@ -83,13 +96,7 @@ describe("the repetition check", () => {
     for (let trial = 0; trial < 60; trial++) distances.push(29 + random(trial < 50 ? 200_000 : NEAR_HISTORY - 29));
     distances.forEach((distance, trial) => {
       const from = random(50_000);
-      const data = idealBytes(from + distance + NEAR_STRETCH + random(3000), 500 + trial);
-      plant(data, from, distance, NEAR_STRETCH);
-      const r = repetition(data);
-      expect(r.repeats, `distance ${distance} at ${from}`).toBeGreaterThan(0);
-      expect(r.first[0].later - r.first[0].earlier).toBe(distance);
-      expect(r.first[0].earlier).toBeGreaterThanOrEqual(from);
-      expect(r.first[0].later + 32).toBeLessThanOrEqual(from + distance + NEAR_STRETCH);
+      expectFound(idealBytes(from + distance + NEAR_STRETCH + random(3000), 500 + trial), from, distance, NEAR_STRETCH);
     });
   });
 
@@ -107,13 +114,7 @@ describe("the repetition check", () => {
     let trial = 0;
     for (const period of periods) {
       for (const from of [0, 1, 15, 777, 2046, 2047, 100_003, 300_017]) {
-        const data = idealBytes(from + period + STRETCH + 4096, 40 + trial++);
-        plant(data, from, period, STRETCH);
-        const r = repetition(data);
-        expect(r.repeats, `period ${period} at ${from}`).toBeGreaterThan(0);
-        expect(r.first[0].later - r.first[0].earlier).toBe(period);
-        expect(r.first[0].earlier).toBeGreaterThanOrEqual(from);
-        expect(r.first[0].later + 32).toBeLessThanOrEqual(from + period + STRETCH);
+        expectFound(idealBytes(from + period + STRETCH + 4096, 40 + trial++), from, period, STRETCH);
       }
     }
   });
