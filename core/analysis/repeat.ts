@@ -54,6 +54,7 @@ import {
   tableReset,
   tableSweepAfter,
 } from "./repeat_table.ts";
+import { blockBelow, selectionValue } from "./repeat_values.ts";
 
 /** Longest gram (bytes): 256 bits at the least claim, 1/16 bit per byte. */
 export const REPEAT_MAX_GRAM_BYTES: i32 = 4096;
@@ -106,9 +107,6 @@ const NEAR = changetype<Winnow>(memory.data(64, 64));
 const FAR = changetype<Winnow>(memory.data(64, 64));
 const NEAR_TABLE: FingerprintTable = tableAt(memory.data(TABLE_STATE_BYTES, 64));
 const FAR_TABLE: FingerprintTable = tableAt(memory.data(TABLE_STATE_BYTES, 64));
-
-// Selection hash: an odd multiplier (a bijection of the 2-byte gram; the order is what matters).
-const K1: u32 = 0x79b1;
 
 // Configuration.
 /** Whether the check is configured (the gate then runs it on every staged byte). */
@@ -199,34 +197,6 @@ export function repeatConfigure(
   repeatBytes = 0;
 }
 
-// ---- Selection values --------------------------------------------------------------------
-
-/** v of the position whose bytes start at `p` (the SIMD path computes the same). */
-// @ts-ignore: decorator
-@inline function selectionValue(p: usize): u32 {
-  let s: u32 = 0;
-  for (let j = 0; j < terms; j++) {
-    s += <u32>load<u16>(p + (<usize>j << 1)) * K1;
-  }
-  return s & 0xffff;
-}
-
-/** v of the 8 positions starting at `p`, as i16x8 lanes. */
-// @ts-ignore: decorator
-@inline function selectionValues8(p: usize): v128 {
-  if (terms == 1) {
-    const bytes = v128.load(p);
-    return i16x8.mul(i8x16.shuffle(bytes, bytes, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8), i16x8.splat(<i16>K1));
-  }
-  let s = i16x8.splat(0);
-  for (let j = 0; j < terms; j++) {
-    const bytes = v128.load(p + (<usize>j << 1));
-    const grams = i8x16.shuffle(bytes, bytes, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8);
-    s = i16x8.add(s, i16x8.mul(grams, i16x8.splat(<i16>K1)));
-  }
-  return s;
-}
-
 /** Address of the first byte of position `q` in the current update. */
 // @ts-ignore: decorator
 @inline function bytesAt(q: i64): usize {
@@ -270,7 +240,7 @@ function selectOnce(w: Winnow, q: i64): void {
     select(FAR_TABLE, q);
   } else {
     select(NEAR_TABLE, q);
-    feed(FAR, q, selectionValue(bytesAt(q)));
+    feed(FAR, q, selectionValue(bytesAt(q), terms));
   }
 }
 
@@ -328,52 +298,6 @@ function settle(w: Winnow, last: i64): void {
   if (w.size > 0) selectOnce(w, front(w)); // the run ending at last
 }
 
-/** Mask of the lanes of `v` below `below` (v < below  <=>  v −sat (below − 1) == 0). */
-// @ts-ignore: decorator
-@inline function lanesBelow(v: v128, below: u32): u32 {
-  return i16x8.bitmask(i16x8.eq(i16x8.sub_sat_u(v, i16x8.splat(<i16>(below - 1))), i16x8.splat(0)));
-}
-
-/** Bit k of an 8-bit `x` moved to bit 2k. */
-// @ts-ignore: decorator
-@inline function spread(x: u32): u32 {
-  x = (x | (x << 4)) & 0x0f0f;
-  x = (x | (x << 2)) & 0x3333;
-  return (x | (x << 1)) & 0x5555;
-}
-
-/** Bits 0..31 of the 32 positions' 16-bit values in `even` and `odd` (see {@link blockBelow}) below `below`. */
-// @ts-ignore: decorator
-@inline function interleavedBelow(even0: v128, odd0: v128, even1: v128, odd1: v128, below: u32): u64 {
-  return <u64>(spread(lanesBelow(even0, below)) | spread(lanesBelow(odd0, below)) << 1 |
-    (spread(lanesBelow(even1, below)) | spread(lanesBelow(odd1, below)) << 1) << 16);
-}
-
-/**
- * Bit j set for each of the 64 positions from the one whose bytes start at `p` with v below
- * `below`. With one term the 2-byte grams are plain 16-bit loads: those at even offsets from p,
- * then those at odd ones, 8 to a vector, no shuffles (the bits are interleaved afterwards).
- */
-// @ts-ignore: decorator
-@inline function blockBelow(p: usize, below: u32): u64 {
-  if (terms == 1) {
-    const k = i16x8.splat(<i16>K1);
-    const e0 = i16x8.mul(v128.load(p), k), o0 = i16x8.mul(v128.load(p + 1), k);
-    const e1 = i16x8.mul(v128.load(p + 16), k), o1 = i16x8.mul(v128.load(p + 17), k);
-    const e2 = i16x8.mul(v128.load(p + 32), k), o2 = i16x8.mul(v128.load(p + 33), k);
-    const e3 = i16x8.mul(v128.load(p + 48), k), o3 = i16x8.mul(v128.load(p + 49), k);
-    const least = i16x8.min_u(
-      i16x8.min_u(i16x8.min_u(e0, o0), i16x8.min_u(e1, o1)),
-      i16x8.min_u(i16x8.min_u(e2, o2), i16x8.min_u(e3, o3)),
-    );
-    if (lanesBelow(least, below) == 0) return 0; // the usual case, decided with one test
-    return interleavedBelow(e0, o0, e1, o1, below) | interleavedBelow(e2, o2, e3, o3, below) << 32;
-  }
-  let mask: u64 = 0;
-  for (let j = 0; j < 8; j++) mask |= <u64>lanesBelow(selectionValues8(p + <usize>(j << 3)), below) << (j << 3);
-  return mask;
-}
-
 /** Feeds, in order, the positions `q` + j (bytes at `p` + j) of the bits j of `mask` up to `through`. */
 function feedMasked(q: i64, p: usize, mask: u64, through: i64): void {
   while (mask != 0) {
@@ -381,7 +305,7 @@ function feedMasked(q: i64, p: usize, mask: u64, through: i64): void {
     mask &= mask - 1;
     const c = q + <i64>j;
     if (c > through) return;
-    const value = selectionValue(p + <usize>j);
+    const value = selectionValue(p + <usize>j, terms);
     feed(NEAR, c, value);
     if (value < candidateBelow) lastCandidate = c;
     lastWide = c;
@@ -396,14 +320,14 @@ function feedMasked(q: i64, p: usize, mask: u64, through: i64): void {
 function widen(q: i64): void {
   wide = true;
   lastWide = lastCandidate;
-  for (let s = NEAR.lastFed + 1; s < q; s += BLOCK_POSITIONS) feedMasked(s, bytesAt(s), blockBelow(bytesAt(s), wideBelow), q - 1);
+  for (let s = NEAR.lastFed + 1; s < q; s += BLOCK_POSITIONS) feedMasked(s, bytesAt(s), blockBelow(bytesAt(s), terms, wideBelow), q - 1);
 }
 
 /** One position, in order, when a run without (wide) candidates may be near. */
 function step(q: i64): void {
   const window = NEAR.window;
   if (!wide && q - lastCandidate >= window) widen(q);
-  const v = selectionValue(bytesAt(q));
+  const v = selectionValue(bytesAt(q), terms);
   const below = wide ? wideBelow : candidateBelow;
   if (v < below) {
     feed(NEAR, q, v);
@@ -415,7 +339,7 @@ function step(q: i64): void {
   } else if (wide && q - lastWide >= window) {
     // The run ending at q holds no wide candidate: feed every position since the last fed one.
     inGap = true;
-    for (let s = NEAR.lastFed + 1; s <= q; s++) feed(NEAR, s, selectionValue(bytesAt(s)));
+    for (let s = NEAR.lastFed + 1; s <= q; s++) feed(NEAR, s, selectionValue(bytesAt(s), terms));
   }
 }
 
@@ -436,7 +360,7 @@ function scan(base: usize, baseOffset: i64, from: i64, to: i64): void {
       continue;
     }
     // Only (wide) candidates: every run ending in this block holds one (the checks above).
-    const mask = blockBelow(p, wide ? wideBelow : candidateBelow);
+    const mask = blockBelow(p, terms, wide ? wideBelow : candidateBelow);
     if (mask != 0) feedMasked(q, p, mask, q + lastInBlock);
   }
   for (; q <= to && repeatMatches() < REPEAT_COUNT_LIMIT; q++) step(q);
