@@ -55,8 +55,8 @@ function randomInts(seed: number): (n: number) => number {
   };
 }
 
-/** The selection value at H = 8 (one term) of the little-endian 2-byte gram `x`: the gram itself. */
-const selectionValue = (x: number) => x;
+/** The selection value of a 2-byte gram, little-endian `x` (core: v = x·0x79b1 mod 2^16). */
+const selectionValue = (x: number) => Math.imul(x, 0x79b1) & 0xffff;
 
 /**
  * The first three byte values (in order) whose 2-byte grams all have selection values at or

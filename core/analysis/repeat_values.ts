@@ -4,18 +4,12 @@
  * Only the order of the values matters: they decide which positions winnowing selects.
  */
 
-/**
- * With one term (claims of 8 bits per byte) v is the little-endian 2-byte gram itself: such
- * bytes are uniform, so any order of the grams serves, and the SIMD pass saves a multiply per
- * value. Several terms (lower claims) are summed after this odd multiplier, a bijection of each
- * gram, so that the sum mixes them.
- */
+/** Selection hash: an odd multiplier (a bijection of the 2-byte gram; the order is what matters). */
 const K1: u32 = 0x79b1;
 
 /** v of the position whose bytes start at `p` (the SIMD path computes the same). */
 // @ts-ignore: decorator
 @inline export function selectionValue(p: usize, terms: i32): u32 {
-  if (terms == 1) return load<u16>(p);
   let s: u32 = 0;
   for (let j = 0; j < terms; j++) {
     s += <u32>load<u16>(p + (<usize>j << 1)) * K1;
@@ -58,16 +52,17 @@ const K1: u32 = 0x79b1;
 
 /**
  * Bit j set for each of the 64 positions from the one whose bytes start at `p` with v below
- * `below`. With one term the values are plain 16-bit loads: those at even offsets from p, then
- * those at odd ones, 8 to a vector, no shuffles (the bits are interleaved afterwards).
+ * `below`. With one term the 2-byte grams are plain 16-bit loads: those at even offsets from p,
+ * then those at odd ones, 8 to a vector, no shuffles (the bits are interleaved afterwards).
  */
 // @ts-ignore: decorator
 @inline export function blockBelow(p: usize, terms: i32, below: u32): u64 {
   if (terms == 1) {
-    const e0 = v128.load(p), o0 = v128.load(p + 1);
-    const e1 = v128.load(p + 16), o1 = v128.load(p + 17);
-    const e2 = v128.load(p + 32), o2 = v128.load(p + 33);
-    const e3 = v128.load(p + 48), o3 = v128.load(p + 49);
+    const k = i16x8.splat(<i16>K1);
+    const e0 = i16x8.mul(v128.load(p), k), o0 = i16x8.mul(v128.load(p + 1), k);
+    const e1 = i16x8.mul(v128.load(p + 16), k), o1 = i16x8.mul(v128.load(p + 17), k);
+    const e2 = i16x8.mul(v128.load(p + 32), k), o2 = i16x8.mul(v128.load(p + 33), k);
+    const e3 = i16x8.mul(v128.load(p + 48), k), o3 = i16x8.mul(v128.load(p + 49), k);
     const least = i16x8.min_u(
       i16x8.min_u(i16x8.min_u(e0, o0), i16x8.min_u(e1, o1)),
       i16x8.min_u(i16x8.min_u(e2, o2), i16x8.min_u(e3, o3)),
