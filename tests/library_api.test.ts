@@ -115,6 +115,18 @@ describe("open()", () => {
     await qrng.close(); // a second close is harmless
   }, TIMEOUT_MS);
 
+  it("ends a read waiting on a silent device when the source is closed", async () => {
+    // The stick's noise source is disturbed (CTS off) for ten minutes after 0.2 s; the default
+    // policy waits for it.
+    const qrng = await openQrng("sim:xr232usb?seed=6&disturb=0.2s:600s");
+    const read = qrng.read(1_000_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const started = performance.now();
+    await qrng.close();
+    expect((await rejection(read)).kind).toBe("interrupted");
+    expect(performance.now() - started).toBeLessThan(20_000);
+  }, TIMEOUT_MS);
+
   it("closes the source when its stream is cancelled", async () => {
     const qrng = await openQrng("sim:qcicada?seed=27");
     const reader = qrng.readable.getReader();
