@@ -101,6 +101,12 @@ describe("open()", () => {
     expect((await rejection(read)).kind).toBe("interrupted");
   }, TIMEOUT_MS);
 
+  it("refuses to open with a signal that has aborted already, for every device family", async () => {
+    for (const uri of ["sim:qcicada", "sim:xr232usb"]) {
+      expect((await rejection(open(uri, { signal: AbortSignal.abort() }))).kind).toBe("interrupted");
+    }
+  }, TIMEOUT_MS);
+
   it("fails a read from a stuck device closed, with kind device or health", async () => {
     const qrng = await openQrng("sim:qcicada?seed=25&stuck=100000");
     expect((await rejection(qrng.read(1_000_000))).kind).toMatch(/^(device|health)$/);
