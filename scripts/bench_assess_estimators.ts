@@ -4,8 +4,10 @@
  * memory each leaves behind (the module's memory never shrinks, so the last figure is its peak).
  *
  *   bun scripts/bench_assess_estimators.ts FILE BITS [ROUNDS]
+ *   ASSESS_WASM=old.wasm bun scripts/bench_assess_estimators.ts FILE BITS   (another build: A/B)
  *
- * Each estimator runs ROUNDS times (default 1) on one prepared instance; the best time is shown.
+ * Each estimator runs ROUNDS times (default 1) on one prepared instance; the best CPU time is
+ * shown (CPU, not wall: other jobs on a shared machine would inflate wall time).
  */
 import { readFileSync } from "node:fs";
 import { type AssessExports, newAssessInstance } from "../wasm/_assess.ts";
@@ -18,7 +20,10 @@ if (!file || !/^[1-8]$/.test(bitsText ?? "")) {
 const bits = Number(bitsText);
 const rounds = Number(roundsText ?? 1);
 const samples = readFileSync(file);
-const wasm: AssessExports = newAssessInstance();
+const other = process.env.ASSESS_WASM;
+const wasm: AssessExports = other
+  ? new WebAssembly.Instance(new WebAssembly.Module(readFileSync(other)), {}).exports as unknown as AssessExports
+  : newAssessInstance();
 const ptr = wasm.reserve(samples.length);
 new Uint8Array(wasm.memory.buffer, ptr, samples.length).set(samples);
 const info = wasm.prepareSymbols(ptr, samples.length, bits);
@@ -44,15 +49,16 @@ const estimators: Array<[string, (p: number, n: number, w: number) => void, bool
 ];
 let total = 0;
 console.log(`${file}: ${samples.length} samples of ${bits} bits`);
-console.log(`${"estimator".padEnd(12)} ${"track".padEnd(10)} ${"ms".padStart(8)} ${"WASM MB".padStart(8)}`);
+console.log(`${"estimator".padEnd(12)} ${"track".padEnd(10)} ${"CPU ms".padStart(8)} ${"WASM MB".padStart(8)}`);
 for (const [name, run, bitsOnly] of estimators) {
   for (const [track, p, n, w] of tracks) {
     if (bitsOnly && track !== tracks[0][0]) continue;
     let best = Infinity;
     for (let r = 0; r < rounds; r++) {
-      const start = performance.now();
+      const start = process.cpuUsage();
       run(p, n, w);
-      best = Math.min(best, performance.now() - start);
+      const used = process.cpuUsage(start);
+      best = Math.min(best, (used.user + used.system) / 1000);
     }
     total += best;
     const megabytes = wasm.memory.buffer.byteLength / 2 ** 20;

@@ -24,8 +24,6 @@ import { entropyOf, upperBound } from "./bounds.ts";
 
 /** Occurrences the commonest tuple needs for the t-tuple estimate (§6.3.5). */
 const TUPLE_MIN_COUNT: i32 = 35;
-const DIGIT_BITS: i32 = 16;
-const DIGITS: i32 = 1 << DIGIT_BITS;
 
 /** 64 bits of the packed bitstring from bit `offset`, MSB first (zeros past the end). */
 // @ts-ignore: decorator
@@ -66,8 +64,12 @@ let maxLcp: i32 = 0;
   store<i32>(base + (<usize>index << 2), value);
 }
 
-/** Buckets up to this size are sorted in a local (key, position) buffer, larger ones by radix. */
-const LOCAL_MAX: i32 = 4096;
+/** Key bits of the first radix pass: 2048 buckets, whose scatter stays in cache. */
+const TOP_BITS: i32 = 11;
+/** Most key bits of the second pass, within one bucket. */
+const MAX_SUB_BITS: i32 = 11;
+/** Buckets up to this size are sorted in local (key, position) buffers, larger ones by radix. */
+const LOCAL_MAX: i32 = 8192;
 const INSERTION_MAX: i32 = 24;
 const BYTE_DIGITS: i32 = 256;
 
@@ -78,6 +80,11 @@ const BYTE_DIGITS: i32 = 256;
 // @ts-ignore: decorator
 @inline function entryPosition(buffer: usize, k: i32): i32 {
   return load<i32>(buffer + (<usize>k << 4), 8);
+}
+// @ts-ignore: decorator
+@inline function setEntry(buffer: usize, k: i32, key: u64, position: i32): void {
+  store<u64>(buffer + (<usize>k << 4), key);
+  store<i32>(buffer + (<usize>k << 4), position, 8);
 }
 /** (key ascending, position descending): shorter suffixes first among equal keys. */
 // @ts-ignore: decorator
@@ -120,43 +127,89 @@ function sortEntries(buffer: usize, lo: i32, hi: i32): void {
       hi = i - 1;
     }
   }
+  insertionSort(buffer, lo, hi);
+}
+
+/** Insertion sort of buffer entries [lo, hi]: linear when every entry is near its place. */
+function insertionSort(buffer: usize, lo: i32, hi: i32): void {
   for (let k = lo + 1; k <= hi; k++) {
     for (let j = k; j > lo && before(buffer, j, j - 1); j--) swapEntries(buffer, j, j - 1);
   }
 }
 
 /**
- * Sorts positions scratch[from, to) by key into sa[from, to), shorter suffixes first among
- * equal keys. A bucket that fits the local buffer is sorted there with its keys read once;
- * a bigger one (skewed data) by LSD radix over the key's low 48 bits (the top 16 are the
- * bucket), 8-bit digits, which keeps the incoming order (positions descending) on ties.
+ * Sorts positions scratch[from, to) (one top-bits bucket, positions descending) by key into
+ * sa[from, to), shorter suffixes first among equal keys. A bucket that fits the local buffers
+ * has its keys read once and is split again by the next key bits (a stable counting pass over
+ * about one entry a digit), then each small group is sorted; a bigger one (skewed data) is
+ * sorted by LSD radix over the key bits below the top ones, 8-bit digits, which keeps the
+ * incoming order on ties.
  */
 function sortBucket(sa: usize, scratch: usize, counts: usize, buffer: usize, from: i32, to: i32): void {
   const m = to - from;
   if (m <= LOCAL_MAX) {
+    const split = buffer + (<usize>LOCAL_MAX << 4);
+    const subBits = min(MAX_SUB_BITS, 32 - <i32>clz(m));
+    const subShift = <u64>(64 - TOP_BITS - subBits);
+    const subMask = <u64>((1 << subBits) - 1);
+    memory.fill(counts, 0, <usize>(1 << subBits) << 2);
     for (let k = 0; k < m; k++) {
       const i = i32At(scratch, from + k);
-      store<u64>(buffer + (<usize>k << 4), keyAt(i));
-      store<i32>(buffer + (<usize>k << 4), i, 8);
+      const key = keyAt(i);
+      setEntry(buffer, k, key, i);
+      const digit = <i32>((key >> subShift) & subMask);
+      setI32(counts, digit, i32At(counts, digit) + 1);
     }
-    sortEntries(buffer, 0, m - 1);
-    for (let k = 0; k < m; k++) setI32(sa, from + k, entryPosition(buffer, k));
+    let total = 0;
+    for (let d = 0; d < 1 << subBits; d++) {
+      const c = i32At(counts, d);
+      setI32(counts, d, total);
+      total += c;
+    }
+    for (let k = 0; k < m; k++) {
+      const key = entryKey(buffer, k);
+      const digit = <i32>((key >> subShift) & subMask);
+      const at = i32At(counts, digit);
+      setI32(counts, digit, at + 1);
+      setEntry(split, at, key, entryPosition(buffer, k));
+    }
+    // counts[d] now ends group d. Small groups: one insertion sort over all; else group by group.
+    let start = 0, largest = 0;
+    for (let d = 0; d < 1 << subBits; d++) {
+      const end = i32At(counts, d);
+      largest = max(largest, end - start);
+      start = end;
+    }
+    if (largest <= INSERTION_MAX) {
+      insertionSort(split, 0, m - 1);
+    } else {
+      start = 0;
+      for (let d = 0; d < 1 << subBits; d++) {
+        const end = i32At(counts, d);
+        if (end - start > 1) sortEntries(split, start, end - 1);
+        start = end;
+      }
+    }
+    // The bucket's positions are all in the buffers now: its part of scratch takes the LCPs.
+    for (let k = 0; k < m; k++) emit(sa, scratch, from + k, entryKey(split, k), entryPosition(split, k));
     return;
   }
   let source = scratch, target = sa;
-  for (let pass = 0; pass < 6; pass++) {
+  for (let pass = 0; pass * 8 < 64 - TOP_BITS; pass++) {
     const shift = <u64>(pass * 8);
     memory.fill(counts, 0, <usize>BYTE_DIGITS << 2);
     for (let j = from; j < to; j++) {
       const digit = <i32>((keyAt(i32At(source, j)) >> shift) & 0xFF);
       setI32(counts, digit, i32At(counts, digit) + 1);
     }
-    let total = from;
+    let total = from, spread = false;
     for (let d = 0; d < BYTE_DIGITS; d++) {
       const c = i32At(counts, d);
       setI32(counts, d, total);
       total += c;
+      spread |= c != 0 && c != m;
     }
+    if (!spread) continue; // one digit for all: this pass would not move anything
     for (let j = from; j < to; j++) {
       const i = i32At(source, j);
       const digit = <i32>((keyAt(i) >> shift) & 0xFF);
@@ -168,8 +221,40 @@ function sortBucket(sa: usize, scratch: usize, counts: usize, buffer: usize, fro
     source = target;
     target = swap;
   }
-  // Six passes end where they started: copy the sorted range over.
-  memory.copy(sa + (<usize>from << 2), scratch + (<usize>from << 2), <usize>m << 2);
+  if (source != sa) memory.copy(sa + (<usize>from << 2), source + (<usize>from << 2), <usize>m << 2);
+  for (let j = from; j < to; j++) {
+    const i = i32At(sa, j);
+    emit(sa, scratch, j, keyAt(i), i);
+  }
+}
+
+// State of emit across buckets: the previous suffix in SA order, and the input's dimensions.
+let emittedKey: u64 = 0;
+let emittedPosition: i32 = 0;
+let suffixCount: i32 = 0;
+let symbolsPerKey: i32 = 1;
+let symbolBits: i32 = 1;
+/** Two adjacent suffixes share a whole key (LCP ≥ symbolsPerKey): the keys cannot order them. */
+let tied = false;
+
+/**
+ * Places suffix `i` (key `key`) at SA index `j`, in SA order, and its LCP with the suffix
+ * before it (exact unless the two share a whole key: then `tied` is set).
+ */
+// @ts-ignore: decorator
+@inline function emit(sa: usize, lcp: usize, j: i32, key: u64, i: i32): void {
+  setI32(sa, j, i);
+  let common = 0;
+  if (j > 0) {
+    const x = key ^ emittedKey;
+    const limit = min(suffixCount - i, suffixCount - emittedPosition);
+    if (x == 0 && limit >= symbolsPerKey) tied = true;
+    common = min(x == 0 ? symbolsPerKey : <i32>clz(x) / symbolBits, limit);
+    if (common > maxLcp) maxLcp = common;
+  }
+  setI32(lcp, j, common);
+  emittedKey = key;
+  emittedPosition = i;
 }
 
 let packedPtr: usize = 0;
@@ -182,6 +267,130 @@ let keyMask: u64 = 0;
   return bitsAt(packedPtr, <u64>i * keyWidth) & keyMask;
 }
 
+/** Start of the pending run of sorted suffixes in the group links (−1: none). */
+let runStart: i32 = -1;
+
+/** Ends the pending run of sorted suffixes at SA index `end`: its link is −end. */
+// @ts-ignore: decorator
+@inline function closeRun(link: usize, end: i32): void {
+  if (runStart >= 0) setI32(link, runStart, -end);
+  runStart = -1;
+}
+
+/** Links group [from, to) as unsorted (link = its end) or, a single suffix, into the sorted run. */
+// @ts-ignore: decorator
+@inline function linkGroup(link: usize, from: i32, to: i32): bool {
+  if (to - from > 1) {
+    closeRun(link, from);
+    setI32(link, from, to);
+    return true;
+  }
+  if (runStart < 0) runStart = from;
+  return false;
+}
+
+/**
+ * Orders the suffixes that share a whole key (Larsson and Sadakane's prefix doubling, which
+ * only ever re-sorts groups still tied): a suffix's rank is the SA index where its group starts,
+ * so after sorting to depth h, sorting a group by rank[i + h] sorts it to depth 2h (deeper where
+ * ranks were refined earlier in the pass, which keeps the order right). Sorted runs are skipped
+ * through links at their starts (unsorted group: its end; run of sorted suffixes: −its end).
+ * Takes the LCPs of the key sort in `link` (which it overwrites); returns rank, now the inverse
+ * suffix array. O(n log n) however repetitive the data; memory: rank, plus 8 bytes per suffix
+ * of the largest tied group.
+ */
+function refineTiedGroups(sa: usize, link: usize, n: i32, perKey: i32): usize {
+  const rank = alloc(<usize>n << 2);
+  let unsorted = 0, largest = 0;
+  runStart = -1;
+  for (let j = 0; j < n;) {
+    let end = j + 1;
+    while (end < n && i32At(link, end) >= perKey) end++;
+    for (let k = j; k < end; k++) setI32(rank, i32At(sa, k), j);
+    largest = max(largest, end - j);
+    if (linkGroup(link, j, end)) unsorted++;
+    j = end;
+  }
+  closeRun(link, n);
+  const words = alloc(<usize>largest << 3);
+  for (let h = perKey; unsorted > 0; h <<= 1) {
+    unsorted = 0;
+    for (let j = 0; j < n;) {
+      const end = i32At(link, j);
+      if (end < 0) {
+        if (runStart < 0) runStart = j;
+        j = -end;
+        continue;
+      }
+      // (rank at depth h + 1, or 0 past the end) << 32 | position: one u64 sort orders the group.
+      const m = end - j;
+      for (let k = 0; k < m; k++) {
+        const i = i32At(sa, j + k);
+        const key: u64 = i + h < n ? <u64>(i32At(rank, i + h) + 1) : 0;
+        store<u64>(words + (<usize>k << 3), (key << 32) | <u64>i);
+      }
+      sortWords(words, 0, m - 1);
+      let from = j;
+      for (let k = 0; k < m; k++) {
+        const word = load<u64>(words + (<usize>k << 3));
+        if (k > 0 && (word >> 32) != (load<u64>(words + (<usize>(k - 1) << 3)) >> 32)) {
+          if (linkGroup(link, from, j + k)) unsorted++;
+          from = j + k;
+        }
+        const i = <i32>(word & 0xFFFFFFFF);
+        setI32(sa, j + k, i);
+        setI32(rank, i, from);
+      }
+      if (linkGroup(link, from, end)) unsorted++;
+      j = end;
+    }
+    closeRun(link, n);
+  }
+  return rank;
+}
+
+/** Quicksort (median of three, insertion sort below INSERTION_MAX) of the u64s [lo, hi] at `words`. */
+function sortWords(words: usize, lo: i32, hi: i32): void {
+  while (hi - lo >= INSERTION_MAX) {
+    const mid = lo + ((hi - lo) >> 1);
+    const a = wordAt(words, lo), b = wordAt(words, mid), c = wordAt(words, hi);
+    const pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (wordAt(words, i) < pivot) i++;
+      while (wordAt(words, j) > pivot) j--;
+      if (i <= j) {
+        const t = wordAt(words, i);
+        setWord(words, i++, wordAt(words, j));
+        setWord(words, j--, t);
+      }
+    }
+    // Recurse into the smaller side, loop on the larger: stack depth stays logarithmic.
+    if (j - lo < hi - i) {
+      sortWords(words, lo, j);
+      lo = i;
+    } else {
+      sortWords(words, i, hi);
+      hi = j;
+    }
+  }
+  for (let k = lo + 1; k <= hi; k++) {
+    const w = wordAt(words, k);
+    let j = k;
+    for (; j > lo && wordAt(words, j - 1) > w; j--) setWord(words, j, wordAt(words, j - 1));
+    setWord(words, j, w);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function wordAt(words: usize, k: i32): u64 {
+  return load<u64>(words + (<usize>k << 3));
+}
+// @ts-ignore: decorator
+@inline function setWord(words: usize, k: i32, value: u64): void {
+  store<u64>(words + (<usize>k << 3), value);
+}
+
 /** Suffix array and LCP of `len` symbols into lcpPtr/maxLcp; the caller releases the heap. */
 function buildSuffixArrays(ptr: usize, len: i32, width: i32): void {
   const n = len;
@@ -190,126 +399,61 @@ function buildSuffixArrays(ptr: usize, len: i32, width: i32): void {
   keyMask = perKey * width == 64 ? ~(<u64>0) : ~((<u64>1 << <u64>(64 - perKey * width)) - 1);
   const packed = pack(ptr, len, width);
   packedPtr = packed;
+  suffixCount = n;
+  symbolsPerKey = perKey;
+  symbolBits = width;
+  tied = false;
+  maxLcp = 0;
   const bytes = <usize>n << 2;
-  let sa = alloc(bytes);
-  let scratch = alloc(bytes);
-  // MSD pass on the top 16 key bits, positions descending so shorter suffixes lead ties.
-  const starts = alloc(<usize>(DIGITS + 1) << 2);
+  const sa = alloc(bytes);
+  const scratch = alloc(bytes);
+  // MSD pass on the top key bits, positions descending so shorter suffixes lead ties.
+  const digits = 1 << TOP_BITS;
+  const digitShift = <u64>(64 - TOP_BITS);
+  const starts = alloc(<usize>(digits + 1) << 2);
   for (let i = 0; i < n; i++) {
-    const digit = <i32>(keyAt(i) >> 48);
+    const digit = <i32>(keyAt(i) >> digitShift);
     setI32(starts, digit, i32At(starts, digit) + 1);
   }
   let total = 0;
-  for (let d = 0; d < DIGITS; d++) {
+  for (let d = 0; d < digits; d++) {
     const c = i32At(starts, d);
     setI32(starts, d, total);
     total += c;
   }
-  setI32(starts, DIGITS, n);
-  const cursors = alloc(<usize>DIGITS << 2);
-  memory.copy(cursors, starts, <usize>DIGITS << 2);
+  setI32(starts, digits, n);
+  const cursors = alloc(<usize>digits << 2);
+  memory.copy(cursors, starts, <usize>digits << 2);
   for (let i = n - 1; i >= 0; i--) {
-    const digit = <i32>(keyAt(i) >> 48);
+    const digit = <i32>(keyAt(i) >> digitShift);
     const at = i32At(cursors, digit);
     setI32(cursors, digit, at + 1);
     setI32(scratch, at, i);
   }
-  const byteCounts = alloc(<usize>BYTE_DIGITS << 2);
-  const buffer = alloc(<usize>LOCAL_MAX << 4);
-  for (let d = 0; d < DIGITS; d++) {
+  const digitCounts = alloc(<usize>max(BYTE_DIGITS, 1 << MAX_SUB_BITS) << 2);
+  const buffer = alloc(<usize>LOCAL_MAX << 5);
+  for (let d = 0; d < digits; d++) {
     const from = i32At(starts, d), to = i32At(starts, d + 1);
-    if (to > from) sortBucket(sa, scratch, byteCounts, buffer, from, to);
-  }
-  // Adjacent keys give the LCP directly unless two suffixes share a whole key (LCP ≥ K).
-  let tied = false;
-  maxLcp = 0;
-  setI32(scratch, 0, 0);
-  let previousKey = keyAt(i32At(sa, 0));
-  for (let j = 1; j < n; j++) {
-    const i = i32At(sa, j), p = i32At(sa, j - 1);
-    const key = keyAt(i);
-    const x = key ^ previousKey;
-    previousKey = key;
-    const limit = min(n - i, n - p);
-    if (x == 0 && limit >= perKey) {
-      tied = true;
-      break;
-    }
-    const common = min(x == 0 ? perKey : <i32>clz(x) / width, limit);
-    setI32(scratch, j, common);
-    if (common > maxLcp) maxLcp = common;
+    if (to > from) sortBucket(sa, scratch, digitCounts, buffer, from, to);
   }
   if (!tied) {
     lcpPtr = scratch;
     return;
   }
-  let rank = alloc(bytes);
-  const counts = alloc(<usize>(n + 1) << 2);
-  // Ranks: the SA position where each group of equal K-prefixes starts. A suffix shorter than
-  // K symbols is unique (its sentinel differs from everything), so it gets a group of its own.
-  let groups = 0;
-  let previous: u64 = 0;
-  for (let j = 0; j < n; j++) {
-    const i = i32At(sa, j);
-    const key = keyAt(i);
-    const short = n - i < perKey;
-    if (j == 0 || key != previous || short || n - i32At(sa, j - 1) < perKey) {
-      groups++;
-      setI32(rank, i, j);
-    } else {
-      setI32(rank, i, i32At(rank, i32At(sa, j - 1)));
-    }
-    previous = key;
-  }
-  // Prefix doubling: order by (rank[i], rank[i + h]) until every group is a single suffix.
-  for (let h = perKey; groups < n; h <<= 1) {
-    // Second keys: suffixes with nothing at i + h first (all unique already), then SA order.
-    let at = 0;
-    for (let i = max(0, n - h); i < n; i++) setI32(scratch, at++, i);
-    for (let j = 0; j < n; j++) {
-      const i = i32At(sa, j);
-      if (i >= h) setI32(scratch, at++, i - h);
-    }
-    // Stable placement by first key: ranks are group starts, so a cursor per group suffices.
-    for (let j = 0; j < n; j++) setI32(counts, j, j);
-    for (let j = 0; j < n; j++) {
-      const i = i32At(scratch, j);
-      const group = i32At(rank, i);
-      const to = i32At(counts, group);
-      setI32(counts, group, to + 1);
-      setI32(sa, to, i);
-    }
-    // New ranks into scratch (indexed by position), then swap with rank.
-    groups = 0;
-    for (let j = 0; j < n; j++) {
-      const i = i32At(sa, j);
-      if (j > 0) {
-        const p = i32At(sa, j - 1);
-        const second = i + h < n ? i32At(rank, i + h) : -1;
-        const secondPrev = p + h < n ? i32At(rank, p + h) : -1;
-        if (i32At(rank, i) == i32At(rank, p) && second == secondPrev) {
-          setI32(scratch, i, i32At(scratch, p));
-          continue;
-        }
-      }
-      groups++;
-      setI32(scratch, i, j);
-    }
-    const swap = rank;
-    rank = scratch;
-    scratch = swap;
-  }
-  // Kasai's LCP, comparing K symbols at a time; rank[i] is now i's SA position.
-  maxLcp = 0;
+  const rank = refineTiedGroups(sa, scratch, n, perKey);
+  // LCPs by Kärkkäinen's Φ: PLCP in text order (each comparison reads the packed text, which
+  // is in cache) in place of the ranks, then gathered into SA order; K symbols a comparison.
+  const phi = rank;
+  setI32(phi, i32At(sa, 0), -1);
+  for (let j = 1; j < n; j++) setI32(phi, i32At(sa, j), i32At(sa, j - 1));
   let h = 0;
   for (let i = 0; i < n; i++) {
-    const j = i32At(rank, i);
-    if (j == 0) {
+    const p = i32At(phi, i);
+    if (p < 0) {
       h = 0;
-      setI32(scratch, 0, 0);
+      setI32(phi, i, 0);
       continue;
     }
-    const p = i32At(sa, j - 1);
     const limit = min(n - i, n - p);
     while (h < limit) {
       const x = keyAt(i + h) ^ keyAt(p + h);
@@ -321,9 +465,14 @@ function buildSuffixArrays(ptr: usize, len: i32, width: i32): void {
       break;
     }
     if (h > limit) h = limit;
-    setI32(scratch, j, h);
-    if (h > maxLcp) maxLcp = h;
+    setI32(phi, i, h);
     if (h > 0) h--;
+  }
+  maxLcp = 0;
+  for (let j = 0; j < n; j++) {
+    const common = i32At(phi, i32At(sa, j));
+    setI32(scratch, j, common);
+    if (common > maxLcp) maxLcp = common;
   }
   lcpPtr = scratch;
 }
