@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { Analyzer } from "../wasm/analysis.ts";
 import { judge } from "../cli/report/test_verdict.ts";
-import { ReadHealth } from "../cli/commands/read_health.ts";
+import { ReadHealth } from "../cli/sources/health.ts";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 
 const GIB = 1 << 30;

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Analyzer } from "../wasm/analysis.ts";
 import { HealthGate } from "../wasm/health.ts";
 import { repetitionParameters } from "../wasm/repetition.ts";
-import { ReadHealth } from "../cli/commands/read_health.ts";
+import { ReadHealth } from "../cli/sources/health.ts";
 import { QrngError } from "../cli/errors.ts";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { idealBytes, randomChunks } from "./_support/analysis_data.ts";

@@ -1,6 +1,6 @@
 /**
  * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
- * the continuous health tests on every byte (fail closed: see read_health.ts), and writes
+ * the continuous health tests on every byte (fail closed: see cli/sources/gated.ts), and writes
  * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
  * Ctrl-C, SIGTERM, SIGHUP and a closed pipe stop the device cleanly; no stack traces.
  */
@@ -8,14 +8,12 @@ import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
-import { openSource } from "../devices/registry.ts";
-import type { RandomSource } from "../devices/device.ts";
-import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./read_health.ts";
+import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE } from "../sources/health.ts";
+import { GatedReader } from "../sources/gated.ts";
 import { HEALTH_FLAGS, parseAlphaFlag, resolveHFlag } from "./health_flags.ts";
 import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
-import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, PostprocessChain, postprocessOptions } from "../postprocess/mod.ts";
-import { withCtsTimeout } from "../devices/xr232.ts";
+import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions, withCtsTimeout } from "./source_flags.ts";
 import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
@@ -80,15 +78,14 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   if (values.append && values.output === undefined) throw usageError("qrng read: --append needs -o FILE");
   const h = values.h !== undefined ? await resolveHFlag("read", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
-  const health = new ReadHealth(h, alphaLog2);
+  const postprocess = postprocessOptions("read", values);
   const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
-  const post = new PostprocessChain(postprocessOptions("read", values)); // after the health gate
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
   // the device is stopped and FILE left unchanged.
   const interruption = new AbortController();
   let interruptedBy: InterruptSignal | undefined;
-  let source: RandomSource | undefined;
+  let source: GatedReader | undefined;
   let sink: OutputSink | undefined;
   const unsubscribe = platform.onInterrupt((signal) => {
     interruptedBy ??= signal;
@@ -109,9 +106,12 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   try {
     // Opening a FIFO waits for its reader: an interruption ends that wait too.
     sink = await OutputSink.open(platform, values.output, values.append ?? false, interruption.signal);
-    source = await openSource(uri, {
+    source = await GatedReader.open(uri, {
       platform,
-      sizeHint: post.inputFor(size),
+      bytesWanted: size,
+      h,
+      alphaLog2,
+      postprocess,
       signed: values.signed,
       log,
       signal: interruption.signal,
@@ -123,11 +123,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     const progress = platform.isTerminal("stderr");
     let shownAt = started;
     while (written < size && !interruption.signal.aborted) {
-      // Straight into the gate's staging memory where the source can (one copy fewer).
-      const tested = source.nextInto
-        ? health.commit(await source.nextInto(health.inputSpace()))
-        : health.push(await source.next());
-      const released = post.push(tested);
+      const released = await source.next();
       if (released.length > 0) {
         const take = Math.min(released.length, size - written);
         await sink.write(formatter.push(released.subarray(0, take)));
@@ -141,12 +137,11 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     }
     if (progress) platform.writeStderr("\r\x1b[K");
     if (interruption.signal.aborted) return await interrupted();
-    health.finish();
-    for (const line of post.report()) log(`post-processing ${line}`);
-    await sink.write(formatter.end());
+    for (const line of source.postprocess.report()) log(`post-processing ${line}`);
     lastByteAt = platform.now();
-    // The device's final status is judged before anything is committed.
+    // The last health verdict and the device's final status are judged before anything is committed.
     await source.finish();
+    await sink.write(formatter.end());
     await sink.commit();
     committed = true;
   } catch (error) {
@@ -159,6 +154,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     unsubscribe();
   }
   const elapsedMs = lastByteAt - started;
+  const health = source.health;
   const stats = health.stats();
   const dropped = stats.windowsFailed * health.gate.windowBytes;
   if (stats.windowsFailed > 0) {

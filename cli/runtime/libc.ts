@@ -116,19 +116,6 @@ export const OPEN_FLAGS = {
   darwin: { O_RDWR: 0x2, O_NOCTTY: 0x20000, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000 },
 } as const;
 
-/**
- * Loads the runtime's FFI binding: call it lazily (only commands touching devices pay for
- * dlopen). Node (vitest) has no FFI, which this reports as a QrngError of kind "unsupported".
- */
-export async function loadLibc(runtime: "deno" | "bun" | "node"): Promise<SystemLibrary> {
-  if (runtime === "deno") return (await import("./libc_deno.ts")).loadDenoLibc();
-  if (runtime === "bun") return (await import("./libc_bun.ts")).loadBunLibc();
-  throw new QrngError(
-    "unsupported",
-    "Cannot open serial ports under Node: run qrng with Deno or Bun (no FFI here)",
-  );
-}
-
 /** Narrows a {@link SystemLibrary} to a POSIX libc, or explains that `what` needs one. */
 export function requirePosix(library: SystemLibrary, what: string): Libc {
   if (library.os === "windows") {

@@ -1,0 +1,166 @@
+/**
+ * A health-gated reader: the one way validated bytes leave a device. `qrng read`, the daemon,
+ * the kernel feeder, the fleet publisher and the library all read through it, so they share
+ * one fail-closed gate: every byte passes the continuous health tests and the repetition check
+ * (health.ts) before any post-processing, and a read counts as good only after {@link
+ * GatedReader.finish} judged the device's final status.
+ */
+import { openSource } from "./registry.ts";
+import type { RandomSource, SourceOptions } from "../devices/device.ts";
+import { PostprocessChain, type PostprocessOptions } from "../postprocess/mod.ts";
+import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./health.ts";
+
+/** How to open a {@link GatedReader}. */
+export interface GatedReaderOptions extends Omit<SourceOptions, "sizeHint"> {
+  /**
+   * Validated bytes the caller expects to need, or Infinity for an open-ended stream: drivers
+   * use it (scaled by the post-processing's cost) to choose one-shot or continuous reads.
+   */
+  readonly bytesWanted: number;
+  /** Claimed min-entropy per byte, in bits. @default 8 */
+  readonly h?: number;
+  /** log2 of each health test's false-alarm probability. @default -40 */
+  readonly alphaLog2?: number;
+  /** Post-processing after the gate. @default none */
+  readonly postprocess?: PostprocessOptions;
+}
+
+/** A device source behind the health gate and post-processing. */
+export class GatedReader {
+  /** The health gate; its stats are the read's health accounting. */
+  readonly health: ReadHealth;
+  /** The post-processing after the gate. */
+  readonly postprocess: PostprocessChain;
+  readonly #source: RandomSource;
+  #bytesReleased = 0;
+  /** Released bytes {@link readInto} has not handed out yet (a view into the gate's memory). */
+  #pending: Uint8Array = new Uint8Array(0);
+
+  private constructor(source: RandomSource, health: ReadHealth, postprocess: PostprocessChain) {
+    this.#source = source;
+    this.health = health;
+    this.postprocess = postprocess;
+  }
+
+  /** Opens the device `uri` names behind a fresh gate. */
+  static open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
+    return GatedReader.openWith((sourceOptions) => openSource(uri, sourceOptions), options);
+  }
+
+  /**
+   * Puts a fresh gate in front of the source `open` opens (the device registry's, or one over a
+   * device the caller keeps open for commands); `open` gets the options and the size hint.
+   */
+  static async openWith(
+    open: (options: SourceOptions) => Promise<RandomSource>,
+    options: GatedReaderOptions,
+  ): Promise<GatedReader> {
+    const { bytesWanted, h, alphaLog2, postprocess: postprocessOptions, ...sourceOptions } = options;
+    const health = new ReadHealth(h ?? DEFAULT_H_PER_BYTE, alphaLog2 ?? DEFAULT_ALPHA_LOG2);
+    const postprocess = new PostprocessChain(postprocessOptions);
+    const source = await open({ ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
+    return new GatedReader(source, health, postprocess);
+  }
+
+  /** What is being read, for messages. */
+  get description(): string {
+    return this.#source.description;
+  }
+
+  /** True for emulators: their data is reproducible, not random. */
+  get emulated(): boolean {
+    return this.#source.emulated;
+  }
+
+  /** Validated bytes released by the gate and post-processing so far. */
+  get bytesReleased(): number {
+    return this.#bytesReleased;
+  }
+
+  /**
+   * Resolves the next run of validated bytes, possibly empty (the gate holds bytes back until
+   * their window passed): a view valid until the next call. Rejects with a QrngError on any
+   * device fault (see RandomSource.next) or health failure (kind "health").
+   */
+  async next(): Promise<Uint8Array> {
+    if (this.#pending.length > 0) {
+      const pending = this.#pending;
+      this.#pending = pending.subarray(pending.length);
+      return pending;
+    }
+    const source = this.#source;
+    // Straight into the gate's staging memory where the source can (one copy fewer).
+    const tested = source.nextInto
+      ? this.health.commit(await source.nextInto(this.health.inputSpace()))
+      : this.health.push(await source.next());
+    const released = this.postprocess.push(tested);
+    this.#bytesReleased += released.length;
+    return released;
+  }
+
+  /** Fills `buffer` with validated bytes. */
+  async readInto(buffer: Uint8Array): Promise<void> {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const run = await this.#nextAtMost(buffer.length - filled);
+      buffer.set(run, filled);
+      filled += run.length;
+    }
+  }
+
+  /** Resolves exactly `n` validated bytes in a new array. */
+  async read(n: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`read: byte count must be a whole number ≥ 0, not ${n}`);
+    const bytes = new Uint8Array(n);
+    await this.readInto(bytes);
+    return bytes;
+  }
+
+  /**
+   * The validated bytes as a stream of fresh chunks; cancelling it closes the device. The stream
+   * errors with the QrngError that ended the read; it never ends by itself.
+   */
+  stream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          let run = await this.next();
+          while (run.length === 0) run = await this.next();
+          controller.enqueue(run.slice());
+        } catch (error) {
+          await this.close();
+          controller.error(error);
+        }
+      },
+      cancel: () => this.close(),
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Ends a read that got all it needs: the health verdict on the last bytes, then the device's
+   * final status (RandomSource.finish). Only after it resolves do the bytes read count as good;
+   * on rejection nothing read may be committed. The device is released either way.
+   */
+  async finish(): Promise<void> {
+    try {
+      this.health.finish();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    await this.#source.finish();
+  }
+
+  /** Releases the device without judging anything; safe to call more than once. */
+  close(): Promise<void> {
+    return this.#source.close();
+  }
+
+  /** Up to `limit` validated bytes, at least one; leftovers wait for the next call. */
+  async #nextAtMost(limit: number): Promise<Uint8Array> {
+    let run = await this.next();
+    while (run.length === 0) run = await this.next();
+    this.#pending = run.subarray(limit);
+    return run.subarray(0, limit);
+  }
+}
