@@ -3,7 +3,7 @@
  * the time of `qrng assess` goes, estimator by estimator and track by track, and the WASM
  * memory each leaves behind (the module's memory never shrinks, so the last figure is its peak).
  *
- *   bun scripts/bench_assess_estimators.ts FILE BITS [ROUNDS]
+ *   bun scripts/bench_assess_estimators.ts FILE BITS [ROUNDS [ESTIMATOR]]
  *   ASSESS_WASM=old.wasm bun scripts/bench_assess_estimators.ts FILE BITS   (another build: A/B)
  *
  * Each estimator runs ROUNDS times (default 1) on one prepared instance; the best CPU time is
@@ -12,9 +12,9 @@
 import { readFileSync } from "node:fs";
 import { type AssessExports, newAssessInstance } from "../wasm/_assess.ts";
 
-const [file, bitsText, roundsText] = process.argv.slice(2);
+const [file, bitsText, roundsText, only] = process.argv.slice(2);
 if (!file || !/^[1-8]$/.test(bitsText ?? "")) {
-  console.error("usage: bun scripts/bench_assess_estimators.ts FILE BITS [ROUNDS]");
+  console.error("usage: bun scripts/bench_assess_estimators.ts FILE BITS [ROUNDS [ESTIMATOR]]");
   process.exit(2);
 }
 const bits = Number(bitsText);
@@ -51,6 +51,7 @@ let total = 0;
 console.log(`${file}: ${samples.length} samples of ${bits} bits`);
 console.log(`${"estimator".padEnd(12)} ${"track".padEnd(10)} ${"CPU ms".padStart(8)} ${"WASM MB".padStart(8)}`);
 for (const [name, run, bitsOnly] of estimators) {
+  if (only && name !== only) continue;
   for (const [track, p, n, w] of tracks) {
     if (bitsOnly && track !== tracks[0][0]) continue;
     let best = Infinity;
