@@ -112,25 +112,43 @@ function train(order: i32, next: i32, step: i32): void {
     }
     return;
   }
+  // Hashed: the leader entry holds the leading successor's count, pair entries the others'
+  // (a pair entry of the leader itself is stale). A context seen once is one entry.
   const lo = contextLo(beforeLo, order), hi = contextHi(beforeHi, order);
-  const pairTag = (<u32>order << 10) | <u32>next;
   const leaderTag = (<u32>order << 10) | LEADER_FLAG;
-  let lead = load<i32>(at4(guessSteps, order)) == step - 1
+  const lead = load<i32>(at4(guessSteps, order)) == step - 1
     ? load<usize>(at8(guessLeaders, order))
     : find(lo, hi, leaderTag, KEY_BITS);
-  // An unknown context has no pairs: skip the pair lookup.
-  let pair = lead == 0 ? 0 : find(lo, hi, pairTag, KEY_BITS);
+  if (lead == 0) {
+    if (!admit(order, step, lo, hi)) return;
+    const entry = insert(lo, hi, leaderTag);
+    store<u32>(entry, leaderTag | (<u32>next << LEADER_SHIFT), 16);
+    store<u32>(entry, 1, 20);
+    return;
+  }
+  const leader = <i32>(load<u32>(lead, 16) >> LEADER_SHIFT);
+  const best = load<u32>(lead, 20);
+  if (next == leader) {
+    store<u32>(lead, best + 1, 20);
+    return;
+  }
+  const pairTag = (<u32>order << 10) | <u32>next;
+  let pair = find(lo, hi, pairTag, KEY_BITS);
   if (pair == 0) {
     if (!admit(order, step, lo, hi)) return;
     pair = insert(lo, hi, pairTag);
   }
   const count = load<u32>(pair, 20) + 1;
-  store<u32>(pair, count, 20);
-  if (lead == 0) lead = insert(lo, hi, leaderTag);
-  const best = load<u32>(lead, 20);
-  if (count > best || (count == best && next > <i32>(load<u32>(lead, 16) >> LEADER_SHIFT))) {
+  if (count > best || (count == best && next > leader)) {
+    // `next` takes the lead; the old leader's count moves to its own pair entry.
+    const formerTag = (<u32>order << 10) | <u32>leader;
+    let former = find(lo, hi, formerTag, KEY_BITS);
+    if (former == 0) former = insert(lo, hi, formerTag);
+    store<u32>(former, best, 20);
     store<u32>(lead, count, 20);
     store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
+  } else {
+    store<u32>(pair, count, 20);
   }
 }
 
