@@ -39,6 +39,8 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
     devices: ["cli/devices/"],
     emulators: ["cli/emulators/"],
     postprocess: ["cli/postprocess/"],
+    // qrng feed's pure logic: what to credit the kernel, when to feed.
+    feed: ["cli/feed/"],
     report: ["cli/report/"],
     view: ["cli/view/"],
   },

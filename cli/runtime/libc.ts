@@ -106,14 +106,14 @@ export const POLLNVAL = 0x020;
 
 /** errno values qrng distinguishes, per OS. */
 export const ERRNO = {
-  linux: { EINTR: 4, EIO: 5, EAGAIN: 11, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
-  darwin: { EINTR: 4, EIO: 5, EAGAIN: 35, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
+  linux: { EPERM: 1, EINTR: 4, EIO: 5, EAGAIN: 11, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
+  darwin: { EPERM: 1, EINTR: 4, EIO: 5, EAGAIN: 35, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
 } as const;
 
 /** open(2) flags qrng uses, per OS. */
 export const OPEN_FLAGS = {
-  linux: { O_RDWR: 0x2, O_NOCTTY: 0x100, O_NONBLOCK: 0x800, O_CLOEXEC: 0x80000 },
-  darwin: { O_RDWR: 0x2, O_NOCTTY: 0x20000, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000 },
+  linux: { O_WRONLY: 0x1, O_RDWR: 0x2, O_NOCTTY: 0x100, O_NONBLOCK: 0x800, O_CLOEXEC: 0x80000 },
+  darwin: { O_WRONLY: 0x1, O_RDWR: 0x2, O_NOCTTY: 0x20000, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000 },
 } as const;
 
 /** Narrows a {@link SystemLibrary} to a POSIX libc, or explains that `what` needs one. */
