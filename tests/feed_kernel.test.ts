@@ -16,15 +16,15 @@ import {
   total,
   traced,
 } from "./_support/kernel_trace.ts";
-import { testTempDir } from "./_support/temp_dir.ts";
+import { suiteTempDir } from "./_support/temp_dir.ts";
 
 const MIB = 1 << 20;
 
 const skipped = kernelTraceUnavailable();
 if (skipped) console.warn(`tests/feed_kernel.test.ts: skipping the kernel feeding tests: ${skipped}`);
 
-const dir = testTempDir("qrng-feed");
-afterAll(() => killTracees(dir));
+const dir = suiteTempDir("qrng-feed");
+afterAll(() => killTracees(dir.path));
 
 /** The RNDADDENTROPY calls `log` recorded, each checked to have succeeded. */
 function succeededCalls(log: string): AddEntropyCall[] {
@@ -37,7 +37,7 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
   "qrng feed into the kernel under $name",
   (runner) => {
     it("credits 8 bits per byte for 1M at H = 8, in every ioctl and in its summary", async () => {
-      const log = join(dir, `h8-${runner.name}.strace`);
+      const log = join(dir.path, `h8-${runner.name}.strace`);
       const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada", "--bytes", "1M", "--json"]);
       expect(r.status).toBe(0);
       const calls = succeededCalls(log);
@@ -49,7 +49,7 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
     });
 
     it("credits H x bytes at --h 3, and says so in one line", async () => {
-      const log = join(dir, `h3-${runner.name}.strace`);
+      const log = join(dir.path, `h3-${runner.name}.strace`);
       const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada", "--bytes", "1M", "--h", "3"]);
       expect(r.status).toBe(0);
       const calls = succeededCalls(log);
@@ -61,7 +61,7 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
     });
 
     it("adds exactly the bytes qrng read outputs from the same source, H per byte after a fold", async () => {
-      const log = join(dir, `fold-${runner.name}.strace`);
+      const log = join(dir.path, `fold-${runner.name}.strace`);
       const args = ["--device", "sim:qcicada?seed=9", "--xor-fold", "2", "--h", "5"];
       const fed = await runCli(traced(runner, log), ["feed", ...args, "--bytes", "64K"]);
       expect(fed.status).toBe(0);
@@ -73,7 +73,7 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
     });
 
     it("stops at a stuck source's health failure and credits nothing after it", async () => {
-      const log = join(dir, `stuck-${runner.name}.strace`);
+      const log = join(dir.path, `stuck-${runner.name}.strace`);
       const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada?stuck=200000", "--bytes", "1M"]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^qrng: Repetition check: .*stopped/m);

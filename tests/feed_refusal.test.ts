@@ -7,13 +7,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runApp } from "../cli/app.ts";
 import type { Kernel32, Libc } from "../cli/runtime/libc.ts";
 import { openKernelRandom } from "../cli/runtime/kernel_random.ts";
 import { nodePlatform } from "../cli/runtime/node_platform.ts";
 import { binaryBuilt, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
-import { testTempDir } from "./_support/temp_dir.ts";
+import { suiteTempDir } from "./_support/temp_dir.ts";
 
 const NOBODY = "65534";
 
@@ -28,9 +28,9 @@ const skipped = setprivUnavailable();
 if (skipped) console.warn(`tests/feed_refusal.test.ts: skipping the unprivileged runs: ${skipped}`);
 
 /** A home (and Deno cache) the unprivileged user may write. */
-const home = testTempDir("qrng-feed-nobody");
-chmodSync(home, 0o777);
-const NOBODY_ENV = { HOME: home, DENO_DIR: home };
+const home = suiteTempDir("qrng-feed-nobody");
+beforeAll(() => chmodSync(home.path, 0o777));
+const nobodyEnv = () => ({ HOME: home.path, DENO_DIR: home.path });
 
 /** `runner` as user and group nobody, with `setprivFlags` deciding its capabilities. */
 function asNobody(runner: Runner, setprivFlags: readonly string[] = []): Runner {
@@ -40,7 +40,7 @@ function asNobody(runner: Runner, setprivFlags: readonly string[] = []): Runner 
 
 describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng feed refusals under $name", (runner) => {
   it.skipIf(skipped !== undefined)("refuses as an unprivileged user, naming CAP_SYS_ADMIN, before opening the device", async () => {
-    const r = await runCli(asNobody(runner), ["feed", "--device", "sim:qcicada", "--bytes", "4K"], { env: NOBODY_ENV });
+    const r = await runCli(asNobody(runner), ["feed", "--device", "sim:qcicada", "--bytes", "4K"], { env: nobodyEnv() });
     expect(r.status).toBe(1);
     // One line, and not the emulator warning that opening the device prints.
     expect(r.stderr).toBe(
@@ -53,7 +53,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng f
   it.skipIf(skipped !== undefined)("feeds as an unprivileged user holding CAP_SYS_ADMIN alone, as the systemd unit runs it", async () => {
     const onlySysAdmin = ["--inh-caps=+sys_admin", "--ambient-caps=+sys_admin", "--bounding-set=-all,+sys_admin"];
     const args = ["feed", "--device", "sim:qcicada", "--bytes", "4K", "--json"];
-    const r = await runCli(asNobody(runner, onlySysAdmin), args, { env: NOBODY_ENV });
+    const r = await runCli(asNobody(runner, onlySysAdmin), args, { env: nobodyEnv() });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: 4096, bits: 32768 });
   });
