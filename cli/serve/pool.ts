@@ -1,0 +1,162 @@
+/**
+ * The daemon's pool of validated bytes: committed bursts go in, consumers take bytes out, each
+ * byte exactly once (a take removes what it returns, synchronously, so no two consumers can get
+ * the same byte). Consumers that find it empty wait in one FIFO queue (no consumer overtakes an
+ * earlier one) until bytes come, their deadline passes or they go away. Nothing is persisted.
+ */
+import { QrngError } from "../errors.ts";
+
+/** How a consumer takes bytes. */
+export interface TakeOptions {
+  /** Wait until all the bytes asked for are there and take them at once (an HTTP answer). */
+  readonly whole: boolean;
+  /** How long to wait on an empty pool before failing with kind "timeout". */
+  readonly waitMs: number;
+  /** The consumer went away: stop waiting (rejects kind "interrupted"). */
+  readonly signal?: AbortSignal;
+}
+
+interface Waiter {
+  readonly bytes: number;
+  readonly whole: boolean;
+  resolve(bytes: Uint8Array): void;
+  reject(error: QrngError): void;
+}
+
+/** A bounded FIFO of validated bytes; see the module comment. */
+export class Pool {
+  readonly #chunks: Uint8Array[] = [];
+  #level = 0;
+  readonly #waiters: Waiter[] = [];
+  #roomWaiters: Array<{ bytes: number; resolve(): void }> = [];
+  /** Set when the pool serves nothing more (the gate failed, or the daemon stops). */
+  #closedBy: QrngError | undefined;
+
+  /**
+   * `capacityBytes`: the most it holds. `whyEmpty` explains an empty pool in a deadline error
+   * ("the device is reconnecting after: ...").
+   */
+  constructor(readonly capacityBytes: number, private readonly whyEmpty: () => string) {}
+
+  /** Bytes in the pool. */
+  get level(): number {
+    return this.#level;
+  }
+
+  /** Room left. */
+  get free(): number {
+    return this.capacityBytes - this.#level;
+  }
+
+  /** Consumers waiting for bytes. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** Adds committed bytes (the pool keeps `bytes`); they must fit. */
+  add(bytes: Uint8Array): void {
+    if (bytes.length > this.free) throw new RangeError(`Pool: ${bytes.length} bytes do not fit in ${this.free}`);
+    if (this.#closedBy || bytes.length === 0) return;
+    this.#chunks.push(bytes);
+    this.#level += bytes.length;
+    this.#serveWaiters();
+  }
+
+  /**
+   * Resolves up to `bytes` bytes, at least one (exactly `bytes` with `whole`), taken out of the
+   * pool for this consumer alone. Rejects kind "timeout" when none come within `waitMs`,
+   * "interrupted" when `signal` aborts, or the error the pool was closed with.
+   */
+  take(bytes: number, options: TakeOptions): Promise<Uint8Array> {
+    if (this.#closedBy) return Promise.reject(this.#closedBy);
+    if (options.whole && bytes > this.capacityBytes) {
+      return Promise.reject(new RangeError(`Pool: ${bytes} bytes exceed the capacity`));
+    }
+    if (this.#waiters.length === 0 && this.#level >= (options.whole ? bytes : 1)) {
+      return Promise.resolve(this.#takeNow(bytes));
+    }
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+      };
+      const waiter: Waiter = {
+        bytes,
+        whole: options.whole,
+        resolve: (taken) => (finish(), resolve(taken)),
+        reject: (error) => (finish(), reject(error)),
+      };
+      const timer = setTimeout(() => {
+        waiter.reject(new QrngError("timeout", `No validated bytes within ${options.waitMs} ms: ${this.whyEmpty()}`));
+        // A whole take at the head may have held back smaller ones behind it.
+        this.#serveWaiters();
+      }, options.waitMs);
+      const onAbort = () => waiter.reject(new QrngError("interrupted", "the consumer went away"));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.push(waiter);
+      if (options.signal?.aborted) onAbort();
+    });
+  }
+
+  /** Resolves once at least `bytes` are free (or the pool closed). */
+  roomFor(bytes: number): Promise<void> {
+    if (this.free >= bytes || this.#closedBy) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push({ bytes, resolve }));
+  }
+
+  /**
+   * Serves nothing more: empties the pool, rejects every waiting and later take with `error`;
+   * resolves how many bytes were thrown away.
+   */
+  close(error: QrngError): number {
+    const dropped = this.#level;
+    this.#closedBy ??= error;
+    this.#chunks.length = 0;
+    this.#level = 0;
+    for (const waiter of this.#waiters.slice()) waiter.reject(this.#closedBy);
+    this.#wakeRoomWaiters();
+    return dropped;
+  }
+
+  #serveWaiters(): void {
+    while (this.#waiters.length > 0 && this.#level > 0) {
+      const head = this.#waiters[0];
+      if (head.whole && this.#level < head.bytes) break;
+      head.resolve(this.#takeNow(head.bytes));
+    }
+  }
+
+  /** Removes and returns up to `bytes` bytes from the front. */
+  #takeNow(bytes: number): Uint8Array {
+    const count = Math.min(bytes, this.#level);
+    const first = this.#chunks[0];
+    let taken: Uint8Array;
+    if (first.length >= count) {
+      taken = first.subarray(0, count);
+      if (first.length === count) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(count);
+    } else {
+      taken = new Uint8Array(count);
+      for (let filled = 0; filled < count;) {
+        const chunk = this.#chunks[0];
+        const part = Math.min(chunk.length, count - filled);
+        taken.set(chunk.subarray(0, part), filled);
+        filled += part;
+        if (part === chunk.length) this.#chunks.shift();
+        else this.#chunks[0] = chunk.subarray(part);
+      }
+    }
+    this.#level -= count;
+    this.#wakeRoomWaiters();
+    return taken;
+  }
+
+  #wakeRoomWaiters(): void {
+    if (this.#roomWaiters.length === 0) return;
+    const ready = this.#roomWaiters.filter((w) => this.free >= w.bytes || this.#closedBy);
+    this.#roomWaiters = this.#roomWaiters.filter((w) => !ready.includes(w));
+    for (const waiter of ready) waiter.resolve();
+  }
+}
