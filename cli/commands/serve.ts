@@ -170,7 +170,11 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   }
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const unsubscribe = platform.onInterrupt((signal) => (signal === "SIGHUP" ? filler.reopen() : stop()));
+  const unsubscribe = platform.onInterrupt((signal) => {
+    if (signal !== "SIGHUP") return stop();
+    log("SIGHUP: reopening the device");
+    filler.reopen();
+  });
   try {
     for (const listener of listeners) await platform.stdout.write(new TextEncoder().encode(listener.uri + "\n"));
     log(`serving ${uri} on ${listeners.map((l) => l.uri).join(", ")}`);

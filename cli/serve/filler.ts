@@ -57,6 +57,9 @@ export class PoolFiller {
   #description: string;
   #emulated: boolean;
   #reader: GatedReader | undefined;
+  #identify: () => void = () => {};
+  /** Resolves once the device was first opened: {@link description} and {@link emulated} are known. */
+  readonly identified = new Promise<void>((resolve) => (this.#identify = resolve));
   #session = new AbortController();
   #stopping = false;
   #reopenAsked = false;
@@ -73,7 +76,7 @@ export class PoolFiller {
 
   constructor(private readonly options: FillerOptions) {
     this.#description = options.uri;
-    this.#emulated = options.uri.startsWith("sim:");
+    this.#emulated = false;
   }
 
   /** What the filler is doing. */
@@ -176,6 +179,7 @@ export class PoolFiller {
     }
     this.#description = reader.description;
     this.#emulated = reader.emulated;
+    this.#identify();
     if (this.#state === "reconnecting") this.options.log(`reopened ${reader.description}`);
     this.#state = "reading";
     const staged = new Uint8Array(target);
@@ -214,10 +218,7 @@ export class PoolFiller {
       return false;
     }
     if (kind === "usage" && this.bursts === 0 && !this.#reader) throw error;
-    if (this.#reopenAsked && session.aborted) {
-      this.options.log(`reopening ${this.#description} (SIGHUP)`);
-      return false;
-    }
+    if (this.#reopenAsked && session.aborted) return false;
     this.deviceFailures++;
     this.#problem = describeError(error);
     this.#state = "reconnecting";

@@ -37,6 +37,8 @@ class StreamConnection {
   readonly #bucket: TokenBucket;
   #authorized: boolean;
   #busy: Promise<void> | undefined;
+  /** Resolves true once the hello went out (the device is known), false if it never will. */
+  readonly #greeted: Promise<boolean>;
 
   constructor(
     readonly socket: net.Socket,
@@ -59,6 +61,26 @@ class StreamConnection {
     });
     socket.on("error", () => {}); // a reset by the peer: 'close' follows
     socket.on("data", (chunk: Uint8Array) => this.#received(chunk));
+    this.#greeted = this.#greet(tokenRequired);
+  }
+
+  /**
+   * Says hello once the device was opened, so the client learns what it reads (an emulator?)
+   * before any byte; a device not opened within the wait is an error, as an empty pool is.
+   */
+  async #greet(tokenRequired: boolean): Promise<boolean> {
+    const { filler, limits } = this.context;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const known = await Promise.race([
+      filler.identified.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limits.waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (this.socket.destroyed) return false;
+    if (!known) {
+      this.#refuse("timeout", `No device within ${limits.waitMs} ms: ${filler.whyEmpty()}`);
+      return false;
+    }
     const hello: Hello = {
       protocol: SERVE_PROTOCOL_VERSION,
       device: filler.description,
@@ -66,7 +88,8 @@ class StreamConnection {
       maxRequestBytes: limits.maxRequestBytes,
       tokenRequired,
     };
-    socket.write(encodeJsonFrame(FRAME.hello, hello));
+    this.socket.write(encodeJsonFrame(FRAME.hello, hello));
+    return true;
   }
 
   /** Resolves once no request is in progress. */
@@ -108,6 +131,7 @@ class StreamConnection {
   }
 
   async #serveQueued(): Promise<void> {
+    if (!(await this.#greeted)) return;
     while (this.#requests.length > 0 && !this.#gone.signal.aborted) {
       await this.#serve(this.#requests.shift()!);
     }
