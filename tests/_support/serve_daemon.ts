@@ -106,49 +106,100 @@ export function emulatorStream(seed: number, bytes: number): Buffer {
   return Buffer.from(new SeededBytes(seed).take(bytes));
 }
 
-/** The shortest piece located in a stream: shorter ones could match anywhere by chance. */
+/** The shortest piece searched for in a stream: shorter ones could match anywhere by chance. */
 const PROBE_BYTES = 8;
+
+/** A stretch of one of the streams. */
+export interface Piece {
+  readonly stream: number;
+  readonly start: number;
+  readonly length: number;
+}
 
 /** How `output` lies in the streams it came from. */
 export interface Located {
   /** Pieces found: which stream, where, how long. */
-  readonly pieces: Array<{ stream: number; start: number; length: number }>;
-  /** Bytes in pieces shorter than a probe that could not be placed. */
-  readonly unplaced: number;
+  readonly pieces: Piece[];
+  /** Runs of fewer than 8 bytes between pieces (or a whole short output), not placed yet. */
+  readonly fragments: Buffer[];
 }
 
+/** Where the last piece ended: the next one is usually close by (the pool hands bytes out in order). */
+export interface LocateHint {
+  stream: number;
+  at: number;
+}
+
+/** How far around the hint to look before searching whole streams. */
+const NEAR_BYTES = 4 << 20;
+
 /**
- * Splits `output` into the longest pieces that occur in one of `streams` (searching on from
- * where the last piece ended first: a consumer's pieces come in stream order).
+ * Splits `output` into the longest pieces that occur in one of `streams`, searching near
+ * `hint` first (and moving it on).
  */
-export function locate(output: Buffer, streams: readonly Buffer[]): Located {
-  const pieces: Located["pieces"] = [];
-  let unplaced = 0;
-  let hint = { stream: 0, at: 0 };
+export function locate(output: Buffer, streams: readonly Buffer[], hint: LocateHint = { stream: 0, at: 0 }): Located {
+  const pieces: Piece[] = [];
+  const fragments: Buffer[] = [];
+  let fragmentAt = -1;
   for (let at = 0; at < output.length;) {
     const probe = output.subarray(at, at + PROBE_BYTES);
     let found: { stream: number; start: number } | undefined;
     if (probe.length === PROBE_BYTES) {
-      const near = streams[hint.stream].indexOf(probe, hint.at);
-      if (near >= 0) found = { stream: hint.stream, start: near };
+      const from = Math.max(0, hint.at - NEAR_BYTES);
+      const near = streams[hint.stream].subarray(from, hint.at + NEAR_BYTES).indexOf(probe);
+      if (near >= 0) found = { stream: hint.stream, start: from + near };
       for (let s = 0; !found && s < streams.length; s++) {
         const start = streams[s].indexOf(probe);
         if (start >= 0) found = { stream: s, start };
       }
     }
     if (!found) {
-      unplaced++;
+      if (fragmentAt < 0) fragmentAt = at;
       at++;
       continue;
     }
+    if (fragmentAt >= 0) fragments.push(output.subarray(fragmentAt, at));
+    fragmentAt = -1;
     const stream = streams[found.stream];
     let length = PROBE_BYTES;
     while (at + length < output.length && found.start + length < stream.length && output[at + length] === stream[found.start + length]) {
       length++;
     }
     pieces.push({ stream: found.stream, start: found.start, length });
-    hint = { stream: found.stream, at: found.start + length };
+    hint.stream = found.stream;
+    hint.at = found.start + length;
     at += length;
   }
-  return { pieces, unplaced };
+  if (fragmentAt >= 0) fragments.push(output.subarray(fragmentAt));
+  return { pieces, fragments };
+}
+
+/**
+ * Places the short `fragments` where a consumer's bytes can be: right after or right before a
+ * piece some consumer got (the pool hands out each burst in stream order, so a fragment too
+ * short to search for continues another consumer's piece or leads into one). Resolves the
+ * pieces they take, and the fragments that fit nowhere.
+ */
+export function placeFragments(
+  fragments: readonly Buffer[],
+  streams: readonly Buffer[],
+  pieces: readonly Piece[],
+): { placed: Piece[]; unplaced: Buffer[] } {
+  const placed: Piece[] = [];
+  const unplaced: Buffer[] = [];
+  const taken = new Set<string>();
+  for (const fragment of fragments) {
+    const spot = pieces.flatMap((p) => [p.start + p.length, p.start - fragment.length].map((start) => ({ stream: p.stream, start })))
+      .find(({ stream, start }) =>
+        start >= 0 && !taken.has(`${stream}:${start}`) &&
+        streams[stream].subarray(start, start + fragment.length).equals(fragment)
+      );
+    if (!spot) {
+      unplaced.push(fragment);
+      continue;
+    }
+    taken.add(`${spot.stream}:${spot.start}`);
+    placed.push({ ...spot, length: fragment.length });
+  }
+  return { placed, unplaced };
 }
