@@ -189,3 +189,56 @@ describe("qrng serve's caps and deadlines", () => {
     expect(committed).toBeLessThanOrEqual(256 * 1024);
   });
 });
+
+describe("qrng serve's failures and shutdown", () => {
+  it("fails closed when the device replays its stream after a reconnect, and serves nothing more", async () => {
+    const seed = 61;
+    let replaying = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "1M", "--seed", String(seed)]);
+    const port = new URL(replaying.uri.replace("tcp:", "http:")).port;
+    try {
+      const d = await daemon(["--device", replaying.uri, "--unix", join(dir, "replay.sock"), "--http", "127.0.0.1:0", "--pool", "256K", "--max-request", "64K"]);
+      const before = await streamRead(d.unix!, 65536);
+      expect(before.data.length).toBe(65536);
+      // The same emulator again, on the same port: its stream starts over.
+      replaying.child.kill("SIGKILL");
+      replaying = await startEmulator(["--tcp", `127.0.0.1:${port}`, "--rate", "1M", "--seed", String(seed)]);
+      // Empty the pool (the old device's bytes, good to serve) so that the device is read again.
+      const drained = [before.data];
+      for (let i = 0; i < 4; i++) drained.push((await streamRead(d.unix!, 65536)).data);
+      await expect.poll(async () => (await fetch(`${d.http}/health`)).status, { timeout: 30_000, interval: 200 }).toBe(503);
+      const health = await (await fetch(`${d.http}/health`)).json();
+      expect(health).toMatchObject({ status: "failed", deviceState: "failed" });
+      expect(health.problem).toMatch(/Repetition check/);
+      const after = await streamRead(d.unix!, 100);
+      expect(after.data.length).toBe(0);
+      expect(after.error).toMatchObject({ kind: "health" });
+      expect((await fetch(`${d.http}/random?bytes=8`)).status).toBe(503);
+      expect(await metricUntil(d.http!, "qrng_serve_health_failed", () => true)).toBe(1);
+      expect(await metricUntil(d.http!, "qrng_serve_pool_bytes", () => true)).toBe(0);
+      expect(d.run.stderr()).toMatch(/FAILED CLOSED: Repetition check/);
+      // What was served before is the stream once: nothing of the replay went out.
+      const served = locate(Buffer.concat(drained), [emulatorStream(seed, 8 << 20)]);
+      expect(served.fragments).toEqual([]);
+      const starts = served.pieces.map((p) => [p.start, p.start + p.length]).sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < starts.length; i++) expect(starts[i][0]).toBeGreaterThanOrEqual(starts[i - 1][1]);
+    } finally {
+      await replaying.stop();
+    }
+  });
+
+  it("on SIGTERM finishes a read in progress from the pool, then ends it with a clear error, and exits 0", async () => {
+    const slow = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "20000", "--seed", "62"]);
+    try {
+      const d = await daemon(["--device", slow.uri, "--unix", join(dir, "drain.sock"), "--pool", "64K", "--max-request", "64K", "--wait-ms", "60000"]);
+      // A read larger than the device gives in the time: it is in progress at the SIGTERM.
+      const reading = streamRead(d.unix!, 65536);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await d.stop("SIGTERM")).toBe(0);
+      const result = await reading;
+      expect(result.data.length).toBeGreaterThan(0);
+      expect(result.error).toEqual({ kind: "disconnected", message: "the daemon is stopping" });
+    } finally {
+      await slow.stop();
+    }
+  });
+});

@@ -165,7 +165,6 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     if (http) listeners.push(await listenHttp(http.host, http.port, context));
   } catch (error) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
-    listeners.forEach((l) => l.closeConnections());
     throw error;
   }
   let stop: () => void = () => {};
@@ -179,16 +178,18 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     for (const listener of listeners) await platform.stdout.write(new TextEncoder().encode(listener.uri + "\n"));
     log(`serving ${uri} on ${listeners.map((l) => l.uri).join(", ")}`);
     const filling = filler.run();
-    const fatal = await Promise.race([filling.then(() => undefined, (error: unknown) => error), stopped.then(() => undefined)]);
+    // A filler that failed closed has ended, but the daemon stays up to say so (/health,
+    // /metrics, error answers) until it is stopped; only a defect ends it early.
+    const fatal = await Promise.race([filling.then(() => stopped, (error: unknown) => error), stopped]);
     filler.stop();
     if (fatal === undefined) await filling;
-    // Drain: no new consumers; requests in progress are served from the pool for a while.
+    // Drain: no new consumers; requests in progress get what the pool holds, then an error.
+    const stopping = new QrngError("disconnected", "the daemon is stopping");
     await Promise.all(listeners.map((l) => l.stopAccepting()));
-    const drained = Promise.all(listeners.map((l) => l.idle()));
-    await Promise.race([drained, platform.sleep(Math.min(DRAIN_MAX_MS, limits.waitMs))]);
-    pool.close(new QrngError("disconnected", "the daemon is stopping"));
-    await Promise.race([drained, platform.sleep(100)]);
-    listeners.forEach((l) => l.closeConnections());
+    pool.end(stopping);
+    await Promise.race([Promise.all(listeners.map((l) => l.idle())), platform.sleep(DRAIN_MAX_MS)]);
+    pool.close(stopping);
+    await Promise.all(listeners.map((l) => l.closeConnections()));
     if (fatal !== undefined) throw fatal;
     log(`stopped; ${context.metrics.bytesServed.unix + context.metrics.bytesServed.tcp + context.metrics.bytesServed.http} bytes served`);
     return 0;

@@ -10,8 +10,24 @@ export interface DaemonListener {
   stopAccepting(): Promise<void>;
   /** Resolves once no request is in progress. */
   idle(): Promise<void>;
-  /** Closes every connection (after {@link idle}, or when draining takes too long). */
-  closeConnections(): void;
+  /**
+   * Hangs up every connection (after {@link idle}, or when draining takes too long), giving
+   * what was written a moment to reach the client.
+   */
+  closeConnections(): Promise<void>;
+}
+
+/** How long a hang-up waits for written bytes to go out before cutting the connection. */
+const HANG_UP_GRACE_MS = 500;
+
+/** Ends `socket` after what was written to it, or cuts it after {@link HANG_UP_GRACE_MS}. */
+export function hangUp(socket: net.Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.destroy(), HANG_UP_GRACE_MS);
+    socket.once("close", () => (clearTimeout(timer), resolve()));
+    socket.end();
+  });
 }
 
 /** Starts `server` listening; rejects kind "device" naming `where` when it cannot (taken, no such address). */

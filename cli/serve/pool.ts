@@ -31,6 +31,8 @@ export class Pool {
   #roomWaiters: Array<{ bytes: number; resolve(): void }> = [];
   /** Set when the pool serves nothing more (the gate failed, or the daemon stops). */
   #closedBy: QrngError | undefined;
+  /** Set when no more bytes will come: takes the pool cannot answer fail at once with it. */
+  #endedBy: QrngError | undefined;
 
   /**
    * `capacityBytes`: the most it holds. `whyEmpty` explains an empty pool in a deadline error
@@ -75,6 +77,7 @@ export class Pool {
     if (this.#waiters.length === 0 && this.#level >= (options.whole ? bytes : 1)) {
       return Promise.resolve(this.#takeNow(bytes));
     }
+    if (this.#endedBy) return Promise.reject(this.#endedBy);
     return new Promise((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);
@@ -104,6 +107,16 @@ export class Pool {
   roomFor(bytes: number): Promise<void> {
     if (this.free >= bytes || this.#closedBy) return Promise.resolve();
     return new Promise((resolve) => this.#roomWaiters.push({ bytes, resolve }));
+  }
+
+  /**
+   * No more bytes will come (the daemon is draining): what the pool holds is still served, but
+   * a take it cannot answer, now or waiting, fails at once with `error`.
+   */
+  end(error: QrngError): void {
+    this.#endedBy ??= error;
+    this.#serveWaiters();
+    for (const waiter of this.#waiters.slice()) waiter.reject(error);
   }
 
   /**

@@ -18,7 +18,7 @@ import {
 } from "../protocol/serve_wire.ts";
 import { unlessAborted } from "../transports/abortable.ts";
 import { tokenMatches } from "./access.ts";
-import { type DaemonListener, listen } from "./listen.ts";
+import { type DaemonListener, hangUp, listen } from "./listen.ts";
 import { bindUnixSocket, removeSocketFile } from "./unix_socket.ts";
 import type { ServeContext } from "./context.ts";
 import type { ListenerName } from "./metrics.ts";
@@ -235,8 +235,8 @@ export async function listenStream(endpoint: StreamEndpoint, context: ServeConte
     async idle() {
       await Promise.all([...connections].map((c) => c.idle()));
     },
-    closeConnections() {
-      for (const connection of connections) connection.socket.destroy();
+    async closeConnections() {
+      await Promise.all([...connections].map((c) => hangUp(c.socket)));
     },
   };
 }
