@@ -1,8 +1,9 @@
 /**
  * Keeps the daemon's pool filled from the device, in bursts behind ONE health gate:
  *
- * - a burst opens the device (the gate's GatedReader.reopen after the first), reads at most
- *   what the pool has room for (and for at most {@link BURST_MAX_MS}), then finishes: the last
+ * - a burst opens the device (the gate's GatedReader.reopen after the first), reads into the
+ *   pool's free room while there is any (consumers free more meanwhile), for at most
+ *   {@link BURST_MAX_MS}, then finishes: the last
  *   health verdict and the device's final status are judged, as `qrng read -o` does before it
  *   commits. Only then do the burst's bytes enter the pool; a burst that fails leaves nothing
  *   (and the gate drops what it still held of it);
@@ -19,8 +20,6 @@ import { GatedReader } from "../sources/gated.ts";
 import { unlessAborted } from "../transports/abortable.ts";
 import type { Pool } from "./pool.ts";
 
-/** The most one burst reads: bounds the bytes at stake when a burst fails. */
-export const BURST_MAX_BYTES = 4 << 20;
 /** The longest burst: bytes of a slow device reach the pool at least this often. */
 export const BURST_MAX_MS = 1000;
 /** Room a burst waits for (less when the pool is smaller): a burst costs an open and a STOP. */
@@ -159,7 +158,9 @@ export class PoolFiller {
 
   async #burst(signal: AbortSignal): Promise<void> {
     const { pool, platform } = this.options;
-    const target = Math.min(pool.free, BURST_MAX_BYTES);
+    // Every burst ends with a STOP, which costs the device about 100 ms of quiet (spec §4): a
+    // burst goes on while there is room, to spread that cost.
+    const target = pool.free;
     if (this.#state !== "reconnecting") this.#state = "opening";
     if (this.#reader) {
       await this.#reader.reopen({ bytesWanted: target, signal });
@@ -182,24 +183,23 @@ export class PoolFiller {
     this.#identify();
     if (this.#state === "reconnecting") this.options.log(`reopened ${reader.description}`);
     this.#state = "reading";
-    const staged = new Uint8Array(target);
-    let filled = 0;
+    // Straight into the pool's free space, staged: consumers see none of it before the commit.
     const started = platform.now();
     try {
-      while (filled < target && platform.now() - started < BURST_MAX_MS) {
-        const run = await reader.next(target - filled);
-        staged.set(run, filled);
-        filled += run.length;
+      while (pool.free > 0 && platform.now() - started < BURST_MAX_MS) {
+        const space = pool.stageSpace();
+        const run = await reader.next(space.length);
+        space.set(run);
+        pool.stage(run.length);
       }
       // The last verdict and the device's final status, before anything is committed.
       await reader.finish();
     } catch (error) {
-      this.bytesUncommitted += filled;
+      this.bytesUncommitted += pool.dropStaged();
       await reader.close();
       throw error;
     }
-    pool.add(staged.subarray(0, filled));
-    this.bytesCommitted += filled;
+    this.bytesCommitted += pool.commitStaged();
     this.bursts++;
   }
 

@@ -1,8 +1,14 @@
 /**
- * The daemon's pool of validated bytes: committed bursts go in, consumers take bytes out, each
- * byte exactly once (a take removes what it returns, synchronously, so no two consumers can get
- * the same byte). Consumers that find it empty wait in one FIFO queue (no consumer overtakes an
- * earlier one) until bytes come, their deadline passes or they go away. Nothing is persisted.
+ * The daemon's pool of validated bytes: one ring buffer of fixed size (no allocation per burst,
+ * so memory stays flat). A burst is staged into the free part of the ring, invisible to
+ * consumers, and committed (or dropped) whole once judged. Consumers take committed bytes,
+ * each byte exactly once (a take removes what it returns, synchronously, so no two consumers
+ * can get the same byte); those that find too little wait in one FIFO queue (no consumer
+ * overtakes an earlier one) until bytes come, their deadline passes or they go away. Nothing
+ * is persisted.
+ *
+ *   ring:  [ committed (takes read here) | staged (the burst) | free ]   (wrapping around)
+ *            ^head                         ^head+level          ^head+level+staged
  */
 import { QrngError } from "../errors.ts";
 
@@ -25,8 +31,10 @@ interface Waiter {
 
 /** A bounded FIFO of validated bytes; see the module comment. */
 export class Pool {
-  readonly #chunks: Uint8Array[] = [];
+  readonly #ring: Uint8Array;
+  #head = 0;
   #level = 0;
+  #staged = 0;
   readonly #waiters: Waiter[] = [];
   #roomWaiters: Array<{ bytes: number; resolve(): void }> = [];
   /** Set when the pool serves nothing more (the gate failed, or the daemon stops). */
@@ -38,16 +46,18 @@ export class Pool {
    * `capacityBytes`: the most it holds. `whyEmpty` explains an empty pool in a deadline error
    * ("the device is reconnecting after: ...").
    */
-  constructor(readonly capacityBytes: number, private readonly whyEmpty: () => string) {}
+  constructor(readonly capacityBytes: number, private readonly whyEmpty: () => string) {
+    this.#ring = new Uint8Array(capacityBytes);
+  }
 
-  /** Bytes in the pool. */
+  /** Committed bytes in the pool. */
   get level(): number {
     return this.#level;
   }
 
-  /** Room left. */
+  /** Room left beside the committed and staged bytes. */
   get free(): number {
-    return this.capacityBytes - this.#level;
+    return this.capacityBytes - this.#level - this.#staged;
   }
 
   /** Consumers waiting for bytes. */
@@ -55,19 +65,43 @@ export class Pool {
     return this.#waiters.length;
   }
 
-  /** Adds committed bytes (the pool keeps `bytes`); they must fit. */
-  add(bytes: Uint8Array): void {
-    if (bytes.length > this.free) throw new RangeError(`Pool: ${bytes.length} bytes do not fit in ${this.free}`);
-    if (this.#closedBy || bytes.length === 0) return;
-    this.#chunks.push(bytes);
-    this.#level += bytes.length;
+  /**
+   * Where the next staged bytes go: the free part of the ring up to its end or the head (a view;
+   * empty when full). Fill a prefix, then {@link stage} its length.
+   */
+  stageSpace(): Uint8Array {
+    const tail = (this.#head + this.#level + this.#staged) % this.capacityBytes;
+    return this.#ring.subarray(tail, Math.min(this.capacityBytes, tail + this.free));
+  }
+
+  /** Marks `bytes` written at the start of {@link stageSpace} as staged: kept, not yet served. */
+  stage(bytes: number): void {
+    if (!(bytes >= 0 && bytes <= this.stageSpace().length)) throw new RangeError(`Pool: ${bytes} bytes beyond the stage space`);
+    this.#staged += bytes;
+  }
+
+  /** Makes the staged bytes available to consumers; resolves how many they were. */
+  commitStaged(): number {
+    const staged = this.#staged;
+    this.#staged = 0;
+    if (this.#closedBy) return 0;
+    this.#level += staged;
     this.#serveWaiters();
+    return staged;
+  }
+
+  /** Forgets the staged bytes (their burst failed); resolves how many they were. */
+  dropStaged(): number {
+    const staged = this.#staged;
+    this.#staged = 0;
+    this.#wakeRoomWaiters();
+    return staged;
   }
 
   /**
    * Resolves up to `bytes` bytes, at least one (exactly `bytes` with `whole`), taken out of the
    * pool for this consumer alone. Rejects kind "timeout" when none come within `waitMs`,
-   * "interrupted" when `signal` aborts, or the error the pool was closed with.
+   * "interrupted" when `signal` aborts, or the error the pool was closed or ended with.
    */
   take(bytes: number, options: TakeOptions): Promise<Uint8Array> {
     if (this.#closedBy) return Promise.reject(this.#closedBy);
@@ -121,12 +155,11 @@ export class Pool {
 
   /**
    * Serves nothing more: empties the pool, rejects every waiting and later take with `error`;
-   * resolves how many bytes were thrown away.
+   * resolves how many committed bytes were thrown away.
    */
   close(error: QrngError): number {
     const dropped = this.#level;
     this.#closedBy ??= error;
-    this.#chunks.length = 0;
     this.#level = 0;
     for (const waiter of this.#waiters.slice()) waiter.reject(this.#closedBy);
     this.#wakeRoomWaiters();
@@ -141,26 +174,14 @@ export class Pool {
     }
   }
 
-  /** Removes and returns up to `bytes` bytes from the front. */
+  /** Removes up to `bytes` committed bytes from the front, copied out of the ring. */
   #takeNow(bytes: number): Uint8Array {
     const count = Math.min(bytes, this.#level);
-    const first = this.#chunks[0];
-    let taken: Uint8Array;
-    if (first.length >= count) {
-      taken = first.subarray(0, count);
-      if (first.length === count) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(count);
-    } else {
-      taken = new Uint8Array(count);
-      for (let filled = 0; filled < count;) {
-        const chunk = this.#chunks[0];
-        const part = Math.min(chunk.length, count - filled);
-        taken.set(chunk.subarray(0, part), filled);
-        filled += part;
-        if (part === chunk.length) this.#chunks.shift();
-        else this.#chunks[0] = chunk.subarray(part);
-      }
-    }
+    const taken = new Uint8Array(count);
+    const first = Math.min(count, this.capacityBytes - this.#head);
+    taken.set(this.#ring.subarray(this.#head, this.#head + first));
+    taken.set(this.#ring.subarray(0, count - first), first);
+    this.#head = (this.#head + count) % this.capacityBytes;
     this.#level -= count;
     this.#wakeRoomWaiters();
     return taken;
