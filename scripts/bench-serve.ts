@@ -11,9 +11,10 @@
  *     first request to the last byte;
  * alternately, ROUNDS times; the ratio of the medians (target >= 0.8). Then, with the pool
  * full, 100 concurrent HTTP clients each make sequential `GET /random?bytes=32` requests on
- * kept-alive connections: the p50/p99 latency (target p99 < 5 ms). Last, the daemon's peak
- * resident memory (VmHWM; target < 100 MB). QRNG_BENCH_RUNNER=deno|bun|binary picks the runtime
- * of both qrng processes (default bun).
+ * kept-alive connections: the p50/p99 latency (target p99 < 5 ms), and the same against the
+ * least HTTP server can do (scripts/bench_http_reference.ts, under Bun), which shows what the
+ * machine's load allows. Last, the daemon's peak resident memory (VmHWM; target < 100 MB).
+ * QRNG_BENCH_RUNNER=deno|bun|binary picks the runtime of both qrng processes (default bun).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -164,6 +165,8 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const latencies = await httpLatencies(base);
+  const reference = await started([join(BIN, "bun"), join(ROOT, "scripts/bench_http_reference.ts")], 1);
+  const referenceLatencies = await httpLatencies(reference.lines[0]).finally(() => reference.child.kill());
   const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
   const ratio = median(serves) / median(reads);
   const p99 = quantile(latencies, 0.99);
@@ -175,6 +178,10 @@ try {
   console.log(
     `HTTP 32 bytes:   p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${latencies.length} requests ` +
       `from ${HTTP_CLIENTS} concurrent clients (target p99 < 5 ms) ${p99 < 5 ? "OK" : "ABOVE TARGET"}`,
+  );
+  console.log(
+    `HTTP reference:  p50 ${quantile(referenceLatencies, 0.5).toFixed(2)} ms, p99 ${quantile(referenceLatencies, 0.99).toFixed(2)} ms ` +
+      `(a bare node:http server answering 32 random bytes, the same clients)`,
   );
   console.log(`daemon memory:   ${mb(peak)} MiB peak resident (target < 100 MiB) ${peak < 100 * 1048576 ? "OK" : "ABOVE TARGET"}`);
 } finally {

@@ -19,6 +19,7 @@ import {
   locate,
   type Piece,
   placeFragments,
+  httpGet,
   type RunningDaemon,
   startDaemon,
 } from "./_support/serve_daemon.ts";
@@ -76,9 +77,9 @@ function streamCycle(uri: string, bytes: number): Promise<Buffer> {
 }
 
 async function httpCycle(http: string, bytes: number): Promise<Buffer> {
-  const answer = await fetch(`${http}/random?bytes=${bytes}`, { headers: { connection: "close" } });
-  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${await answer.text()}`);
-  return Buffer.from(await answer.arrayBuffer());
+  const answer = await httpGet(`${http}/random?bytes=${bytes}`);
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.text()}`);
+  return answer.body;
 }
 
 it("16 consumers get every byte once, from the device's validated stream, across an emulator restart", async () => {
@@ -150,7 +151,7 @@ it("16 consumers get every byte once, from the device's validated stream, across
   await Promise.all([...loops, ...readers]);
   expect(cycles).toBeGreaterThanOrEqual(CYCLES);
 
-  const metricsText = await (await fetch(`${d.http}/metrics`)).text();
+  const metricsText = (await httpGet(`${d.http}/metrics`)).text();
   runMs[1] = Date.now() - runMs[1];
   const metric = (name: string) => Number(metricsText.split("\n").find((l) => l.startsWith(`qrng_serve_${name} `))!.split(" ")[1]);
   expect(await d.stop("SIGTERM")).toBe(0);

@@ -20,11 +20,17 @@ export interface TakeOptions {
   readonly waitMs: number;
   /** The consumer went away: stop waiting (rejects kind "interrupted"). */
   readonly signal?: AbortSignal;
+  /**
+   * Copy the bytes to the start of this (at least as long as the take) and resolve a view of
+   * it, instead of a new array: a consumer reusing its buffer makes no garbage.
+   */
+  readonly into?: Uint8Array;
 }
 
 interface Waiter {
   readonly bytes: number;
   readonly whole: boolean;
+  readonly into?: Uint8Array;
   resolve(bytes: Uint8Array): void;
   reject(error: QrngError): void;
 }
@@ -109,7 +115,7 @@ export class Pool {
       return Promise.reject(new RangeError(`Pool: ${bytes} bytes exceed the capacity`));
     }
     if (this.#waiters.length === 0 && this.#level >= (options.whole ? bytes : 1)) {
-      return Promise.resolve(this.#takeNow(bytes));
+      return Promise.resolve(this.#takeNow(bytes, options.into));
     }
     if (this.#endedBy) return Promise.reject(this.#endedBy);
     return new Promise((resolve, reject) => {
@@ -122,6 +128,7 @@ export class Pool {
       const waiter: Waiter = {
         bytes,
         whole: options.whole,
+        into: options.into,
         resolve: (taken) => (finish(), resolve(taken)),
         reject: (error) => (finish(), reject(error)),
       };
@@ -170,14 +177,14 @@ export class Pool {
     while (this.#waiters.length > 0 && this.#level > 0) {
       const head = this.#waiters[0];
       if (head.whole && this.#level < head.bytes) break;
-      head.resolve(this.#takeNow(head.bytes));
+      head.resolve(this.#takeNow(head.bytes, head.into));
     }
   }
 
-  /** Removes up to `bytes` committed bytes from the front, copied out of the ring. */
-  #takeNow(bytes: number): Uint8Array {
+  /** Removes up to `bytes` committed bytes from the front, copied out of the ring (into `into`). */
+  #takeNow(bytes: number, into?: Uint8Array): Uint8Array {
     const count = Math.min(bytes, this.#level);
-    const taken = new Uint8Array(count);
+    const taken = into ? into.subarray(0, count) : new Uint8Array(count);
     const first = Math.min(count, this.capacityBytes - this.#head);
     taken.set(this.#ring.subarray(this.#head, this.#head + first));
     taken.set(this.#ring.subarray(0, count - first), first);

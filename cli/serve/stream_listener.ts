@@ -11,6 +11,7 @@ import {
   decodeRead,
   encodeJsonFrame,
   FRAME,
+  FRAME_HEADER_BYTES,
   FrameDecoder,
   frameHeader,
   type Hello,
@@ -39,6 +40,14 @@ class StreamConnection {
   #busy: Promise<void> | undefined;
   /** Resolves true once the hello went out (the device is known), false if it never will. */
   readonly #greeted: Promise<boolean>;
+  /**
+   * Two data frame buffers used in turn (made at the first read): one can be in the socket
+   * while the next is filled, and the pool copies into them, so serving makes no garbage.
+   */
+  #frames: Uint8Array[] = [];
+  /** When the socket is done with each frame buffer. */
+  readonly #frameSent: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
+  #turn = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -154,9 +163,15 @@ class StreamConnection {
         const want = Math.min(remaining, STREAM_CHUNK_BYTES);
         const delayMs = this.#bucket.delayFor(want);
         if (delayMs > 0) await unlessAborted(sleep(delayMs), signal, "wait for the rate cap");
-        const taken = await pool.take(want, { whole: false, waitMs: limits.waitMs, signal });
+        const turn = this.#turn;
+        this.#turn ^= 1;
+        await this.#frameSent[turn];
+        this.#frames[turn] ??= new Uint8Array(FRAME_HEADER_BYTES + STREAM_CHUNK_BYTES);
+        const frame = this.#frames[turn];
+        const into = frame.subarray(FRAME_HEADER_BYTES);
+        const taken = await pool.take(want, { whole: false, waitMs: limits.waitMs, signal, into });
         this.#bucket.spend(taken.length);
-        if (!(await this.#write(taken))) return;
+        if (!(await this.#write(frame, taken.length, turn))) return;
         remaining -= taken.length;
       }
     } catch (error) {
@@ -167,16 +182,26 @@ class StreamConnection {
     }
   }
 
-  /** Writes a data frame, waiting while the client is behind; resolves false if it went away. */
-  async #write(bytes: Uint8Array): Promise<boolean> {
+  /**
+   * Writes the data frame of `length` bytes in `frame` (buffer `turn`), waiting while the client
+   * is behind; resolves false if it went away.
+   */
+  async #write(frame: Uint8Array, length: number, turn: number): Promise<boolean> {
     const { metrics } = this.context;
     if (this.socket.destroyed || !this.socket.writable) {
-      metrics.bytesUndelivered += bytes.length;
+      metrics.bytesUndelivered += length;
       return false;
     }
-    this.socket.write(frameHeader(FRAME.data, bytes.length));
-    const flowing = this.socket.write(bytes);
-    metrics.bytesServed[this.listener] += bytes.length;
+    frame.set(frameHeader(FRAME.data, length));
+    let flowing = true;
+    this.#frameSent[turn] = new Promise<void>((resolve) => {
+      this.socket.once("close", resolve);
+      flowing = this.socket.write(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
+        this.socket.off("close", resolve);
+        resolve();
+      });
+    });
+    metrics.bytesServed[this.listener] += length;
     if (!flowing) {
       await new Promise<void>((resolve) => {
         const done = () => (this.socket.off("drain", done), this.socket.off("close", done), resolve());

@@ -6,8 +6,7 @@
  * has received so the stream does not stall between requests. The daemon's bytes were validated
  * and committed there; they go through the reader's gate here all the same.
  */
-import * as net from "node:net";
-import { describeError, QrngError } from "../errors.ts";
+import { QrngError } from "../errors.ts";
 import { readAll } from "../byte_io.ts";
 import {
   decodeJson,
@@ -21,7 +20,7 @@ import {
   type WireError,
 } from "../protocol/serve_wire.ts";
 import { abortableTransport } from "../transports/abortable.ts";
-import { connectTcp, socketTransport, TCP_CONNECT_TIMEOUT_MS } from "../transports/tcp.ts";
+import { connectTcp, connectUnix } from "../transports/tcp.ts";
 import type { Transport } from "../transports/transport.ts";
 import { checkUriParams, type DeviceUri, parseHostPort } from "../uri.ts";
 import type { RandomSource, SourceDriver, SourceOptions } from "../devices/device.ts";
@@ -34,26 +33,6 @@ const DAEMON_REPLY_TIMEOUT_MS = 60_000;
 const MIN_REQUEST_BYTES = 16 * 1024;
 /** Bytes read from the socket at a time. */
 const RECEIVE_BUFFER_BYTES = 256 * 1024;
-
-function connectUnix(path: string): Promise<Transport> {
-  const description = `unix:${path}`;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ path });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new QrngError("timeout", `Cannot connect to ${description}: no answer in ${TCP_CONNECT_TIMEOUT_MS} ms`));
-    }, TCP_CONNECT_TIMEOUT_MS);
-    socket.once("error", (error) => {
-      clearTimeout(timer);
-      reject(new QrngError("disconnected", `Cannot connect to ${description}: ${describeError(error)}`));
-    });
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.removeAllListeners("error");
-      resolve(socketTransport(socket, description));
-    });
-  });
-}
 
 async function tokenFor(uri: DeviceUri, options: SourceOptions): Promise<string | undefined> {
   const file = uri.params["token-file"];

@@ -3,6 +3,7 @@
  * prints, and checks consumers' bytes against the seeded emulator stream they must come from.
  */
 import { Buffer } from "node:buffer";
+import * as http from "node:http";
 import * as net from "node:net";
 import { SeededBytes } from "../../cli/emulators/seeded_bytes.ts";
 import { encodeFrame, encodeRead, FRAME, FrameDecoder } from "../../cli/protocol/serve_wire.ts";
@@ -202,4 +203,37 @@ export function placeFragments(
     placed.push({ ...spot, length: fragment.length });
   }
   return { placed, unplaced };
+}
+
+/** An HTTP answer, read whole. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+  json(): any;
+  text(): string;
+}
+
+/**
+ * GET `url` on a connection of its own (no keep-alive: a kept connection the daemon has
+ * already closed would fail a later request by chance).
+ */
+export function httpGet(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => parts.push(chunk));
+      res.on("end", () => {
+        const body = Buffer.concat(parts);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          json: () => JSON.parse(body.toString()),
+          text: () => body.toString(),
+        });
+      });
+      res.on("error", reject);
+    }).on("error", reject);
+  });
 }
