@@ -51,7 +51,7 @@ export async function listenHttp(host: string, port: number, context: ServeConte
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://daemon");
+    const [path, query = ""] = (req.url ?? "/").split("?", 2);
     if (limits.token !== undefined && !tokenMatches(bearerToken(req.headers.authorization), limits.token)) {
       metrics.countError("usage");
       return reply(res, 401, { error: "a bearer token is required (Authorization: Bearer TOKEN)" }, {
@@ -59,13 +59,13 @@ export async function listenHttp(host: string, port: number, context: ServeConte
       });
     }
     if (req.method !== "GET") return reply(res, 405, { error: `${req.method} is not served: use GET` }, { allow: "GET" });
-    if (url.pathname === "/metrics") {
+    if (path === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
       return void res.end(metrics.render(context));
     }
-    if (url.pathname === "/health") return health(res);
-    if (url.pathname === "/random") return await random(req, res, url);
-    reply(res, 404, { error: `no ${url.pathname}: GET /random, /health or /metrics` });
+    if (path === "/health") return health(res);
+    if (path === "/random") return await random(req, res, new URLSearchParams(query));
+    reply(res, 404, { error: `no ${path}: GET /random, /health or /metrics` });
   }
 
   function health(res: http.ServerResponse): void {
@@ -83,10 +83,10 @@ export async function listenHttp(host: string, port: number, context: ServeConte
     });
   }
 
-  async function random(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  async function random(req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): Promise<void> {
     metrics.requests.http++;
-    const bytesText = url.searchParams.get("bytes") ?? String(DEFAULT_HTTP_BYTES);
-    const format = url.searchParams.get("format") ?? "raw";
+    const bytesText = params.get("bytes") ?? String(DEFAULT_HTTP_BYTES);
+    const format = params.get("format") ?? "raw";
     const bytes = Number(bytesText);
     const refuse = (status: number, kind: string, error: string, headers?: Record<string, string>) => {
       metrics.countError(kind);
@@ -104,17 +104,8 @@ export async function listenHttp(host: string, port: number, context: ServeConte
         "retry-after": String(Math.ceil(delayMs / 1000)),
       });
     }
-    // The client hanging up ends the wait; bytes taken for it after all count as undelivered.
-    const gone = new AbortController();
-    res.on("close", () => gone.abort());
-    let taken: Uint8Array;
-    try {
-      taken = await context.pool.take(bytes, { whole: true, waitMs: limits.waitMs, signal: gone.signal });
-    } catch (error) {
-      if (gone.signal.aborted) return;
-      const kind = error instanceof QrngError ? error.kind : "device";
-      return refuse(503, kind, describeError(error));
-    }
+    const taken = context.pool.takeNow(bytes) ?? await waitFor(bytes, res);
+    if (taken === undefined) return;
     bucket.spend(bytes);
     if (res.destroyed) {
       metrics.bytesUndelivered += bytes;
@@ -127,6 +118,22 @@ export async function listenHttp(host: string, port: number, context: ServeConte
     }
     const data = format === "hex" ? Buffer.from(taken).toString("hex") : Buffer.from(taken).toString("base64");
     reply(res, 200, { bytes, format, data });
+  }
+
+  /** Waits on the pool for `bytes`; answers 503 (and resolves undefined) when none come. */
+  async function waitFor(bytes: number, res: http.ServerResponse): Promise<Uint8Array | undefined> {
+    // The client hanging up ends the wait; bytes taken for it after all count as undelivered.
+    const gone = new AbortController();
+    res.on("close", () => gone.abort());
+    try {
+      return await context.pool.take(bytes, { whole: true, waitMs: limits.waitMs, signal: gone.signal });
+    } catch (error) {
+      if (gone.signal.aborted) return undefined;
+      const kind = error instanceof QrngError ? error.kind : "device";
+      metrics.countError(kind);
+      reply(res, 503, { error: describeError(error) });
+      return undefined;
+    }
   }
 
   await listen(server, () => server.listen(port, host), `${host}:${port}`);

@@ -104,6 +104,12 @@ export class Pool {
     return staged;
   }
 
+  /** Exactly `bytes` bytes taken now, if the pool has them and nobody waits before; else undefined. */
+  takeNow(bytes: number): Uint8Array | undefined {
+    if (this.#closedBy || this.#waiters.length > 0 || this.#level < bytes) return undefined;
+    return this.#takeNow(bytes);
+  }
+
   /**
    * Resolves up to `bytes` bytes, at least one (exactly `bytes` with `whole`), taken out of the
    * pool for this consumer alone. Rejects kind "timeout" when none come within `waitMs`,
