@@ -13,8 +13,7 @@ import { GatedReader } from "../sources/gated.ts";
 import { HEALTH_FLAGS, parseAlphaFlag, resolveHFlag } from "./health_flags.ts";
 import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
-import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions } from "../postprocess/mod.ts";
-import { withCtsTimeout } from "../devices/xr232.ts";
+import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions, withCtsTimeout } from "./source_flags.ts";
 import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */
@@ -27,7 +26,8 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
 
   --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
                        udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
-                       (emulated: not random). Without it: the one QRNG 'qrng list' finds.
+                       (emulated: not random), a running 'qrng serve': unix:/PATH,
+                       qrng+tcp://host[:port]. Without it: the one QRNG 'qrng list' finds.
   -o, --output FILE    write to FILE (replaced only when the read succeeds; a FIFO or device
                        is written as a stream); '-' is stdout
   --append             add to FILE instead (all or nothing: on failure FILE is unchanged)

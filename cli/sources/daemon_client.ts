@@ -23,7 +23,8 @@ import { abortableTransport } from "../transports/abortable.ts";
 import { connectTcp, connectUnix } from "../transports/tcp.ts";
 import type { Transport } from "../transports/transport.ts";
 import { checkUriParams, type DeviceUri, parseHostPort } from "../uri.ts";
-import type { RandomSource, SourceDriver, SourceOptions } from "../devices/device.ts";
+import type { RandomSource, SourceOptions } from "../devices/device.ts";
+import type { SourceDriver } from "./registry.ts";
 
 /** The TCP port of `qrng+tcp://HOST` without one. */
 export const SERVE_TCP_PORT = 54937;

@@ -5,7 +5,7 @@
  * (health.ts) before any post-processing, and a read counts as good only after {@link
  * GatedReader.finish} judged the device's final status.
  */
-import { openSource } from "../devices/registry.ts";
+import { openSource } from "./registry.ts";
 import type { RandomSource, SourceOptions } from "../devices/device.ts";
 import { PostprocessChain, type PostprocessOptions } from "../postprocess/mod.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./health.ts";
@@ -39,7 +39,7 @@ export class GatedReader {
   readonly health: ReadHealth;
   /** The post-processing after the gate. */
   readonly postprocess: PostprocessChain;
-  readonly #uri: string;
+  readonly #open: (options: SourceOptions) => Promise<RandomSource>;
   readonly #sourceOptions: Omit<SourceOptions, "sizeHint">;
   #source: RandomSource;
   /** Whether {@link finish} judged the current source good: only then may the gate keep its bytes. */
@@ -54,13 +54,13 @@ export class GatedReader {
   #pending: Uint8Array = new Uint8Array(0);
 
   private constructor(
-    uri: string,
+    open: (options: SourceOptions) => Promise<RandomSource>,
     sourceOptions: Omit<SourceOptions, "sizeHint">,
     source: RandomSource,
     health: ReadHealth,
     postprocess: PostprocessChain,
   ) {
-    this.#uri = uri;
+    this.#open = open;
     this.#sourceOptions = sourceOptions;
     this.#source = source;
     this.health = health;
@@ -68,29 +68,40 @@ export class GatedReader {
   }
 
   /** Opens the device `uri` names behind a fresh gate. */
-  static async open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
-    const { bytesWanted, h, alphaLog2, postprocess: postprocessOptions, ...sourceOptions } = options;
-    const health = new ReadHealth(h ?? DEFAULT_H_PER_BYTE, alphaLog2 ?? DEFAULT_ALPHA_LOG2);
-    const postprocess = new PostprocessChain(postprocessOptions);
-    const source = await openSource(uri, { ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
-    return new GatedReader(uri, sourceOptions, source, health, postprocess);
+  static open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
+    return GatedReader.openWith((sourceOptions) => openSource(uri, sourceOptions), options);
   }
 
   /**
-   * Closes the current source and opens the device again behind the SAME gate: its start-up
-   * test, failure counts and repetition history carry over, so a device that replays its stream
-   * after reconnecting (an emulator restarted with the same seed) fails the repetition check.
-   * For a daemon that reads in bursts and reconnects after faults. Bytes the gate still holds
-   * from a source that {@link finish} did not judge good are dropped, never released: their
-   * device's final status is unknown. Rejects as GatedReader.open does; the reader then stays
-   * closed until the next reopen.
+   * Puts a fresh gate in front of the source `open` opens (the device registry's, or one over a
+   * device the caller keeps open for commands); `open` gets the options and the size hint.
+   */
+  static async openWith(
+    open: (options: SourceOptions) => Promise<RandomSource>,
+    options: GatedReaderOptions,
+  ): Promise<GatedReader> {
+    const { bytesWanted, h, alphaLog2, postprocess: postprocessOptions, ...sourceOptions } = options;
+    const health = new ReadHealth(h ?? DEFAULT_H_PER_BYTE, alphaLog2 ?? DEFAULT_ALPHA_LOG2);
+    const postprocess = new PostprocessChain(postprocessOptions);
+    const source = await open({ ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
+    return new GatedReader(open, sourceOptions, source, health, postprocess);
+  }
+
+  /**
+   * Closes the current source and opens it again (the way it was first opened) behind the SAME
+   * gate: its start-up test, failure counts and repetition history carry over, so a device that
+   * replays its stream after reconnecting (an emulator restarted with the same seed) fails the
+   * repetition check. For a daemon that reads in bursts and reconnects after faults. Bytes the
+   * gate still holds from a source that {@link finish} did not judge good are dropped, never
+   * released: their device's final status is unknown. Rejects as GatedReader.open does; the
+   * reader then stays closed until the next reopen.
    */
   async reopen(options: ReopenOptions): Promise<void> {
     await this.close();
     if (!this.#judged) this.#dropUnjudged();
     this.#judged = false;
     const sourceOptions = { ...this.#sourceOptions, ...(options.signal ? { signal: options.signal } : {}) };
-    this.#source = await openSource(this.#uri, { ...sourceOptions, sizeHint: this.postprocess.inputFor(options.bytesWanted) });
+    this.#source = await this.#open({ ...sourceOptions, sizeHint: this.postprocess.inputFor(options.bytesWanted) });
   }
 
   /** Marks everything the gate holds (untested, held back, released but not handed out) for dropping. */
