@@ -2,11 +2,13 @@
  * The daemon's clients: `qrng read --device unix:/PATH` and `--device qrng+tcp://HOST:PORT`
  * under Deno, Bun and the binary, against a real `qrng serve` reading a seeded emulator over
  * TCP: what they output is the emulator's own stream (regenerated here), and a token-guarded
- * listener is refused without the token and served with it.
+ * listener is refused without the token and served with it. The library's open() takes the
+ * same URIs.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { open } from "../cli/mod.ts";
 import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
 import { emulatorStream, locate, type RunningDaemon, startDaemon } from "./_support/serve_daemon.ts";
@@ -74,5 +76,19 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("daemon
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/Cannot connect to unix:.*nobody\.sock/);
+  });
+});
+
+describe("the library's open()", () => {
+  it("reads validated bytes from a daemon by its unix: URI and says it is an emulator", async () => {
+    const qrng = await open(daemon.unix!);
+    try {
+      const bytes = await qrng.read(4096);
+      expect(qrng.emulated).toBe(true);
+      expect(qrng.description).toMatch(/EMUQC.* via qrng serve at unix:/);
+      expectFromEmulator(Buffer.from(bytes));
+    } finally {
+      await qrng.close();
+    }
   });
 });
