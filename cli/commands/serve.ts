@@ -109,7 +109,19 @@ async function readToken(file: string | undefined, platform: Platform): Promise<
   return token;
 }
 
-async function run(argv: string[], platform: Platform): Promise<number> {
+/** What the flags ask for. */
+interface ServeOptions {
+  readonly uri: string;
+  readonly poolBytes: number;
+  readonly limits: ServeLimits;
+  readonly h: number;
+  readonly alphaLog2: number;
+  readonly unix?: { readonly path: string; readonly groupId?: number };
+  readonly tcp?: { readonly host: string; readonly port: number };
+  readonly http?: { readonly host: string; readonly port: number };
+}
+
+async function parseOptions(argv: string[], platform: Platform): Promise<ServeOptions> {
   if (argv.some((a) => a === "--token" || a.startsWith("--token="))) {
     throw usageError(`qrng serve: no --token on the command line (other users can read it there): use --token-file FILE or ${TOKEN_ENV}`);
   }
@@ -133,16 +145,6 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       throw usageError(`qrng serve: ${flag} ${endpoint.host} is beyond loopback: set a token (--token-file FILE or ${TOKEN_ENV})`);
     }
   }
-  const limits: ServeLimits = {
-    maxRequestBytes,
-    clientRateBytesPerS,
-    waitMs: values["wait-ms"] !== undefined ? positiveWhole(values["wait-ms"], "--wait-ms") : DEFAULT_WAIT_MS,
-    maxClients: values["max-clients"] !== undefined ? positiveWhole(values["max-clients"], "--max-clients") : DEFAULT_MAX_CLIENTS,
-    token,
-  };
-  const h = values.h !== undefined ? await resolveHFlag("serve", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
-  const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("serve", values.alpha) : DEFAULT_ALPHA_LOG2;
-  const gid = values.group !== undefined ? groupId(values.group) : undefined;
   const uri = values.device ?? await resolveDevice();
   if (/^sim:/i.test(uri)) {
     throw usageError(
@@ -150,23 +152,61 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         "burst; serve a running emulator instead (qrng emulate qcicada --tcp 127.0.0.1:0, then --device tcp://...)",
     );
   }
-  const log = (line: string) => platform.writeStderr(`qrng serve: ${printable(line)}\n`);
+  return {
+    uri,
+    poolBytes,
+    limits: {
+      maxRequestBytes,
+      clientRateBytesPerS,
+      waitMs: values["wait-ms"] !== undefined ? positiveWhole(values["wait-ms"], "--wait-ms") : DEFAULT_WAIT_MS,
+      maxClients: values["max-clients"] !== undefined ? positiveWhole(values["max-clients"], "--max-clients") : DEFAULT_MAX_CLIENTS,
+      token,
+    },
+    h: values.h !== undefined ? await resolveHFlag("serve", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE,
+    alphaLog2: values.alpha !== undefined ? parseAlphaFlag("serve", values.alpha) : DEFAULT_ALPHA_LOG2,
+    unix: values.unix !== undefined
+      ? { path: values.unix, groupId: values.group !== undefined ? groupId(values.group) : undefined }
+      : undefined,
+    tcp,
+    http,
+  };
+}
 
-  // The pool explains an empty pool by the filler's state; the filler fills the pool.
-  let filler: PoolFiller | undefined;
-  const pool = new Pool(poolBytes, () => filler!.whyEmpty());
-  filler = new PoolFiller({ uri, platform, pool, h, alphaLog2, log });
-  const context: ServeContext = { pool, filler, metrics: new ServeMetrics(platform.now()), limits, now: () => platform.now() };
-
+/** Starts every listener `options` names, or none (those started are closed on a failure). */
+async function startListeners(options: ServeOptions, context: ServeContext): Promise<DaemonListener[]> {
   const listeners: DaemonListener[] = [];
   try {
-    if (values.unix) listeners.push(await listenStream({ kind: "unix", path: values.unix, groupId: gid }, context));
-    if (tcp) listeners.push(await listenStream({ kind: "tcp", ...tcp }, context));
-    if (http) listeners.push(await listenHttp(http.host, http.port, context));
+    if (options.unix) listeners.push(await listenStream({ kind: "unix", ...options.unix }, context));
+    if (options.tcp) listeners.push(await listenStream({ kind: "tcp", ...options.tcp }, context));
+    if (options.http) listeners.push(await listenHttp(options.http.host, options.http.port, context));
+    return listeners;
   } catch (error) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
     throw error;
   }
+}
+
+/**
+ * Drains: no new consumers; requests in progress get what the pool holds (for a while), then
+ * an error; then every connection is closed.
+ */
+async function drain(listeners: readonly DaemonListener[], pool: Pool, platform: Platform): Promise<void> {
+  const stopping = new QrngError("disconnected", "the daemon is stopping");
+  await Promise.all(listeners.map((l) => l.stopAccepting()));
+  pool.end(stopping);
+  await Promise.race([Promise.all(listeners.map((l) => l.idle())), platform.sleep(DRAIN_MAX_MS)]);
+  pool.close(stopping);
+  await Promise.all(listeners.map((l) => l.closeConnections()));
+}
+
+async function run(argv: string[], platform: Platform): Promise<number> {
+  const options = await parseOptions(argv, platform);
+  const log = (line: string) => platform.writeStderr(`qrng serve: ${printable(line)}\n`);
+  // The pool explains an empty pool by the filler's state; the filler fills the pool.
+  const pool: Pool = new Pool(options.poolBytes, (): string => filler.whyEmpty());
+  const filler = new PoolFiller({ uri: options.uri, platform, pool, h: options.h, alphaLog2: options.alphaLog2, log });
+  const metrics = new ServeMetrics(platform.now());
+  const listeners = await startListeners(options, { pool, filler, metrics, limits: options.limits, now: () => platform.now() });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const unsubscribe = platform.onInterrupt((signal) => {
@@ -176,22 +216,17 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   });
   try {
     for (const listener of listeners) await platform.stdout.write(new TextEncoder().encode(listener.uri + "\n"));
-    log(`serving ${uri} on ${listeners.map((l) => l.uri).join(", ")}`);
+    log(`serving ${options.uri} on ${listeners.map((l) => l.uri).join(", ")}`);
     const filling = filler.run();
     // A filler that failed closed has ended, but the daemon stays up to say so (/health,
     // /metrics, error answers) until it is stopped; only a defect ends it early.
     const fatal = await Promise.race([filling.then(() => stopped, (error: unknown) => error), stopped]);
     filler.stop();
     if (fatal === undefined) await filling;
-    // Drain: no new consumers; requests in progress get what the pool holds, then an error.
-    const stopping = new QrngError("disconnected", "the daemon is stopping");
-    await Promise.all(listeners.map((l) => l.stopAccepting()));
-    pool.end(stopping);
-    await Promise.race([Promise.all(listeners.map((l) => l.idle())), platform.sleep(DRAIN_MAX_MS)]);
-    pool.close(stopping);
-    await Promise.all(listeners.map((l) => l.closeConnections()));
+    await drain(listeners, pool, platform);
     if (fatal !== undefined) throw fatal;
-    log(`stopped; ${context.metrics.bytesServed.unix + context.metrics.bytesServed.tcp + context.metrics.bytesServed.http} bytes served`);
+    const served = metrics.bytesServed.unix + metrics.bytesServed.tcp + metrics.bytesServed.http;
+    log(`stopped; ${served} bytes served`);
     return 0;
   } finally {
     unsubscribe();

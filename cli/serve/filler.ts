@@ -118,12 +118,13 @@ export class PoolFiller {
    */
   async run(): Promise<void> {
     const pool = this.options.pool;
+    const refillBytes = Math.min(REFILL_MIN_BYTES, pool.capacityBytes / 2);
     let delayMs = RECONNECT_FIRST_MS;
     while (!this.#stopping && this.#state !== "failed") {
       const session = this.#session.signal;
-      if (pool.free < Math.min(REFILL_MIN_BYTES, pool.capacityBytes / 2)) {
+      if (pool.free < refillBytes) {
         this.#state = "paused";
-        await this.#until(pool.roomFor(Math.min(REFILL_MIN_BYTES, pool.capacityBytes / 2)), session);
+        await this.#until(pool.roomFor(refillBytes), session);
       } else {
         try {
           await this.#burst(session);
@@ -208,16 +209,15 @@ export class PoolFiller {
    * at once; a device fault waits `delayMs` first. Resolves whether that delay was spent.
    */
   async #failed(error: QrngError, session: AbortSignal, delayMs: number): Promise<boolean> {
-    const kind = error.kind;
     if (this.#stopping) return false;
-    if (kind === "health") {
+    if (error.kind === "health") {
       this.#state = "failed";
       this.#problem = error.message;
       this.bytesDropped += this.options.pool.close(new QrngError("health", `Device failed its health tests: ${error.message}`));
       this.options.log(`FAILED CLOSED: ${error.message}; serving nothing until restarted`);
       return false;
     }
-    if (kind === "usage" && this.bursts === 0 && !this.#reader) throw error;
+    if (error.kind === "usage" && this.bursts === 0 && !this.#reader) throw error;
     if (this.#reopenAsked && session.aborted) return false;
     this.deviceFailures++;
     this.#problem = describeError(error);
