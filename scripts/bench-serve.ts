@@ -14,7 +14,8 @@
  * kept-alive connections: the p50/p99 latency (target p99 < 5 ms), and the same against the
  * least HTTP server can do (scripts/bench_http_reference.ts, under Bun), which shows what the
  * machine's load allows. Last, the daemon's peak resident memory (VmHWM; target < 100 MB).
- * QRNG_BENCH_RUNNER=deno|bun|binary picks the runtime of both qrng processes (default bun).
+ * QRNG_BENCH_RUNNER=deno|bun|binary picks the runtime of both qrng processes (default bun);
+ * QRNG_BENCH_RATE the emulator's --rate (default max; a real device's few MB/s shows the other end).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -31,6 +32,7 @@ const BIN = join(ROOT, "node_modules", ".bin");
 const size = parseSize(process.argv[2] ?? "256M");
 const runner = process.env.QRNG_BENCH_RUNNER ?? "bun";
 const ROUNDS = Number(process.env.QRNG_BENCH_ROUNDS ?? 3);
+const RATE = process.env.QRNG_BENCH_RATE ?? "max";
 const CONSUMERS = 16;
 /** Each consumer's read size (the daemon's default largest request). */
 const READ_BYTES = 1 << 20;
@@ -58,7 +60,7 @@ function started(args: string[], lines: number): Promise<{ child: ChildProcess; 
 }
 
 const emulator = await started(
-  [join(BIN, "bun"), join(ROOT, "cli/main.ts"), "emulate", "qcicada", "--tcp", "127.0.0.1:0", "--rate", "max", "--startup-ms", "0"],
+  [join(BIN, "bun"), join(ROOT, "cli/main.ts"), "emulate", "qcicada", "--tcp", "127.0.0.1:0", "--rate", RATE, "--startup-ms", "0"],
   2,
 );
 const device = emulator.lines[0];
@@ -171,7 +173,7 @@ try {
   const ratio = median(serves) / median(reads);
   const p99 = quantile(latencies, 0.99);
   const runs = (xs: number[]) => xs.map(mb).join(", ");
-  console.log(`size:            ${mb(size)} MiB per run from ${device} (emulator --rate max), runner ${runner}, ${ROUNDS} rounds`);
+  console.log(`size:            ${mb(size)} MiB per run from ${device} (emulator --rate ${RATE}), runner ${runner}, ${ROUNDS} rounds`);
   console.log(`qrng read:       ${mb(median(reads))} MiB/s (runs ${runs(reads)})`);
   console.log(`16 consumers:    ${mb(median(serves))} MiB/s over the Unix socket (runs ${runs(serves)})`);
   console.log(`ratio:           ${ratio.toFixed(2)} of qrng read's rate (target >= 0.80) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`);

@@ -102,6 +102,15 @@ describe("qrng serve's access rules", () => {
     expect(inline.stderr).toMatch(/no --token on the command line/);
   });
 
+  it("refuses an unknown device scheme and sim: before it listens", async () => {
+    for (const device of ["foo://x", "sim:qcicada"]) {
+      const result = await runCli(bun, ["serve", "--device", device, "--http", "127.0.0.1:0"]);
+      expect(result.status).toBe(2);
+      expect(result.stdout.length).toBe(0);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
   it("with a token, TCP and HTTP consumers without it are refused and those with it served", async () => {
     const d = await daemon(["--device", emulator.uri, "--tcp", "0.0.0.0:0", "--http", "0.0.0.0:0"], bun, { QRNG_TOKEN: "tok-123" });
     const tcp = d.tcp!.replace("0.0.0.0", "127.0.0.1");

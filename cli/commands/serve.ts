@@ -10,7 +10,8 @@ import { readAll } from "../byte_io.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { parseSize } from "../units.ts";
-import { parseHostPort } from "../uri.ts";
+import { parseDeviceUri, parseHostPort } from "../uri.ts";
+import { deviceFamily } from "../sources/registry.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE } from "../sources/health.ts";
 import { isLoopback } from "../serve/access.ts";
 import type { ServeContext, ServeLimits } from "../serve/context.ts";
@@ -146,6 +147,7 @@ async function parseOptions(argv: string[], platform: Platform): Promise<ServeOp
     }
   }
   const uri = values.device ?? await resolveDevice();
+  deviceFamily(parseDeviceUri(uri)); // an unknown scheme is a usage error now, not after listening
   if (/^sim:/i.test(uri)) {
     throw usageError(
       "qrng serve: a sim: device restarts its stream at every open, and the daemon reopens the device for every " +
