@@ -46,8 +46,8 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
   },
   // Device URI -> open source, sim: wiring, the health gate.
   { sources: ["cli/sources/"] },
-  // The library `import { open } from "qrng"`.
-  { library: ["cli/library/"] },
+  // The library `import { open } from "qrng"`; the daemon's pool, device side and listeners.
+  { library: ["cli/library/"], serve: ["cli/serve/"] },
   { commands: ["cli/commands/", "cli/command.ts", "cli/shell_completion.ts", "cli/man_page.ts"] },
   {
     entry: [
