@@ -18,6 +18,7 @@ const controls = () => import("./device_control.ts");
 export const COMMANDS: readonly CommandEntry[] = [
   // The main jobs first, then device commands, then emulation and compatibility.
   { name: "read", load: async () => (await import("./read.ts")).readCommand },
+  { name: "publish", load: async () => (await import("./publish.ts")).publishCommand },
   { name: "test", load: async () => (await import("./test.ts")).testCommand },
   { name: "view", load: async () => (await import("./view.ts")).viewCommand },
   { name: "assess", load: async () => (await import("./assess.ts")).assessCommand },

@@ -9,6 +9,7 @@ import { EMULATORS } from "../emulators/registry.ts";
 import { openCmdCtrlSource } from "./cmdctrl/source.ts";
 import type { RandomSource, SourceDriver, SourceOptions } from "./device.ts";
 import { xr232Driver } from "./xr232.ts";
+import { natsDriver } from "../sources/nats.ts";
 
 const cmdctrl = (scheme: string, summary: string): SourceDriver => ({ scheme, summary, open: openCmdCtrlSource });
 
@@ -19,6 +20,8 @@ export const SOURCE_DRIVERS: SourceDriver[] = [
   cmdctrl("udp", "Crypta Labs network unit over UDP: udp://host[:54936]"),
   cmdctrl("tcpudp", "Crypta Labs network unit, commands by TCP and data by UDP: tcpudp://host[:54936][?udp=PORT]"),
   xr232Driver,
+  natsDriver("nats"),
+  natsDriver("tls"),
   {
     scheme: "sim",
     summary: `in-process emulator: ${EMULATORS.map((e) => `sim:${e.kind}`).join(", ")}`,

@@ -1,0 +1,108 @@
+/**
+ * The `nats://HOST[:PORT]/STREAM` source (also `tls://`): validated blocks a fleet's
+ * publishers put into a JetStream stream (`qrng publish`), taken at most once across all
+ * takers (see cli/fleet/taker.ts). URI parameters: `creds=FILE`, `nkey=FILE` (credential
+ * files; token and passwords come from the environment, see cli/fleet/connection.ts) and
+ * `wait=MS`, how long an empty stream is waited on before the read fails [30000].
+ *
+ * The blocks go through the taker's own health gate like any source's; the device status
+ * behind them was judged by their publisher.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { QrngError, usageError } from "../errors.ts";
+import { interruptedError } from "../transports/abortable.ts";
+import { checkUriParams, type DeviceUri } from "../uri.ts";
+import type { RandomSource, SourceDriver, SourceOptions } from "../devices/device.ts";
+import type { BlockTaker, TakerStats } from "../fleet/taker.ts";
+import { formatBytes } from "../units.ts";
+
+/** How long an empty stream is waited on by default. */
+export const DEFAULT_WAIT_MS = 30_000;
+/** Taken beyond the caller's size hint: the gate holds its last bytes back and drops failing windows. */
+const HINT_MARGIN_BYTES = 8192;
+
+/** The driver for `scheme` ("nats" or "tls"). */
+export function natsDriver(scheme: "nats" | "tls"): SourceDriver {
+  return {
+    scheme,
+    summary: `blocks a fleet's publishers put into a NATS JetStream stream: ${scheme}://host[:4222]/STREAM`,
+    open: openNatsSource,
+  };
+}
+
+async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
+  // The NATS client loads only when a fleet is read: other commands keep their start-up time.
+  const [{ connectNats, parseNatsAddress }, { checkStreamName }, { BlockTaker }] = await Promise.all([
+    import("../fleet/connection.ts"),
+    import("../fleet/stream.ts"),
+    import("../fleet/taker.ts"),
+  ]);
+  checkUriParams(uri, ["creds", "nkey", "wait"]);
+  const slash = uri.target.indexOf("/");
+  const stream = slash < 0 ? "" : uri.target.slice(slash + 1);
+  if (slash < 0 || stream === "") throw usageError(`device '${uri.text}': name the stream (${uri.scheme}://host[:port]/STREAM)`);
+  checkStreamName(stream, `device '${uri.text}'`);
+  const waitMs = uri.params.wait === undefined ? DEFAULT_WAIT_MS : Number(uri.params.wait);
+  if (!Number.isInteger(waitMs) || waitMs < 0) throw usageError(`invalid wait '${uri.params.wait}' in device '${uri.text}'`);
+  const address = parseNatsAddress(uri.scheme, uri.target.slice(0, slash), `device '${uri.text}'`);
+  const nc = await connectNats(options.platform, address, { creds: uri.params.creds, nkey: uri.params.nkey });
+  try {
+    const taker = await BlockTaker.open(nc, stream);
+    return new NatsSource(nc, taker, `stream ${stream} at ${address.server}`, waitMs, options);
+  } catch (error) {
+    await nc.close().catch(() => {});
+    throw error;
+  }
+}
+
+class NatsSource implements RandomSource {
+  readonly emulated = false;
+  readonly #claimed: Uint8Array[] = [];
+  #delivered = 0;
+  #closed = false;
+
+  constructor(
+    readonly nc: NatsConnection,
+    readonly taker: BlockTaker,
+    readonly description: string,
+    readonly waitMs: number,
+    readonly options: SourceOptions,
+  ) {}
+
+  async next(): Promise<Uint8Array> {
+    const { platform, signal, sizeHint } = this.options;
+    const since = platform.now();
+    while (this.#claimed.length === 0) {
+      if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
+      if (signal?.aborted) throw interruptedError(`read from ${this.description}`);
+      if (platform.now() - since > this.waitMs) {
+        throw new QrngError("timeout", `Cannot read data: ${this.description} offered no blocks for ${this.waitMs} ms`);
+      }
+      const blockBytes = this.#delivered > 0 ? this.taker.stats().bytes / this.taker.stats().blocks : 4096;
+      const wanted = Math.ceil((sizeHint + HINT_MARGIN_BYTES - this.#delivered) / blockBytes);
+      this.#claimed.push(...await this.taker.take(Math.max(1, wanted)));
+    }
+    const block = this.#claimed.shift()!;
+    this.#delivered += block.length;
+    return block;
+  }
+
+  finish(): Promise<void> {
+    return this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.options.log(describeTaken(this.description, this.taker.stats(), this.#claimed));
+    await this.nc.close().catch(() => {});
+  }
+}
+
+/** The taker's summary line: what it claimed, and what it skipped or lost. */
+function describeTaken(description: string, stats: TakerStats, unread: readonly Uint8Array[]): string {
+  const unreadBytes = unread.reduce((sum, block) => sum + block.length, 0);
+  return `${description}: took ${stats.blocks} blocks (${formatBytes(stats.bytes)}, ${stats.bytes} bytes), ` +
+    `${unreadBytes} bytes of them unread (lost); skipped ${stats.claimedElsewhere} offered again after another taker ` +
+    `claimed them; ${stats.unconfirmed} claims unconfirmed (lost)`;
+}
