@@ -101,9 +101,10 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
   return info;
 }
 
-/** Creates the shared durable consumer of `stream` when missing (the same config is a no-op). */
+/** Creates the shared durable consumer of `stream` when missing (an existing one is used as it is). */
 export async function ensureConsumer(jsm: JetStreamManager, stream: string): Promise<void> {
   try {
+    if (await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined)) return;
     await jsm.consumers.add(stream, {
       durable_name: CONSUMER_NAME,
       ack_policy: AckPolicy.Explicit,
