@@ -15,16 +15,18 @@
  * What is lost, in the end: unconfirmed claims, and blocks a taker claimed but did not use
  * (the rest of the last block of a read, or everything a killed taker held).
  */
-import type { Consumer, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { describeError, QrngError } from "../errors.ts";
+import { describeError } from "../errors.ts";
 import { CONSUMER_NAME, ensureConsumer, streamError } from "./stream.ts";
 
-/** The most blocks one fetch asks for. */
-export const FETCH_MAX_BLOCKS = 64;
-/** How long one fetch waits for blocks (the server's minimum is 1 s). */
-export const FETCH_EXPIRES_MS = 1000;
+/** The most blocks a taker holds delivered and unclaimed (the consumer's prefetch). */
+export const PREFETCH_MAX_BLOCKS = 64;
+/** How long one {@link BlockTaker.take} waits for a delivery. */
+export const TAKE_WAIT_MS = 1000;
+/** How long a pull request stays at the server; the client renews it (and rides out faults). */
+const PULL_EXPIRES_MS = 5000;
 
 /** One taker's accounting. */
 export interface TakerStats {
@@ -41,28 +43,53 @@ export interface TakerStats {
 export class BlockTaker {
   readonly stream: string;
   readonly #jsm: JetStreamManager;
-  readonly #consumer: Consumer;
+  readonly #messages: ConsumerMessages;
+  /** Delivered, not yet claimed. */
+  readonly #delivered: JsMsg[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
   #blocks = 0;
   #bytes = 0;
   #claimedElsewhere = 0;
   #unconfirmed = 0;
 
-  private constructor(stream: string, jsm: JetStreamManager, consumer: Consumer) {
+  private constructor(stream: string, jsm: JetStreamManager, messages: ConsumerMessages) {
     this.stream = stream;
     this.#jsm = jsm;
-    this.#consumer = consumer;
+    this.#messages = messages;
+    void this.#pump();
   }
 
-  /** Joins the shared consumer of `stream` (creating it when missing). */
-  static async open(nc: NatsConnection, stream: string): Promise<BlockTaker> {
+  /**
+   * Joins the shared consumer of `stream` (creating it when missing), keeping up to
+   * `prefetchBlocks` (at most PREFETCH_MAX_BLOCKS) deliveries at hand.
+   */
+  static async open(nc: NatsConnection, stream: string, prefetchBlocks: number): Promise<BlockTaker> {
     const js = jetstream(nc);
     const jsm = await js.jetstreamManager();
     await ensureConsumer(jsm, stream);
     try {
-      return new BlockTaker(stream, jsm, await js.consumers.get(stream, CONSUMER_NAME));
+      const consumer = await js.consumers.get(stream, CONSUMER_NAME);
+      const max_messages = Math.max(1, Math.min(prefetchBlocks, PREFETCH_MAX_BLOCKS));
+      return new BlockTaker(stream, jsm, await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }));
     } catch (error) {
       throw streamError(stream, "join the consumer of", error);
     }
+  }
+
+  /** Moves deliveries into the queue; the client renews pull requests through server faults. */
+  async #pump(): Promise<void> {
+    try {
+      for await (const message of this.#messages) {
+        this.#delivered.push(message);
+        this.#wake?.();
+      }
+    } catch {
+      // Stopped by close(), or the consumer is gone: take() then finds nothing, and its
+      // caller's wait deadline names the stream.
+    }
+    this.#ended = true;
+    this.#wake?.();
   }
 
   /** The counts so far. */
@@ -71,18 +98,21 @@ export class BlockTaker {
   }
 
   /**
-   * Fetches up to `maxBlocks` (at most FETCH_MAX_BLOCKS) deliveries (waiting up to FETCH_EXPIRES_MS for the first) and
-   * resolves the blocks this taker claimed among them, in delivery order; possibly none.
+   * Waits up to TAKE_WAIT_MS for deliveries, claims up to `maxBlocks` of them at once and
+   * resolves the blocks this taker claimed, in delivery order; possibly none.
    */
   async take(maxBlocks: number): Promise<Uint8Array[]> {
-    const delivered: JsMsg[] = [];
-    try {
-      const messages = await this.#consumer.fetch({ max_messages: Math.min(maxBlocks, FETCH_MAX_BLOCKS), expires: FETCH_EXPIRES_MS });
-      for await (const message of messages) delivered.push(message);
-    } catch (error) {
-      // Already delivered messages are claimed below; the next fetch tries the server again.
-      if (delivered.length === 0) throw new QrngError("disconnected", `Cannot fetch from stream ${this.stream}: ${describeError(error)}`);
+    if (this.#delivered.length === 0 && !this.#ended) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, TAKE_WAIT_MS);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
     }
+    const delivered = this.#delivered.splice(0, Math.max(1, maxBlocks));
     const claims = await Promise.all(delivered.map((message) => this.#claim(message)));
     for (const message of delivered) message.ack();
     const claimed: Uint8Array[] = [];
@@ -93,6 +123,12 @@ export class BlockTaker {
       this.#bytes += message.data.length;
     });
     return claimed;
+  }
+
+  /** Stops taking; deliveries not claimed go back to the stream at once for other takers. */
+  async close(): Promise<void> {
+    await this.#messages.close().catch(() => {});
+    for (const message of this.#delivered.splice(0)) message.nak();
   }
 
   /** Deletes the block's message from the stream: true when this taker's delete did it. */

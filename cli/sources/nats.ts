@@ -20,6 +20,8 @@ import { formatBytes } from "../units.ts";
 export const DEFAULT_WAIT_MS = 30_000;
 /** Taken beyond the caller's size hint: the gate holds its last bytes back and drops failing windows. */
 const HINT_MARGIN_BYTES = 8192;
+/** The block size assumed before the first block arrives (qrng publish's default). */
+const TYPICAL_BLOCK_BYTES = 4096;
 
 /** The driver for `scheme` ("nats" or "tls"). */
 export function natsDriver(scheme: "nats" | "tls"): SourceDriver {
@@ -47,7 +49,7 @@ async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<R
   const address = parseNatsAddress(uri.scheme, uri.target.slice(0, slash), `device '${uri.text}'`);
   const nc = await connectNats(options.platform, address, { creds: uri.params.creds, nkey: uri.params.nkey });
   try {
-    const taker = await BlockTaker.open(nc, stream);
+    const taker = await BlockTaker.open(nc, stream, Math.ceil((options.sizeHint + HINT_MARGIN_BYTES) / TYPICAL_BLOCK_BYTES));
     return new NatsSource(nc, taker, `stream ${stream} at ${address.server}`, waitMs, options);
   } catch (error) {
     await nc.close().catch(() => {});
@@ -78,7 +80,8 @@ class NatsSource implements RandomSource {
       if (platform.now() - since > this.waitMs) {
         throw new QrngError("timeout", `Cannot read data: ${this.description} offered no blocks for ${this.waitMs} ms`);
       }
-      const blockBytes = this.#delivered > 0 ? this.taker.stats().bytes / this.taker.stats().blocks : 4096;
+      const { blocks, bytes } = this.taker.stats();
+      const blockBytes = blocks > 0 ? bytes / blocks : TYPICAL_BLOCK_BYTES;
       const wanted = Math.ceil((sizeHint + HINT_MARGIN_BYTES - this.#delivered) / blockBytes);
       this.#claimed.push(...await this.taker.take(Math.max(1, wanted)));
     }
@@ -94,6 +97,7 @@ class NatsSource implements RandomSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.taker.close();
     this.options.log(describeTaken(this.description, this.taker.stats(), this.#claimed));
     await this.nc.close().catch(() => {});
   }
