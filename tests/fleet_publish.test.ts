@@ -11,7 +11,7 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
-import { natsClient, type NatsNode, natsServerInstalled, startNatsServer, stopAll } from "./_support/nats_server.ts";
+import { natsClient, type NatsNode, natsServerInstalled, startNatsServer, stopAll, waitForStream } from "./_support/nats_server.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
 const dir = testTempDir("qrng-fleet");
@@ -127,6 +127,7 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     let stdout = "";
     publisher.child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk));
     // The stream holds ~14 blocks: the publisher waits until the reader makes room.
+    await waitForStream(server.url, stream);
     // It holds ~14 blocks; the reader leaves fewer than that for the publisher's last ones.
     const read = await runCli(bun, ["read", "480K", "--device", `${server.url}/${stream}`], { timeoutMs: 90_000 });
     expect(read.status).toBe(0);

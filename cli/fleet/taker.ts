@@ -28,6 +28,18 @@ export const TAKE_WAIT_MS = 1000;
 /** How long a pull request stays at the server; the client renews it (and rides out faults). */
 const PULL_EXPIRES_MS = 5000;
 
+/**
+ * JetStream API errors saying the message is not in the stream (any more): "no message
+ * found" (single server) and "sequence N not found" (a clustered stream).
+ */
+const GONE_CODES = [10037, 10043];
+/** Answers that prove a delete request was not applied: safe to send again. */
+const NOT_APPLIED = /no responders|503|stream not found|leader/i;
+const CLAIM_ATTEMPTS = 20;
+const CLAIM_RETRY_MS = 250;
+
+type Claim = "claimed" | "elsewhere" | "unconfirmed";
+
 /** One taker's accounting. */
 export interface TakerStats {
   /** Blocks claimed (each used by this taker only). */
@@ -35,8 +47,13 @@ export interface TakerStats {
   readonly bytes: number;
   /** Deliveries skipped because another taker had claimed the block. */
   readonly claimedElsewhere: number;
-  /** Claims the server never confirmed: those blocks are lost. */
+  /**
+   * Claims the server never answered: not acknowledged, so offered again (and claimed by
+   * someone) unless the delete did happen, in which case the block is lost.
+   */
   readonly unconfirmed: number;
+  /** Why the first unconfirmed claim failed. */
+  readonly firstUnconfirmed?: string;
 }
 
 /** Claims blocks of one stream for one taker. */
@@ -52,6 +69,7 @@ export class BlockTaker {
   #bytes = 0;
   #claimedElsewhere = 0;
   #unconfirmed = 0;
+  #firstUnconfirmed: string | undefined;
 
   private constructor(stream: string, jsm: JetStreamManager, messages: ConsumerMessages) {
     this.stream = stream;
@@ -94,7 +112,13 @@ export class BlockTaker {
 
   /** The counts so far. */
   stats(): TakerStats {
-    return { blocks: this.#blocks, bytes: this.#bytes, claimedElsewhere: this.#claimedElsewhere, unconfirmed: this.#unconfirmed };
+    return {
+      blocks: this.#blocks,
+      bytes: this.#bytes,
+      claimedElsewhere: this.#claimedElsewhere,
+      unconfirmed: this.#unconfirmed,
+      ...(this.#firstUnconfirmed && { firstUnconfirmed: this.#firstUnconfirmed }),
+    };
   }
 
   /**
@@ -114,10 +138,16 @@ export class BlockTaker {
     }
     const delivered = this.#delivered.splice(0, Math.max(1, maxBlocks));
     const claims = await Promise.all(delivered.map((message) => this.#claim(message)));
-    for (const message of delivered) message.ack();
     const claimed: Uint8Array[] = [];
     delivered.forEach((message, i) => {
-      if (!claims[i]) return;
+      if (claims[i] === "unconfirmed") {
+        // Not acknowledged (on a work queue that would remove it): if the delete never
+        // happened, the block is offered again and claimed by someone; if it did, it is lost.
+        message.nak();
+        return;
+      }
+      message.ack();
+      if (claims[i] === "elsewhere") return;
       claimed.push(message.data);
       this.#blocks++;
       this.#bytes += message.data.length;
@@ -131,16 +161,30 @@ export class BlockTaker {
     for (const message of this.#delivered.splice(0)) message.nak();
   }
 
-  /** Deletes the block's message from the stream: true when this taker's delete did it. */
-  async #claim(message: JsMsg): Promise<boolean> {
-    try {
-      const deleted = await this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, false);
-      if (!deleted) this.#unconfirmed++;
-      return deleted;
-    } catch (error) {
-      if (/no message found/i.test(describeError(error))) this.#claimedElsewhere++;
-      else this.#unconfirmed++;
-      return false;
+  /**
+   * Deletes the block's message from the stream: "claimed" when this taker's delete did it,
+   * "elsewhere" when it was gone already, "unconfirmed" when no answer came. A refusal that
+   * proves the delete was not applied (no stream leader at the moment) is retried.
+   */
+  async #claim(message: JsMsg): Promise<Claim> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const deleted = await this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, false);
+        if (deleted) return "claimed";
+      } catch (error) {
+        const text = describeError(error);
+        if (GONE_CODES.includes((error as { code?: number }).code ?? 0)) {
+          this.#claimedElsewhere++;
+          return "elsewhere";
+        }
+        if (NOT_APPLIED.test(text) && attempt < CLAIM_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+          continue;
+        }
+        this.#firstUnconfirmed ??= text;
+      }
+      this.#unconfirmed++;
+      return "unconfirmed";
     }
   }
 }

@@ -108,5 +108,6 @@ function describeTaken(description: string, stats: TakerStats, unread: readonly 
   const unreadBytes = unread.reduce((sum, block) => sum + block.length, 0);
   return `${description}: took ${stats.blocks} blocks (${formatBytes(stats.bytes)}, ${stats.bytes} bytes), ` +
     `${unreadBytes} bytes of them unread (lost); skipped ${stats.claimedElsewhere} offered again after another taker ` +
-    `claimed them; ${stats.unconfirmed} claims unconfirmed (lost)`;
+    `claimed them; ${stats.unconfirmed} claims unconfirmed (offered again, or lost if the delete happened` +
+    `${stats.firstUnconfirmed ? `; first: ${stats.firstUnconfirmed}` : ""})`;
 }

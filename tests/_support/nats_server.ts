@@ -147,3 +147,18 @@ export async function stopAll(): Promise<void> {
   await Promise.all(started.splice(0).map((node) => node.kill()));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+/** Polls until stream `name` exists at `url` (a publisher started moments ago creates it). */
+export async function waitForStream(url: string, name: string, timeoutMs = 30_000): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deadline = Date.now() + timeoutMs;
+    while (!(await jsm.streams.info(name).catch(() => undefined))) {
+      if (Date.now() > deadline) throw new Error(`stream ${name} did not appear at ${url}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await nc.close();
+  }
+}
