@@ -21,7 +21,9 @@ const PUBLISHERS = [1, 2, 3];
 const TAKERS = 8;
 const KILLED_TAKERS = 2;
 /** Each taker's read: together they leave room for what the killed ones took and lost. */
-const TAKER_BYTES = Math.floor((TOTAL_BYTES * 0.7) / TAKERS / BLOCK_BYTES) * BLOCK_BYTES;
+const TAKER_BYTES = Math.floor((TOTAL_BYTES * 0.9) / TAKERS / BLOCK_BYTES) * BLOCK_BYTES;
+/** The stream's bound: it must hold what the takers leave, or the publishers wait forever. */
+const STREAM_BYTES = Math.max(32 << 20, Math.ceil(TOTAL_BYTES * 0.4));
 const PUBLISHER_BYTES = Math.floor(TOTAL_BYTES / PUBLISHERS.length / BLOCK_BYTES) * BLOCK_BYTES;
 /** The gate never releases its first two 512-byte windows. */
 const STARTUP_BYTES = 1024;
@@ -100,7 +102,7 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     const publishers = PUBLISHERS.map((seed, i) => {
       const run = spawnCli(runners[i % runners.length], [
         ...["publish", "--device", `sim:qcicada?seed=${seed}`, "--to", url, "--stream", "FLEET"],
-        ...["--bytes", String(PUBLISHER_BYTES), "--stream-bytes", "32M", "--json"],
+        ...["--bytes", String(PUBLISHER_BYTES), "--stream-bytes", String(STREAM_BYTES), "--json"],
       ], spawnOptions);
       return { run, stdout: collectStdout(run) };
     });
@@ -125,8 +127,12 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await leader.start();
 
-    const publisherStatus = await Promise.all(publishers.map((p) => p.run.exited));
     const takerStatus = await Promise.all(takers.map((t) => t.run.exited));
+    // Publishers finish soon after the takers (the stream holds the rest), or something is stuck.
+    const publishersDone = Promise.all(publishers.map((p) => p.run.exited));
+    const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
+    expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
+    const publisherStatus = await publishersDone;
     expect(publisherStatus).toEqual([0, 0, 0]);
     expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
 

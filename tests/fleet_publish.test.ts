@@ -118,6 +118,55 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     for (const block of received.slice(2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(true);
   });
 
+  it("publishes nothing of the round a device fault ends, and exits 1 naming it", async () => {
+    const stream = "STUCK";
+    // The emulated noise source sticks (zeros and the RCT flag) after 1.5 MB: inside round 2.
+    const r = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=7&stuck=1500000", "--to", server.url, "--stream", stream, "--bytes", "4M"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^qrng: .*(RCT|[Rr]epetition|[Hh]ealth)/m);
+    const published = Number(/publisher \S+: (\d+) blocks/.exec(r.stderr)![1]);
+    const nc = await natsClient(server.url);
+    try {
+      const jsm = await jetstreamManager(nc);
+      const { state } = await jsm.streams.info(stream);
+      // Whole rounds of 1 MiB only: the faulty round went nowhere.
+      expect(state.messages).toBe(published);
+      expect(state.messages % 256).toBe(0);
+      expect(state.messages * 4096).toBeLessThan(1_500_000);
+      const valid = seededChunks(7, 1_500_000);
+      for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+        const message = await jsm.streams.getMessage(stream, { seq });
+        expect(chunksOf(Buffer.from(message!.data)).every((c) => valid.has(c))).toBe(true);
+      }
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it("stops a publisher waiting on a full stream at SIGTERM, with its summary", async () => {
+    const stream = "TERM";
+    const publisher = spawnCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=8", "--to", server.url, "--stream", stream],
+      ...["--stream-bytes", "64K", "--bytes", "1M", "--json"],
+    ]);
+    let stdout = "";
+    publisher.child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk));
+    // Its summary comes when it stops: watch the stream fill up meanwhile.
+    while (publisher.child.exitCode === null) {
+      const nc = await natsClient(server.url);
+      const info = await (await jetstreamManager(nc)).streams.info(stream).catch(() => undefined);
+      await nc.close();
+      if (info && info.state.bytes > 56 * 1024) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    publisher.child.kill("SIGTERM");
+    expect(await publisher.exited).toBe(143);
+    expect(publisher.stderr()).toMatch(/interrupted by SIGTERM/);
+    const summary = JSON.parse(stdout);
+    expect(summary.fullWaits).toBeGreaterThan(0);
+    expect(summary.state.messages).toBe(summary.blocks);
+  });
+
   it("pauses the publisher while the stream is full and loses no block: published = taken + still in the stream", async () => {
     const stream = "FULL";
     const publisher = spawnCli(bun, [

@@ -55,7 +55,8 @@ device until takers make room; nothing is dropped.
   --stream-bytes SIZE  a new stream's size bound [${formatBytes(DEFAULT_STREAM_BYTES)}]
   --block SIZE         bytes per message [${DEFAULT_BLOCK_BYTES}]
   --bytes SIZE         stop after publishing SIZE bytes (default: until interrupted)
-  --h H, --alpha A     the health gate's claimed min-entropy and false-alarm rate (as qrng read)
+  --h H                claimed min-entropy per byte in bits [${DEFAULT_H_PER_BYTE}] (as qrng read)
+  --alpha A            each health test's false-alarm probability [2^${DEFAULT_ALPHA_LOG2}]
   --creds-file FILE    a NATS credentials (JWT) file
   --nkey FILE          a file holding an NKey seed
   --json               print the summary as JSON on stdout
@@ -122,6 +123,8 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     interruption.abort();
   });
   let reader: GatedReader | undefined;
+  let publisher: BlockPublisher | undefined;
+  const started = platform.now();
   try {
     const jsm = await jetstreamManager(nc);
     const replicas = values.replicas === undefined
@@ -139,14 +142,13 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       signal: interruption.signal,
     });
     if (reader.emulated) log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random`);
-    const publisher = new BlockPublisher(jetstream(nc), {
+    publisher = new BlockPublisher(jetstream(nc), {
       platform,
       id,
       subject: `${subjectPrefix}.${id}`,
       source: reader.description,
       signal: interruption.signal,
     });
-    const started = platform.now();
     const outcome = await publishRounds(reader, publisher, { platform, blockBytes, limitBytes, h, alphaLog2, signal: interruption.signal });
     const elapsedMs = platform.now() - started;
     const state = await streamState(jsm, stream);
@@ -163,6 +165,10 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
     }
     return 0;
+  } catch (error) {
+    // What was stored before the failure still counts (and is in the stream).
+    if (publisher) log(describeStats(publisher.stats(), platform.now() - started));
+    throw error;
   } finally {
     unsubscribe();
     await reader?.close().catch(() => {});
