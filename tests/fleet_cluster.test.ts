@@ -29,10 +29,11 @@ const PUBLISHER_BYTES = Math.floor(TOTAL_BYTES / PUBLISHERS.length / BLOCK_BYTES
 const STARTUP_BYTES = 1024;
 const CHUNK_BYTES = 32;
 /**
- * The most a killed taker can have taken without it reaching the test: a fetch of claimed
- * blocks, the gate's staging and hold-back, and the pipe to the test.
+ * The most a killed taker can have taken without it reaching the test: its claimed blocks
+ * (64 at most), the gate's hold-back, and its runtime's stdout buffer ahead of the pipe the
+ * (busy) test drains: up to ~2 MiB seen at 256 MiB on a loaded machine.
  */
-const KILLED_TAKER_SLACK_BYTES = 64 * BLOCK_BYTES + (1 << 20) + (1 << 17);
+const KILLED_TAKER_SLACK_BYTES = 64 * BLOCK_BYTES + (4 << 20);
 const TEST_TIMEOUT_MS = 600_000;
 
 /** A 53-bit key of a 32-byte chunk (its first seven bytes, less three bits). */
@@ -120,7 +121,9 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     }
     for (const taker of takers.filter((t) => t.killed)) taker.run.child.kill("SIGKILL");
     const nc = await natsClient(url);
-    const leaderName = (await (await jetstreamManager(nc)).streams.info("FLEET")).cluster?.leader;
+    const info = await (await jetstreamManager(nc)).streams.info("FLEET");
+    expect(info.config.num_replicas).toBe(3);
+    const leaderName = info.cluster?.leader;
     await nc.close();
     const leader = nodes.find((node) => node.name === leaderName) ?? nodes[1];
     await leader.kill();
@@ -167,7 +170,11 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     const leftElsewhere = published - inStream - survivorsTook;
     const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + bytesOf(t.stdout), 0);
     expect(leftElsewhere).toBeGreaterThanOrEqual(killedOutput);
-    expect(leftElsewhere - killedOutput).toBeLessThanOrEqual(KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + survivorsUnconfirmed);
+    expect(
+      leftElsewhere - killedOutput,
+      `left the stream untaken by survivors ${leftElsewhere}, killed takers' output ${killedOutput}, ` +
+        `survivors' unconfirmed claims ${survivorsUnconfirmed}`,
+    ).toBeLessThanOrEqual(KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + survivorsUnconfirmed);
     const survivorsOutput = survivors.length * TAKER_BYTES;
     const lost = published - inStream - survivorsOutput - killedOutput;
     console.log(

@@ -33,8 +33,8 @@ const PULL_EXPIRES_MS = 5000;
  * found" (single server) and "sequence N not found" (a clustered stream).
  */
 const GONE_CODES = [10037, 10043];
-/** Answers that prove a delete request was not applied: safe to send again. */
-const NOT_APPLIED = /no responders|503|stream not found|leader/i;
+/** Answers that prove a delete request reached no server, so was not applied: safe to send again. */
+const NOT_APPLIED = /no responders|503/i;
 const CLAIM_ATTEMPTS = 20;
 const CLAIM_RETRY_MS = 250;
 
@@ -173,7 +173,8 @@ export class BlockTaker {
         if (deleted) return "claimed";
       } catch (error) {
         const text = describeError(error);
-        if (GONE_CODES.includes((error as { code?: number }).code ?? 0)) {
+        // Gone at the first try: someone else's claim. After a retry it may have been ours.
+        if (GONE_CODES.includes((error as { code?: number }).code ?? 0) && attempt === 1) {
           this.#claimedElsewhere++;
           return "elsewhere";
         }
