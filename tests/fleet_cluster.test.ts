@@ -9,12 +9,16 @@
  * Size: QRNG_FLEET_TEST_MIB (default 48 MiB for npm test; the issue's full 256 MiB with
  * QRNG_FLEET_TEST_MIB=256).
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { binaryBuilt, type CliChild, RUNNERS, spawnCli } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
 import { natsClient, natsServerInstalled, startNatsCluster, stopAll, waitForJetStream, waitForStream } from "./_support/nats_server.ts";
 
+const dir = testTempDir("qrng-fleet-cluster");
 const TOTAL_BYTES = Number(process.env.QRNG_FLEET_TEST_MIB ?? 48) * 1024 * 1024;
 const BLOCK_BYTES = 4096;
 const PUBLISHERS = [1, 2, 3];
@@ -29,11 +33,11 @@ const PUBLISHER_BYTES = Math.floor(TOTAL_BYTES / PUBLISHERS.length / BLOCK_BYTES
 const STARTUP_BYTES = 1024;
 const CHUNK_BYTES = 32;
 /**
- * The most a killed taker can have taken without it reaching the test: its claimed blocks
- * (64 at most), the gate's hold-back, and its runtime's stdout buffer ahead of the pipe the
- * (busy) test drains: up to ~2 MiB seen at 256 MiB on a loaded machine.
+ * The most a killed taker can have taken without it reaching its output file: its claimed
+ * blocks (64 at most) and the gate's hold-back. (Takers write straight to files: through a
+ * pipe the busy test drains, a runtime's stdout buffer would hold megabytes more.)
  */
-const KILLED_TAKER_SLACK_BYTES = 64 * BLOCK_BYTES + (4 << 20);
+const KILLED_TAKER_SLACK_BYTES = 64 * BLOCK_BYTES + (64 << 10);
 const TEST_TIMEOUT_MS = 600_000;
 
 /** A 53-bit key of a 32-byte chunk (its first seven bytes, less three bits). */
@@ -89,7 +93,6 @@ function collectStdout(run: CliChild): Buffer[] {
   return chunks;
 }
 
-const bytesOf = (chunks: readonly Buffer[]) => chunks.reduce((sum, c) => sum + c.length, 0);
 
 describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster", () => {
   afterAll(stopAll);
@@ -109,14 +112,19 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     });
     await waitForStream(url, "FLEET");
     const takers = Array.from({ length: TAKERS }, (_, i) => {
-      const run = spawnCli(runners[i % runners.length], ["read", String(TAKER_BYTES), "--device", `${url}/FLEET?wait=60000`], spawnOptions);
-      return { run, stdout: collectStdout(run), killed: i < KILLED_TAKERS };
+      const output = join(dir, `taker-${i}.bin`);
+      const runner = runners[i % runners.length];
+      // stdout straight into a file (exec: the shell becomes the taker, so SIGKILL reaches it).
+      const toFile = { ...runner, command: "/bin/sh", prefix: ["-c", `exec "$0" "$@" > '${output}'`, runner.command, ...runner.prefix] };
+      const run = spawnCli(toFile, ["read", String(TAKER_BYTES), "--device", `${url}/FLEET?wait=60000`], spawnOptions);
+      return { run, output, killed: i < KILLED_TAKERS };
     });
+    const written = (taker: (typeof takers)[number]) => existsSync(taker.output) ? statSync(taker.output).size : 0;
 
     // Mid-run: once the takers have a quarter of their share, kill two of them and the node
     // leading the stream, then bring the node back on the same ports and store.
     const anyExited = () => [...publishers, ...takers].some((p) => p.run.child.exitCode !== null);
-    while (!takers.every((t) => bytesOf(t.stdout) > TAKER_BYTES / 4) && !anyExited()) {
+    while (!takers.every((t) => written(t) > TAKER_BYTES / 4) && !anyExited()) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (const taker of takers.filter((t) => t.killed)) taker.run.child.kill("SIGKILL");
@@ -140,7 +148,7 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
 
     // Every chunk of every output is from a validated window of a seeded stream, none twice.
-    const outputs = takers.map((t) => Buffer.concat(t.stdout));
+    const outputs = takers.map((t) => readFileSync(t.output));
     const seeded = sortedKeys(PUBLISHERS.map((seed) => new SeededBytes(seed).take(STARTUP_BYTES + PUBLISHER_BYTES + (1 << 20)).subarray(STARTUP_BYTES)));
     const outputKeys = sortedKeys(outputs);
     let foreign = 0;
@@ -160,26 +168,28 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
     const inStream = state.messages * BLOCK_BYTES;
     const survivors = takers.filter((t) => !t.killed);
     const summaryOf = (t: (typeof takers)[number]) => {
-      const [, took, unconfirmed] = /took \d+ blocks \([^,]+, (\d+) bytes\).* (\d+) claims unconfirmed/.exec(t.run.stderr())!;
-      return { took: Number(took), unconfirmed: Number(unconfirmed) * BLOCK_BYTES };
+      const [, took, skipped, unconfirmed] =
+        /took \d+ blocks \([^,]+, (\d+) bytes\).* skipped (\d+) .* (\d+) claims unconfirmed/.exec(t.run.stderr())!;
+      return { took: Number(took), uncertain: (Number(skipped) + Number(unconfirmed)) * BLOCK_BYTES };
     };
     const survivorsTook = survivors.reduce((sum, t) => sum + summaryOf(t).took, 0);
-    const survivorsUnconfirmed = survivors.reduce((sum, t) => sum + summaryOf(t).unconfirmed, 0);
-    // What left the stream and no survivor took: the killed takers' claims, plus the
-    // unconfirmed claims whose delete did happen.
+    const survivorsUnconfirmed = survivors.reduce((sum, t) => sum + summaryOf(t).uncertain, 0);
+    // What left the stream and no survivor took: the killed takers' claims, the unconfirmed
+    // claims whose delete did happen, and blocks found gone at a claim that no taker claimed
+    // (nats-server 2.9 removes some redelivered work-queue messages by itself: they are lost).
     const leftElsewhere = published - inStream - survivorsTook;
-    const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + bytesOf(t.stdout), 0);
+    const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + written(t), 0);
     expect(leftElsewhere).toBeGreaterThanOrEqual(killedOutput);
     expect(
       leftElsewhere - killedOutput,
       `left the stream untaken by survivors ${leftElsewhere}, killed takers' output ${killedOutput}, ` +
-        `survivors' unconfirmed claims ${survivorsUnconfirmed}`,
+        `survivors' skipped and unconfirmed claims ${survivorsUnconfirmed}`,
     ).toBeLessThanOrEqual(KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + survivorsUnconfirmed);
     const survivorsOutput = survivors.length * TAKER_BYTES;
     const lost = published - inStream - survivorsOutput - killedOutput;
     console.log(
       `fleet: published ${published} = taken ${published - inStream} (output ${survivorsOutput + killedOutput}, ` +
-        `lost ${lost}, of which unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
+        `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
         `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
     );
   }, TEST_TIMEOUT_MS);

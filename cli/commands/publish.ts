@@ -16,7 +16,7 @@ import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE } from "../sources/health.ts";
 import { GatedReader } from "../sources/gated.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { parseDeviceUri } from "../uri.ts";
-import { connectNats, NATS_ENV, parseNatsAddress } from "../fleet/connection.ts";
+import { closeNats, connectNats, NATS_ENV, parseNatsAddress } from "../fleet/connection.ts";
 import { BlockPublisher, type PublisherStats } from "../fleet/publisher.ts";
 import {
   checkStreamName,
@@ -172,7 +172,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   } finally {
     unsubscribe();
     await reader?.close().catch(() => {});
-    await nc.close().catch(() => {});
+    await closeNats(nc);
   }
 }
 

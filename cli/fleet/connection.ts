@@ -119,3 +119,14 @@ export async function connectNats(
     throw new QrngError("disconnected", `Cannot connect to NATS at ${address.server}: ${describeError(error)}`);
   }
 }
+
+/** How long closing waits for the server to take what is still buffered (acks, naks). */
+export const CLOSE_WAIT_MS = 2000;
+
+/** Closes `nc`, waiting at most CLOSE_WAIT_MS (a server that is gone must not hold a command up). */
+export async function closeNats(nc: NatsConnection): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+  await Promise.race([nc.close().catch(() => {}), bounded]);
+  clearTimeout(timer);
+}

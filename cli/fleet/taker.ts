@@ -30,7 +30,8 @@ const PULL_EXPIRES_MS = 5000;
 
 /**
  * JetStream API errors saying the message is not in the stream (any more): "no message
- * found" (single server) and "sequence N not found" (a clustered stream).
+ * found" (single server; a clustered stream's "delete failed" 10057 carries that text too)
+ * and "sequence N not found" (a clustered stream).
  */
 const GONE_CODES = [10037, 10043];
 /** Answers that prove a delete request reached no server, so was not applied: safe to send again. */
@@ -71,10 +72,16 @@ export class BlockTaker {
   #unconfirmed = 0;
   #firstUnconfirmed: string | undefined;
 
-  private constructor(stream: string, jsm: JetStreamManager, messages: ConsumerMessages) {
+  /** The most deliveries held at once (the pull batch): the pump waits while that many are. */
+  readonly #prefetch: number;
+  #space: (() => void) | undefined;
+  #closing = false;
+
+  private constructor(stream: string, jsm: JetStreamManager, messages: ConsumerMessages, prefetch: number) {
     this.stream = stream;
     this.#jsm = jsm;
     this.#messages = messages;
+    this.#prefetch = prefetch;
     void this.#pump();
   }
 
@@ -89,18 +96,28 @@ export class BlockTaker {
     try {
       const consumer = await js.consumers.get(stream, CONSUMER_NAME);
       const max_messages = Math.max(1, Math.min(prefetchBlocks, PREFETCH_MAX_BLOCKS));
-      return new BlockTaker(stream, jsm, await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }));
+      return new BlockTaker(stream, jsm, await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }), max_messages);
     } catch (error) {
       throw streamError(stream, "join the consumer of", error);
     }
   }
 
-  /** Moves deliveries into the queue; the client renews pull requests through server faults. */
+  /**
+   * Moves deliveries into the queue; the client renews pull requests through server faults.
+   * It reads no further while the queue is full: the client pulls more as the iterator is
+   * read, so a taker never holds (and claims) more than its prefetch, and what it holds is
+   * claimed well within the ack wait.
+   */
   async #pump(): Promise<void> {
     try {
       for await (const message of this.#messages) {
+        if (this.#closing) {
+          message.nak();
+          continue;
+        }
         this.#delivered.push(message);
         this.#wake?.();
+        if (this.#delivered.length >= this.#prefetch) await new Promise<void>((resolve) => (this.#space = resolve));
       }
     } catch {
       // Stopped by close(), or the consumer is gone: take() then finds nothing, and its
@@ -122,7 +139,8 @@ export class BlockTaker {
   }
 
   /**
-   * Waits up to TAKE_WAIT_MS for deliveries, claims up to `maxBlocks` of them at once and
+   * Waits up to TAKE_WAIT_MS for deliveries, claims up to `maxBlocks` of them (no more than the
+   * prefetch) at once and
    * resolves the blocks this taker claimed, in delivery order; possibly none.
    */
   async take(maxBlocks: number): Promise<Uint8Array[]> {
@@ -137,6 +155,8 @@ export class BlockTaker {
       this.#wake = undefined;
     }
     const delivered = this.#delivered.splice(0, Math.max(1, maxBlocks));
+    this.#space?.();
+    this.#space = undefined;
     const claims = await Promise.all(delivered.map((message) => this.#claim(message)));
     const claimed: Uint8Array[] = [];
     delivered.forEach((message, i) => {
@@ -156,8 +176,11 @@ export class BlockTaker {
   }
 
   /** Stops taking; deliveries not claimed go back to the stream at once for other takers. */
-  async close(): Promise<void> {
-    await this.#messages.close().catch(() => {});
+  close(): void {
+    this.#closing = true;
+    this.#space?.();
+    // Stopping does not wait for the server: a taker closes even when it is gone.
+    this.#messages.stop();
     for (const message of this.#delivered.splice(0)) message.nak();
   }
 
@@ -174,7 +197,8 @@ export class BlockTaker {
       } catch (error) {
         const text = describeError(error);
         // Gone at the first try: someone else's claim. After a retry it may have been ours.
-        if (GONE_CODES.includes((error as { code?: number }).code ?? 0) && attempt === 1) {
+        const gone = GONE_CODES.includes((error as { code?: number }).code ?? 0) || /no message found/i.test(text);
+        if (gone && attempt === 1) {
           this.#claimedElsewhere++;
           return "elsewhere";
         }

@@ -8,7 +8,6 @@
  * The blocks go through the taker's own health gate like any source's; the device status
  * behind them was judged by their publisher.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
 import { QrngError, usageError } from "../errors.ts";
 import { interruptedError } from "../transports/abortable.ts";
 import { checkUriParams, type DeviceUri } from "../uri.ts";
@@ -34,7 +33,7 @@ export function natsDriver(scheme: "nats" | "tls"): SourceDriver {
 
 async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
   // The NATS client loads only when a fleet is read: other commands keep their start-up time.
-  const [{ connectNats, parseNatsAddress }, { checkStreamName }, { BlockTaker }] = await Promise.all([
+  const [{ closeNats, connectNats, parseNatsAddress }, { checkStreamName }, { BlockTaker }] = await Promise.all([
     import("../fleet/connection.ts"),
     import("../fleet/stream.ts"),
     import("../fleet/taker.ts"),
@@ -50,9 +49,9 @@ async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<R
   const nc = await connectNats(options.platform, address, { creds: uri.params.creds, nkey: uri.params.nkey });
   try {
     const taker = await BlockTaker.open(nc, stream, Math.ceil((options.sizeHint + HINT_MARGIN_BYTES) / TYPICAL_BLOCK_BYTES));
-    return new NatsSource(nc, taker, `stream ${stream} at ${address.server}`, waitMs, options);
+    return new NatsSource(() => closeNats(nc), taker, `stream ${stream} at ${address.server}`, waitMs, options);
   } catch (error) {
-    await nc.close().catch(() => {});
+    await closeNats(nc);
     throw error;
   }
 }
@@ -64,7 +63,8 @@ class NatsSource implements RandomSource {
   #closed = false;
 
   constructor(
-    readonly nc: NatsConnection,
+    /** Closes the connection. */
+    readonly disconnect: () => Promise<void>,
     readonly taker: BlockTaker,
     readonly description: string,
     readonly waitMs: number,
@@ -97,9 +97,9 @@ class NatsSource implements RandomSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.taker.close();
+    this.taker.close();
     this.options.log(describeTaken(this.description, this.taker.stats(), this.#claimed));
-    await this.nc.close().catch(() => {});
+    await this.disconnect();
   }
 }
 
@@ -107,7 +107,7 @@ class NatsSource implements RandomSource {
 function describeTaken(description: string, stats: TakerStats, unread: readonly Uint8Array[]): string {
   const unreadBytes = unread.reduce((sum, block) => sum + block.length, 0);
   return `${description}: took ${stats.blocks} blocks (${formatBytes(stats.bytes)}, ${stats.bytes} bytes), ` +
-    `${unreadBytes} bytes of them unread (lost); skipped ${stats.claimedElsewhere} offered again after another taker ` +
-    `claimed them; ${stats.unconfirmed} claims unconfirmed (offered again, or lost if the delete happened` +
+    `${unreadBytes} bytes of them unread (lost); skipped ${stats.claimedElsewhere} gone before our claim ` +
+    `(claimed by another taker, or removed by the server: lost); ${stats.unconfirmed} claims unconfirmed (offered again, or lost if the delete happened` +
     `${stats.firstUnconfirmed ? `; first: ${stats.firstUnconfirmed}` : ""})`;
 }
