@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
 import { Xr232Reader } from "../cli/devices/xr232_reader.ts";
 import { openSerial } from "../cli/transports/serial.ts";
-import { loadLibc } from "../cli/runtime/libc.ts";
+import { loadLibc } from "../cli/runtime/load_libc.ts";
 import { Xr232Model } from "../wasm/xr232.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -10,7 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadLibc } from "../cli/runtime/libc.ts";
+import { loadLibc } from "../cli/runtime/load_libc.ts";
 import { openPty } from "../cli/transports/pty.ts";
 import { openSerial } from "../cli/transports/serial.ts";
 import type { Transport } from "../cli/transports/transport.ts";

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { COMMANDS } from "../cli/commands/mod.ts";
-import { SOURCE_DRIVERS } from "../cli/devices/registry.ts";
+import { SOURCE_DRIVERS } from "../cli/sources/registry.ts";
 import { manPage } from "../cli/man_page.ts";
 import { VERSION } from "../cli/version.ts";
 

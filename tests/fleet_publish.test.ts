@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
+import { open } from "../cli/mod.ts";
 import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
 import { natsClient, type NatsNode, natsServerInstalled, startNatsServer, stopAll, waitForStream } from "./_support/nats_server.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
@@ -89,6 +90,23 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
       expect(read.stderr).toMatch(new RegExp(`stream ${stream} at ${server.url}: took \\d+ blocks`));
     },
   );
+
+  it("gives the library's open() the same stream: validated bytes taken at most once", async () => {
+    const stream = "LIBRARY";
+    const published = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=9", "--to", server.url, "--stream", stream, "--bytes", "64K"]);
+    expect(published.status).toBe(0);
+    const lines: string[] = [];
+    const qrng = await open(`${server.url}/${stream}`, { log: (line) => lines.push(line) });
+    let bytes: Uint8Array;
+    try {
+      bytes = await qrng.read(16384);
+    } finally {
+      await qrng.close();
+    }
+    const valid = seededChunks(9, 64 * 1024);
+    expect(chunksOf(Buffer.from(bytes)).every((c) => valid.has(c))).toBe(true);
+    expect(lines.join("\n")).toMatch(new RegExp(`stream ${stream} at ${server.url}: took \\d+ blocks`));
+  });
 
   it("never hands a block a dead taker claimed to another, and hands on the ones it only received", async () => {
     const stream = "DEAD_TAKER";

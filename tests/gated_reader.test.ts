@@ -5,7 +5,7 @@
  * reading with a QrngError.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { openSource } from "../cli/devices/registry.ts";
+import { openSource } from "../cli/sources/registry.ts";
 import { QrngError } from "../cli/errors.ts";
 import { nodePlatform } from "../cli/runtime/node_platform.ts";
 import { GatedReader } from "../cli/sources/gated.ts";

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFlags } from "../cli/command.ts";
-import {
-  POSTPROCESS_FLAGS,
-  PostprocessChain,
-  postprocessOptions,
-  toTransformStream,
-  vonNeumann,
-  xorFold,
-} from "../cli/postprocess/mod.ts";
+import { PostprocessChain, toTransformStream, vonNeumann, xorFold } from "../cli/postprocess/mod.ts";
+import { POSTPROCESS_FLAGS, postprocessOptions } from "../cli/commands/source_flags.ts";
 
 /** A deterministic byte source (SplitMix32-style), optionally biased towards 1 bits. */
 function bytesFrom(seed: number, n: number, pOne = 0.5): Uint8Array {

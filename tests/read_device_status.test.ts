@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSource } from "../cli/devices/registry.ts";
+import { openSource } from "../cli/sources/registry.ts";
 import type { RandomSource } from "../cli/devices/device.ts";
 import { DRAIN_LIMIT_MS } from "../cli/devices/cmdctrl/driver.ts";
 import { READY_WAIT_MS } from "../cli/devices/cmdctrl/source.ts";

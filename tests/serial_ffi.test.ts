@@ -165,7 +165,7 @@ for (const runtime of RUNTIMES) {
 }
 
 it("under Node, which has no FFI, loading the C library is a one-line 'unsupported' error", async () => {
-  const { loadLibc } = await import("../cli/runtime/libc.ts");
+  const { loadLibc } = await import("../cli/runtime/load_libc.ts");
   await expect(loadLibc("node")).rejects.toMatchObject({ kind: "unsupported" });
   await expect(loadLibc("node")).rejects.toThrow(
     /^Cannot open serial ports under Node: run qrng with Deno or Bun/,

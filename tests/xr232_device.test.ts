@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAGIC } from "../cli/devices/xr232_reader.ts";
+import { MAGIC } from "../cli/protocol/xr232.ts";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { Xr232Model } from "../wasm/xr232.ts";
 

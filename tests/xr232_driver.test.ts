@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classify, repeatingCycle, Xr232Reader } from "../cli/devices/xr232_reader.ts";
 import { EMULATED_IDENTIFICATION } from "../cli/emulators/xr232_device.ts";
-import { Xr232SimPort } from "../cli/emulators/xr232_sim.ts";
+import { Xr232SimPort } from "../cli/sources/xr232_sim_port.ts";
 import { runTimeline } from "../cli/emulators/xr232_timeline.ts";
 import { type Disturbance, Xr232Model } from "../wasm/xr232.ts";
 

@@ -6,20 +6,14 @@
 import type { Command } from "../command.ts";
 import { describeError, QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { certificateBlob } from "../../wasm/cmdctrl.ts";
-import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
+import { checkCertificate, importCaKey, isCaKeyText } from "../devices/cmdctrl/checks.ts";
 import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
 import { readAll } from "../byte_io.ts";
 
-/** A raw CA key as hex: x‖y, optionally with the SEC1 uncompressed prefix 04. */
-const HEX_KEY = /^(?:04)?[0-9a-f]{128}$/i;
-
-const looksLikeKey = (text: string) => HEX_KEY.test(text) || text.startsWith("-----BEGIN");
-
 /** Reads --ca's value: the key itself, or a file holding it; anything else is a usage error. */
 async function loadCaKey(text: string, platform: Platform): Promise<CryptoKey> {
-  let material: Uint8Array | string = text.trim();
-  if (!looksLikeKey(material)) {
+  let material: Uint8Array | string = text;
+  if (!isCaKeyText(text)) {
     let reader;
     try {
       reader = await platform.openReader(text);
@@ -30,34 +24,13 @@ async function loadCaKey(text: string, platform: Platform): Promise<CryptoKey> {
       );
     }
     material = await readAll(reader);
-    const asText = new TextDecoder().decode(material).trim();
-    if (looksLikeKey(asText)) material = asText;
+    const asText = new TextDecoder().decode(material);
+    if (isCaKeyText(asText)) material = asText;
   }
-  if (typeof material !== "string") {
-    if (material.length !== 64 && material.length !== 65) {
-      throw usageError("qrng cert: the CA key file holds neither hex, PEM nor 64 raw bytes");
-    }
-    return await importCaKey("raw", material);
-  }
-  if (material.startsWith("-----BEGIN")) {
-    const base64 = material.replace(/-----[^-]+-----|\s/g, "");
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw usageError("qrng cert: the PEM CA key is not valid base64");
-    return await importCaKey("spki", Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-  }
-  return await importCaKey("raw", Uint8Array.from(material.replace(/^04(?=.{128}$)/, "").match(/../g)!, (h) => parseInt(h, 16)));
-}
-
-/** Imports the CA key (a raw x‖y or SEC1 point, or a PEM's DER); a key off the curve is a usage error. */
-async function importCaKey(format: "raw" | "spki", key: Uint8Array): Promise<CryptoKey> {
   try {
-    if (format === "raw") return await importPublicKey(key);
-    // Through its raw point, so that the point is checked alike under every runtime.
-    const spki = await crypto.subtle.importKey("spki", key as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, true, [
-      "verify",
-    ]);
-    return await importPublicKey(new Uint8Array(await crypto.subtle.exportKey("raw", spki)));
-  } catch {
-    throw usageError(`qrng cert: the CA key is not a P-256 public key`);
+    return await importCaKey(material);
+  } catch (error) {
+    throw usageError(`qrng cert: ${describeError(error)}`);
   }
 }
 
@@ -78,19 +51,10 @@ ${DEVICE_FLAGS_HELP}
     const { values } = parseDeviceFlags("cert", argv, { ca: { type: "string" } });
     if (!values.ca) throw usageError("qrng cert: give the CA public key with --ca KEY");
     const ca = await loadCaKey(values.ca, platform);
-    const result = await withDevice(platform, values.device, async (device) => {
-      const info = await device.info();
-      const publicKey = await device.publicKey();
-      const certificate = await device.certificate();
-      let blob: Uint8Array;
-      try {
-        blob = certificateBlob(info, publicKey);
-      } catch (error) {
-        throw new QrngError("device", `Cannot check the certificate of ${device.transport.description}: ${describeError(error)}`);
-      }
-      return { device: device.transport.description, serial: info.serial, publicKey, certificate, blob,
-        valid: await verifySignature(ca, blob, certificate) };
-    });
+    const result = await withDevice(platform, values.device, async (device) => ({
+      device: device.transport.description,
+      ...(await checkCertificate(device, ca)),
+    }));
     await printResult(platform, result, values.json);
     if (!result.valid) throw new QrngError("device", "Certificate does not verify against the given CA key");
     return 0;

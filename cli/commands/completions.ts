@@ -4,8 +4,7 @@
  */
 import type { Command } from "../command.ts";
 import { parseFlags } from "../command.ts";
-import { SOURCE_DRIVERS } from "../devices/registry.ts";
-import { EMULATORS } from "../emulators/registry.ts";
+import { SIM_KINDS, SOURCE_DRIVERS } from "../sources/registry.ts";
 import { usageError } from "../errors.ts";
 import {
   bashCompletion,
@@ -39,7 +38,7 @@ of --device. Load it for this shell, or install it:
 function devicePrefixes(): string[] {
   return SOURCE_DRIVERS.flatMap((driver) =>
     driver.scheme === "sim"
-      ? EMULATORS.map((emulator) => `sim:${emulator.kind}`)
+      ? SIM_KINDS.map((sim) => `sim:${sim.kind}`)
       : [driver.summary.includes(`${driver.scheme}://`) ? `${driver.scheme}://` : `${driver.scheme}:`]
   );
 }

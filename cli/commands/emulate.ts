@@ -1,7 +1,24 @@
-/** `qrng emulate <kind>`: serve an emulated device (kinds in cli/emulators/registry.ts). */
+/** `qrng emulate <kind>`: serve an emulated device (one line per kind in EMULATED_KINDS). */
 import type { Command } from "../command.ts";
 import { usageError } from "../errors.ts";
-import { EMULATORS } from "../emulators/registry.ts";
+import type { Platform } from "../platform.ts";
+import { emulateQcicada } from "./emulate_qcicada.ts";
+import { emulateXr232, emulateXr232usb } from "./emulate_xr232.ts";
+
+/** An emulated device kind as `qrng emulate` offers it. */
+interface EmulatedKind {
+  /** The word after `qrng emulate` (and after `sim:`). */
+  readonly kind: string;
+  /** One line for `qrng emulate --help`. */
+  readonly summary: string;
+  /** The kind's flags, for the help text. */
+  readonly help: string;
+  /** Runs `qrng emulate <kind> ...argv` until interrupted; resolves the exit status. */
+  run(argv: string[], platform: Platform): Promise<number>;
+}
+
+/** The emulators, in the order `qrng emulate --help` lists them. */
+const EMULATED_KINDS: readonly EmulatedKind[] = [emulateQcicada, emulateXr232usb, emulateXr232];
 
 const help = () =>
   [
@@ -11,9 +28,9 @@ const help = () =>
     "data is a seeded, reproducible stream (never random) and it says so on stderr.",
     "",
     "Kinds:",
-    ...EMULATORS.map((e) => `  ${e.kind.padEnd(10)}  ${e.summary}`),
+    ...EMULATED_KINDS.map((e) => `  ${e.kind.padEnd(10)}  ${e.summary}`),
     "",
-    ...EMULATORS.map((e) => `\n${e.help}`),
+    ...EMULATED_KINDS.map((e) => `\n${e.help}`),
   ].join("\n");
 
 /** The emulate command. */
@@ -25,10 +42,12 @@ export const emulateCommand: Command = {
   },
   async run(argv, platform) {
     const [kind, ...rest] = argv;
-    const emulator = EMULATORS.find((e) => e.kind === kind);
+    const emulator = EMULATED_KINDS.find((e) => e.kind === kind);
     if (!emulator) {
-      throw usageError(`qrng emulate: ${kind ? `unknown kind '${kind}'` : "name a kind"} (known: ${EMULATORS.map((e) => e.kind).join(", ")})`);
+      throw usageError(
+        `qrng emulate: ${kind ? `unknown kind '${kind}'` : "name a kind"} (known: ${EMULATED_KINDS.map((e) => e.kind).join(", ")})`,
+      );
     }
-    return await emulator.serve(rest, platform);
+    return await emulator.run(rest, platform);
   },
 };

@@ -1,7 +1,7 @@
 /** `qrng hash-test FILE`: proves a device's SHA-256 engine against the host's own digest. */
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { Command } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
+import { hashTest } from "../devices/cmdctrl/checks.ts";
 import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
 import { readAll } from "../byte_io.ts";
 
@@ -20,11 +20,10 @@ ${DEVICE_FLAGS_HELP}
     const { values, positionals } = parseDeviceFlags("hash-test", argv, {}, 1);
     if (positionals.length !== 1) throw usageError("qrng hash-test: give a FILE");
     const data = await readAll(await platform.openReader(positionals[0]));
-    const expected = hex(sha256(data));
     const result = await withDevice(platform, values.device, async (device) => {
-      const digest = hex(await device.hashTest(data));
-      return { device: device.transport.description, bytes: data.length, device_sha256: digest, host_sha256: expected,
-        match: digest === expected };
+      const test = await hashTest(device, data);
+      return { device: device.transport.description, bytes: data.length, device_sha256: hex(test.deviceDigest),
+        host_sha256: hex(test.hostDigest), match: test.match };
     });
     await printResult(platform, result, values.json);
     if (!result.match) throw new QrngError("device", "Hash test failed: the device's digest differs from SHA-256 of the file");

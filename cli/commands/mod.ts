@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "test", load: async () => (await import("./test.ts")).testCommand },
   { name: "view", load: async () => (await import("./view.ts")).viewCommand },
   { name: "assess", load: async () => (await import("./assess.ts")).assessCommand },
+  { name: "feed", load: async () => (await import("./feed.ts")).feedCommand },
   { name: "list", load: async () => (await import("./list.ts")).listCommand },
   { name: "ident", load: async () => (await import("./ident.ts")).identCommand },
   { name: "info", load: async () => (await queries()).infoCommand },

@@ -5,7 +5,7 @@
 import { type Command, parseFlags } from "../command.ts";
 import { runTimeline, type Timeline } from "../emulators/xr232_timeline.ts";
 import { usageError } from "../errors.ts";
-import { XR232USB_BAUD } from "../devices/xr232.ts";
+import { XR232USB_BAUD } from "../protocol/xr232.ts";
 import { isBaudRate } from "../uri.ts";
 import type { Platform } from "../platform.ts";
 import { OutputSink } from "./read_output.ts";

@@ -7,12 +7,13 @@
  */
 import type { Command } from "../command.ts";
 import { parseFlags } from "../command.ts";
-import { QrngError, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { type Config, formatVersion, POSTPROCESS, type Status, statusFaults } from "../../wasm/cmdctrl.ts";
+import { type Config, formatVersion, POSTPROCESS, type Status } from "../../wasm/cmdctrl.ts";
 import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
-import { openCmdCtrl } from "../devices/cmdctrl/open.ts";
-import { importPublicKey, verifySignature } from "../devices/cmdctrl/signature.ts";
+import { openCmdCtrl } from "../sources/cmdctrl.ts";
+import { verifiedSignedRead } from "../devices/cmdctrl/checks.ts";
+import { readOneShots, readStreamed } from "../devices/cmdctrl/raw_read.ts";
 import { hex } from "./device_common.ts";
 import { applySettings } from "./device_config.ts";
 import { hashTestCommand } from "./hash_test.ts";
@@ -122,33 +123,11 @@ function configSettings(v: Record<string, string | boolean | undefined>): string
 }
 
 async function readBytes(device: CmdCtrlDevice, count: number, continuous: boolean, blockSize: number): Promise<Uint8Array> {
-  const out = new Uint8Array(count);
-  let have = 0;
-  if (continuous) {
-    await device.startContinuous();
-    while (have < count) {
-      // Streamed runs arrive in whatever sizes the transport gives; --read-block-size only
-      // bounds each copy, as pyqcc's block reads do.
-      const data = await device.nextData();
-      for (let at = 0; at < data.length && have < count; ) {
-        const take = Math.min(data.length - at, count - have, blockSize);
-        out.set(data.subarray(at, at + take), have);
-        have += take;
-        at += take;
-      }
-    }
-    await device.stop();
-    return out;
-  }
-  while (have < count) {
-    const status = await device.status();
-    if (statusFaults(status).length) throw new QrngError("device", `device reports ${statusFaults(status).join(", ")}`);
-    const take = Math.min(count - have, status.readyBytes, 0xffff);
-    if (take === 0) continue;
-    out.set((await device.oneShot(take)).data, have);
-    have += take;
-  }
-  return out;
+  if (!continuous) return await readOneShots(device, count);
+  await device.startContinuous();
+  const data = await readStreamed(device, count, blockSize);
+  await device.stop();
+  return data;
 }
 
 async function emitData(platform: Platform, data: Uint8Array, path: string | undefined, append: boolean) {
@@ -210,17 +189,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       const count = counts[flag];
       if (count === undefined) continue;
       const started = platform.now();
-      let data: Uint8Array;
-      if (signed) {
-        const key = await importPublicKey(await device.publicKey());
-        const read = await device.signedRead(count);
-        if (!(await verifySignature(key, read.data, read.signature))) {
-          throw new QrngError("device", "Signed read failed verification: refusing the data");
-        }
-        data = read.data;
-      } else {
-        data = await readBytes(device, count, v.start ?? false, blockSize);
-      }
+      const data = signed
+        ? await verifiedSignedRead(device, count)
+        : await readBytes(device, count, v.start ?? false, blockSize);
       const seconds = Math.max((platform.now() - started) / 1000, 1e-6);
       await emitData(platform, data, v.output, v.append ?? false);
       out.push(`${signed ? "Signed read success" : "One shot read success"}\n Speed: ${Math.round(count * 8 / seconds)} bit/s\n`);

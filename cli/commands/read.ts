@@ -13,8 +13,7 @@ import { GatedReader } from "../sources/gated.ts";
 import { HEALTH_FLAGS, parseAlphaFlag, resolveHFlag } from "./health_flags.ts";
 import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
 import { resolveDevice } from "./read_device.ts";
-import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions } from "../postprocess/mod.ts";
-import { withCtsTimeout } from "../devices/xr232.ts";
+import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions, withCtsTimeout } from "./source_flags.ts";
 import { printable } from "../printable.ts";
 
 /** Progress redraw interval on a terminal. */

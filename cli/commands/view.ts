@@ -8,12 +8,8 @@ import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { readUpTo } from "../byte_io.ts";
-import {
-  POSTPROCESS_FLAGS,
-  POSTPROCESS_HELP,
-  PostprocessChain,
-  postprocessOptions,
-} from "../postprocess/mod.ts";
+import { PostprocessChain } from "../postprocess/mod.ts";
+import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions, withCtsTimeout } from "./source_flags.ts";
 import {
   bitmapPng,
   dsv,
@@ -24,8 +20,7 @@ import {
   histogramPng,
   histogramText,
 } from "../view/mod.ts";
-import { openSource } from "../devices/registry.ts";
-import { withCtsTimeout } from "../devices/xr232.ts";
+import { openSource } from "../sources/registry.ts";
 import { writeWholeFile } from "./read_output.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
 import { printable } from "../printable.ts";

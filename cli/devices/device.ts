@@ -1,17 +1,10 @@
 /**
- * The device abstraction `qrng read` and `qrng emulate` are built on, so every kind of QRNG
- * plugs in by adding files plus one registry line:
- *
- * - A {@link SourceDriver} turns a device URI scheme (`tcp`, `serial`, `xr232`, ...) into an
- *   open {@link RandomSource}. Drivers are listed in `cli/devices/registry.ts`.
- * - An {@link EmulatorKind} (`qcicada`, `xr232usb`, ...) serves `qrng emulate <kind>` and opens
- *   the in-process `sim:<kind>` source. Kinds are listed in `cli/emulators/registry.ts`.
- *
- * `qrng read` owns everything after the bytes leave a source: health gating, output, progress,
- * Ctrl-C and closed pipes. A source only delivers bytes and reports device faults.
+ * What every driver delivers: an open {@link RandomSource} over a device it was handed. Which
+ * device URI opens which driver on which transport is the source layer's registry
+ * (cli/sources/registry.ts); the health gate after the source is cli/sources/gated.ts.
+ * A source only delivers bytes and reports device faults.
  */
 import type { Platform } from "../platform.ts";
-import type { DeviceUri } from "../uri.ts";
 
 /** What `qrng read` asks of a source when opening it. */
 export interface SourceOptions {
@@ -72,27 +65,4 @@ export interface RandomSource {
    * more than once, after {@link finish} and while idle; never rejects.
    */
   close(): Promise<void>;
-}
-
-/** Opens sources for one URI scheme. */
-export interface SourceDriver {
-  /** The URI scheme, e.g. "tcp" (see cli/uri.ts). */
-  readonly scheme: string;
-  /** One line for help texts. */
-  readonly summary: string;
-  open(uri: DeviceUri, options: SourceOptions): Promise<RandomSource>;
-}
-
-/** An emulated device kind: `qrng emulate <kind>` and `sim:<kind>`. */
-export interface EmulatorKind {
-  /** The word after `qrng emulate` and `sim:`. */
-  readonly kind: string;
-  /** One line for `qrng emulate --help`. */
-  readonly summary: string;
-  /** The flags `qrng emulate <kind>` accepts, for its help text. */
-  readonly help: string;
-  /** Runs `qrng emulate <kind> ...argv` until interrupted; resolves the exit status. */
-  serve(argv: string[], platform: Platform): Promise<number>;
-  /** Opens the in-process emulator as a source (`sim:<kind>?seed=1`). */
-  openSim(uri: DeviceUri, options: SourceOptions): Promise<RandomSource>;
 }

@@ -16,9 +16,7 @@
  */
 import { QrngError } from "../errors.ts";
 import type { Transport } from "../transports/transport.ts";
-
-/** The magic character: one request for one random byte. */
-export const MAGIC = 0x55;
+import { MAGIC, XR232_CLASSIC_BAUD, XR232USB_BAUD } from "../protocol/xr232.ts";
 /** Longest single read wait, so stalls are noticed promptly. */
 const READ_SLICE_MS = 20;
 /** A generous host says it is waiting after this long without data. */
@@ -233,9 +231,9 @@ export function classify(answers: Uint8Array): Identification {
   if (answers.length === 0) return { kind: "unknown", recommendedBaud: 0, received: 0 };
   const cycle = repeatingCycle(answers);
   if (cycle !== undefined) {
-    return { kind: "xr232usb", identification: cycle, recommendedBaud: 230_400, received: answers.length };
+    return { kind: "xr232usb", identification: cycle, recommendedBaud: XR232USB_BAUD, received: answers.length };
   }
   const seen = notRandom(answers);
   if (seen !== undefined) return { kind: "other", seen, recommendedBaud: 0, received: answers.length };
-  return { kind: "xr232", recommendedBaud: 38_400, received: answers.length };
+  return { kind: "xr232", recommendedBaud: XR232_CLASSIC_BAUD, received: answers.length };
 }

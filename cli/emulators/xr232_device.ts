@@ -12,7 +12,7 @@
  * seed, parameters, baud and how many were asked for, not on how fast the host reads.
  */
 import { type Disturbance, Xr232Model, type Xr232Params } from "../../wasm/xr232.ts";
-import { MAGIC } from "../devices/xr232_reader.ts";
+import { MAGIC } from "../protocol/xr232.ts";
 
 /** Below this baud rate the XR232USB answers with its identification string. */
 export const IDENT_BELOW_BAUD = 2400;

@@ -8,6 +8,7 @@ import { readAll } from "../byte_io.ts";
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { type Disturbance, XR232_DEFAULTS, type Xr232Params } from "../../wasm/xr232.ts";
+import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "./xr232_device.ts";
 
 const UNITS_S: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6 };
 
@@ -67,4 +68,44 @@ export function parseModelSettings(settings: readonly string[], where: string): 
     params[name as keyof Xr232Params] = Number(value);
   }
   return params;
+}
+
+/** Parses an emulated noise source's seed (default 1); `where` starts the usage error. */
+export function parseSeed(text: string | undefined, where: string): bigint {
+  if (text === undefined) return 1n;
+  if (!/^\d+$/.test(text)) throw usageError(`${where}: seed must be a non-negative integer`);
+  return BigInt(text);
+}
+
+/** The settings of an emulated device as users write them (flags or sim: URI parameters). */
+export interface Xr232SettingsText {
+  readonly seed?: string;
+  /** Disturbances, see {@link parseDisturbances}. */
+  readonly disturb?: string;
+  /** NAME=VALUE model parameters, see {@link parseModelSettings}. */
+  readonly set?: readonly string[];
+}
+
+/** Parses an emulated device's settings; `where` starts the usage errors. */
+export function parseXr232Settings(text: Xr232SettingsText, where: string): Xr232DeviceOptions {
+  return {
+    seed: parseSeed(text.seed, where),
+    schedule: text.disturb ? parseDisturbances(text.disturb, where) : [],
+    params: parseModelSettings(text.set ?? [], where),
+  };
+}
+
+/** Calls `make` (which builds an emulated device), turning a model parameter out of range into a usage error. */
+export function checkedXr232<T>(make: () => T, where: string): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof RangeError) throw usageError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A new emulated device; a model parameter out of range is a usage error starting with `where`. */
+export function newXr232Device(kind: Xr232Kind, options: Xr232DeviceOptions, where: string): Xr232Device {
+  return checkedXr232(() => new Xr232Device(kind, options), where);
 }

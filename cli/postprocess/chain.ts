@@ -1,24 +1,11 @@
 /**
- * The post-processing every device's output can go through, chosen by the same two flags in
- * `qrng read` and `qrng view`: `--xor-fold N` then `--debias von-neumann` (folding first shrinks
- * the bias, von Neumann then removes what remains). A chain reports what each step cost.
+ * The post-processing every device's output can go through: block XOR (`xorFold`) then von
+ * Neumann debiasing (folding first shrinks the bias, von Neumann then removes what remains). A
+ * chain reports what each step cost. The flags that choose it are cli/commands/source_flags.ts.
  */
-import type { FlagSpec } from "../command.ts";
-import { usageError } from "../errors.ts";
 import type { ByteTransform } from "./transform.ts";
 import { vonNeumann } from "./von_neumann.ts";
-import { MAX_XOR_FOLD, xorFold } from "./xor_fold.ts";
-
-/** Flag declarations to spread into a command's {@link FlagSpec}. */
-export const POSTPROCESS_FLAGS = {
-  debias: { type: "string" },
-  "xor-fold": { type: "string" },
-} as const satisfies FlagSpec;
-
-/** Help lines for the flags. */
-export const POSTPROCESS_HELP =
-  `  --xor-fold N        XOR every N bytes into one (costs (N-1)/N of the output)
-  --debias von-neumann  von Neumann debiasing (keeps about 1/4 of unbiased input)`;
+import { xorFold } from "./xor_fold.ts";
 
 /** Parsed post-processing choices. */
 export interface PostprocessOptions {
@@ -26,26 +13,6 @@ export interface PostprocessOptions {
   xorFold?: number;
   /** Debiasing method. @default none */
   debias?: "von-neumann";
-}
-
-/** Reads the flags of {@link POSTPROCESS_FLAGS}; `command` names the command in usage errors. */
-export function postprocessOptions(
-  command: string,
-  values: { debias?: string; "xor-fold"?: string },
-): PostprocessOptions {
-  const options: PostprocessOptions = {};
-  if (values.debias !== undefined) {
-    if (values.debias !== "von-neumann") throw usageError(`qrng ${command}: --debias knows only von-neumann`);
-    options.debias = "von-neumann";
-  }
-  if (values["xor-fold"] !== undefined) {
-    const n = Number(values["xor-fold"]);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_XOR_FOLD) {
-      throw usageError(`qrng ${command}: --xor-fold needs an integer 1..${MAX_XOR_FOLD}`);
-    }
-    options.xorFold = n;
-  }
-  return options;
 }
 
 /** A sequence of transforms applied in order, with cost accounting. */

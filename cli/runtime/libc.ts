@@ -106,28 +106,15 @@ export const POLLNVAL = 0x020;
 
 /** errno values qrng distinguishes, per OS. */
 export const ERRNO = {
-  linux: { EINTR: 4, EIO: 5, EAGAIN: 11, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
-  darwin: { EINTR: 4, EIO: 5, EAGAIN: 35, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
+  linux: { EPERM: 1, EINTR: 4, EIO: 5, EAGAIN: 11, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
+  darwin: { EPERM: 1, EINTR: 4, EIO: 5, EAGAIN: 35, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
 } as const;
 
 /** open(2) flags qrng uses, per OS. */
 export const OPEN_FLAGS = {
-  linux: { O_RDWR: 0x2, O_NOCTTY: 0x100, O_NONBLOCK: 0x800, O_CLOEXEC: 0x80000 },
-  darwin: { O_RDWR: 0x2, O_NOCTTY: 0x20000, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000 },
+  linux: { O_WRONLY: 0x1, O_RDWR: 0x2, O_NOCTTY: 0x100, O_NONBLOCK: 0x800, O_CLOEXEC: 0x80000 },
+  darwin: { O_WRONLY: 0x1, O_RDWR: 0x2, O_NOCTTY: 0x20000, O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000 },
 } as const;
-
-/**
- * Loads the runtime's FFI binding: call it lazily (only commands touching devices pay for
- * dlopen). Node (vitest) has no FFI, which this reports as a QrngError of kind "unsupported".
- */
-export async function loadLibc(runtime: "deno" | "bun" | "node"): Promise<SystemLibrary> {
-  if (runtime === "deno") return (await import("./libc_deno.ts")).loadDenoLibc();
-  if (runtime === "bun") return (await import("./libc_bun.ts")).loadBunLibc();
-  throw new QrngError(
-    "unsupported",
-    "Cannot open serial ports under Node: run qrng with Deno or Bun (no FFI here)",
-  );
-}
 
 /** Narrows a {@link SystemLibrary} to a POSIX libc, or explains that `what` needs one. */
 export function requirePosix(library: SystemLibrary, what: string): Libc {

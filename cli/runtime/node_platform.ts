@@ -8,7 +8,8 @@ import process from "node:process";
 import { isatty } from "node:tty";
 import { describeError, QrngError } from "../errors.ts";
 import type { ByteReader, ByteWriter, FileInfo, InterruptSignal, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
-import { loadLibc, type SystemLibrary } from "./libc.ts";
+import type { SystemLibrary } from "./libc.ts";
+import { loadLibc } from "./load_libc.ts";
 
 /** How long to wait before retrying a read or write that would block (a non-blocking fd). */
 const RETRY_WAIT_MS = 2;

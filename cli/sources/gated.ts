@@ -5,7 +5,7 @@
  * (health.ts) before any post-processing, and a read counts as good only after {@link
  * GatedReader.finish} judged the device's final status.
  */
-import { openSource } from "../devices/registry.ts";
+import { openSource } from "./registry.ts";
 import type { RandomSource, SourceOptions } from "../devices/device.ts";
 import { PostprocessChain, type PostprocessOptions } from "../postprocess/mod.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE, ReadHealth } from "./health.ts";
@@ -43,11 +43,22 @@ export class GatedReader {
   }
 
   /** Opens the device `uri` names behind a fresh gate. */
-  static async open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
+  static open(uri: string, options: GatedReaderOptions): Promise<GatedReader> {
+    return GatedReader.openWith((sourceOptions) => openSource(uri, sourceOptions), options);
+  }
+
+  /**
+   * Puts a fresh gate in front of the source `open` opens (the device registry's, or one over a
+   * device the caller keeps open for commands); `open` gets the options and the size hint.
+   */
+  static async openWith(
+    open: (options: SourceOptions) => Promise<RandomSource>,
+    options: GatedReaderOptions,
+  ): Promise<GatedReader> {
     const { bytesWanted, h, alphaLog2, postprocess: postprocessOptions, ...sourceOptions } = options;
     const health = new ReadHealth(h ?? DEFAULT_H_PER_BYTE, alphaLog2 ?? DEFAULT_ALPHA_LOG2);
     const postprocess = new PostprocessChain(postprocessOptions);
-    const source = await openSource(uri, { ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
+    const source = await open({ ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
     return new GatedReader(source, health, postprocess);
   }
 

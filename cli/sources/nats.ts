@@ -11,7 +11,8 @@
 import { QrngError, usageError } from "../errors.ts";
 import { interruptedError } from "../transports/abortable.ts";
 import { checkUriParams, type DeviceUri } from "../uri.ts";
-import type { RandomSource, SourceDriver, SourceOptions } from "../devices/device.ts";
+import type { RandomSource, SourceOptions } from "../devices/device.ts";
+import type { SourceDriver } from "./registry.ts";
 import type { BlockTaker, TakerStats } from "../fleet/taker.ts";
 import { formatBytes } from "../units.ts";
 

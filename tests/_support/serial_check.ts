@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { QrngError } from "../../cli/errors.ts";
-import { loadLibc } from "../../cli/runtime/libc.ts";
+import { loadLibc } from "../../cli/runtime/load_libc.ts";
 import { openPty, type PtyMaster } from "../../cli/transports/pty.ts";
 import { openSerial, type SerialPort } from "../../cli/transports/serial.ts";
 import type { Transport } from "../../cli/transports/transport.ts";

@@ -18,16 +18,14 @@
  * ends the read (kind "device"). Every wait ends on the Ctrl-C signal (kind "interrupted").
  */
 import { QrngError } from "../../errors.ts";
-import { type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
+import { type Info, type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
-import type { DeviceUri } from "../../uri.ts";
 import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
 import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
-import { openCmdCtrl } from "./open.ts";
+import type { OpenedCmdCtrl } from "./connect.ts";
+import { EMULATED_SERIAL_PREFIX } from "../../protocol/cmdctrl.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
 
-/** The serial prefix that tells hosts a QCicada is qrng's emulator (real serials start "QC"). */
-export const EMULATED_SERIAL_PREFIX = "EMU";
 /** Reads up to this size use one-shots; larger ones continuous mode. */
 export const ONE_SHOT_MODE_MAX_BYTES = 64 * 1024;
 /**
@@ -67,21 +65,30 @@ function judgeStatus(status: Status, description: string, opening = false): void
   }
 }
 
+/** What a connected device is, for messages, and whether it is an emulator. */
+export function describeCmdCtrl(opened: OpenedCmdCtrl, info: Info): { description: string; emulated: boolean } {
+  // qrng's emulators say so in their serial, also when reached over a real transport.
+  const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
+  const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${opened.device.transport.description}`;
+  return { description, emulated };
+}
+
 /** Sleeps `ms`, or rejects "interrupted" as soon as `signal` aborts. */
 function pause(options: SourceOptions, ms: number, what: string): Promise<void> {
   const sleep = options.platform.sleep(ms);
   return options.signal ? unlessAborted(sleep, options.signal, what) : sleep;
 }
 
-/** Opens a Cmd&Ctrl device (any of its URIs) as a random source. */
-export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
-  const opened = await openCmdCtrl(uri, { platform: options.platform, log: options.log, signal: options.signal });
+/**
+ * A connected Cmd&Ctrl device (see connect.ts) as a random source, once its startup test is over
+ * and its status is good. With `ownsDevice` (the default) the source closes the device when it
+ * fails to open or is closed; without, it only stops the device's stream, and the caller goes on
+ * using the device for commands.
+ */
+export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOptions, ownsDevice = true): Promise<RandomSource> {
   const device = opened.device;
   try {
-    const info = await device.info();
-    // qrng's emulators say so in their serial, also when reached over a real transport.
-    const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
-    const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${device.transport.description}`;
+    const { description, emulated } = describeCmdCtrl(opened, await device.info());
     let status = await device.status();
     const started = options.platform.now();
     while (status.startupTestInProgress) {
@@ -94,11 +101,11 @@ export async function openCmdCtrlSource(uri: DeviceUri, options: SourceOptions):
     }
     judgeStatus(status, description);
     const key = options.signed ? await importPublicKey(await device.publicKey()) : undefined;
-    const datagrams = uri.scheme === "udp" || uri.scheme === "tcpudp";
-    const mode = key ? "signed" : options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || datagrams ? "one-shot" : "continuous";
-    return new CmdCtrlSource(device, description, emulated, mode, status, options, key);
+    const oneShot = options.sizeHint <= ONE_SHOT_MODE_MAX_BYTES || opened.datagrams;
+    const mode = key ? "signed" : oneShot ? "one-shot" : "continuous";
+    return new CmdCtrlSource(device, description, emulated, mode, status, options, key, ownsDevice);
   } catch (error) {
-    await device.close();
+    if (ownsDevice) await device.close();
     throw error;
   }
 }
@@ -122,6 +129,7 @@ class CmdCtrlSource implements RandomSource {
     status: Status,
     readonly options: SourceOptions,
     readonly key: CryptoKey | undefined,
+    readonly ownsDevice: boolean,
   ) {
     this.#ready = status.readyBytes;
   }
@@ -240,7 +248,7 @@ class CmdCtrlSource implements RandomSource {
     } catch {
       // Aborting: the device may be gone or misbehaving; closing must still release the transport.
     } finally {
-      await this.device.close();
+      if (this.ownsDevice) await this.device.close();
     }
   }
 }

@@ -6,7 +6,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { certificateBlob, type Info } from "../../../wasm/cmdctrl.ts";
-import { EMULATED_SERIAL_PREFIX } from "../../devices/cmdctrl/source.ts";
+import { EMULATED_SERIAL_PREFIX } from "../../protocol/cmdctrl.ts";
 
 /** Everything that identifies one emulated QCicada. */
 export interface QcicadaIdentity {

@@ -1,89 +1,46 @@
 /**
  * The body of `qrng emulate qcicada` (loaded only when an emulator runs, so hosts do not pay
  * for the emulator's keys and curves): serves the machine on a pty, TCP, UDP or TCP+UDP until
- * Ctrl-C.
+ * Ctrl-C. The command's flags are parsed in cli/commands/emulate_qcicada.ts.
  */
-import { parseFlags } from "../../command.ts";
-import { QrngError, usageError } from "../../errors.ts";
+import { QrngError } from "../../errors.ts";
 import type { Platform } from "../../platform.ts";
 import { listenTcp } from "../../transports/tcp_server.ts";
 import type { Transport } from "../../transports/transport.ts";
 import { openUdp } from "../../transports/udp.ts";
-import { CMDCTRL_PORT, parseHostPort, parsePort } from "../../uri.ts";
-import { TCPUDP_DATA_PORT } from "../../transports/tcpudp.ts";
-import { QcicadaMachine } from "./machine.ts";
+import { CMDCTRL_PORT } from "../../uri.ts";
+import { QcicadaMachine, type QcicadaOptions } from "./machine.ts";
 import { runSession } from "./session.ts";
-import { parseRate, parseSeed, parseWholeNumber } from "./sim.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { EMULATED_SERIAL_PREFIX } from "../../devices/cmdctrl/source.ts";
 import { printable } from "../../printable.ts";
 
-const FLAGS = {
-  serial: { type: "boolean" },
-  tcp: { type: "boolean" },
-  udp: { type: "boolean" },
-  tcpudp: { type: "boolean" },
-  rate: { type: "string" },
-  seed: { type: "string" },
-  "startup-ms": { type: "string" },
-  "stuck-after": { type: "string" },
-  "tamper-signatures": { type: "boolean" },
-  "drop-update-chunk": { type: "string" },
-  "reply-delay-ms": { type: "string" },
-  "serial-number": { type: "string" },
-  "hw-info": { type: "string" },
-  "data-port": { type: "string" },
-  json: { type: "boolean" },
-} as const;
-
-/** Bytes of each info string field (spec §3: char[24]). */
-const INFO_STRING_BYTES = 24;
-
-/** Checks an info string flag: at most 24 one-byte characters (any, escapes too: tests use them). */
-function infoString(text: string | undefined, flag: string): string | undefined {
-  if (text === undefined) return undefined;
-  if (text.length > INFO_STRING_BYTES || /[^\x00-\xff]/.test(text)) {
-    throw usageError(`qrng emulate qcicada: ${flag} takes up to ${INFO_STRING_BYTES} one-byte characters`);
-  }
-  return text;
+/** What `qrng emulate qcicada` serves, and where. */
+export interface QcicadaServeOptions {
+  /** The machine's seed, rate, faults and info strings. */
+  readonly machine: Omit<QcicadaOptions, "now" | "onImage">;
+  /** Where to serve: a new pty, or a socket at `listen`. */
+  readonly mode: "serial" | "tcp" | "udp" | "tcpudp";
+  /** The address to listen at (all modes but serial). @default 127.0.0.1:54936 */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** The host's data port (tcpudp). */
+  readonly dataPort: number;
+  /** Answer every command this many milliseconds late. @default 0 */
+  readonly replyDelayMs?: number;
+  /** Announce the device as one JSON line instead of two text lines. @default false */
+  readonly json?: boolean;
 }
 
 /** How long a Ctrl-C waits for connections to close before the emulator exits anyway. */
 const SHUTDOWN_GRACE_MS = 1000;
 
-function endpoint(text: string | undefined): { host: string; port: number } {
-  return parseHostPort(text ?? "127.0.0.1", CMDCTRL_PORT, `listen address '${text}'`);
-}
-
-/** Runs `qrng emulate qcicada ...argv`; resolves the exit status. */
-export async function serveQcicada(argv: string[], platform: Platform): Promise<number> {
-  const { values, positionals } = parseFlags("emulate qcicada", argv, FLAGS, 1);
-  const modes = (["serial", "tcp", "udp", "tcpudp"] as const).filter((m) => values[m]);
-  if (modes.length !== 1) throw usageError("qrng emulate qcicada: choose one of --serial, --tcp, --udp, --tcpudp");
-  const mode = modes[0];
-  if (mode === "serial" && positionals.length) throw usageError("qrng emulate qcicada: --serial takes no address");
-  if (values["data-port"] !== undefined && mode !== "tcpudp") {
-    throw usageError("qrng emulate qcicada: --data-port goes with --tcpudp");
-  }
-  const dataPort = parsePort(values["data-port"] ?? String(TCPUDP_DATA_PORT), "--data-port");
-  if (dataPort === 0) throw usageError("qrng emulate qcicada: --data-port is a port 1-65535");
-  const seed = parseSeed(values.seed);
-  const whole = (flag: "startup-ms" | "stuck-after" | "drop-update-chunk" | "reply-delay-ms") =>
-    values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
-  const serial = infoString(values["serial-number"], "--serial-number");
-  if (serial !== undefined && !serial.startsWith(EMULATED_SERIAL_PREFIX)) {
-    throw usageError(`qrng emulate qcicada: --serial-number must start with ${EMULATED_SERIAL_PREFIX} (hosts tell the emulator by it)`);
-  }
+/** Serves the emulator as `options` say until interrupted; resolves the exit status. */
+export async function serveQcicada(options: QcicadaServeOptions, platform: Platform): Promise<number> {
+  const { mode, listen = { host: "127.0.0.1", port: CMDCTRL_PORT } } = options;
+  const seed = options.machine.seed ?? 1;
   const write = (line: string) => platform.stdout.write(new TextEncoder().encode(line + "\n"));
   const machine = new QcicadaMachine({
-    seed,
-    rateBytesPerS: parseRate(values.rate),
+    ...options.machine,
     now: () => platform.now(),
-    startupMs: whole("startup-ms"),
-    stuckAfterBytes: whole("stuck-after"),
-    tamperSignatures: values["tamper-signatures"],
-    dropUpdateChunk: whole("drop-update-chunk"),
-    info: { serial, hwInfo: infoString(values["hw-info"], "--hw-info") },
     onImage: (image) =>
       platform.writeStderr(
         `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,
@@ -102,7 +59,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
     runSession(machine, t, {
       data,
       dataChunkBytes: chunk,
-      replyDelayMs: whole("reply-delay-ms"),
+      replyDelayMs: options.replyDelayMs,
       sleep: platform.sleep,
       stopped: () => stopped,
     });
@@ -111,7 +68,7 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
       `qrng emulate: EMULATED QCicada (serial ${printable(machine.identity.info.serial)}, seed ${seed}) on ${uri}: ` +
         `its data is a reproducible stream, not random\n`,
     );
-    if (values.json) {
+    if (options.json) {
       const ca = hex(machine.identity.caPublic);
       return await write(JSON.stringify({ device: uri, caPublicKey: ca, serial: machine.identity.info.serial, seed }));
     }
@@ -128,16 +85,16 @@ export async function serveQcicada(argv: string[], platform: Platform): Promise<
       await Promise.race([session(pty), interrupted]);
       await pty.close();
     } else if (mode === "udp") {
-      const { host, port } = endpoint(positionals[0]);
+      const { host, port } = listen;
       const udp = await openUdp({ bindHost: host, bindPort: port, description: "emulator UDP" });
       current = udp;
       await announce(`udp://${host}:${udp.port}`);
       await Promise.race([session(udp, undefined, 1024), interrupted]);
       await udp.close();
     } else {
-      const { host, port } = endpoint(positionals[0]);
+      const { host, port } = listen;
       const listener = await listenTcp(host, port);
-      const data = mode === "tcpudp" ? await openTcpUdpData(host, listener.port, dataPort) : undefined;
+      const data = mode === "tcpudp" ? await openTcpUdpData(host, listener.port, options.dataPort) : undefined;
       await announce(`${mode}://${host}:${listener.port}`);
       while (!stopped) {
         const next = await Promise.race([listener.accept(), interrupted]);

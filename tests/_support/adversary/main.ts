@@ -9,7 +9,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { loadLibc } from "../../../cli/runtime/libc.ts";
+import { loadLibc } from "../../../cli/runtime/load_libc.ts";
 import { ADVERSARY_TRANSPORTS, startAdversary } from "./device.ts";
 import { writeRecord } from "./record.ts";
 import { parseFaultScript } from "./script.ts";

@@ -10,7 +10,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { serveXr232OnPty } from "../../../cli/emulators/xr232_pty.ts";
-import { loadLibc } from "../../../cli/runtime/libc.ts";
+import { loadLibc } from "../../../cli/runtime/load_libc.ts";
 import { openPty } from "../../../cli/transports/pty.ts";
 import { FaultyXr232, parseXr232Faults } from "./xr232_device.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { Xr232Port } from "../devices/xr232_reader.ts";
 import { QrngError } from "../errors.ts";
-import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "./xr232_device.ts";
+import { Xr232Device, type Xr232DeviceOptions, type Xr232Kind } from "../emulators/xr232_device.ts";
 
 /** What the sim port needs from outside. */
 export interface Xr232SimClock {
