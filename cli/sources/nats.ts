@@ -91,6 +91,17 @@ class NatsSource implements RandomSource {
     return block;
   }
 
+  /** Copies the next block into the gate's memory (the rest of a block too large waits its turn). */
+  async nextInto(buffer: Uint8Array): Promise<number> {
+    const block = await this.next();
+    if (block.length > buffer.length) {
+      this.#claimed.unshift(block.subarray(buffer.length));
+      this.#delivered -= block.length - buffer.length;
+    }
+    buffer.set(block.subarray(0, buffer.length));
+    return Math.min(block.length, buffer.length);
+  }
+
   finish(): Promise<void> {
     return this.close();
   }
