@@ -201,10 +201,13 @@ async function publishRounds(
   options: RoundOptions,
 ): Promise<"done" | "interrupted"> {
   const { platform, blockBytes, limitBytes, signal } = options;
-  let published = 0;
+  // One round is published while the next is gathered; a full stream holds the publish, so
+  // the device pauses (stopped by its checkpoint) with at most that one round in hand.
+  let publishing: Promise<void> = Promise.resolve();
+  let gatheredTotal = 0;
   try {
-    while (published < limitBytes) {
-      const roundBytes = Math.min(ROUND_MAX_BYTES, limitBytes - published);
+    while (gatheredTotal < limitBytes) {
+      const roundBytes = Math.min(ROUND_MAX_BYTES, limitBytes - gatheredTotal);
       const blocks: Uint8Array[] = [];
       let gathered = 0;
       const gatherStarted = platform.now();
@@ -216,18 +219,23 @@ async function publishRounds(
       }
       await reader.checkpoint();
       const stats = reader.health.stats();
-      await publisher.publishRound(blocks, {
+      await publishing;
+      if (signal.aborted) return "interrupted";
+      publishing = publisher.publishRound(blocks, {
         h: options.h,
         alphaLog2: options.alphaLog2,
         windowsTested: stats.windowsTested,
         windowsFailed: stats.windowsFailed,
       });
-      published += gathered;
-      if (signal.aborted) return "interrupted";
+      publishing.catch(() => {}); // awaited before the next round and at the end
+      gatheredTotal += gathered;
     }
+    await publishing;
     await reader.finish();
     return "done";
   } catch (error) {
+    // A judged round already being published still goes out (or fails on its own).
+    await publishing.catch(() => {});
     if (error instanceof QrngError && error.kind === "interrupted") return "interrupted";
     throw error;
   }

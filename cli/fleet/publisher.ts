@@ -12,7 +12,7 @@ import type { Platform } from "../platform.ts";
 import { BLOCK_HEADERS } from "./stream.ts";
 
 /** Blocks of one round published at once (each waits for its own acknowledgement). */
-export const PUBLISH_WINDOW_BLOCKS = 32;
+export const PUBLISH_WINDOW_BLOCKS = 128;
 /** How long one publish waits for the server's acknowledgement. */
 export const PUBLISH_TIMEOUT_MS = 5000;
 /** How long a block is retried through server faults (not a full stream) before giving up. */
