@@ -108,6 +108,21 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     expect(lines.join("\n")).toMatch(new RegExp(`stream ${stream} at ${server.url}: took \\d+ blocks`));
   });
 
+  it("lets a taker start before the stream exists: it waits for the first publisher", async () => {
+    const stream = "LATE";
+    const taker = spawnCli(bun, ["read", "16K", "--device", `${server.url}/${stream}`]);
+    const output: Buffer[] = [];
+    taker.child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const published = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=10", "--to", server.url, "--stream", stream, "--bytes", "64K"]);
+    expect(published.status).toBe(0);
+    expect(await taker.exited).toBe(0);
+    const valid = seededChunks(10, 64 * 1024);
+    const chunks = chunksOf(Buffer.concat(output));
+    expect(chunks.length).toBe(512);
+    expect(chunks.every((c) => valid.has(c))).toBe(true);
+  });
+
   it("never hands a block a dead taker claimed to another, and hands on the ones it only received", async () => {
     const stream = "DEAD_TAKER";
     const published = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=5", "--to", server.url, "--stream", stream, "--bytes", "32K"]);

@@ -20,6 +20,8 @@ import { formatBytes } from "../units.ts";
 export const DEFAULT_WAIT_MS = 30_000;
 /** Taken beyond the caller's size hint: the gate holds its last bytes back and drops failing windows. */
 const HINT_MARGIN_BYTES = 8192;
+/** How often a missing stream is looked for again. */
+const STREAM_POLL_MS = 250;
 /** The block size assumed before the first block arrives (qrng publish's default). */
 const TYPICAL_BLOCK_BYTES = 4096;
 
@@ -49,7 +51,19 @@ async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<R
   const address = parseNatsAddress(uri.scheme, uri.target.slice(0, slash), `device '${uri.text}'`);
   const nc = await connectNats(options.platform, address, { creds: uri.params.creds, nkey: uri.params.nkey });
   try {
-    const taker = await BlockTaker.open(nc, stream, Math.ceil((options.sizeHint + HINT_MARGIN_BYTES) / TYPICAL_BLOCK_BYTES));
+    const prefetch = Math.ceil((options.sizeHint + HINT_MARGIN_BYTES) / TYPICAL_BLOCK_BYTES);
+    // A taker may start before the first publisher created the stream: wait for it as for blocks.
+    const deadline = options.platform.now() + waitMs;
+    let taker: BlockTaker | undefined;
+    while (!taker) {
+      try {
+        taker = await BlockTaker.open(nc, stream, prefetch);
+      } catch (error) {
+        if (!/stream not found/i.test((error as Error).message) || options.platform.now() > deadline) throw error;
+        if (options.signal?.aborted) throw interruptedError(`wait for stream ${stream}`);
+        await options.platform.sleep(STREAM_POLL_MS);
+      }
+    }
     return new NatsSource(() => closeNats(nc), taker, `stream ${stream} at ${address.server}`, waitMs, options);
   } catch (error) {
     await closeNats(nc);
