@@ -101,6 +101,12 @@ describe("open()", () => {
     expect((await rejection(read)).kind).toBe("interrupted");
   }, TIMEOUT_MS);
 
+  it("refuses to open with a signal that has aborted already, for every device family", async () => {
+    for (const uri of ["sim:qcicada", "sim:xr232usb"]) {
+      expect((await rejection(open(uri, { signal: AbortSignal.abort() }))).kind).toBe("interrupted");
+    }
+  }, TIMEOUT_MS);
+
   it("fails a read from a stuck device closed, with kind device or health", async () => {
     const qrng = await openQrng("sim:qcicada?seed=25&stuck=100000");
     expect((await rejection(qrng.read(1_000_000))).kind).toMatch(/^(device|health)$/);
@@ -113,6 +119,18 @@ describe("open()", () => {
     expect((await rejection(qrng.read(10))).kind).toBe("disconnected");
     expect((await rejection(qrng.status())).kind).toBe("disconnected");
     await qrng.close(); // a second close is harmless
+  }, TIMEOUT_MS);
+
+  it("ends a read waiting on a silent device when the source is closed", async () => {
+    // The stick's noise source is disturbed (CTS off) for ten minutes after 0.2 s; the default
+    // policy waits for it.
+    const qrng = await openQrng("sim:xr232usb?seed=6&disturb=0.2s:600s");
+    const read = qrng.read(1_000_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const started = performance.now();
+    await qrng.close();
+    expect((await rejection(read)).kind).toBe("interrupted");
+    expect(performance.now() - started).toBeLessThan(20_000);
   }, TIMEOUT_MS);
 
   it("closes the source when its stream is cancelled", async () => {

@@ -25,26 +25,21 @@ export interface FirmwareUpdateOptions extends CallOptions, UpdateOptions {}
 export class CmdCtrlQrng extends QrngSource {
   /** Tells this device class from the others returned by `open()`. */
   readonly family = "cmdctrl";
-  readonly #opened: OpenedCmdCtrl;
-
-  private constructor(uri: string, context: LibraryContext, options: OpenOptions, opened: OpenedCmdCtrl) {
-    super(uri, context, options);
-    this.#opened = opened;
-  }
+  #opened: OpenedCmdCtrl | undefined;
 
   /** Opens and drains the device `uri` names (a device left streaming is stopped first). */
   static async open(uri: string, context: LibraryContext, options: OpenOptions): Promise<CmdCtrlQrng> {
-    const { platform } = context;
-    const opened = await openCmdCtrl(uri, { platform, log: options.log, signal: options.signal });
-    const device = new CmdCtrlQrng(uri, context, options, opened);
-    try {
+    const qrng = new CmdCtrlQrng(uri, context, options);
+    await qrng.exclusive("open", async () => {
+      const opened = await openCmdCtrl(uri, { platform: context.platform, log: options.log, signal: qrng.signal });
+      qrng.#opened = opened;
       const { description, emulated } = describeCmdCtrl(opened, await opened.device.info());
-      device.describe(description, emulated);
-    } catch (error) {
-      await opened.device.close();
+      qrng.describe(description, emulated);
+    }).catch(async (error) => {
+      await qrng.#opened?.device.close();
       throw error;
-    }
-    return device;
+    });
+    return qrng;
   }
 
   /** GET_INFO: versions, serial and hardware info. */
@@ -146,7 +141,7 @@ export class CmdCtrlQrng extends QrngSource {
   protected override async openSession(options: GatedReaderOptions): Promise<GatedReader> {
     // A stream left running by startContinuous would garble the session's first commands.
     if (this.#device.streaming) await this.#device.stop();
-    return await GatedReader.openWith((sourceOptions) => cmdCtrlSource(this.#opened, sourceOptions, false), options);
+    return await GatedReader.openWith((sourceOptions) => cmdCtrlSource(this.#opened!, sourceOptions, false), options);
   }
 
   protected override async release(): Promise<void> {
@@ -159,7 +154,8 @@ export class CmdCtrlQrng extends QrngSource {
     }
   }
 
+  /** The device; open() resolves only once it is connected. */
   get #device() {
-    return this.#opened.device;
+    return this.#opened!.device;
   }
 }

@@ -5,6 +5,7 @@
  * once their drivers are in the source registry, cli/sources/registry.ts). Narrow on `family`.
  */
 import { deviceFamily } from "../sources/registry.ts";
+import { interruptedError } from "../transports/abortable.ts";
 import { parseDeviceUri } from "../uri.ts";
 import { CmdCtrlQrng } from "./cmdctrl.ts";
 import { type LibraryContext, type OpenOptions, QrngSource } from "./source.ts";
@@ -18,6 +19,7 @@ export type PlainQrng = QrngSource & { readonly family?: undefined };
 
 /** Opens the source `uri` names with the runtime `context` (the package entry supplies it). */
 export async function openWith(context: LibraryContext, uri: string, options: OpenOptions = {}): Promise<Qrng> {
+  if (options.signal?.aborted) throw interruptedError(`open ${uri}`);
   switch (deviceFamily(parseDeviceUri(uri))) {
     case "cmdctrl":
       return await CmdCtrlQrng.open(uri, context, options);

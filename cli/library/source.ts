@@ -64,6 +64,9 @@ export class QrngSource {
   readonly uri: string;
   protected readonly context: LibraryContext;
   protected readonly options: OpenOptions;
+  /** Ends every wait of the source: the caller's signal, or close() (a silent device must not hold it up). */
+  protected readonly signal: AbortSignal;
+  readonly #closing = new AbortController();
   #session: GatedReader | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -76,6 +79,7 @@ export class QrngSource {
     this.uri = uri;
     this.context = context;
     this.options = options;
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.#closing.signal]) : this.#closing.signal;
   }
 
   /** Opens a source with no device commands, its first read session at once (errors surface here). */
@@ -141,10 +145,14 @@ export class QrngSource {
     return this.#session?.health.stats();
   }
 
-  /** Stops any read session and releases the device; safe to call more than once. */
+  /**
+   * Ends what is pending (kind "interrupted"), stops any read session and releases the device;
+   * safe to call more than once.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     await this.#queue;
     await this.endSession();
     await this.release();
@@ -169,7 +177,7 @@ export class QrngSource {
   protected async session(): Promise<GatedReader> {
     if (this.#session) return this.#session;
     const { platform } = this.context;
-    const { h, alphaLog2, postprocess, signed, signal } = this.options;
+    const { h, alphaLog2, postprocess, signed } = this.options;
     const session = await this.openSession({
       platform,
       bytesWanted: this.options.bytesWanted ?? Infinity,
@@ -177,7 +185,7 @@ export class QrngSource {
       alphaLog2,
       postprocess,
       signed,
-      signal,
+      signal: this.signal,
       log: (line) => this.options.log?.(line),
     });
     this.describe(session.description, session.emulated);

@@ -34,12 +34,17 @@ export function lagPredictor(ptr: usize, len: i32, width: i32): void {
   let leadScore: i32 = 0;
   let leadersLo: u64 = ~(<u64>0), leadersHi: u64 = ~(<u64>0);
   let winner = 1;
+  let historyLo: u64 = 0, historyHi: u64 = <u64>load<u8>(ptr) << 63;
   for (let i = 1; i < len; i++) {
     const actual = <i32>load<u8>(ptr + i);
     record((winner <= i ? <i32>load<u8>(ptr + i - winner) : NULL_SYMBOL) == actual);
     // Match mask over d = 1..min(i, 128).
     let lo: u64 = 0, hi: u64 = 0;
-    if (i >= LAGS) {
+    if (i >= LAGS && width == 1) {
+      const flip: u64 = actual != 0 ? 0 : ~(<u64>0);
+      lo = historyLo ^ flip;
+      hi = historyHi ^ flip;
+    } else if (i >= LAGS) {
       const needle = i8x16.splat(<i8>actual);
       const base = ptr + i - LAGS;
       lo = <u64>i8x16.bitmask(i8x16.eq(v128.load(base), needle)) |
@@ -58,6 +63,9 @@ export function lagPredictor(ptr: usize, len: i32, width: i32): void {
         else hi |= <u64>1 << <u64>(m - 64);
       }
     }
+    // Bits: the last 128 bits in mask order (bit m is s[i − 128 + m]), shifted on every step.
+    historyLo = (historyLo >> 1) | (historyHi << 63);
+    historyHi = (historyHi >> 1) | (<u64>actual << 63);
     if (lo == 0 && hi == 0) continue;
     const leadLo = leadersLo & lo, leadHi = leadersHi & hi;
     if (leadLo != 0 || leadHi != 0) {

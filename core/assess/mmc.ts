@@ -112,25 +112,43 @@ function train(order: i32, next: i32, step: i32): void {
     }
     return;
   }
+  // Hashed: the leader entry holds the leading successor's count, pair entries the others'
+  // (a pair entry of the leader itself is stale). A context seen once is one entry.
   const lo = contextLo(beforeLo, order), hi = contextHi(beforeHi, order);
-  const pairTag = (<u32>order << 10) | <u32>next;
   const leaderTag = (<u32>order << 10) | LEADER_FLAG;
-  let lead = load<i32>(at4(guessSteps, order)) == step - 1
+  const lead = load<i32>(at4(guessSteps, order)) == step - 1
     ? load<usize>(at8(guessLeaders, order))
     : find(lo, hi, leaderTag, KEY_BITS);
-  // An unknown context has no pairs: skip the pair lookup.
-  let pair = lead == 0 ? 0 : find(lo, hi, pairTag, KEY_BITS);
+  if (lead == 0) {
+    if (!admit(order, step, lo, hi)) return;
+    const entry = insert(lo, hi, leaderTag);
+    store<u32>(entry, leaderTag | (<u32>next << LEADER_SHIFT), 16);
+    store<u32>(entry, 1, 20);
+    return;
+  }
+  const leader = <i32>(load<u32>(lead, 16) >> LEADER_SHIFT);
+  const best = load<u32>(lead, 20);
+  if (next == leader) {
+    store<u32>(lead, best + 1, 20);
+    return;
+  }
+  const pairTag = (<u32>order << 10) | <u32>next;
+  let pair = find(lo, hi, pairTag, KEY_BITS);
   if (pair == 0) {
     if (!admit(order, step, lo, hi)) return;
     pair = insert(lo, hi, pairTag);
   }
   const count = load<u32>(pair, 20) + 1;
-  store<u32>(pair, count, 20);
-  if (lead == 0) lead = insert(lo, hi, leaderTag);
-  const best = load<u32>(lead, 20);
-  if (count > best || (count == best && next > <i32>(load<u32>(lead, 16) >> LEADER_SHIFT))) {
+  if (count > best || (count == best && next > leader)) {
+    // `next` takes the lead; the old leader's count moves to its own pair entry.
+    const formerTag = (<u32>order << 10) | <u32>leader;
+    let former = find(lo, hi, formerTag, KEY_BITS);
+    if (former == 0) former = insert(lo, hi, formerTag);
+    store<u32>(former, best, 20);
     store<u32>(lead, count, 20);
     store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
+  } else {
+    store<u32>(pair, count, 20);
   }
 }
 
@@ -216,31 +234,23 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
 
 /**
  * Bits: order d's counts are pairs (after 0, after 1) at index 2·context in one flat array per
- * order (2^(d+1) u32, 1 MiB in all); orders sit back to back, order d at 2^(d+1) − 4.
+ * order (2^(d+1) u32, 1 MiB in all); orders sit back to back, order d at 2^(d+1) − 4. The pair
+ * a step's guess reads is the one the next step trains, so each step trains its successor's
+ * counts right after guessing, while the pair is at hand: the order of reads and updates is
+ * the standard's.
  */
 function multiMmcBits(ptr: usize, len: i32): void {
+  if (len < 3) return;
   const counts = alloc(<usize>4 << (MAX_ORDER + 2));
   const used = alloc(<usize>(MAX_ORDER + 1) << 2);
   const scores = alloc(<usize>MAX_ORDER << 2);
-  // Per order, the pair a step's guess read: the next step trains that same context.
-  const pairs = alloc(<usize>(MAX_ORDER + 1) << 3);
+  // Step 2's training: order 1, context s[0], next s[1].
   const first = <u32>load<u8>(ptr);
-  for (let d = 1; d <= MAX_ORDER; d++) store<usize>(pairs + (<usize>d << 3), counts + (<usize>((1 << (d + 1)) - 4 + (first << 1)) << 2));
   let now: u32 = (first << 1) | load<u8>(ptr + 1);
+  store<u32>(counts + (<usize>now << 2), 1);
+  store<i32>(used + 4, 1);
   let winner = 0;
   for (let i = 2; i < len; i++) {
-    const previous = <usize>load<u8>(ptr + i - 1);
-    const trained = min(i - 1, MAX_ORDER);
-    for (let d = 1; d <= trained; d++) {
-      const slot = load<usize>(pairs + (<usize>d << 3)) + (previous << 2);
-      const count = load<u32>(slot);
-      if (count == 0) {
-        const usedAt = used + (<usize>d << 2);
-        if (load<i32>(usedAt) >= MAX_PAIRS) continue;
-        store<i32>(usedAt, load<i32>(usedAt) + 1);
-      }
-      store<u32>(slot, count + 1);
-    }
     // Guess, score and predict in one pass: the prediction is the guess of the winner as it
     // stood before this step's scoring (the scoreboard rule of runs.ts, inlined).
     const actual = <i32>load<u8>(ptr + i);
@@ -249,8 +259,14 @@ function multiMmcBits(ptr: usize, len: i32): void {
     let prediction = NULL_SYMBOL;
     for (let d = 1; d <= known; d++) {
       const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
-      store<usize>(pairs + (<usize>d << 3), pairAt);
       const pair = load<u64>(pairAt);
+      // The next step's training: `actual` followed this context (a new pair only below the cap).
+      const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
+      const usedAt = used + (<usize>d << 2);
+      if (count != 0 || load<i32>(usedAt) < MAX_PAIRS) {
+        if (count == 0) store<i32>(usedAt, load<i32>(usedAt) + 1);
+        store<u32>(pairAt + (<usize>actual << 2), count + 1);
+      }
       if (pair == 0) continue;
       const g = <u32>(pair >> 32) >= <u32>pair ? 1 : 0;
       if (d - 1 == leader) prediction = g;
