@@ -41,6 +41,8 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
     postprocess: ["cli/postprocess/"],
     // qrng feed's pure logic: what to credit the kernel, when to feed.
     feed: ["cli/feed/"],
+    // NATS JetStream for fleets: connecting, the shared stream, publishing and claiming blocks.
+    fleet: ["cli/fleet/"],
     report: ["cli/report/"],
     view: ["cli/view/"],
   },

@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   // The main jobs first, then device commands, then emulation and compatibility.
   { name: "read", load: async () => (await import("./read.ts")).readCommand },
   { name: "serve", load: async () => (await import("./serve.ts")).serveCommand },
+  { name: "publish", load: async () => (await import("./publish.ts")).publishCommand },
   { name: "test", load: async () => (await import("./test.ts")).testCommand },
   { name: "view", load: async () => (await import("./view.ts")).viewCommand },
   { name: "assess", load: async () => (await import("./assess.ts")).assessCommand },

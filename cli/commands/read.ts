@@ -27,7 +27,8 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
   --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
                        udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
                        (emulated: not random), a running 'qrng serve': unix:/PATH,
-                       qrng+tcp://host[:port]. Without it: the one QRNG 'qrng list' finds.
+                       qrng+tcp://host[:port], a fleet's stream nats://host[:4222]/STREAM
+                       (see qrng publish). Without it: the one QRNG 'qrng list' finds.
   -o, --output FILE    write to FILE (replaced only when the read succeeds; a FIFO or device
                        is written as a stream); '-' is stdout
   --append             add to FILE instead (all or nothing: on failure FILE is unchanged)

@@ -219,6 +219,22 @@ export class GatedReader {
     this.#judged = true;
   }
 
+  /**
+   * Judges everything released so far without ending the read: the health verdict, then the
+   * device's status where the source has one (RandomSource.checkpoint). Only after it resolves
+   * do the bytes released before it count as good (a publisher sends them on then); on
+   * rejection none of them may be used, and the device is released.
+   */
+  async checkpoint(): Promise<void> {
+    try {
+      this.health.finish();
+      await this.#source.checkpoint?.();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
   /** Releases the device without judging anything; safe to call more than once. */
   close(): Promise<void> {
     return this.#source.close();

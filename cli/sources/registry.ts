@@ -8,6 +8,7 @@ import { usageError } from "../errors.ts";
 import { type DeviceUri, parseDeviceUri } from "../uri.ts";
 import type { RandomSource, SourceOptions } from "../devices/device.ts";
 import { openCmdCtrlSource } from "./cmdctrl.ts";
+import { natsDriver } from "./nats.ts";
 import { openSimXr232Source, openXr232Source } from "./xr232.ts";
 import { tcpDaemonDriver, unixDaemonDriver } from "./daemon_client.ts";
 
@@ -70,6 +71,8 @@ export const SOURCE_DRIVERS: SourceDriver[] = [
   },
   unixDaemonDriver,
   tcpDaemonDriver,
+  natsDriver("nats"),
+  natsDriver("tls"),
   {
     scheme: "sim",
     summary: `in-process emulator: ${SIM_KINDS.map((e) => `sim:${e.kind}`).join(", ")}`,
