@@ -14,9 +14,9 @@ import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { verifiedSignedRead } from "../devices/cmdctrl/checks.ts";
 import { readOneShots, readStreamed } from "../devices/cmdctrl/raw_read.ts";
-import { hex } from "./device_common.ts";
+import { hex } from "../output/result_text.ts";
 import { applySettings } from "./device_config.ts";
-import { hashTestCommand } from "./hash_test.ts";
+import { hashTestCommand } from "./hash_engine_check.ts";
 import { updateCommand } from "./update.ts";
 import { printable } from "../printable.ts";
 

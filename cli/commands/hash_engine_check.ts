@@ -2,7 +2,8 @@
 import type { Command } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import { hashTest } from "../devices/cmdctrl/checks.ts";
-import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, withDevice } from "./device_command.ts";
+import { hex, printResult } from "../output/result_text.ts";
 import { readAll } from "../byte_io.ts";
 
 /** The hash-test command. */
