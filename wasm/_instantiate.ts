@@ -4,8 +4,12 @@
  * works the same in Node, Deno, Bun, browsers and compiled binaries.
  */
 
-/** Decodes standard base64 (the generated embeds) into bytes. */
+/** The standard decoder of base64 (ES2026: Bun, Deno, Node 25, current browsers), where present. */
+const nativeFromBase64 = (Uint8Array as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+
+/** Decodes standard base64 (the generated embeds) into bytes; no node: import, for browsers. */
 function decodeBase64(text: string): Uint8Array {
+  if (nativeFromBase64) return nativeFromBase64.call(Uint8Array, text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

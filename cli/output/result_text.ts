@@ -1,4 +1,5 @@
 /** A command's result as `key: value` lines or one JSON object (the device commands print theirs so). */
+import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Platform } from "../platform.ts";
 import { printable } from "../printable.ts";
 
@@ -6,13 +7,8 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
 
 function plain(value: unknown): string {
   if (typeof value === "boolean") return value ? "yes" : "no";
-  if (value instanceof Uint8Array) return hex(value);
+  if (value instanceof Uint8Array) return bytesToHex(value);
   return printable(String(value)); // device strings (serial, hw_info) may carry escapes
-}
-
-/** Lowercase hex of `bytes`. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -21,7 +17,7 @@ export function hex(bytes: Uint8Array): string {
  */
 export function jsonText(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return JSON.stringify(hex(value));
+  if (value instanceof Uint8Array) return JSON.stringify(bytesToHex(value));
   if (Array.isArray(value)) return `[${value.map(jsonText).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const fields = Object.entries(value).filter(([, v]) => v !== undefined);

@@ -17,6 +17,7 @@
  * soon as they passed the health gate. The caller's writes are as large as its reads allow.
  */
 import { basename, dirname, join, resolve } from "node:path";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { describeError, QrngError } from "../errors.ts";
 import type { ByteWriter, Platform } from "../platform.ts";
 
@@ -62,7 +63,7 @@ async function linkTarget(platform: Platform, path: string): Promise<string | un
  * own name is (the name is cut at a character boundary to make room for the suffix).
  */
 function temporaryPath(target: string): string {
-  const tag = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const tag = bytesToHex(crypto.getRandomValues(new Uint8Array(4)));
   const suffix = `.qrng-partial-${tag}`;
   const encoder = new TextEncoder();
   let room = NAME_MAX_BYTES - suffix.length;

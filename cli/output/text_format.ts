@@ -1,4 +1,5 @@
 /** The text forms `qrng read --format` writes bytes in: raw, hex lines, base64 lines. */
+import { Buffer } from "node:buffer";
 
 /** Bytes per hex line (64 hex digits). */
 const HEX_LINE_BYTES = 32;
@@ -14,45 +15,37 @@ export function isOutputFormat(text: string): text is OutputFormat {
   return (OUTPUT_FORMATS as readonly string[]).includes(text);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** Newline, ending every line of text output. */
+const NEWLINE = 0x0a;
 
-function hexLines(bytes: Uint8Array, final: boolean): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += HEX_LINE_BYTES) {
-    const line = bytes.subarray(i, i + HEX_LINE_BYTES);
-    let out = "";
-    for (const b of line) out += HEX[b];
-    text += line.length === HEX_LINE_BYTES || final ? out + "\n" : out;
+/**
+ * `bytes` in `format` (node:buffer's native encoders), cut into lines of `lineChars`, each ending
+ * in a newline. A whole base64 line encodes a multiple of 3 bytes, so the text of many lines at
+ * once is the lines' texts joined: padding ('=') can appear only in a last, short line.
+ */
+function encodedLines(bytes: Uint8Array, format: "hex" | "base64", lineChars: number): Uint8Array {
+  const text = Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString(format), "latin1");
+  const out = Buffer.allocUnsafe(text.length + Math.ceil(text.length / lineChars));
+  let at = 0;
+  for (let i = 0; i < text.length; i += lineChars) {
+    at += text.copy(out, at, i, i + lineChars);
+    out[at++] = NEWLINE;
   }
-  return text;
-}
-
-function base64Lines(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += BASE64_LINE_BYTES) {
-    const line = bytes.subarray(i, i + BASE64_LINE_BYTES);
-    let out = "";
-    for (let j = 0; j < line.length; j += 3) {
-      const n = line[j] << 16 | (line[j + 1] ?? 0) << 8 | (line[j + 2] ?? 0);
-      out += B64[n >> 18 & 63] + B64[n >> 12 & 63] +
-        (j + 1 < line.length ? B64[n >> 6 & 63] : "=") + (j + 2 < line.length ? B64[n & 63] : "=");
-    }
-    text += out + "\n";
-  }
-  return text;
+  return out;
 }
 
 /** Encodes a byte stream as raw, hex or base64 lines, whatever the chunking. */
 export class Formatter {
   readonly #format: OutputFormat;
-  readonly #line: number;
+  /** Bytes and characters per line. */
+  readonly #lineBytes: number;
+  readonly #lineChars: number;
   #carry = new Uint8Array(0);
-  readonly #encoder = new TextEncoder();
 
   constructor(format: OutputFormat) {
     this.#format = format;
-    this.#line = format === "hex" ? HEX_LINE_BYTES : BASE64_LINE_BYTES;
+    this.#lineBytes = format === "hex" ? HEX_LINE_BYTES : BASE64_LINE_BYTES;
+    this.#lineChars = format === "hex" ? HEX_LINE_BYTES * 2 : BASE64_LINE_BYTES / 3 * 4;
   }
 
   /** The output for `bytes` (raw: the bytes themselves; a view valid until the next call). */
@@ -61,9 +54,9 @@ export class Formatter {
     const all = new Uint8Array(this.#carry.length + bytes.length);
     all.set(this.#carry);
     all.set(bytes, this.#carry.length);
-    const whole = all.length - all.length % this.#line;
+    const whole = all.length - all.length % this.#lineBytes;
     this.#carry = all.slice(whole);
-    return this.#encode(all.subarray(0, whole), false);
+    return this.#encode(all.subarray(0, whole));
   }
 
   /** The output for what remains at the end. */
@@ -71,10 +64,10 @@ export class Formatter {
     if (this.#format === "raw" || this.#carry.length === 0) return new Uint8Array(0);
     const rest = this.#carry;
     this.#carry = new Uint8Array(0);
-    return this.#encode(rest, true);
+    return this.#encode(rest);
   }
 
-  #encode(bytes: Uint8Array, final: boolean): Uint8Array {
-    return this.#encoder.encode(this.#format === "hex" ? hexLines(bytes, final) : base64Lines(bytes));
+  #encode(bytes: Uint8Array): Uint8Array {
+    return encodedLines(bytes, this.#format === "hex" ? "hex" : "base64", this.#lineChars);
   }
 }
