@@ -5,6 +5,7 @@
  * min-entropy per byte: the fingerprinted gram carries 256 bits of it.
  */
 import { type AnalysisExports, SLOT } from "./_analysis.ts";
+import { memoryView } from "./_instantiate.ts";
 
 /** The check stops counting after this many repeats (core/analysis/repeat.ts). */
 export const REPEAT_COUNT_LIMIT = 1024;
@@ -89,7 +90,7 @@ export interface RepetitionResults {
 /** Reads the check's counters from a snapshot (`stats`) and its log. */
 export function repetitionResults(wasm: AnalysisExports, stats: Float64Array, parameters: RepetitionParameters): RepetitionResults {
   const repeats = stats[SLOT.repeatMatches];
-  const log = new Float64Array(wasm.memory.buffer, wasm.repeatLogPtr(), 64);
+  const log = memoryView(wasm, Float64Array, wasm.repeatLogPtr(), 64);
   const first: Repeat[] = [];
   for (let i = 0; i < Math.min(repeats, 32); i++) first.push({ earlier: log[2 * i], later: log[2 * i + 1] });
   return {
