@@ -24,7 +24,10 @@ const NEWLINE = 0x0a;
  * once is the lines' texts joined: padding ('=') can appear only in a last, short line.
  */
 function encodedLines(bytes: Uint8Array, format: "hex" | "base64", lineChars: number): Uint8Array {
-  const text = Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString(format), "latin1");
+  const text = Buffer.from(
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString(format),
+    "latin1",
+  );
   const out = Buffer.allocUnsafe(text.length + Math.ceil(text.length / lineChars));
   let at = 0;
   for (let i = 0; i < text.length; i += lineChars) {
