@@ -69,9 +69,10 @@ const USAGE_ERRORS: ReadonlyArray<readonly [args: string[], stderr: string]> = [
   [["read", "16", "--device", "sim:qcicada", "-o", ""], "qrng read: --output is empty"],
   [["view", "--show", "", "tests/fixtures/data.sha1"], "qrng view: --show is empty"],
   [["test", ""], "qrng test: an argument is empty"],
-  [["assess"], "qrng assess: name a FILE to assess (or - for stdin)"],
+  [["assess"], "qrng assess: name a FILE to assess (or - for stdin), or a --device"],
   [["assess", "x.bin", "--bits", "9"], "qrng assess: --bits wants 1..8 (not '9')"],
-  [["assess", "x.bin", "--iid"], "qrng assess: unknown option '--iid' (see qrng assess --help)"],
+  [["assess", "x.bin", "--iid", "--non-iid"], "qrng assess: choose one of --iid and --non-iid"],
+  [["assess", "--restart", "r.bin", "--h", "9", "--bits", "8"], "qrng assess: --h wants the initial estimate H_I in bits per sample, above 0 and at most 8 (not '9')"],
   [
     ["cert", "--ca", "zz"],
     "qrng cert: --ca takes 128 hex digits, a PEM key or a key file; 'zz' is none of them " +

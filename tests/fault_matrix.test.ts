@@ -103,6 +103,8 @@ const CASES: Case[] = [
   { transport: "serial", size: "100K", expect: "fail", script: { rate: ENDLESS_STREAM_RATE, stop: "ignore" }, name: "STOP ignored: the stream goes on", error: /stop/i },
   { transport: "tcp", size: "100K", expect: "fail", script: { rate: STREAM_RATE, stop: "no-ack" }, name: "STOP obeyed but never acknowledged", error: /stop/i },
   { transport: "serial", size: "100K", expect: "fail", script: { rate: STREAM_RATE, stop: "no-ack" }, name: "STOP obeyed but never acknowledged", error: /stop/i },
+  { transport: "tcp", size: "100K", expect: "ok", script: { rate: STREAM_RATE, stopTail: { pauseMs: 400 } }, name: "data ending like STOP's answer, then 400 ms of silence before the answer" },
+  { transport: "serial", size: "100K", expect: "ok", script: { rate: STREAM_RATE, stopTail: { pauseMs: 400 } }, name: "data ending like STOP's answer, then 400 ms of silence before the answer", runner: "deno" },
   // Truncated and lengthened replies.
   { transport: "tcp", size: "32K", expect: "fail", script: { resize: [{ command: "START", part: "data", bytes: -100 }] }, name: "a one-shot 100 bytes short" },
   { transport: "udp", size: "100K", expect: "fail", script: { resize: [{ command: "START", part: "data", bytes: -100, nth: 2 }] }, name: "the 2nd one-shot 100 bytes short" },

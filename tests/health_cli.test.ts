@@ -67,7 +67,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("health
   it("fails test --health on a replayed block and on a counter, naming the repeat", async () => {
     const r = await runCli(runner, ["test", replayed, "--health"]);
     expect(r.status).toBe(1);
-    expect(r.stdout.toString()).toMatch(/Repetition check: any stretch of 2,078\+ bytes .* repeats in 1,048,576 bytes \(first: offset 70\d,\d{3} repeats offset 10\d,\d{3}\)/);
+    expect(r.stdout.toString()).toMatch(/Repetition check: any stretch of 1,054\+ bytes recurring within 4 MiB, of 2,078\+ within 256 MiB .* repeats in 1,048,576 bytes \(first: offset 70\d,\d{3} repeats offset 10\d,\d{3}\)/);
     expect(r.stdout.toString()).toMatch(/FAIL: \d+ observed, .* fail on any repeat\n/);
     expect(r.stdout.toString()).toMatch(/Verdict: FAIL \(repetition\)/);
     const c = await runCli(runner, ["test", counter, "--health", "--json"]);

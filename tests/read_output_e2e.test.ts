@@ -130,6 +130,29 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
+  it("says how many bytes went out to a FIFO when interrupted, rather than that it was left unchanged", async () => {
+    const slow = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "200K", "--startup-ms", "0"]);
+    const fifo = join(dir, `interrupted-fifo-${runner.name}`);
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      let received = 0;
+      reader.stdout.on("data", (chunk: Buffer) => received += chunk.length);
+      const readerDone = new Promise((resolve) => reader.on("close", resolve));
+      const r = await interruptedRead(runner, ["1G", "--device", slow.uri, "-o", fifo], "SIGINT");
+      await Promise.race([readerDone, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      const said = r.stderr.match(/interrupted after (\d+) bytes; those went out to (.*)\n/);
+      expect(said, r.stderr).not.toBeNull();
+      expect(Number(said![1])).toBe(received);
+      expect(said![2]).toBe(fifo);
+      expect(r.status).toBe(130);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+    } finally {
+      reader.kill();
+      await slow.stop();
+    }
+  });
+
   it("leaves a regular file under /dev as it was when the read fails, and replaces it when it succeeds", async () => {
     const files = [`/dev/..${dir}/via-dev-${runner.name}.bin`]; // not normalised: it passes through /dev
     if (shm) files.push(join(shm, `shm-${runner.name}.bin`));

@@ -27,8 +27,20 @@ export interface AnalysisExports {
     high: number,
   ): void;
   gateConfigure(windowBytes: number, startupBytes: number): void;
-  repeatConfigure(gram: number, hashTerms: number, windowPositions: number, candidateBelow: number, history: number, tableBits: number): void;
-  repeatLogPtr(): number;
+  repeatConfigure(
+    gram: number,
+    hashTerms: number,
+    candidates: number,
+    wideCandidates: number,
+    nearWindow: number,
+    nearHistory: number,
+    nearBits: number,
+    farWindow: number,
+    farHistory: number,
+    farBits: number,
+  ): void;
+  repeatNearLogPtr(): number;
+  repeatFarLogPtr(): number;
   repeatFailures(): number;
   gateWindows(ptr: number, len: number): number;
 }
@@ -78,9 +90,12 @@ export const SLOT = {
   gateBytesReleased: 47,
   fipsPartialBytes: 48,
   repeatBytes: 50,
-  repeatSelected: 51,
+  repeatFarSelected: 51,
   repeatMatches: 52,
   repeatOverloads: 53,
+  repeatNearSelected: 54,
+  repeatNearMatches: 55,
+  repeatFarMatches: 56,
 } as const;
 
 /** Failure logs: 4 tests × LOG_SLOTS offsets (f64), in this order. */

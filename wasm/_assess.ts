@@ -22,6 +22,13 @@ export interface AssessExports {
   lag(ptr: number, len: number, width: number): void;
   multiMmc(ptr: number, len: number, width: number): void;
   lz78y(ptr: number, len: number, width: number): void;
+  chiSquareTests(ptr: number, len: number, binary: boolean): void;
+  longestRepeatTest(ptr: number, len: number, width: number): void;
+  permutationPtr(): number;
+  permutationStart(ptr: number, len: number, binary: boolean, seedLo: number, seedHi: number): void;
+  permutationRun(count: number): number;
+  restartModeCounts(ptr: number, rows: number, cols: number): void;
+  transposeInto(ptr: number, rows: number, cols: number, out: number): void;
 }
 
 /** Number of f64 result slots (core/assess/heap.ts). */

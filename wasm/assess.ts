@@ -42,8 +42,8 @@ export interface AssessOptions {
   truncateBitstring?: boolean;
 }
 
-/** The whole non-IID assessment. */
-export interface NonIidAssessment {
+/** What an assessment says of its samples. */
+export interface AssessedSamples {
   samples: number;
   bitsPerSymbol: number;
   distinctSymbols: number;
@@ -53,6 +53,10 @@ export interface NonIidAssessment {
   binary: boolean;
   /** Bits in the bitstring track (0 for binary data). */
   bitstringBits: number;
+}
+
+/** The whole non-IID assessment. */
+export interface NonIidAssessment extends AssessedSamples {
   /** In the tool's print order. */
   estimates: Estimate[];
   hOriginal: number;
@@ -112,7 +116,7 @@ const SPECS: Record<EstimatorId, EstimatorSpec> = {
 };
 
 /** Where one track's data sits in the instance. */
-interface TrackData {
+export interface TrackData {
   track: Track;
   ptr: number;
   len: number;
@@ -120,7 +124,7 @@ interface TrackData {
 }
 
 /** Runs `id` on `data` and reads its result slots. */
-function runEstimator(wasm: AssessExports, id: EstimatorId, data: TrackData): Estimate {
+export function runEstimator(wasm: AssessExports, id: EstimatorId, data: TrackData): Estimate {
   const { ptr, len, width } = data;
   switch (id) {
     case "mcv": wasm.mostCommonValue(ptr, len); break;
@@ -163,14 +167,13 @@ function load(wasm: AssessExports, samples: Uint8Array): number {
 }
 
 /**
- * Assesses `samples` (one symbol per byte, the low bits) as `ea_non_iid -i` does: translated
- * symbols, binary data once, multi-bit data on both tracks.
+ * Runs `assess` and turns a WASM trap into a RangeError naming the sample count: the core traps
+ * only when linear memory cannot grow (4 GiB, or less where the host limits it).
  */
-export function assessNonIid(samples: Uint8Array, options: AssessOptions = {}): NonIidAssessment {
+export function withWasmMemory<T>(samples: Uint8Array, assess: () => T): T {
   try {
-    return assess(samples, options);
+    return assess();
   } catch (error) {
-    // The core traps only when linear memory cannot grow (4 GiB, or less where the host limits it).
     if (error instanceof WebAssembly.RuntimeError) {
       throw new RangeError(`Cannot assess ${samples.length} samples: out of WASM memory`, { cause: error });
     }
@@ -178,7 +181,35 @@ export function assessNonIid(samples: Uint8Array, options: AssessOptions = {}): 
   }
 }
 
-function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
+/**
+ * Assesses `samples` (one symbol per byte, the low bits) as `ea_non_iid -i` does: translated
+ * symbols, binary data once, multi-bit data on both tracks.
+ */
+export function assessNonIid(samples: Uint8Array, options: AssessOptions = {}): NonIidAssessment {
+  return withWasmMemory(samples, () => assess(samples, options));
+}
+
+/** Samples in a fresh instance, prepared as the tool prepares them (symbols not yet translated). */
+export interface PreparedSamples {
+  wasm: AssessExports;
+  samples: number;
+  bitsPerSymbol: number;
+  distinctSymbols: number;
+  translated: boolean;
+  binary: boolean;
+  literal: TrackData;
+  /** Absent for binary data. */
+  bitstring?: TrackData;
+  /** Too few samples, two-valued multi-bit data. */
+  warnings: string[];
+}
+
+/**
+ * Loads `samples` into a fresh instance, masks them to the symbol width and expands the
+ * bitstring (truncated with `truncateBitstring`). The caller translates the literal symbols
+ * (`wasm.translateSymbols`) when `translated` says the tool would.
+ */
+export function prepareSamples(samples: Uint8Array, options: AssessOptions): PreparedSamples {
   const given = options.bitsPerSymbol;
   if (given !== undefined && !(Number.isInteger(given) && given >= 1 && given <= 8)) {
     throw new RangeError(`bitsPerSymbol must be an integer 1..8, not ${given}`);
@@ -198,7 +229,6 @@ function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
     warnings.push(`${bits}-bit data with only two distinct values was assessed as binary, as NIST's tool does: H_bitstring and the ${bits} × H_bitstring bound were skipped`);
   }
   const literal: TrackData = { track: "literal", ptr, len: samples.length, width: binary ? 1 : bits };
-  const estimates: Estimate[] = [];
   let bitstring: TrackData | undefined;
   if (!binary) {
     const allBits = samples.length * bits;
@@ -207,7 +237,18 @@ function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
     wasm.expandBits(ptr, samples.length, bits, bitsPtr);
     bitstring = { track: "bitstring", ptr: bitsPtr, len, width: 1 };
   }
-  if (translated) wasm.translateSymbols(ptr, samples.length);
+  return {
+    wasm, samples: samples.length, bitsPerSymbol: bits, distinctSymbols: distinct, translated, binary,
+    literal, bitstring, warnings,
+  };
+}
+
+function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
+  const prepared = prepareSamples(samples, options);
+  const { wasm, literal, bitstring, translated, binary, warnings } = prepared;
+  const bits = prepared.bitsPerSymbol, distinct = prepared.distinctSymbols;
+  const estimates: Estimate[] = [];
+  if (translated) wasm.translateSymbols(literal.ptr, samples.length);
   // The tool's order: MCV, the bit-only four, t-tuple and LRS, then the predictors; the
   // bitstring before the literal symbols within each.
   const tracks = bitstring ? [bitstring, literal] : [literal];

@@ -35,7 +35,8 @@ Tests:
   --fips            FIPS 140-2 as upstream rngtest runs it (4 seed bytes, 2500-byte blocks)
   --ent             ent's statistics in byte and bit mode (entropy, chi-square, mean, pi, SCC)
   --health          SP 800-90B Repetition Count and Adaptive Proportion tests, the bit count,
-                    and the repetition check (no stretch of ~1 KiB recurs within 256 MiB)
+                    and the repetition check (no stretch of ~1 KiB recurs within 4 MiB,
+                    nor of ~2 KiB within 256 MiB)
   --mcv             SP 800-90B Most Common Value min-entropy estimate for bytes and for bits
   --dsv             digital sum value (overall, walk range, per block) and the byte histogram
 

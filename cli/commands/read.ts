@@ -48,8 +48,9 @@ ${POSTPROCESS_HELP}
 Health: SP 800-90B repetition count and adaptive proportion tests over 512-byte windows; a
 failing window is dropped, never output, and counted; more failures than ideal data explains,
 or any health flag the device raises, stops the read with exit status 1. So does any stretch
-of 2078 bytes or more (at --h 8) that recurs within the last 256 MiB (a replayed block, a
-counter, any period): the last 2077 bytes are held back until it is clear they repeat nothing.
+(at --h 8) of 1054 bytes or more that recurs within 4 MiB, or of 2078 bytes or more within the
+last 256 MiB (a replayed block, a counter, any period; ideal data trips it ~4e-19 times per
+TiB): the last 2077 bytes are held back until it is clear they repeat nothing.
 
 Examples:
   qrng read 1M --device sim:qcicada -o random.bin
@@ -83,7 +84,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);
   const uri = withCtsTimeout(values.device ?? await resolveDevice(), values["cts-timeout"], "read");
   // Ctrl-C, SIGTERM or SIGHUP end every wait of the source (kind "interrupted") the same way:
-  // the device is stopped and FILE left unchanged.
+  // the device is stopped and FILE left unchanged (a FIFO or device keeps what went out).
   const interruption = new AbortController();
   let interruptedBy: InterruptSignal | undefined;
   let source: GatedReader | undefined;
@@ -101,7 +102,13 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     await source?.close().catch(() => {});
     await sink?.abort();
     const by = interruptedBy === undefined || interruptedBy === "SIGINT" ? "" : ` by ${interruptedBy}`;
-    log(`interrupted${by} after ${written} bytes${values.output ? `; ${values.output} left unchanged` : ""}`);
+    const kept = sink?.streams ?? false;
+    const output = values.output === undefined || values.output === "-"
+      ? ""
+      : kept
+      ? `; those went out to ${values.output}`
+      : `; ${values.output} left unchanged`;
+    log(`interrupted${by} after ${written} bytes${output}`);
     return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
   };
   try {
@@ -181,7 +188,11 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         rctFailures: stats.rctFailures,
         aptFailures: stats.aptFailures,
         cutoffs: { rct: health.gate.cutoffs.rct, apt: health.gate.cutoffs.apt },
-        repetition: { stretchBytes: health.gate.repetition!.stretchBytes, repeats: stats.repetition!.repeats },
+        repetition: {
+          stretchBytes: health.gate.repetition!.stretchBytes,
+          nearStretchBytes: health.gate.repetition!.nearStretchBytes,
+          repeats: stats.repetition!.repeats,
+        },
       },
     };
     const text = JSON.stringify(summary) + "\n";

@@ -132,6 +132,11 @@ export class OutputSink {
     return new OutputSink(platform, writer, { kind: "replace", path, target, temp });
   }
 
+  /** Whether bytes go out as they are written (stdout, devices, FIFOs): an abort keeps them. */
+  get streams(): boolean {
+    return this.#destination.kind === "stdout" || this.#destination.kind === "stream";
+  }
+
   /** Writes all of `data` to the destination (nothing is held back). */
   async write(data: Uint8Array): Promise<void> {
     try {

@@ -64,7 +64,8 @@ function healthSection(r: AnalysisResults, checks: Check[]): string[] {
   if (rep) {
     const p = rep.parameters;
     lines.push(
-      `  Repetition check: any stretch of ${n(p.stretchBytes)}+ bytes recurring within ${p.historyBytes / 2 ** 20} MiB ` +
+      `  Repetition check: any stretch of ${n(p.nearStretchBytes)}+ bytes recurring within ${p.nearHistoryBytes / 2 ** 20} MiB, ` +
+        `of ${n(p.stretchBytes)}+ within ${p.historyBytes / 2 ** 20} MiB ` +
         `(${p.gramBytes}-byte grams); ${n(rep.repeats)} repeats in ${n(rep.bytes)} bytes` +
         (rep.first.length
           ? ` (first: offset ${n(rep.first[0].later)} repeats offset ${n(rep.first[0].earlier)})`

@@ -16,10 +16,12 @@
  * A stuck or biased source fails every window it touches and stops the read within a few
  * windows; any health or supply flag the device raises stops it at once.
  *
- * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch of 2078
- * bytes or more (at H = 8) that recurs within the last 256 MiB: a replayed block, a counter, any
- * period. The gate holds the last 2077 released bytes back until later data shows they start
- * no repeat, so none of a repeat is output. Ideal data trips it about 10^-19 times per TiB.
+ * The repetition check (core/analysis/repeat.ts) stops the read at the first stretch (at H = 8)
+ * of 1054 bytes or more that recurs within 4 MiB, or of 2078 bytes or more that recurs within
+ * the last 256 MiB: a replayed block, a counter, any period. (Lower claims need longer grams:
+ * 1278 and 2302 bytes at H = 1.) The gate holds the last 2077 released bytes back until later
+ * data shows they start no repeat, so none of a repeat is output. Ideal data trips it about
+ * 4·10^-19 times per TiB (fingerprint collisions; a true repeat of 256 bits is rarer still).
  */
 import { QrngError } from "../errors.ts";
 import { HealthGate, type HealthGateStats, isPersistentFailure } from "../../wasm/health.ts";

@@ -17,7 +17,8 @@
  *   38..43 health samples(bytes)/RCT failures/APT windows/APT failures/bitcount blocks/failures
  *   44..47 gate startup complete/windows passed/windows failed/bytes released
  *   48 FIPS partial bytes
- *   50..53 repetition check bytes/positions selected/repeats/overloads
+ *   50..53 repetition check bytes/far tier lookups/repeats (both tiers)/overloads
+ *   54..56 repetition check near tier lookups/near repeats/far repeats
  */
 import { BLOCK_PTR, HIST_PTR, INPUT_BYTES, INPUT_PTR, LOG_PTR, STATS_PTR } from "./layout.ts";
 import * as fips from "./fips.ts";
@@ -34,18 +35,23 @@ export function healthConfigure(
   health.healthConfigure(bits, rct, apt, aptWindowSamples, bitcountBlockBits, low, high);
 }
 
-/** Configures the repetition check and resets it (see repeat.ts). */
+/** Configures the repetition check's two tiers and resets it (see repeat.ts). */
 export function repeatConfigure(
-  gram: i32, hashTerms: i32, windowPositions: i32, candidateBelow: u32, history: u32, tableBits: i32,
+  gram: i32, hashTerms: i32, candidates: u32, wideCandidates: u32,
+  nearWindow: i32, nearHistory: u32, nearBits: i32,
+  farWindow: i32, farHistory: u32, farBits: i32,
 ): void {
-  repeat.repeatConfigure(gram, hashTerms, windowPositions, candidateBelow, history, tableBits);
+  repeat.repeatConfigure(gram, hashTerms, candidates, wideCandidates, nearWindow, nearHistory, nearBits, farWindow, farHistory, farBits);
 }
 
 /** Repeats found so far plus overloads: nonzero means the stream failed the check (the gate polls it). */
-export function repeatFailures(): f64 { return <f64>(repeat.repeatMatches + repeat.repeatOverloads); }
+export function repeatFailures(): f64 { return <f64>(repeat.repeatMatches() + repeat.repeatOverloads()); }
 
-/** Address of the repetition log: pairs of f64 offsets (earlier, later) of the first repeats. */
-export function repeatLogPtr(): usize { return repeat.REPEAT_LOG_PTR; }
+/** Address of the near tier's repetition log: pairs of f64 offsets (earlier, later) of its first repeats. */
+export function repeatNearLogPtr(): usize { return repeat.REPEAT_NEAR_LOG_PTR; }
+
+/** Address of the far tier's repetition log, as {@link repeatNearLogPtr}. */
+export function repeatFarLogPtr(): usize { return repeat.REPEAT_FAR_LOG_PTR; }
 
 /** Sets the gate window and start-up length in bytes (see gate.ts). */
 export function gateConfigure(windowBytes: i32, startupBytes: i32): void {
@@ -136,6 +142,8 @@ export function snapshot(): void {
   put(44, gate.gateStartupComplete ? 1 : 0); put(45, <f64>gate.gateWindowsPassed);
   put(46, <f64>gate.gateWindowsFailed); put(47, <f64>gate.gateBytesReleased);
   put(48, <f64>partial);
-  put(50, <f64>repeat.repeatBytes); put(51, <f64>repeat.repeatSelected);
-  put(52, <f64>repeat.repeatMatches); put(53, <f64>repeat.repeatOverloads);
+  put(50, <f64>repeat.repeatBytes); put(51, <f64>repeat.repeatFarSelected());
+  put(52, <f64>repeat.repeatMatches()); put(53, <f64>repeat.repeatOverloads());
+  put(54, <f64>repeat.repeatNearSelected()); put(55, <f64>repeat.repeatNearMatches());
+  put(56, <f64>repeat.repeatFarMatches());
 }

@@ -13,6 +13,12 @@
  *   predictors       0 C, 1 r, 2 N, 3 P_global, 4 P_global′, 5 P_local (NaN: cannot change
  *                    the result), 6 H                                 (MultiMCW, Lag, MultiMMC, LZ78Y)
  *
+ * The IID track (§5): chiSquareTests (slots 0-2 independence score, df, p; 3-5 goodness of
+ * fit), longestRepeatTest (0 P_col, 1 W, 2 Pr(X ≥ 1)), and the permutation tests, which keep
+ * their state between calls and write to permutationPtr() (see permutation.ts).
+ * Restart tests (§3.1.4): restartModeCounts (0 largest row mode count, 1 its row, 2 largest
+ * column mode count, 3 its column) and transposeInto (the column dataset).
+ *
  * Memory grows with the dataset and is never returned; one instance serves one assessment.
  * Running out of memory traps (the binding reports it); nothing is computed in memory it lacks.
  */
@@ -23,8 +29,14 @@ import { multiMcw as mcw } from "./mcw.ts";
 import { lagPredictor } from "./lag.ts";
 import { multiMmc as mmc } from "./mmc.ts";
 import { lz78y as lz } from "./lz78y.ts";
+import * as chiSquare from "./chi_square.ts";
+import * as permutation from "./permutation.ts";
+import * as restart from "./restart.ts";
+import { PERMUTATION_PTR } from "./permutation.ts";
 
 export { expandBits, prepareSymbols, translateSymbols } from "./symbols";
+export { permutationRun } from "./permutation";
+export { transposeInto } from "./restart";
 
 /** Address of the result slots (f64). */
 export function resultsPtr(): usize {
@@ -88,4 +100,35 @@ export function multiMmc(ptr: usize, len: i32, width: i32): void {
 export function lz78y(ptr: usize, len: i32, width: i32): void {
   clearResults();
   lz(ptr, len, width);
+}
+
+/** Chi-square independence and goodness of fit (§5.2.1-5.2.4). */
+export function chiSquareTests(ptr: usize, len: i32, binary: bool): void {
+  clearResults();
+  chiSquare.chiSquareTests(ptr, len, binary);
+}
+
+/** The longest repeated substring test (§5.2.5); the LRS length comes from the suffix pass. */
+export function longestRepeatTest(ptr: usize, len: i32, width: i32): void {
+  clearResults();
+  suffixEstimates(ptr, len, width);
+  const longest = <i32>load<f64>(RESULTS_PTR + 5 * 8);
+  clearResults();
+  chiSquare.longestRepeatTest(ptr, len, longest);
+}
+
+/** Address of the permutation tests' outputs (see permutation.ts). */
+export function permutationPtr(): usize {
+  return PERMUTATION_PTR;
+}
+
+/** Starts the permutation tests (§5.1) on `len` symbols, shuffles seeded by seedHi:seedLo. */
+export function permutationStart(ptr: usize, len: i32, binary: bool, seedLo: u32, seedHi: u32): void {
+  permutation.permutationStart(ptr, len, binary, (<u64>seedHi << 32) | <u64>seedLo);
+}
+
+/** The restart sanity check's counts (§3.1.4.3) of a `rows` × `cols` row dataset. */
+export function restartModeCounts(ptr: usize, rows: i32, cols: i32): void {
+  clearResults();
+  restart.restartModeCounts(ptr, rows, cols);
 }

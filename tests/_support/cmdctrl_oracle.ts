@@ -15,10 +15,13 @@
  *   after its ACK + status is data.
  * - STOP of a stream succeeds when the line goes quiet and the last 6 bytes were ACK + status;
  *   the bytes before them are data in flight. A line that closes instead never confirmed it.
+ *   qrng's own rule beyond the spec: the status must report a ready_bytes a device can have
+ *   (at most MAX_ANSWER_READY_BYTES); otherwise the tail is data that ends in 0x11 by chance.
  * - Field values pass through as sent (reserved bits ignored, strings NUL-terminated, one
  *   character per byte): judging a status's flags is the caller's business, not the decoder's.
  */
 import { Buffer } from "node:buffer";
+import { MAX_ANSWER_READY_BYTES } from "../../cli/devices/cmdctrl/stop_answer.ts";
 
 /** Response payload sizes by code (spec §2). */
 export const RESPONSE_PAYLOAD_BYTES: ReadonlyMap<number, number> = new Map([
@@ -79,6 +82,7 @@ export function judgeAnswer(shape: Shape, bytes: Uint8Array, end: LineEnd): Verd
   if (shape.kind === "stop-tail") {
     const at = bytes.length - STOP_TAIL_BYTES;
     if (end !== "quiet" || at < 0 || bytes[at] !== ACK) return { valid: false, nack: false };
+    if (le(bytes).getUint32(at + 2, true) > MAX_ANSWER_READY_BYTES) return { valid: false, nack: false };
     return answer(bytes.subarray(at + 1), bytes.subarray(0, at));
   }
   if (bytes.length === 0) {

@@ -4,6 +4,7 @@
  * driver and which values the oracle's judged answers mean. Plus the seeded generator cases use.
  */
 import type { CmdCtrlDevice } from "../../cli/devices/cmdctrl/driver.ts";
+import { MAX_ANSWER_READY_BYTES } from "../../cli/devices/cmdctrl/stop_answer.ts";
 import { QrngError } from "../../cli/errors.ts";
 import type { Config } from "../../wasm/cmdctrl.ts";
 import {
@@ -99,8 +100,8 @@ function validReply(rng: Rng, shape: Shape): Uint8Array {
       );
     case "stream":
       return cat(u8(ACK), rng.bytes(5 + rng.below(24)));
-    case "stop-tail":
-      return cat(rng.bytes(rng.below(24)), u8(ACK), rng.bytes(5));
+    case "stop-tail": // flags, then a ready_bytes a device can report
+      return cat(rng.bytes(rng.below(24)), u8(ACK), rng.bytes(1), u32(rng.below(MAX_ANSWER_READY_BYTES + 1)));
     case "reboot":
       return u8(0xf8);
   }

@@ -11,6 +11,11 @@
  * that is longer (a jittery link pauses mid-stream, and data that happens to end in 0x11 and
  * five more bytes must not pass for the answer during such a pause). An idle device answers
  * with the 6 bytes alone: nothing follows them, so a short quiet suffices.
+ *
+ * What counts as an answer: ACK and a status whose ready_bytes a device can report (at most
+ * MAX_ANSWER_READY_BYTES). Random data ends in 0x11 once in 256 pauses; with a plausible
+ * ready_bytes after it (its top 12 bits zero) once in 2^20, so a pause longer than the quiet
+ * rule foresaw at the wrong moment no longer passes the data's tail off as the device's status.
  */
 import { RESP } from "../../../wasm/cmdctrl.ts";
 
@@ -20,6 +25,11 @@ export const STOP_QUIET_MS = 100;
 export const IDLE_STOP_QUIET_MS = 10;
 /** ACK and its 5-byte status: the answer to STOP. */
 export const STOP_ANSWER_BYTES = 6;
+/**
+ * The most ready_bytes an answer may report: far above the one-shot ceilings devices show
+ * (13,440 and 35,200 bytes, spec §4; a one-shot asks for at most 65,535).
+ */
+export const MAX_ANSWER_READY_BYTES = (1 << 20) - 1;
 
 /** Watches the bytes after one STOP; see the module comment. */
 export class StopAnswerWatch {
@@ -44,9 +54,11 @@ export class StopAnswerWatch {
     this.#received += bytes.length;
   }
 
-  /** Whether the bytes so far end like an answer (ACK and status). */
+  /** Whether the bytes so far end like an answer (ACK and a plausible status). */
   get tailSeen(): boolean {
-    return this.#received >= STOP_ANSWER_BYTES && this.#tail[0] === RESP.ACK;
+    if (this.#received < STOP_ANSWER_BYTES || this.#tail[0] !== RESP.ACK) return false;
+    const readyBytes = new DataView(this.#tail.buffer).getUint32(2, true); // after ACK and the flags
+    return readyBytes <= MAX_ANSWER_READY_BYTES;
   }
 
   /** Bytes received after STOP so far. */

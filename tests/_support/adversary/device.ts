@@ -89,8 +89,17 @@ export async function startAdversary(transport: AdversaryTransport, script: Faul
     return new FaultyLink(inner, options);
   };
   let stopped = false;
+  // Answers to commands wait out the pause the machine asks for (stopTail) after what went before.
+  const pausing = (line: FaultyLink): Transport => ({
+    ...line.commands,
+    write: async (bytes) => {
+      const pauseMs = machine.takePauseBeforeReply();
+      if (pauseMs > 0) await line.pause(pauseMs);
+      await line.commands.write(bytes);
+    },
+  });
   const session = (commands: FaultyLink, data: FaultyLink, chunk?: number) =>
-    runSession(machine, commands.commands, { data: data.data, dataChunkBytes: chunk, sleep, stopped: () => stopped });
+    runSession(machine, pausing(commands), { data: data.data, dataChunkBytes: chunk, sleep, stopped: () => stopped });
   const closers: Array<() => Promise<void>> = [];
   let uri: string;
   let serving: Promise<void>;

@@ -95,6 +95,12 @@ export class FaultyLink {
     await this.#send(pieces);
   }
 
+  /** Keeps the line silent for `ms` after everything written so far has gone out. */
+  async pause(ms: number): Promise<void> {
+    if (!this.#delayed) return await this.#o.sleep(ms);
+    this.#lastDue = Math.max(this.#lastDue, this.#o.now()) + ms;
+  }
+
   /** Sends `pieces` in order after the latency; "inject" is a foreign datagram from another port. */
   async #send(pieces: Array<Uint8Array | "inject">): Promise<void> {
     if (this.#error) throw this.#error;

@@ -18,6 +18,8 @@ import type { FaultScript, FlagFault, StatusReply } from "./script.ts";
 
 /** An ACK carrying a status: the code and five payload bytes. */
 const STATUS_ANSWER_BYTES = 6;
+/** Data sent ahead of a STOP's answer by the stopTail fault. */
+const ANSWER_LIKE_TAIL_BYTES = 64;
 const STARTUP_BIT = 1 << STATUS_FLAGS.indexOf("startupTestInProgress");
 /** Flags whose raising means the device reports a fault (bit 2 upward: supply and health). */
 const FAULT_FLAGS = STATUS_FLAGS.slice(2);
@@ -42,6 +44,7 @@ export class FaultyMachine implements SessionMachine {
   readonly #pattern: Uint8Array | undefined;
   #patternAt = 0;
   #firstBlock: { data: Uint8Array; signature?: Uint8Array } | undefined;
+  #pauseBeforeReplyMs = 0;
 
   constructor(script: FaultScript, record: Recorder, now: () => number) {
     const seed = script.seed ?? 1;
@@ -103,6 +106,7 @@ export class FaultyMachine implements SessionMachine {
       return [];
     }
     const oneShot = code === CMD.START && command[1] === 1;
+    const tail = endsStream && this.#script.stopTail ? this.#answerLikeTail() : undefined;
     const replies = this.inner.receive(command);
     if (endsStream && this.#script.stop === "no-ack") {
       this.#record.fault();
@@ -127,11 +131,44 @@ export class FaultyMachine implements SessionMachine {
     this.#answered.set(code, nth);
     const resized = this.#resize(code, nth, replies);
     if (data && resized.includes(data)) this.#record.data(data.bytes);
+    if (tail) {
+      resized.unshift(tail);
+      this.#pauseBeforeReplyMs = this.#script.stopTail!.pauseMs;
+    }
     const strays = this.#script.strays;
     if (strays && strays.after === COMMAND_NAMES.get(code)) {
       for (let i = 0; i < strays.count; i++) resized.push(this.#foreignData(DATA_DATAGRAM_BYTES));
     }
     return resized;
+  }
+
+  /**
+   * How long the line is to stay silent before the next answer to a command (then 0 again):
+   * the pause after a {@link FaultScript.stopTail}.
+   */
+  takePauseBeforeReply(): number {
+    const ms = this.#pauseBeforeReplyMs;
+    this.#pauseBeforeReplyMs = 0;
+    return ms;
+  }
+
+  /**
+   * Data still in flight at a STOP, ending like an answer that reports a fault (stopTail): 0x11,
+   * flags started and repetition_count, and a ready_bytes above 2^31 (as random data's almost
+   * always is: no device has that many ready).
+   */
+  #answerLikeTail(): Reply {
+    const bytes = new Uint8Array(ANSWER_LIKE_TAIL_BYTES);
+    const count = this.inner.streamInto(bytes);
+    if (count < STATUS_ANSWER_BYTES) throw new Error("stopTail needs a stream with data ready at the STOP");
+    const tail = bytes.subarray(0, count);
+    this.#shape(tail);
+    const at = count - STATUS_ANSWER_BYTES;
+    tail[at] = RESP.ACK;
+    tail[at + 1] = 1 << STATUS_FLAGS.indexOf("started") | 1 << STATUS_FLAGS.indexOf("repetitionCount");
+    tail[at + 5] |= 0x80;
+    this.#record.data(tail);
+    return { bytes: tail, data: true };
   }
 
   /** Flags and ready_bytes of one ACK+status, as the flag rules and readyBytes say. */

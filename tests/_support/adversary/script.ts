@@ -75,6 +75,12 @@ export interface FaultScript {
   flags?: FlagFault[];
   /** A STOP that ends a stream is ignored (the stream goes on) or obeyed without an answer. */
   stop?: "ignore" | "no-ack";
+  /**
+   * A STOP that ends a stream gets its answer only after data ending in 0x11 and five more
+   * bytes (valid data, recorded) and then `pauseMs` of silence: a jittery link pausing where
+   * the data looks most like the answer.
+   */
+  stopTail?: { pauseMs: number };
   resize?: ResizeFault[];
   /**
    * Foreign bytes nobody asked for, sent as data (by datagram on TCP+UDP) right after every
@@ -98,6 +104,7 @@ const KEYS: Record<keyof FaultScript, true> = {
   datagrams: true,
   flags: true,
   stop: true,
+  stopTail: true,
   resize: true,
   strays: true,
   replay: true,
