@@ -45,6 +45,8 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
     fleet: ["cli/fleet/"],
     report: ["cli/report/"],
     view: ["cli/view/"],
+    // Where output goes (the failure-safe sink) and in which form (hex, base64, key: value, JSON).
+    output: ["cli/output/"],
   },
   // Device URI -> open source, sim: wiring, the health gate.
   { sources: ["cli/sources/"] },
