@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonText } from "../cli/commands/device_common.ts";
+import { jsonText } from "../cli/output/result_text.ts";
 import {
   certificateBlob,
   checksum8,

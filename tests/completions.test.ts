@@ -50,7 +50,7 @@ it("completes each command's flags from its --help", () => {
 
 it("completes device URI schemes and emulators after --device, across bash's ':' word break", () => {
   expect(complete("qrng read --device ")).toEqual(
-    ["serial:", "sim:qcicada", "sim:xr232", "sim:xr232usb", "tcp://", "tcpudp://", "udp://", "xr232:"],
+    ["nats://", "qrng+tcp://", "serial:", "sim:qcicada", "sim:xr232", "sim:xr232usb", "tcp://", "tcpudp://", "tls://", "udp://", "unix:", "xr232:"],
   );
   expect(complete("qrng read --device tc")).toEqual(["tcp://", "tcpudp://"]);
   // bash replaces only the word after the ':', so the candidates are what follows it.
@@ -65,7 +65,7 @@ it("prints zsh and fish scripts, and names the shells when given none", async ()
   const fish = (await runCli(bun, ["completions", "fish"])).stdout.toString();
   expect(fish).toContain("complete -c qrng -n '__fish_seen_subcommand_from read' -l format\n");
   expect(fish).toContain(
-    "complete -c qrng -l device -x -a 'serial: tcp:// udp:// tcpudp:// xr232: sim:qcicada",
+    "complete -c qrng -l device -x -a 'serial: tcp:// udp:// tcpudp:// xr232: unix: qrng+tcp:// nats:// tls:// sim:qcicada",
   );
   const none = await runCli(bun, ["completions"]);
   expect([none.status, none.stderr]).toEqual([2, "qrng completions: name a shell: bash, zsh, fish\n"]);

@@ -41,13 +41,17 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
     postprocess: ["cli/postprocess/"],
     // qrng feed's pure logic: what to credit the kernel, when to feed.
     feed: ["cli/feed/"],
+    // NATS JetStream for fleets: connecting, the shared stream, publishing and claiming blocks.
+    fleet: ["cli/fleet/"],
     report: ["cli/report/"],
     view: ["cli/view/"],
+    // Where output goes (the failure-safe sink) and in which form (hex, base64, key: value, JSON).
+    output: ["cli/output/"],
   },
   // Device URI -> open source, sim: wiring, the health gate.
   { sources: ["cli/sources/"] },
-  // The library `import { open } from "qrng"`.
-  { library: ["cli/library/"] },
+  // The library `import { open } from "qrng"`; the daemon's pool, device side and listeners.
+  { library: ["cli/library/"], serve: ["cli/serve/"] },
   { commands: ["cli/commands/", "cli/command.ts", "cli/shell_completion.ts", "cli/man_page.ts"] },
   {
     entry: [

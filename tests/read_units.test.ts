@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Formatter } from "../cli/commands/read_output.ts";
+import { Formatter } from "../cli/output/text_format.ts";
 import { resolveDevice } from "../cli/commands/read_device.ts";
 import { parseSize } from "../cli/units.ts";
 import { baudFromUri, parseDeviceUri } from "../cli/uri.ts";

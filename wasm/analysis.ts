@@ -7,6 +7,7 @@
  * Fast path: read straight into {@link Analyzer.inputBuffer} (a view of WASM memory) and call
  * {@link Analyzer.update}; {@link Analyzer.push} copies an existing chunk for convenience.
  */
+import { memoryView } from "./_instantiate.ts";
 import { type EntStats, entStats, mostCommonValueEntropy } from "./ent.ts";
 import { configureRepetition, type RepetitionParameters, type RepetitionResults, repetitionResults } from "./repetition.ts";
 import { configureHealth, type HealthCutoffs, healthCutoffs, type HealthTestOptions } from "./health.ts";
@@ -125,7 +126,7 @@ export class Analyzer {
 
   /** The WASM input buffer: fill a prefix of it, then call {@link update} with its length. */
   inputBuffer(): Uint8Array {
-    return new Uint8Array(this.#wasm.memory.buffer, this.#wasm.inputPtr(), this.#wasm.inputBytes());
+    return memoryView(this.#wasm, Uint8Array, this.#wasm.inputPtr(), this.#wasm.inputBytes());
   }
 
   /** Analyses the first `length` bytes of {@link inputBuffer}. */
@@ -150,9 +151,9 @@ export class Analyzer {
   results(): AnalysisResults {
     const w = this.#wasm;
     w.snapshot();
-    const s = new Float64Array(w.memory.buffer, w.statsPtr(), 64);
-    const histogram = Array.from(new Float64Array(w.memory.buffer, w.histPtr(), 256));
-    const log = new Float64Array(w.memory.buffer, w.logPtr(), 4 * LOG_SLOTS);
+    const s = memoryView(w, Float64Array, w.statsPtr(), 64);
+    const histogram = Array.from(memoryView(w, Float64Array, w.histPtr(), 256));
+    const log = memoryView(w, Float64Array, w.logPtr(), 4 * LOG_SLOTS);
     const offsets = (test: number, count: number) =>
       Array.from(log.subarray(test * LOG_SLOTS, test * LOG_SLOTS + Math.min(count, LOG_SLOTS)));
     const bytes = s[SLOT.bytes];

@@ -7,6 +7,7 @@
  * the result says so in `warnings`.
  */
 import { type AssessExports, newAssessInstance, RESULT_SLOTS } from "./_assess.ts";
+import { memoryView } from "./_instantiate.ts";
 
 /** Samples an assessment of record needs (SP 800-90B §3.1.1). */
 export const RECORD_SAMPLES = 1_000_000;
@@ -140,7 +141,7 @@ export function runEstimator(wasm: AssessExports, id: EstimatorId, data: TrackDa
 }
 
 function readEstimate(wasm: AssessExports, spec: EstimatorSpec, track: Track): Estimate {
-  const slots = new Float64Array(wasm.memory.buffer, wasm.resultsPtr(), RESULT_SLOTS);
+  const slots = memoryView(wasm, Float64Array, wasm.resultsPtr(), RESULT_SLOTS);
   const values: Record<string, number | boolean | null> = {};
   for (const [key, slot] of spec.fields) values[key] = Number.isNaN(slots[slot]) ? null : slots[slot];
   if (spec.foundSlot !== undefined) values.pFound = slots[spec.foundSlot] === 1;
@@ -161,7 +162,7 @@ function lowest(estimates: Estimate[]): Estimate {
 /** Copies `samples` into the instance. */
 function load(wasm: AssessExports, samples: Uint8Array): number {
   const ptr = wasm.reserve(samples.length);
-  new Uint8Array(wasm.memory.buffer, ptr, samples.length).set(samples);
+  memoryView(wasm, Uint8Array, ptr, samples.length).set(samples);
   return ptr;
 }
 

@@ -8,6 +8,7 @@
  * /dev/urandom), and the compression statistic is an LZ78 phrase count where the tool measures
  * bzip2 output (core/assess/permutation.ts says why).
  */
+import { memoryView } from "./_instantiate.ts";
 import { RESULT_SLOTS } from "./_assess.ts";
 import { type AssessedSamples, type AssessOptions, type Estimate, type PreparedSamples, prepareSamples, runEstimator, withWasmMemory } from "./assess.ts";
 
@@ -114,7 +115,7 @@ export function assessIid(samples: Uint8Array, options: IidOptions): IidAssessme
 function assess(samples: Uint8Array, options: IidOptions, shuffles: number): IidAssessment {
   const prepared = prepareSamples(samples, options);
   const { wasm, literal, bitstring, binary, warnings } = prepared;
-  const slots = () => new Float64Array(wasm.memory.buffer, wasm.resultsPtr(), RESULT_SLOTS);
+  const slots = () => memoryView(wasm, Float64Array, wasm.resultsPtr(), RESULT_SLOTS);
   const figure = mcvFigure(prepared);
 
   wasm.chiSquareTests(literal.ptr, literal.len, binary);
@@ -136,7 +137,7 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
     options.onProgress?.(done, shuffles);
     if (undecided === 0) break;
   }
-  const words = new Float64Array(wasm.memory.buffer, wasm.permutationPtr(), PERMUTATION_STATISTICS.length * 4 + 2);
+  const words = memoryView(wasm, Float64Array, wasm.permutationPtr(), PERMUTATION_STATISTICS.length * 4 + 2);
   const statistics = PERMUTATION_STATISTICS.map((name, i): PermutationStatistic => {
     const [value, c0, c1, c2] = words.subarray(i * 4, i * 4 + 4);
     return { name, value, c0, c1, c2, passed: c0 + c1 > 5 && c1 + c2 > 5 };

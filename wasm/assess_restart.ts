@@ -16,6 +16,7 @@
  * min(H_r, H_c, H_I). The tool also runs the IID tests on an IID source's restarts without
  * letting them change the verdict; qrng leaves them to `--iid` on the file itself.
  */
+import { memoryView } from "./_instantiate.ts";
 import { newAssessInstance, RESULT_SLOTS } from "./_assess.ts";
 import { type AssessOptions, assessNonIid, type NonIidAssessment, withWasmMemory } from "./assess.ts";
 import { iidMinEntropy, type IidMinEntropy } from "./assess_iid.ts";
@@ -109,9 +110,9 @@ export function assessRestarts(samples: Uint8Array, options: RestartOptions): Re
 function countAndTranspose(rows: Uint8Array): { counts: Float64Array; columns: Uint8Array } {
   const wasm = newAssessInstance();
   const ptr = wasm.reserve(rows.length), out = wasm.reserve(rows.length);
-  new Uint8Array(wasm.memory.buffer, ptr, rows.length).set(rows);
+  memoryView(wasm, Uint8Array, ptr, rows.length).set(rows);
   wasm.restartModeCounts(ptr, RESTARTS, SAMPLES_PER_RESTART);
-  const counts = new Float64Array(wasm.memory.buffer, wasm.resultsPtr(), RESULT_SLOTS).slice(0, 4);
+  const counts = memoryView(wasm, Float64Array, wasm.resultsPtr(), RESULT_SLOTS).slice(0, 4);
   wasm.transposeInto(ptr, RESTARTS, SAMPLES_PER_RESTART, out);
-  return { counts, columns: new Uint8Array(wasm.memory.buffer, out, rows.length).slice() };
+  return { counts, columns: memoryView(wasm, Uint8Array, out, rows.length).slice() };
 }

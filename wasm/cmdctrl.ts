@@ -4,7 +4,7 @@
  * and emulators build them with one definition.
  */
 import { cmdctrlWasmBase64 } from "./_generated/cmdctrl_wasm.ts";
-import { instantiateWasm } from "./_instantiate.ts";
+import { instantiateWasm, memoryView } from "./_instantiate.ts";
 
 /** Exports of the codec module, typed by hand (see core/cmdctrl/index.ts). */
 interface CmdCtrlExports {
@@ -103,16 +103,16 @@ export class CmdCtrlCodec {
 
   constructor() {
     this.#w = instantiateWasm(cmdctrlWasmBase64).exports as unknown as CmdCtrlExports;
-    this.input = new Uint8Array(this.#w.memory.buffer, this.#w.inputPtr(), this.#w.inputBytes());
+    this.input = memoryView(this.#w, Uint8Array, this.#w.inputPtr(), this.#w.inputBytes());
   }
 
   #command(length: number): Uint8Array {
-    return new Uint8Array(this.#w.memory.buffer, this.#w.commandPtr(), length);
+    return memoryView(this.#w, Uint8Array, this.#w.commandPtr(), length);
   }
 
   #stage(data: Uint8Array): number {
     if (data.length > CHUNK_BYTES) throw new RangeError(`a chunk holds at most ${CHUNK_BYTES} bytes`);
-    new Uint8Array(this.#w.memory.buffer, this.#w.chunkPtr(), CHUNK_BYTES).set(data);
+    memoryView(this.#w, Uint8Array, this.#w.chunkPtr(), CHUNK_BYTES).set(data);
     return data.length;
   }
 
@@ -197,7 +197,7 @@ export class CmdCtrlCodec {
 
   #event(type: number): DecoderEvent {
     const w = this.#w;
-    const view = () => new Uint8Array(w.memory.buffer, w.eventPtr(), w.eventLength());
+    const view = () => memoryView(w, Uint8Array, w.eventPtr(), w.eventLength());
     switch (EVENT_TYPES[type]) {
       case "need-input":
         return { type: "need-input" };
@@ -229,7 +229,7 @@ export function checksum8(data: Uint8Array): number {
   let total = 0;
   for (let offset = 0; offset < data.length; offset += CHUNK_BYTES) {
     const part = data.subarray(offset, offset + CHUNK_BYTES);
-    new Uint8Array(w.memory.buffer, w.chunkPtr(), CHUNK_BYTES).set(part);
+    memoryView(w, Uint8Array, w.chunkPtr(), CHUNK_BYTES).set(part);
     total = (total + (~w.checksum8(w.chunkPtr(), part.length) & 0xff)) & 0xff;
   }
   return ~total & 0xff;

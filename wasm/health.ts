@@ -16,6 +16,7 @@
  */
 import { binomialCutoff, binomialTail, binomialThreshold, bitcountBounds, rctCutoff, rctFailureRate } from "./cutoffs.ts";
 import { type AnalysisExports, newAnalysisInstance, SLOT } from "./_analysis.ts";
+import { memoryView } from "./_instantiate.ts";
 import { configureRepetition, type RepetitionParameters, type RepetitionResults, repetitionResults } from "./repetition.ts";
 
 /** How the health tests are parameterised. */
@@ -238,14 +239,14 @@ export class HealthGate {
     this.#compact();
     const w = this.#wasm;
     const used = this.#held + this.#pending;
-    return new Uint8Array(w.memory.buffer, w.inputPtr() + used, this.#capacity - used);
+    return memoryView(w, Uint8Array, w.inputPtr() + used, this.#capacity - used);
   }
 
   /** Moves the held-back and untested bytes to the front once the output before them is done with. */
   #compact(): void {
     if (this.#heldAt === 0 && this.#pendingAt === this.#held) return;
     const w = this.#wasm;
-    const input = new Uint8Array(w.memory.buffer, w.inputPtr(), this.#capacity);
+    const input = memoryView(w, Uint8Array, w.inputPtr(), this.#capacity);
     input.copyWithin(0, this.#heldAt, this.#heldAt + this.#held); // held bytes come first
     input.copyWithin(this.#held, this.#pendingAt, this.#pendingAt + this.#pending);
     this.#heldAt = 0;
@@ -276,7 +277,7 @@ export class HealthGate {
     this.#held = held;
     this.#pendingAt = used - this.#pending + whole; // behind the tested windows
     this.#pending = staged - whole;
-    return new Uint8Array(w.memory.buffer, w.inputPtr(), ready - held);
+    return memoryView(w, Uint8Array, w.inputPtr(), ready - held);
   }
 
   /** Repeats (and overloads) the repetition check has found: any is a failure of the source. */
@@ -288,7 +289,7 @@ export class HealthGate {
   stats(): HealthGateStats {
     const w = this.#wasm;
     w.snapshot();
-    const s = new Float64Array(w.memory.buffer, w.statsPtr(), 64);
+    const s = memoryView(w, Float64Array, w.statsPtr(), 64);
     const passed = s[SLOT.gateWindowsPassed], failed = s[SLOT.gateWindowsFailed];
     return {
       samples: s[SLOT.healthBytes] * (this.#options.symbols === "bits" ? 8 : 1),

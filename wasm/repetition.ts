@@ -6,6 +6,7 @@
  * fingerprinted gram carries 256 bits of it.
  */
 import { type AnalysisExports, SLOT } from "./_analysis.ts";
+import { memoryView } from "./_instantiate.ts";
 
 /** The check stops counting after this many repeats (core/analysis/repeat.ts). */
 export const REPEAT_COUNT_LIMIT = 1024;
@@ -119,7 +120,7 @@ export interface RepetitionResults {
 
 /** The first `count` (earlier, later) pairs of a tier's log at `ptr`. */
 function loggedRepeats(wasm: AnalysisExports, ptr: number, count: number): Repeat[] {
-  const log = new Float64Array(wasm.memory.buffer, ptr, 2 * LOGGED_REPEATS);
+  const log = memoryView(wasm, Float64Array, ptr, 2 * LOGGED_REPEATS);
   return Array.from({ length: Math.min(count, LOGGED_REPEATS) }, (_, i) => ({ earlier: log[2 * i], later: log[2 * i + 1] }));
 }
 

@@ -3,7 +3,7 @@
  * instance with its own memory: the firmware state machine, the pool and a seeded pulse source.
  * The wrapper validates; the kernel has no error paths.
  */
-import { instantiateWasm } from "./_instantiate.ts";
+import { instantiateWasm, memoryView } from "./_instantiate.ts";
 import { xr232WasmBase64 } from "./_generated/xr232_wasm.ts";
 
 /** Model parameters; every timing has the published value as its default. */
@@ -116,13 +116,13 @@ export const SERVE_CHUNK_BYTES = 65536;
 
 interface Exports {
   memory: WebAssembly.Memory;
-  paramsPtr: WebAssembly.Global;
-  schedulePtr: WebAssembly.Global;
-  outPtr: WebAssembly.Global;
-  statsPtr: WebAssembly.Global;
-  eventsPtr: WebAssembly.Global;
-  poolPtr: WebAssembly.Global;
-  pulsesPtr: WebAssembly.Global;
+  paramsPtr(): number;
+  schedulePtr(): number;
+  outPtr(): number;
+  statsPtr(): number;
+  eventsPtr(): number;
+  poolPtr(): number;
+  pulsesPtr(): number;
   init(seedLo: number, seedHi: number, scheduleCount: number, recorded: number): void;
   resetDevice(): void;
   advance(ticks: number, untilCts: number): number;
@@ -183,9 +183,9 @@ export class Xr232Model {
     this.params = Object.freeze(p);
     this.#x = instantiateWasm(xr232WasmBase64).exports as unknown as Exports;
     const x = this.#x;
-    const params64 = new Float64Array(x.memory.buffer, x.paramsPtr.value, 16);
+    const params64 = memoryView(x, Float64Array, x.paramsPtr(), 16);
     PARAM_ORDER.forEach((key, i) => (params64[i] = p[key]));
-    const sched = new Float64Array(x.memory.buffer, x.schedulePtr.value, SCHEDULE_CAPACITY * 2);
+    const sched = memoryView(x, Float64Array, x.schedulePtr(), SCHEDULE_CAPACITY * 2);
     sorted.forEach((d, i) => {
       sched[2 * i] = d.startS;
       sched[2 * i + 1] = d.durationS;
@@ -195,7 +195,7 @@ export class Xr232Model {
       throw new RangeError(`xr232 model: at most ${RECORDED_PULSES_CAPACITY} recorded pulses`);
     }
     if (recordedWidthsUs && recorded > 0) {
-      const widths = new Float32Array(x.memory.buffer, x.pulsesPtr.value, recorded);
+      const widths = memoryView(x, Float32Array, x.pulsesPtr(), recorded);
       for (let i = 0; i < recorded; i++) {
         const us = recordedWidthsUs[i];
         if (!(us > 0) || !Number.isFinite(us)) {
@@ -229,12 +229,12 @@ export class Xr232Model {
     }
     const x = this.#x;
     const served = x.serve(count, byteSeconds(baud) * this.params.pollHz);
-    return new Uint8Array(x.memory.buffer, x.outPtr.value, served);
+    return memoryView(x, Uint8Array, x.outPtr(), served);
   }
 
   /** Current counters. */
   stats(): Xr232Stats {
-    const s = new Float64Array(this.#x.memory.buffer, this.#x.statsPtr.value, 16);
+    const s = memoryView(this.#x, Float64Array, this.#x.statsPtr(), 16);
     return {
       nowTicks: s[0],
       pulses: s[1],
@@ -268,7 +268,7 @@ export class Xr232Model {
   takeEvents(): Xr232Event[] {
     const x = this.#x;
     const n = x.takeEvents();
-    const e = new Float64Array(x.memory.buffer, x.eventsPtr.value, n * 2);
+    const e = memoryView(x, Float64Array, x.eventsPtr(), n * 2);
     const out: Xr232Event[] = [];
     for (let i = 0; i < n; i++) {
       out.push({ timeS: e[2 * i] / this.params.pollHz, kind: EVENT_KINDS[e[2 * i + 1] - 1] });
@@ -278,6 +278,6 @@ export class Xr232Model {
 
   /** A copy of the pool's current contents. */
   pool(): Uint8Array {
-    return new Uint8Array(this.#x.memory.buffer, this.#x.poolPtr.value, this.params.poolBytes).slice();
+    return memoryView(this.#x, Uint8Array, this.#x.poolPtr(), this.params.poolBytes).slice();
   }
 }

@@ -7,7 +7,8 @@ import type { Command } from "../command.ts";
 import { describeError, QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
 import { checkCertificate, importCaKey, isCaKeyText } from "../devices/cmdctrl/checks.ts";
-import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, withDevice } from "./device_command.ts";
+import { printResult } from "../output/result_text.ts";
 import { readAll } from "../byte_io.ts";
 
 /** Reads --ca's value: the key itself, or a file holding it; anything else is a usage error. */

@@ -6,7 +6,8 @@
 import type { Command } from "../command.ts";
 import { usageError } from "../errors.ts";
 import { type Config, POSTPROCESS } from "../../wasm/cmdctrl.ts";
-import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, withDevice } from "./device_command.ts";
+import { printResult } from "../output/result_text.ts";
 
 const BOOLEANS = {
   startup_test: "startupTest",

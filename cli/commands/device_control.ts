@@ -1,5 +1,5 @@
 /** `qrng reset`, `qrng stop`, `qrng reboot`: change what a device is doing. */
-import { simpleDeviceCommand } from "./device_common.ts";
+import { simpleDeviceCommand } from "./device_command.ts";
 
 /** `qrng reset`. */
 export const resetCommand = simpleDeviceCommand(

@@ -1,6 +1,6 @@
 /** `qrng info`, `qrng status`, `qrng stats`, `qrng pubkey`: read-only device queries. */
 import { formatVersion } from "../../wasm/cmdctrl.ts";
-import { simpleDeviceCommand } from "./device_common.ts";
+import { simpleDeviceCommand } from "./device_command.ts";
 
 /** `qrng info`. */
 export const infoCommand = simpleDeviceCommand(

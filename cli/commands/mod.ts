@@ -18,7 +18,9 @@ const controls = () => import("./device_control.ts");
 export const COMMANDS: readonly CommandEntry[] = [
   // The main jobs first, then device commands, then emulation and compatibility.
   { name: "read", load: async () => (await import("./read.ts")).readCommand },
-  { name: "test", load: async () => (await import("./test.ts")).testCommand },
+  { name: "serve", load: async () => (await import("./serve.ts")).serveCommand },
+  { name: "publish", load: async () => (await import("./publish.ts")).publishCommand },
+  { name: "test", load: async () => (await import("./randomness_battery.ts")).testCommand },
   { name: "view", load: async () => (await import("./view.ts")).viewCommand },
   { name: "assess", load: async () => (await import("./assess.ts")).assessCommand },
   { name: "feed", load: async () => (await import("./feed.ts")).feedCommand },
@@ -33,7 +35,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "pubkey", load: async () => (await queries()).pubkeyCommand },
   { name: "cert", load: async () => (await import("./cert.ts")).certCommand },
   { name: "reboot", load: async () => (await controls()).rebootCommand },
-  { name: "hash-test", load: async () => (await import("./hash_test.ts")).hashTestCommand },
+  { name: "hash-test", load: async () => (await import("./hash_engine_check.ts")).hashTestCommand },
   { name: "update", load: async () => (await import("./update.ts")).updateCommand },
   { name: "emulate", load: async () => (await import("./emulate.ts")).emulateCommand },
   { name: "model", load: async () => (await import("./model.ts")).modelCommand },

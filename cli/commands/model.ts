@@ -8,7 +8,7 @@ import { usageError } from "../errors.ts";
 import { XR232USB_BAUD } from "../protocol/xr232.ts";
 import { isBaudRate } from "../uri.ts";
 import type { Platform } from "../platform.ts";
-import { OutputSink } from "./read_output.ts";
+import { OutputSink } from "../output/sink.ts";
 import { type Disturbance, XR232_DEFAULTS, Xr232Model } from "../../wasm/xr232.ts";
 import { parseDisturbances, parseModelSettings, parseSeconds, readPulseFile } from "../emulators/xr232_settings.ts";
 

@@ -14,9 +14,9 @@ import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { verifiedSignedRead } from "../devices/cmdctrl/checks.ts";
 import { readOneShots, readStreamed } from "../devices/cmdctrl/raw_read.ts";
-import { hex } from "./device_common.ts";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { applySettings } from "./device_config.ts";
-import { hashTestCommand } from "./hash_test.ts";
+import { hashTestCommand } from "./hash_engine_check.ts";
 import { updateCommand } from "./update.ts";
 import { printable } from "../printable.ts";
 
@@ -131,7 +131,7 @@ async function readBytes(device: CmdCtrlDevice, count: number, continuous: boole
 }
 
 async function emitData(platform: Platform, data: Uint8Array, path: string | undefined, append: boolean) {
-  if (!path) return await platform.stdout.write(new TextEncoder().encode(hex(data) + "\n"));
+  if (!path) return await platform.stdout.write(new TextEncoder().encode(bytesToHex(data) + "\n"));
   const writer = await platform.openWriter(path, { append });
   try {
     await writer.write(data);

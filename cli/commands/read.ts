@@ -1,7 +1,7 @@
 /**
  * `qrng read SIZE`: the main job. Opens the device (or the one QRNG `qrng list` finds), runs
  * the continuous health tests on every byte (fail closed: see cli/sources/gated.ts), and writes
- * exactly SIZE good bytes to stdout or a file (see read_output.ts for the file guarantees).
+ * exactly SIZE good bytes to stdout or a file (see output/sink.ts for the file guarantees).
  * Ctrl-C, SIGTERM, SIGHUP and a closed pipe stop the device cleanly; no stack traces.
  */
 import { type Command, parseFlags } from "../command.ts";
@@ -11,7 +11,8 @@ import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE } from "../sources/health.ts";
 import { GatedReader } from "../sources/gated.ts";
 import { HEALTH_FLAGS, parseAlphaFlag, resolveHFlag } from "./health_flags.ts";
-import { Formatter, isOutputFormat, OutputSink } from "./read_output.ts";
+import { Formatter, isOutputFormat } from "../output/text_format.ts";
+import { OutputSink } from "../output/sink.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions, withCtsTimeout } from "./source_flags.ts";
 import { printable } from "../printable.ts";
@@ -26,7 +27,9 @@ bytes that passed. SIZE: 64, 4K (=4096), 1M, 1G, 1GiB, 10KB (=10000), as head -c
 
   --device URI         serial:/dev/ttyUSB0 (or a bare path), tcp://host[:port],
                        udp://host[:port], tcpudp://host[:port][?udp=PORT], sim:qcicada
-                       (emulated: not random). Without it: the one QRNG 'qrng list' finds.
+                       (emulated: not random), a running 'qrng serve': unix:/PATH,
+                       qrng+tcp://host[:port], a fleet's stream nats://host[:4222]/STREAM
+                       (see qrng publish). Without it: the one QRNG 'qrng list' finds.
   -o, --output FILE    write to FILE (replaced only when the read succeeds; a FIFO or device
                        is written as a stream); '-' is stdout
   --append             add to FILE instead (all or nothing: on failure FILE is unchanged)

@@ -5,7 +5,8 @@
 import type { Command } from "../command.ts";
 import { describeError, usageError } from "../errors.ts";
 import { CHUNK_ATTEMPTS, updateFirmware } from "../devices/cmdctrl/update.ts";
-import { DEVICE_FLAGS_HELP, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, withDevice } from "./device_command.ts";
+import { printResult } from "../output/result_text.ts";
 import { readAll } from "../byte_io.ts";
 import { formatBytes } from "../units.ts";
 

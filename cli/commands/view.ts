@@ -21,7 +21,7 @@ import {
   histogramText,
 } from "../view/mod.ts";
 import { openSource } from "../sources/registry.ts";
-import { writeWholeFile } from "./read_output.ts";
+import { writeWholeFile } from "../output/sink.ts";
 import { Analyzer } from "../../wasm/analysis.ts";
 import { printable } from "../printable.ts";
 

@@ -53,6 +53,13 @@ export interface RandomSource {
    */
   finish(): Promise<void>;
   /**
+   * Optional: judges the device's status now without ending the read, so every byte delivered
+   * before the call is covered by a judged status (continuous mode stops, keeps the data in
+   * flight and streams on at the next read). Rejects as {@link finish} does; the source stays
+   * open. Sources with no status to judge omit it (their bytes count as good once delivered).
+   */
+  checkpoint?(): Promise<void>;
+  /**
    * Aborts: stops the data flow as far as the device lets it (continuous mode: STOP and
    * drain) and releases the device, judging nothing. For error paths and Ctrl-C. Safe to call
    * more than once, after {@link finish} and while idle; never rejects.

@@ -14,6 +14,7 @@
  * as received: nothing is filled in for a stall and nothing is repeated after a reopen (requests
  * unanswered at a close are simply forgotten; the reopened device answers fresh ones).
  */
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { QrngError } from "../errors.ts";
 import type { Transport } from "../transports/transport.ts";
 import { MAGIC, XR232_CLASSIC_BAUD, XR232USB_BAUD } from "../protocol/xr232.ts";
@@ -195,7 +196,8 @@ export function repeatingCycle(bytes: Uint8Array): string | undefined {
 /** Fewer answers than this cannot show that they are random. */
 const MIN_RANDOM_ANSWERS = 32;
 
-const hexBytes = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+/** `bytes` as hex, a space between bytes. */
+const hexBytes = (bytes: Uint8Array) => bytesToHex(bytes).replace(/..(?!$)/g, "$& ");
 
 /**
  * Why `answers` are not the random bytes of a classic XR232, in words, or undefined when they

@@ -25,18 +25,43 @@ export interface GatedReaderOptions extends Omit<SourceOptions, "sizeHint"> {
   readonly postprocess?: PostprocessOptions;
 }
 
+/** What {@link GatedReader.reopen} may change for the next source. */
+export interface ReopenOptions {
+  /** As {@link GatedReaderOptions.bytesWanted}, for the reopened source. */
+  readonly bytesWanted: number;
+  /** Ends every wait of the reopened source (see SourceOptions.signal). @default the open's */
+  readonly signal?: AbortSignal;
+}
+
 /** A device source behind the health gate and post-processing. */
 export class GatedReader {
   /** The health gate; its stats are the read's health accounting. */
   readonly health: ReadHealth;
   /** The post-processing after the gate. */
   readonly postprocess: PostprocessChain;
-  readonly #source: RandomSource;
+  readonly #open: (options: SourceOptions) => Promise<RandomSource>;
+  readonly #sourceOptions: Omit<SourceOptions, "sizeHint">;
+  #source: RandomSource;
+  /** Whether {@link finish} judged the current source good: only then may the gate keep its bytes. */
+  #judged = false;
+  /** Bytes into the gate and out of it (before post-processing): what it holds is the difference. */
+  #gateIn = 0;
+  #gateOut = 0;
+  /** Gate output still to be dropped: what an unjudged source left in the gate. */
+  #dropBytes = 0;
   #bytesReleased = 0;
   /** Released bytes {@link readInto} has not handed out yet (a view into the gate's memory). */
   #pending: Uint8Array = new Uint8Array(0);
 
-  private constructor(source: RandomSource, health: ReadHealth, postprocess: PostprocessChain) {
+  private constructor(
+    open: (options: SourceOptions) => Promise<RandomSource>,
+    sourceOptions: Omit<SourceOptions, "sizeHint">,
+    source: RandomSource,
+    health: ReadHealth,
+    postprocess: PostprocessChain,
+  ) {
+    this.#open = open;
+    this.#sourceOptions = sourceOptions;
     this.#source = source;
     this.health = health;
     this.postprocess = postprocess;
@@ -59,7 +84,33 @@ export class GatedReader {
     const health = new ReadHealth(h ?? DEFAULT_H_PER_BYTE, alphaLog2 ?? DEFAULT_ALPHA_LOG2);
     const postprocess = new PostprocessChain(postprocessOptions);
     const source = await open({ ...sourceOptions, sizeHint: postprocess.inputFor(bytesWanted) });
-    return new GatedReader(source, health, postprocess);
+    return new GatedReader(open, sourceOptions, source, health, postprocess);
+  }
+
+  /**
+   * Closes the current source and opens it again (the way it was first opened) behind the SAME
+   * gate: its start-up test, failure counts and repetition history carry over, so a device that
+   * replays its stream after reconnecting (an emulator restarted with the same seed) fails the
+   * repetition check. For a daemon that reads in bursts and reconnects after faults. Bytes the
+   * gate still holds from a source that {@link finish} did not judge good are dropped, never
+   * released: their device's final status is unknown. Rejects as GatedReader.open does; the
+   * reader then stays closed until the next reopen.
+   */
+  async reopen(options: ReopenOptions): Promise<void> {
+    await this.close();
+    if (!this.#judged) this.#dropUnjudged();
+    this.#judged = false;
+    const sourceOptions = { ...this.#sourceOptions, ...(options.signal ? { signal: options.signal } : {}) };
+    this.#source = await this.#open({ ...sourceOptions, sizeHint: this.postprocess.inputFor(options.bytesWanted) });
+  }
+
+  /** Marks everything the gate holds (untested, held back, released but not handed out) for dropping. */
+  #dropUnjudged(): void {
+    const stats = this.health.stats();
+    const untested = this.#gateIn - stats.windowsTested * this.health.gate.windowBytes;
+    const heldBack = stats.bytesReleased - this.#gateOut;
+    this.#dropBytes = untested + heldBack;
+    this.#pending = this.#pending.subarray(this.#pending.length);
   }
 
   /** What is being read, for messages. */
@@ -78,21 +129,37 @@ export class GatedReader {
   }
 
   /**
-   * Resolves the next run of validated bytes, possibly empty (the gate holds bytes back until
-   * their window passed): a view valid until the next call. Rejects with a QrngError on any
+   * Resolves the next run of validated bytes, at most `limit` (the rest waits for the next
+   * call), possibly empty (the gate holds bytes back until their window passed): a view valid
+   * until the next call. Rejects with a QrngError on any
    * device fault (see RandomSource.next) or health failure (kind "health").
    */
-  async next(): Promise<Uint8Array> {
-    if (this.#pending.length > 0) {
-      const pending = this.#pending;
-      this.#pending = pending.subarray(pending.length);
-      return pending;
-    }
+  async next(limit = Infinity): Promise<Uint8Array> {
+    if (this.#pending.length === 0) this.#pending = await this.#nextReleased();
+    const run = this.#pending.subarray(0, limit);
+    this.#pending = this.#pending.subarray(run.length);
+    return run;
+  }
+
+  async #nextReleased(): Promise<Uint8Array> {
     const source = this.#source;
+    let tested: Uint8Array;
     // Straight into the gate's staging memory where the source can (one copy fewer).
-    const tested = source.nextInto
-      ? this.health.commit(await source.nextInto(this.health.inputSpace()))
-      : this.health.push(await source.next());
+    if (source.nextInto) {
+      const stored = await source.nextInto(this.health.inputSpace());
+      this.#gateIn += stored;
+      tested = this.health.commit(stored);
+    } else {
+      const run = await source.next();
+      this.#gateIn += run.length;
+      tested = this.health.push(run);
+    }
+    this.#gateOut += tested.length;
+    if (this.#dropBytes > 0) {
+      const dropped = Math.min(this.#dropBytes, tested.length);
+      this.#dropBytes -= dropped;
+      tested = tested.subarray(dropped);
+    }
     const released = this.postprocess.push(tested);
     this.#bytesReleased += released.length;
     return released;
@@ -149,6 +216,23 @@ export class GatedReader {
       throw error;
     }
     await this.#source.finish();
+    this.#judged = true;
+  }
+
+  /**
+   * Judges everything released so far without ending the read: the health verdict, then the
+   * device's status where the source has one (RandomSource.checkpoint). Only after it resolves
+   * do the bytes released before it count as good (a publisher sends them on then); on
+   * rejection none of them may be used, and the device is released.
+   */
+  async checkpoint(): Promise<void> {
+    try {
+      this.health.finish();
+      await this.#source.checkpoint?.();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
   }
 
   /** Releases the device without judging anything; safe to call more than once. */
@@ -158,9 +242,8 @@ export class GatedReader {
 
   /** Up to `limit` validated bytes, at least one; leftovers wait for the next call. */
   async #nextAtMost(limit: number): Promise<Uint8Array> {
-    let run = await this.next();
-    while (run.length === 0) run = await this.next();
-    this.#pending = run.subarray(limit);
-    return run.subarray(0, limit);
+    let run = await this.next(limit);
+    while (run.length === 0) run = await this.next(limit);
+    return run;
   }
 }

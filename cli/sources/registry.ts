@@ -8,7 +8,9 @@ import { usageError } from "../errors.ts";
 import { type DeviceUri, parseDeviceUri } from "../uri.ts";
 import type { RandomSource, SourceOptions } from "../devices/device.ts";
 import { openCmdCtrlSource } from "./cmdctrl.ts";
+import { natsDriver } from "./nats.ts";
 import { openSimXr232Source, openXr232Source } from "./xr232.ts";
+import { tcpDaemonDriver, unixDaemonDriver } from "./daemon_client.ts";
 
 /**
  * The device class a URI reaches, for the library's device methods (Cmd&Ctrl commands, XR232
@@ -67,6 +69,10 @@ export const SOURCE_DRIVERS: SourceDriver[] = [
     family: "xr232",
     open: openXr232Source,
   },
+  unixDaemonDriver,
+  tcpDaemonDriver,
+  natsDriver("nats"),
+  natsDriver("tls"),
   {
     scheme: "sim",
     summary: `in-process emulator: ${SIM_KINDS.map((e) => `sim:${e.kind}`).join(", ")}`,

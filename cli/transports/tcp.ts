@@ -62,7 +62,15 @@ export function socketTransport(socket: net.Socket, description: string, given?:
  * any length allocates nothing per chunk (memory stays flat at hundreds of MB/s).
  */
 export function connectTcp(host: string, port: number): Promise<Transport> {
-  const description = `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return connectSocket({ host, port }, `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`);
+}
+
+/** Connects to the Unix socket at `path` (a running `qrng serve`), as {@link connectTcp} does. */
+export function connectUnix(path: string): Promise<Transport> {
+  return connectSocket({ path }, `unix:${path}`);
+}
+
+function connectSocket(endpoint: { host: string; port: number } | { path: string }, description: string): Promise<Transport> {
   let socket: net.Socket;
   const queue = new ByteQueue({
     highWaterBytes: CLIENT_HIGH_WATER_BYTES,
@@ -71,8 +79,7 @@ export function connectTcp(host: string, port: number): Promise<Transport> {
   });
   return new Promise((resolve, reject) => {
     socket = net.connect({
-      host,
-      port,
+      ...endpoint,
       // Each read lands in a recycled queue buffer, which the queue then keeps as is.
       onread: {
         buffer: () => queue.lendBuffer(),

@@ -7,7 +7,14 @@ import { seedRng } from "./rng.ts";
 import { configureSource, TICK } from "./source.ts";
 import { drainEvents, nowSub, powerOn, reset, runTo, serveBytes } from "./firmware.ts";
 
-export { eventsPtr, outPtr, paramsPtr, poolPtr, pulsesPtr, schedulePtr, statsPtr } from "./layout";
+// Buffer addresses, as functions like every core module's (wasm/_instantiate.ts: the memory convention).
+export function paramsPtr(): usize { return L.paramsPtr; }
+export function schedulePtr(): usize { return L.schedulePtr; }
+export function outPtr(): usize { return L.outPtr; }
+export function statsPtr(): usize { return L.statsPtr; }
+export function eventsPtr(): usize { return L.eventsPtr; }
+export function poolPtr(): usize { return L.poolPtr; }
+export function pulsesPtr(): usize { return L.pulsesPtr; }
 
 /**
  * Starts a model: reads the parameters and `scheduleCount` disturbances, seeds the source with

@@ -4,7 +4,9 @@
  * P-256 signature over `u16 0 ‖ hw major ‖ hw minor ‖ u32 serial ‖ pubkey`). The CA key is not
  * published; `qrng emulate` prints its emulator's.
  */
+import { Buffer } from "node:buffer";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import { describeError, QrngError } from "../../errors.ts";
 import { certificateBlob } from "../../../wasm/cmdctrl.ts";
 import type { CmdCtrlDevice } from "./driver.ts";
@@ -65,10 +67,10 @@ export async function importCaKey(key: string | Uint8Array): Promise<CryptoKey> 
   if (text.startsWith("-----BEGIN")) {
     const base64 = text.replace(/-----[^-]+-----|\s/g, "");
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new QrngError("input", "the PEM CA key is not valid base64");
-    return await importCaSpki(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+    return await importCaSpki(new Uint8Array(Buffer.from(base64, "base64")));
   }
   if (!HEX_KEY.test(text)) throw new QrngError("input", "the CA key is neither 128 hex digits nor a PEM key");
-  return await importCaPoint(Uint8Array.from(text.replace(/^04(?=.{128}$)/, "").match(/../g)!, (h) => parseInt(h, 16)));
+  return await importCaPoint(hexToBytes(text.replace(/^04(?=.{128}$)/, "")));
 }
 
 const notP256 = () => new QrngError("input", "the CA key is not a P-256 public key");

@@ -3,6 +3,7 @@
  * raw r‖s signatures (WebCrypto's own format), public key x‖y from GET_DEV_AUTH_PUBKEY. The
  * signature covers the random bytes only: no nonce or counter, so a replayed block verifies too.
  */
+import { bytesToNumberBE } from "@noble/curves/utils.js";
 import { QrngError } from "../../errors.ts";
 import { SIGNATURE_BYTES } from "../../../wasm/cmdctrl.ts";
 
@@ -16,9 +17,8 @@ const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604
  */
 function isOnP256(point: Uint8Array): boolean {
   if (point.length !== 65 || point[0] !== 4) return false;
-  const coordinate = (bytes: Uint8Array) => BigInt(`0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`);
-  const x = coordinate(point.subarray(1, 33));
-  const y = coordinate(point.subarray(33));
+  const x = bytesToNumberBE(point.subarray(1, 33));
+  const y = bytesToNumberBE(point.subarray(33));
   return x < P256_PRIME && y < P256_PRIME && (y * y - (x * x * x - 3n * x + P256_B)) % P256_PRIME === 0n;
 }
 

@@ -188,8 +188,7 @@ class CmdCtrlSource implements RandomSource {
         judgeStatus(await this.device.startContinuous(), this.description);
         this.#streamStarted = this.options.platform.now();
       } else if (this.#statusCheckDue()) {
-        // The data in flight is valid output: keep it, judge the status, stream on.
-        judgeStatus(await this.device.stop((data) => void this.#pending.push(data.slice())), this.description);
+        await this.#stopAndJudge();
         this.#checkAfterMs = Math.min(2 * this.#checkAfterMs, STATUS_CHECK_MAX_MS);
         return this.#pending.shift() ?? await this.next();
       }
@@ -217,6 +216,17 @@ class CmdCtrlSource implements RandomSource {
   #settledBy(status: Status): void {
     judgeStatus(status, this.description);
     this.#ready = status.readyBytes;
+  }
+
+  /** The data in flight is valid output: keep it, judge the STOP's status (the next read streams on). */
+  async #stopAndJudge(): Promise<void> {
+    judgeStatus(await this.device.stop((data) => void this.#pending.push(data.slice())), this.description);
+  }
+
+  async checkpoint(): Promise<void> {
+    this.#checkOpen();
+    if (this.device.streaming) await this.#stopAndJudge();
+    else judgeStatus(await this.device.status(), this.description);
   }
 
   async finish(): Promise<void> {

@@ -12,6 +12,7 @@ import { CMDCTRL_PORT } from "../../uri.ts";
 import { QcicadaMachine, type QcicadaOptions } from "./machine.ts";
 import { runSession } from "./session.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { printable } from "../../printable.ts";
 
 /** What `qrng emulate qcicada` serves, and where. */
@@ -43,7 +44,7 @@ export async function serveQcicada(options: QcicadaServeOptions, platform: Platf
     now: () => platform.now(),
     onImage: (image) =>
       platform.writeStderr(
-        `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${hex(sha256(image))}\n`,
+        `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${bytesToHex(sha256(image))}\n`,
       ),
   });
   let stopped = false;
@@ -69,11 +70,11 @@ export async function serveQcicada(options: QcicadaServeOptions, platform: Platf
         `its data is a reproducible stream, not random\n`,
     );
     if (options.json) {
-      const ca = hex(machine.identity.caPublic);
+      const ca = bytesToHex(machine.identity.caPublic);
       return await write(JSON.stringify({ device: uri, caPublicKey: ca, serial: machine.identity.info.serial, seed }));
     }
     await write(uri);
-    await write(`ca ${hex(machine.identity.caPublic)}`);
+    await write(`ca ${bytesToHex(machine.identity.caPublic)}`);
   };
   const serving = (async () => {
     if (mode === "serial") {
@@ -153,7 +154,4 @@ async function openTcpUdpData(host: string, tcpPort: number, dataPort: number) {
   };
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 

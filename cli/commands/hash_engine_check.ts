@@ -2,7 +2,9 @@
 import type { Command } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import { hashTest } from "../devices/cmdctrl/checks.ts";
-import { DEVICE_FLAGS_HELP, hex, parseDeviceFlags, printResult, withDevice } from "./device_common.ts";
+import { DEVICE_FLAGS_HELP, parseDeviceFlags, withDevice } from "./device_command.ts";
+import { printResult } from "../output/result_text.ts";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { readAll } from "../byte_io.ts";
 
 /** The hash-test command. */
@@ -22,8 +24,8 @@ ${DEVICE_FLAGS_HELP}
     const data = await readAll(await platform.openReader(positionals[0]));
     const result = await withDevice(platform, values.device, async (device) => {
       const test = await hashTest(device, data);
-      return { device: device.transport.description, bytes: data.length, device_sha256: hex(test.deviceDigest),
-        host_sha256: hex(test.hostDigest), match: test.match };
+      return { device: device.transport.description, bytes: data.length, device_sha256: bytesToHex(test.deviceDigest),
+        host_sha256: bytesToHex(test.hostDigest), match: test.match };
     });
     await printResult(platform, result, values.json);
     if (!result.match) throw new QrngError("device", "Hash test failed: the device's digest differs from SHA-256 of the file");

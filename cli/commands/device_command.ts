@@ -1,8 +1,7 @@
 /**
  * What the Cmd&Ctrl device commands (info, status, stats, config, reset, stop, pubkey, cert,
- * reboot, hash-test, update) share: the --device/--json flags, opening the device (drained:
- * a device left streaming is stopped first), and printing a result as `key: value` lines or
- * one JSON object.
+ * reboot, hash-test, update) share: the --device/--json flags and opening the device (drained:
+ * a device left streaming is stopped first). Their results print through output/result_text.ts.
  */
 import { type Command, parseFlags, type FlagSpec } from "../command.ts";
 import type { Platform } from "../platform.ts";
@@ -10,6 +9,7 @@ import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { resolveDevice } from "./read_device.ts";
 import { printable } from "../printable.ts";
+import { printResult } from "../output/result_text.ts";
 
 /** Flags every device command takes. */
 export const DEVICE_FLAGS = {
@@ -69,44 +69,4 @@ export function simpleDeviceCommand(
       return 0;
     },
   };
-}
-
-const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-function plain(value: unknown): string {
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (value instanceof Uint8Array) return hex(value);
-  return printable(String(value)); // device strings (serial, hw_info) may carry escapes
-}
-
-/** Lowercase hex of `bytes`. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * JSON text of `value`: bytes as hex, a bigint (a u64 counter) as its exact digits, which JSON
- * numbers may carry (JSON.stringify refuses bigints and a Number would round above 2^53).
- */
-export function jsonText(value: unknown): string {
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return JSON.stringify(hex(value));
-  if (Array.isArray(value)) return `[${value.map(jsonText).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const fields = Object.entries(value).filter(([, v]) => v !== undefined);
-    return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${jsonText(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** Prints `result` as `key: value` lines (snake_case keys) or as JSON with --json. */
-export async function printResult(
-  platform: Platform,
-  result: Record<string, unknown>,
-  json: boolean | undefined,
-): Promise<void> {
-  const text = json
-    ? jsonText(result) + "\n"
-    : Object.entries(result).map(([k, v]) => `${snake(k)}: ${plain(v)}\n`).join("");
-  await platform.stdout.write(new TextEncoder().encode(text));
 }

@@ -1,0 +1,157 @@
+/**
+ * The JetStream stream a fleet shares: a work queue (a message leaves the stream once taken),
+ * bounded in bytes with "discard new" (a full stream refuses publishes, which the publisher
+ * turns into backpressure: nothing is dropped silently), and one durable pull consumer all
+ * takers share. Publishers create both when missing; takers create the consumer.
+ *
+ * Message layout: subject `<prefix>.<publisher id>`, the block as payload, and headers
+ * {@link BLOCK_HEADERS}: who published it, its sequence number in that publisher's output, what
+ * device it came from and the gate's verdict data for the round it was judged in.
+ */
+import {
+  AckPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  type StreamInfo,
+  StorageType,
+} from "@nats-io/jetstream";
+import { describeError, QrngError, usageError } from "../errors.ts";
+
+/** The stream name when none is given. */
+export const DEFAULT_STREAM = "QRNG";
+/** The durable consumer every taker of a stream shares. */
+export const CONSUMER_NAME = "qrng";
+/** A new stream's size bound when none is given. */
+export const DEFAULT_STREAM_BYTES = 64 * 1024 * 1024;
+/**
+ * How long a delivered block may stay unacknowledged before the server offers it again (a
+ * taker died): the next taker claims it then, so a dead taker's unclaimed blocks are not lost.
+ */
+export const ACK_WAIT_MS = 10_000;
+/** How long the server remembers a message id: a publish retried within it is stored once. */
+export const DUPLICATE_WINDOW_MS = 120_000;
+const NANOS_PER_MS = 1_000_000;
+
+/** The headers every block carries. */
+export const BLOCK_HEADERS = {
+  /** The publisher's id (also the last subject token). */
+  publisher: "Qrng-Publisher",
+  /** The block's sequence number in its publisher's output, from 1. */
+  sequence: "Qrng-Seq",
+  /** The device it came from: the source's description. */
+  source: "Qrng-Source",
+  /** The gate's verdict data (JSON, see BlockVerdict in publisher.ts). */
+  health: "Qrng-Health",
+} as const;
+
+/** The subject prefix of `stream` when none is given: `qrng.<stream>`. */
+export function defaultSubjectPrefix(stream: string): string {
+  return `qrng.${stream}`;
+}
+
+/** Throws a usage error unless `name` is a valid stream name. */
+export function checkStreamName(name: string, where: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw usageError(`${where}: invalid stream name '${name}' (letters, digits, '-' and '_')`);
+  }
+}
+
+/** What {@link ensureStream} creates when the stream is missing. */
+export interface StreamSpec {
+  readonly name: string;
+  /** Subjects `<prefix>.>` go into the stream. */
+  readonly subjectPrefix: string;
+  readonly maxBytes: number;
+  readonly replicas: number;
+}
+
+/** The stream's info, after creating it (and its consumer) when missing. */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<StreamInfo> {
+  let info: StreamInfo;
+  try {
+    info = await jsm.streams.info(spec.name);
+  } catch (error) {
+    if ((error as { name?: string }).name !== "StreamNotFoundError") throw streamError(spec.name, "look up", error);
+    try {
+      info = await jsm.streams.add({
+        name: spec.name,
+        subjects: [`${spec.subjectPrefix}.>`],
+        retention: RetentionPolicy.Workqueue,
+        discard: DiscardPolicy.New,
+        max_bytes: spec.maxBytes,
+        storage: StorageType.File,
+        num_replicas: spec.replicas,
+        duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS,
+      });
+    } catch (error) {
+      // Another publisher may have created it meanwhile.
+      info = await jsm.streams.info(spec.name).catch(() => {
+        throw streamError(spec.name, "create", error);
+      });
+    }
+  }
+  if (info.config.retention !== RetentionPolicy.Workqueue) {
+    throw new QrngError(
+      "usage",
+      `Stream ${spec.name} exists with ${info.config.retention} retention: qrng needs a work queue (a block must leave the stream once taken)`,
+    );
+  }
+  await ensureConsumer(jsm, spec.name);
+  return info;
+}
+
+/** Creates the shared durable consumer of `stream` when missing (an existing one is used as it is). */
+export async function ensureConsumer(jsm: JetStreamManager, stream: string): Promise<void> {
+  try {
+    if (await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined)) return;
+    await jsm.consumers.add(stream, {
+      durable_name: CONSUMER_NAME,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
+      max_ack_pending: -1,
+    });
+  } catch (error) {
+    throw streamError(stream, "create the consumer of", error);
+  }
+}
+
+/** A stream's own accounting: what is still in it and what left it. */
+export interface StreamState {
+  readonly stream: string;
+  /** Blocks in the stream now (published, not taken yet). */
+  readonly messages: number;
+  readonly bytes: number;
+  /** Blocks that ever entered it (its last sequence number). */
+  readonly stored: number;
+  /** Blocks that left it: taken (claimed by a taker) or removed by an operator. */
+  readonly removed: number;
+  /** Blocks delivered to a taker and not acknowledged yet. */
+  readonly deliveredUnacked: number;
+  /** Blocks waiting to be offered again after a taker left them unacknowledged. */
+  readonly redeliveries: number;
+}
+
+/** Reads the stream's and its shared consumer's state. */
+export async function streamState(jsm: JetStreamManager, stream: string): Promise<StreamState> {
+  try {
+    const { state } = await jsm.streams.info(stream);
+    const consumer = await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined);
+    return {
+      stream,
+      messages: state.messages,
+      bytes: state.bytes,
+      stored: state.last_seq,
+      removed: state.last_seq - state.messages,
+      deliveredUnacked: consumer?.num_ack_pending ?? 0,
+      redeliveries: consumer?.num_redelivered ?? 0,
+    };
+  } catch (error) {
+    throw streamError(stream, "read the state of", error);
+  }
+}
+
+/** "Cannot create stream QRNG: insufficient resources", kind "disconnected". */
+export function streamError(stream: string, action: string, error: unknown): QrngError {
+  return new QrngError("disconnected", `Cannot ${action} stream ${stream}: ${describeError(error)}`);
+}

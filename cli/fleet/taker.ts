@@ -1,0 +1,215 @@
+/**
+ * Taking blocks from a fleet's stream, at most once across all takers.
+ *
+ * JetStream delivers at least once: a taker that dies between receiving a block and
+ * acknowledging it, an acknowledgement lost with a server node, or an acknowledgement that
+ * came after the ack wait makes the server offer the block again, to another taker. Entropy
+ * used twice is worse than entropy lost, so a delivery is not a right to use a block: a taker
+ * uses a block only after it CLAIMED it by deleting it from the stream (the stream's
+ * message-delete API). The stream commits a delete before answering (through its replicas on a
+ * cluster), and a message can be deleted once: exactly one taker's claim succeeds, whatever
+ * the server redelivered. A block offered again after someone else's claim is skipped; a claim
+ * whose answer never came (the server went away meanwhile) is given up, and the block counted
+ * as lost (it may or may not be gone). Either way the delivery is then acknowledged.
+ *
+ * What is lost, in the end: unconfirmed claims, and blocks a taker claimed but did not use
+ * (the rest of the last block of a read, or everything a killed taker held).
+ */
+import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { describeError } from "../errors.ts";
+import { CONSUMER_NAME, ensureConsumer, streamError } from "./stream.ts";
+
+/** The most blocks a taker holds delivered and unclaimed (the consumer's prefetch). */
+export const PREFETCH_MAX_BLOCKS = 64;
+/** How long one {@link BlockTaker.take} waits for a delivery. */
+export const TAKE_WAIT_MS = 1000;
+/** How long a pull request stays at the server; the client renews it (and rides out faults). */
+const PULL_EXPIRES_MS = 5000;
+
+/**
+ * JetStream API errors saying the message is not in the stream (any more): "no message
+ * found" (single server; a clustered stream's "delete failed" 10057 carries that text too)
+ * and "sequence N not found" (a clustered stream).
+ */
+const GONE_CODES = [10037, 10043];
+/** Answers that prove a delete request reached no server, so was not applied: safe to send again. */
+const NOT_APPLIED = /no responders|503/i;
+const CLAIM_ATTEMPTS = 20;
+const CLAIM_RETRY_MS = 250;
+
+type Claim = "claimed" | "elsewhere" | "unconfirmed";
+
+/** One taker's accounting. */
+export interface TakerStats {
+  /** Blocks claimed (each used by this taker only). */
+  readonly blocks: number;
+  readonly bytes: number;
+  /** Deliveries skipped because another taker had claimed the block. */
+  readonly claimedElsewhere: number;
+  /**
+   * Claims the server never answered: not acknowledged, so offered again (and claimed by
+   * someone) unless the delete did happen, in which case the block is lost.
+   */
+  readonly unconfirmed: number;
+  /** Why the first unconfirmed claim failed. */
+  readonly firstUnconfirmed?: string;
+}
+
+/** Claims blocks of one stream for one taker. */
+export class BlockTaker {
+  readonly stream: string;
+  readonly #jsm: JetStreamManager;
+  readonly #messages: ConsumerMessages;
+  /** Delivered, not yet claimed. */
+  readonly #delivered: JsMsg[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+  #blocks = 0;
+  #bytes = 0;
+  #claimedElsewhere = 0;
+  #unconfirmed = 0;
+  #firstUnconfirmed: string | undefined;
+
+  /** The most deliveries held at once (the pull batch): the pump waits while that many are. */
+  readonly #prefetch: number;
+  #space: (() => void) | undefined;
+  #closing = false;
+
+  private constructor(stream: string, jsm: JetStreamManager, messages: ConsumerMessages, prefetch: number) {
+    this.stream = stream;
+    this.#jsm = jsm;
+    this.#messages = messages;
+    this.#prefetch = prefetch;
+    void this.#pump();
+  }
+
+  /**
+   * Joins the shared consumer of `stream` (creating it when missing), keeping up to
+   * `prefetchBlocks` (at most PREFETCH_MAX_BLOCKS) deliveries at hand.
+   */
+  static async open(nc: NatsConnection, stream: string, prefetchBlocks: number): Promise<BlockTaker> {
+    const js = jetstream(nc);
+    const jsm = await js.jetstreamManager();
+    await ensureConsumer(jsm, stream);
+    try {
+      const consumer = await js.consumers.get(stream, CONSUMER_NAME);
+      const max_messages = Math.max(1, Math.min(prefetchBlocks, PREFETCH_MAX_BLOCKS));
+      return new BlockTaker(stream, jsm, await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }), max_messages);
+    } catch (error) {
+      throw streamError(stream, "join the consumer of", error);
+    }
+  }
+
+  /**
+   * Moves deliveries into the queue; the client renews pull requests through server faults.
+   * It reads no further while the queue is full: the client pulls more as the iterator is
+   * read, so a taker never holds (and claims) more than its prefetch, and what it holds is
+   * claimed well within the ack wait.
+   */
+  async #pump(): Promise<void> {
+    try {
+      for await (const message of this.#messages) {
+        if (this.#closing) {
+          message.nak();
+          continue;
+        }
+        this.#delivered.push(message);
+        this.#wake?.();
+        if (this.#delivered.length >= this.#prefetch) await new Promise<void>((resolve) => (this.#space = resolve));
+      }
+    } catch {
+      // Stopped by close(), or the consumer is gone: take() then finds nothing, and its
+      // caller's wait deadline names the stream.
+    }
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  /** The counts so far. */
+  stats(): TakerStats {
+    return {
+      blocks: this.#blocks,
+      bytes: this.#bytes,
+      claimedElsewhere: this.#claimedElsewhere,
+      unconfirmed: this.#unconfirmed,
+      ...(this.#firstUnconfirmed && { firstUnconfirmed: this.#firstUnconfirmed }),
+    };
+  }
+
+  /**
+   * Waits up to TAKE_WAIT_MS for deliveries, claims up to `maxBlocks` of them (no more than the
+   * prefetch) at once and
+   * resolves the blocks this taker claimed, in delivery order; possibly none.
+   */
+  async take(maxBlocks: number): Promise<Uint8Array[]> {
+    if (this.#delivered.length === 0 && !this.#ended) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, TAKE_WAIT_MS);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    const delivered = this.#delivered.splice(0, Math.max(1, maxBlocks));
+    this.#space?.();
+    this.#space = undefined;
+    const claims = await Promise.all(delivered.map((message) => this.#claim(message)));
+    const claimed: Uint8Array[] = [];
+    delivered.forEach((message, i) => {
+      if (claims[i] === "unconfirmed") {
+        // Not acknowledged (on a work queue that would remove it): if the delete never
+        // happened, the block is offered again and claimed by someone; if it did, it is lost.
+        message.nak();
+        return;
+      }
+      message.ack();
+      if (claims[i] === "elsewhere") return;
+      claimed.push(message.data);
+      this.#blocks++;
+      this.#bytes += message.data.length;
+    });
+    return claimed;
+  }
+
+  /** Stops taking; deliveries not claimed go back to the stream at once for other takers. */
+  close(): void {
+    this.#closing = true;
+    this.#space?.();
+    // Stopping does not wait for the server: a taker closes even when it is gone.
+    this.#messages.stop();
+    for (const message of this.#delivered.splice(0)) message.nak();
+  }
+
+  /**
+   * Deletes the block's message from the stream: "claimed" when this taker's delete did it,
+   * "elsewhere" when it was gone already, "unconfirmed" when no answer came. A refusal that
+   * proves the delete was not applied (no stream leader at the moment) is retried.
+   */
+  async #claim(message: JsMsg): Promise<Claim> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const deleted = await this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, false);
+        if (deleted) return "claimed";
+      } catch (error) {
+        const text = describeError(error);
+        // Gone at the first try: someone else's claim. After a retry it may have been ours.
+        const gone = GONE_CODES.includes((error as { code?: number }).code ?? 0) || /no message found/i.test(text);
+        if (gone && attempt === 1) {
+          this.#claimedElsewhere++;
+          return "elsewhere";
+        }
+        if (NOT_APPLIED.test(text) && attempt < CLAIM_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+          continue;
+        }
+        this.#firstUnconfirmed ??= text;
+      }
+      this.#unconfirmed++;
+      return "unconfirmed";
+    }
+  }
+}

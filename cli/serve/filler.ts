@@ -1,0 +1,234 @@
+/**
+ * Keeps the daemon's pool filled from the device, in bursts behind ONE health gate:
+ *
+ * - a burst opens the device (the gate's GatedReader.reopen after the first), reads into the
+ *   pool's free room while there is any (consumers free more meanwhile), for at most
+ *   {@link BURST_MAX_MS}, then finishes: the last
+ *   health verdict and the device's final status are judged, as `qrng read -o` does before it
+ *   commits. Only then do the burst's bytes enter the pool; a burst that fails leaves nothing
+ *   (and the gate drops what it still held of it);
+ * - a full pool pauses the device (it is closed between bursts), never reads it to throw away;
+ * - a device fault (timeout, disconnect, a status flag) ends the burst; the device is reopened
+ *   after a delay that doubles up to {@link RECONNECT_MAX_MS}. The gate's history carries over,
+ *   so a device that replays its stream after reconnecting fails the repetition check;
+ * - a health failure of the gate fails closed: the pool is emptied and closed, nothing more is
+ *   read or served until the daemon is restarted.
+ */
+import { describeError, QrngError } from "../errors.ts";
+import type { Platform } from "../platform.ts";
+import { GatedReader } from "../sources/gated.ts";
+import { unlessAborted } from "../transports/abortable.ts";
+import type { Pool } from "./pool.ts";
+
+/** The longest burst: bytes of a slow device reach the pool at least this often. */
+export const BURST_MAX_MS = 1000;
+/** Room a burst waits for (less when the pool is smaller): a burst costs an open and a STOP. */
+export const REFILL_MIN_BYTES = 1 << 20;
+/** The first delay before reopening a faulty device; it doubles up to {@link RECONNECT_MAX_MS}. */
+export const RECONNECT_FIRST_MS = 250;
+/** The longest delay between reopening attempts. */
+export const RECONNECT_MAX_MS = 5000;
+
+/** What the filler is doing, for /health and /metrics. */
+export type FillerState = "opening" | "reading" | "paused" | "reconnecting" | "failed" | "stopped";
+
+/** Every state, for metrics that list them all. */
+export const FILLER_STATES: readonly FillerState[] = ["opening", "reading", "paused", "reconnecting", "failed", "stopped"];
+
+/** How to read the device. */
+export interface FillerOptions {
+  readonly uri: string;
+  readonly platform: Platform;
+  readonly pool: Pool;
+  /** Claimed min-entropy per byte (bits). */
+  readonly h: number;
+  /** log2 of each health test's false-alarm probability. */
+  readonly alphaLog2: number;
+  /** Lines for stderr. */
+  log(line: string): void;
+}
+
+/** The device side of the daemon; see the module comment. */
+export class PoolFiller {
+  #state: FillerState = "opening";
+  /** The last fault or failure, for messages ("" while none). */
+  #problem = "";
+  #description: string;
+  #emulated: boolean;
+  #reader: GatedReader | undefined;
+  #identify: () => void = () => {};
+  /** Resolves once the device was first opened: {@link description} and {@link emulated} are known. */
+  readonly identified = new Promise<void>((resolve) => (this.#identify = resolve));
+  #session = new AbortController();
+  #stopping = false;
+  #reopenAsked = false;
+  /** Bytes committed to the pool. */
+  bytesCommitted = 0;
+  /** Bytes released by the gate in bursts that failed: never committed. */
+  bytesUncommitted = 0;
+  /** Bytes thrown out of the pool when the gate failed. */
+  bytesDropped = 0;
+  /** Device faults (each ends a burst and leads to a reopen). */
+  deviceFailures = 0;
+  /** Bursts committed. */
+  bursts = 0;
+
+  constructor(private readonly options: FillerOptions) {
+    this.#description = options.uri;
+    this.#emulated = false;
+  }
+
+  /** What the filler is doing. */
+  get state(): FillerState {
+    return this.#state;
+  }
+
+  /** The device, as its driver describes it once opened. */
+  get description(): string {
+    return this.#description;
+  }
+
+  /** Whether the device is an emulator (known once opened). */
+  get emulated(): boolean {
+    return this.#emulated;
+  }
+
+  /** The gate's counts, once the device was opened. */
+  get health(): GatedReader["health"] | undefined {
+    return this.#reader?.health;
+  }
+
+  /** Why the pool may be empty, for a consumer's deadline error. */
+  whyEmpty(): string {
+    switch (this.#state) {
+      case "reconnecting":
+        return `the device ${this.#description} is being reopened after: ${this.#problem}`;
+      case "failed":
+        return `the device failed: ${this.#problem}`;
+      case "stopped":
+        return "the daemon is stopping";
+      default:
+        return `the device ${this.#description} has not delivered validated bytes yet`;
+    }
+  }
+
+  /**
+   * Reads until {@link stop}; resolves then. Rejects only when the device cannot be opened at
+   * all for a reason no retry mends (a usage error in the URI).
+   */
+  async run(): Promise<void> {
+    const pool = this.options.pool;
+    const refillBytes = Math.min(REFILL_MIN_BYTES, pool.capacityBytes / 2);
+    let delayMs = RECONNECT_FIRST_MS;
+    while (!this.#stopping && this.#state !== "failed") {
+      const session = this.#session.signal;
+      if (pool.free < refillBytes) {
+        this.#state = "paused";
+        await this.#until(pool.roomFor(refillBytes), session);
+      } else {
+        try {
+          await this.#burst(session);
+          delayMs = RECONNECT_FIRST_MS;
+          continue;
+        } catch (error) {
+          // Anything but a QrngError is a defect, not a device fault: no retry mends it.
+          if (!(error instanceof QrngError)) throw error;
+          if (await this.#failed(error, session, delayMs)) delayMs = Math.min(2 * delayMs, RECONNECT_MAX_MS);
+        }
+      }
+      if (this.#session.signal.aborted && !this.#stopping) {
+        this.#session = new AbortController();
+        this.#reopenAsked = false;
+      }
+    }
+    await this.#reader?.close();
+    if (this.#stopping) this.#state = "stopped";
+  }
+
+  /** Reopens the device at once (SIGHUP): the burst in progress is dropped, the gate kept. */
+  reopen(): void {
+    this.#reopenAsked = true;
+    this.#session.abort();
+  }
+
+  /** Ends {@link run}: the burst in progress is dropped and the device closed. */
+  stop(): void {
+    this.#stopping = true;
+    this.#session.abort();
+  }
+
+  async #burst(signal: AbortSignal): Promise<void> {
+    const { pool, platform } = this.options;
+    // Every burst ends with a STOP, which costs the device about 100 ms of quiet (spec §4): a
+    // burst goes on while there is room, to spread that cost.
+    const target = pool.free;
+    if (this.#state !== "reconnecting") this.#state = "opening";
+    if (this.#reader) {
+      await this.#reader.reopen({ bytesWanted: target, signal });
+    } else {
+      this.#reader = await GatedReader.open(this.options.uri, {
+        platform,
+        bytesWanted: target,
+        h: this.options.h,
+        alphaLog2: this.options.alphaLog2,
+        log: this.options.log,
+        signal,
+      });
+    }
+    const reader = this.#reader;
+    if (this.#description === this.options.uri) {
+      this.options.log(`reading ${reader.description}${reader.emulated ? " (an EMULATOR: its data is NOT random)" : ""}`);
+    }
+    this.#description = reader.description;
+    this.#emulated = reader.emulated;
+    this.#identify();
+    if (this.#state === "reconnecting") this.options.log(`reopened ${reader.description}`);
+    this.#state = "reading";
+    // Straight into the pool's free space, staged: consumers see none of it before the commit.
+    const started = platform.now();
+    try {
+      while (pool.free > 0 && platform.now() - started < BURST_MAX_MS) {
+        const space = pool.stageSpace();
+        const run = await reader.next(space.length);
+        space.set(run);
+        pool.stage(run.length);
+      }
+      // The last verdict and the device's final status, before anything is committed.
+      await reader.finish();
+    } catch (error) {
+      this.bytesUncommitted += pool.dropStaged();
+      await reader.close();
+      throw error;
+    }
+    this.bytesCommitted += pool.commitStaged();
+    this.bursts++;
+  }
+
+  /**
+   * Handles a failed burst: a health failure closes the pool; a stop or reopen request goes on
+   * at once; a device fault waits `delayMs` first. Resolves whether that delay was spent.
+   */
+  async #failed(error: QrngError, session: AbortSignal, delayMs: number): Promise<boolean> {
+    if (this.#stopping) return false;
+    if (error.kind === "health") {
+      this.#state = "failed";
+      this.#problem = error.message;
+      this.bytesDropped += this.options.pool.close(new QrngError("health", `Device failed its health tests: ${error.message}`));
+      this.options.log(`FAILED CLOSED: ${error.message}; serving nothing until restarted`);
+      return false;
+    }
+    if (error.kind === "usage" && this.bursts === 0 && !this.#reader) throw error;
+    if (this.#reopenAsked && session.aborted) return false;
+    this.deviceFailures++;
+    this.#problem = describeError(error);
+    this.#state = "reconnecting";
+    this.options.log(`device fault: ${this.#problem}; reopening in ${delayMs} ms`);
+    await this.#until(this.options.platform.sleep(delayMs), session);
+    return true;
+  }
+
+  /** Waits for `promise`, or until `signal` aborts (stop, reopen). */
+  async #until(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+    await unlessAborted(promise, signal, "wait").catch(() => {});
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The daemon's stream listeners (Unix socket and TCP), speaking cli/protocol/serve_wire.ts:
+ * a hello at connect, then each read request answered by data frames as the pool yields bytes
+ * (at most {@link STREAM_CHUNK_BYTES} taken at a time), or an error frame. A connection takes
+ * its next piece only once the last one was written out, so a slow client holds back nobody's
+ * bytes but its own; each connection's rate is capped by its own token bucket.
+ */
+import * as net from "node:net";
+import { describeError, QrngError } from "../errors.ts";
+import {
+  decodeRead,
+  encodeJsonFrame,
+  FRAME,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  frameHeader,
+  type Hello,
+  SERVE_PROTOCOL_VERSION,
+} from "../protocol/serve_wire.ts";
+import { unlessAborted } from "../transports/abortable.ts";
+import { tokenMatches } from "./access.ts";
+import { type DaemonListener, hangUp, listen } from "./listen.ts";
+import { bindUnixSocket, removeSocketFile } from "./unix_socket.ts";
+import type { ServeContext } from "./context.ts";
+import type { ListenerName } from "./metrics.ts";
+import { TokenBucket } from "./rate.ts";
+
+/** The most bytes one data frame carries (and one take from the pool asks for). */
+export const STREAM_CHUNK_BYTES = 64 * 1024;
+/** Read requests a client may queue before it is cut off (they are answered in order). */
+const MAX_QUEUED_REQUESTS = 64;
+
+/** One accepted connection's request loop. */
+class StreamConnection {
+  readonly #decoder = new FrameDecoder();
+  readonly #requests: number[] = [];
+  readonly #gone = new AbortController();
+  readonly #bucket: TokenBucket;
+  #authorized: boolean;
+  #busy: Promise<void> | undefined;
+  /** Resolves true once the hello went out (the device is known), false if it never will. */
+  readonly #greeted: Promise<boolean>;
+  /**
+   * Two data frame buffers used in turn (made at the first read): one can be in the socket
+   * while the next is filled, and the pool copies into them, so serving makes no garbage.
+   */
+  #frames: Uint8Array[] = [];
+  /** When the socket is done with each frame buffer. */
+  readonly #frameSent: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
+  #turn = 0;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly listener: ListenerName,
+    readonly context: ServeContext,
+    tokenRequired: boolean,
+  ) {
+    const { limits, metrics, filler } = context;
+    this.#authorized = !tokenRequired;
+    this.#bucket = new TokenBucket(
+      limits.clientRateBytesPerS,
+      Math.max(limits.clientRateBytesPerS, limits.maxRequestBytes),
+      context.now,
+    );
+    socket.setNoDelay(true);
+    metrics.consumers[listener]++;
+    socket.on("close", () => {
+      metrics.consumers[listener]--;
+      this.#gone.abort();
+    });
+    socket.on("error", () => {}); // a reset by the peer: 'close' follows
+    socket.on("data", (chunk: Uint8Array) => this.#received(chunk));
+    this.#greeted = this.#greet(tokenRequired);
+  }
+
+  /**
+   * Says hello once the device was opened, so the client learns what it reads (an emulator?)
+   * before any byte; a device not opened within the wait is an error, as an empty pool is.
+   */
+  async #greet(tokenRequired: boolean): Promise<boolean> {
+    const { filler, limits } = this.context;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const known = await Promise.race([
+      filler.identified.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limits.waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (this.socket.destroyed) return false;
+    if (!known) {
+      this.#refuse("timeout", `No device within ${limits.waitMs} ms: ${filler.whyEmpty()}`);
+      return false;
+    }
+    const hello: Hello = {
+      protocol: SERVE_PROTOCOL_VERSION,
+      device: filler.description,
+      emulated: filler.emulated,
+      maxRequestBytes: limits.maxRequestBytes,
+      tokenRequired,
+    };
+    this.socket.write(encodeJsonFrame(FRAME.hello, hello));
+    return true;
+  }
+
+  /** Resolves once no request is in progress. */
+  idle(): Promise<void> {
+    return this.#busy ?? Promise.resolve();
+  }
+
+  #received(chunk: Uint8Array): void {
+    let frames;
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      return this.#refuse("protocol", describeError(error));
+    }
+    for (const frame of frames) {
+      if (frame.type === FRAME.token) {
+        const token = this.context.limits.token;
+        if (token === undefined || !tokenMatches(new TextDecoder().decode(frame.payload), token)) {
+          return this.#refuse("usage", "wrong token");
+        }
+        this.#authorized = true;
+      } else if (frame.type === FRAME.read) {
+        if (!this.#authorized) return this.#refuse("usage", "this listener needs a token first (QRNG_TOKEN)");
+        if (this.#requests.length >= MAX_QUEUED_REQUESTS) {
+          return this.#refuse("protocol", `more than ${MAX_QUEUED_REQUESTS} reads queued`);
+        }
+        this.#requests.push(decodeRead(frame.payload) ?? 0);
+      } else {
+        return this.#refuse("protocol", `a client may not send frame type 0x${frame.type.toString(16)}`);
+      }
+    }
+    this.#busy ??= this.#serveQueued().finally(() => (this.#busy = undefined));
+  }
+
+  /** Sends an error and hangs up: the client broke the protocol or the access rule. */
+  #refuse(kind: QrngError["kind"], message: string): void {
+    this.context.metrics.countError(kind);
+    this.socket.end(encodeJsonFrame(FRAME.error, { kind, message }));
+  }
+
+  async #serveQueued(): Promise<void> {
+    if (!(await this.#greeted)) return;
+    while (this.#requests.length > 0 && !this.#gone.signal.aborted) {
+      await this.#serve(this.#requests.shift()!);
+    }
+  }
+
+  async #serve(bytes: number): Promise<void> {
+    const { pool, limits, metrics } = this.context;
+    metrics.requests[this.listener]++;
+    if (!(bytes >= 1 && bytes <= limits.maxRequestBytes)) {
+      metrics.countError("usage");
+      this.socket.write(encodeJsonFrame(FRAME.error, {
+        kind: "usage",
+        message: `a read of ${bytes} bytes: this daemon answers reads of 1 to ${limits.maxRequestBytes} bytes`,
+      }));
+      return;
+    }
+    const signal = this.#gone.signal;
+    try {
+      for (let remaining = bytes; remaining > 0;) {
+        const want = Math.min(remaining, STREAM_CHUNK_BYTES);
+        const delayMs = this.#bucket.delayFor(want);
+        if (delayMs > 0) await unlessAborted(sleep(delayMs), signal, "wait for the rate cap");
+        const turn = this.#turn;
+        this.#turn ^= 1;
+        await this.#frameSent[turn];
+        this.#frames[turn] ??= new Uint8Array(FRAME_HEADER_BYTES + STREAM_CHUNK_BYTES);
+        const frame = this.#frames[turn];
+        const into = frame.subarray(FRAME_HEADER_BYTES);
+        const taken = await pool.take(want, { whole: false, waitMs: limits.waitMs, signal, into });
+        this.#bucket.spend(taken.length);
+        if (!(await this.#write(frame, taken.length, turn))) return;
+        remaining -= taken.length;
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      const kind = error instanceof QrngError ? error.kind : "device";
+      metrics.countError(kind);
+      if (!this.socket.destroyed) this.socket.write(encodeJsonFrame(FRAME.error, { kind, message: describeError(error) }));
+    }
+  }
+
+  /**
+   * Writes the data frame of `length` bytes in `frame` (buffer `turn`), waiting while the client
+   * is behind; resolves false if it went away.
+   */
+  async #write(frame: Uint8Array, length: number, turn: number): Promise<boolean> {
+    const { metrics } = this.context;
+    if (this.socket.destroyed || !this.socket.writable) {
+      metrics.bytesUndelivered += length;
+      return false;
+    }
+    frame.set(frameHeader(FRAME.data, length));
+    let flowing = true;
+    this.#frameSent[turn] = new Promise<void>((resolve) => {
+      this.socket.once("close", resolve);
+      flowing = this.socket.write(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
+        this.socket.off("close", resolve);
+        resolve();
+      });
+    });
+    metrics.bytesServed[this.listener] += length;
+    if (!flowing) {
+      await new Promise<void>((resolve) => {
+        const done = () => (this.socket.off("drain", done), this.socket.off("close", done), resolve());
+        this.socket.on("drain", done);
+        this.socket.on("close", done);
+      });
+    }
+    return !this.socket.destroyed;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Where a stream listener listens. */
+export type StreamEndpoint =
+  | { readonly kind: "unix"; readonly path: string; readonly groupId?: number }
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number };
+
+/**
+ * Listens on `endpoint`. A Unix socket is bound under a temporary name, given mode 0600 (0660
+ * and the group with `groupId`), then renamed into place, so it is never reachable with looser
+ * permissions; a stale socket file left by a dead daemon is replaced, a live one refused.
+ */
+export async function listenStream(endpoint: StreamEndpoint, context: ServeContext): Promise<DaemonListener> {
+  const connections = new Set<StreamConnection>();
+  const listener: ListenerName = endpoint.kind;
+  const tokenRequired = endpoint.kind === "tcp" && context.limits.token !== undefined;
+  const server = net.createServer((socket) => {
+    if (connections.size >= context.limits.maxClients) {
+      context.metrics.countError("busy");
+      socket.on("error", () => {});
+      socket.end(encodeJsonFrame(FRAME.error, { kind: "disconnected", message: `too many consumers (at most ${context.limits.maxClients})` }));
+      return;
+    }
+    const connection = new StreamConnection(socket, listener, context, tokenRequired);
+    connections.add(connection);
+    socket.on("close", () => connections.delete(connection));
+  });
+  let uri: string;
+  if (endpoint.kind === "unix") {
+    uri = `unix:${await bindUnixSocket(server, endpoint.path, endpoint.groupId)}`;
+  } else {
+    await listen(server, () => server.listen(endpoint.port, endpoint.host), `${endpoint.host}:${endpoint.port}`);
+    const address = server.address() as net.AddressInfo;
+    const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+    uri = `qrng+tcp://${host}:${address.port}`;
+  }
+  return {
+    uri,
+    async stopAccepting() {
+      server.close(); // its callback waits for every connection: draining decides when they go
+      if (endpoint.kind === "unix") removeSocketFile(endpoint.path);
+    },
+    async idle() {
+      await Promise.all([...connections].map((c) => c.idle()));
+    },
+    async closeConnections() {
+      await Promise.all([...connections].map((c) => hangUp(c.socket)));
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Real `nats-server -js` processes for the fleet tests (Debian's package; .ci/run installs it):
+ * one server, or a three-node cluster on loopback, each node with its own temporary store.
+ * Nodes can be killed and restarted on the same ports and store. Everything a test started is
+ * stopped and removed by {@link stopAll} (call it in afterAll, it runs even on failure).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+
+/** Whether Debian's nats-server is installed (the fleet tests skip with a message otherwise). */
+export const natsServerInstalled = (() => {
+  try {
+    execFileSync("nats-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A free loopback port, found by binding port 0 (the server binds it moments later). */
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One nats-server process: its client URL, and how to kill and restart it. */
+export class NatsNode {
+  #child: ChildProcess | undefined;
+  #log = "";
+
+  constructor(readonly name: string, readonly port: number, readonly args: readonly string[]) {}
+
+  /** The client URL: nats://127.0.0.1:PORT. */
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** What the server logged since it was last started. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** Starts the server; resolves once it accepts clients. */
+  async start(): Promise<void> {
+    this.#log = "";
+    const child = spawn("nats-server", [...this.args], { stdio: ["ignore", "ignore", "pipe"] });
+    this.#child = child;
+    child.stderr!.setEncoding("utf8");
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not start:\n${this.#log}`)), 20_000);
+      child.stderr!.on("data", (text: string) => {
+        this.#log += text;
+        if (this.#log.includes("Server is ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("exit", (status) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${status}):\n${this.#log}`));
+      });
+    });
+  }
+
+  /** Kills the server with SIGKILL and waits until it is gone. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await gone;
+  }
+}
+
+const started: NatsNode[] = [];
+const dirs: string[] = [];
+
+function storeDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "qrng-nats-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Starts one JetStream server on a free loopback port; `extra` adds flags (e.g. --user). */
+export async function startNatsServer(extra: readonly string[] = []): Promise<NatsNode> {
+  const port = await freePort();
+  const node = new NatsNode("nats", port, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir(), ...extra]);
+  started.push(node);
+  await node.start();
+  return node;
+}
+
+/** Starts a three-node JetStream cluster on loopback; resolves once it has a meta leader. */
+export async function startNatsCluster(): Promise<NatsNode[]> {
+  const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })));
+  const nodes = ports.map(({ client, route }, i) =>
+    new NatsNode(`node${i + 1}`, client, [
+      ...["-js", "-a", "127.0.0.1", "-p", String(client), "-sd", storeDir(), "-n", `node${i + 1}`],
+      ...["--cluster_name", "qrng", "--cluster", `nats://127.0.0.1:${route}`],
+      ...["--routes", ports.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p.route}`).join(",")],
+    ])
+  );
+  started.push(...nodes);
+  await Promise.all(nodes.map((node) => node.start()));
+  await waitForJetStream(nodes[0].url);
+  return nodes;
+}
+
+/** Polls until JetStream answers at `url` (a cluster elects its meta leader first). */
+export async function waitForJetStream(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const nc = await connect({ servers: url }).catch(() => undefined);
+    try {
+      if (nc) {
+        await (await jetstreamManager(nc)).getAccountInfo();
+        return;
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await nc?.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A client connection for the test's own look at a stream. */
+export function natsClient(url: string): Promise<NatsConnection> {
+  return connect({ servers: url });
+}
+
+/** Kills every server started here and removes their stores. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(started.splice(0).map((node) => node.kill()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Polls until stream `name` exists at `url` (a publisher started moments ago creates it). */
+export async function waitForStream(url: string, name: string, timeoutMs = 30_000): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deadline = Date.now() + timeoutMs;
+    while (!(await jsm.streams.info(name).catch(() => undefined))) {
+      if (Date.now() > deadline) throw new Error(`stream ${name} did not appear at ${url}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The fleet acceptance test (issue 10): three publishers (sim:qcicada seeds 1, 2, 3) and eight
+ * takers on a three-node JetStream cluster with an R3 stream; two takers are SIGKILLed and the
+ * stream's leader node is killed and restarted mid-run. Across all outputs no 32-byte chunk
+ * appears twice and every chunk is from a validated window of a seeded stream (regenerated
+ * here); the blocks published equal those taken plus those still in the stream, each stored
+ * once, and what was taken but not output (lost) stays within what the takers could hold.
+ *
+ * Size: QRNG_FLEET_TEST_MIB (default 48 MiB for npm test; the issue's full 256 MiB with
+ * QRNG_FLEET_TEST_MIB=256).
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
+import { binaryBuilt, type CliChild, RUNNERS, spawnCli } from "./_support/cli.ts";
+import { testTempDir } from "./_support/temp_dir.ts";
+import { natsClient, natsServerInstalled, startNatsCluster, stopAll, waitForJetStream, waitForStream } from "./_support/nats_server.ts";
+
+const dir = testTempDir("qrng-fleet-cluster");
+const TOTAL_BYTES = Number(process.env.QRNG_FLEET_TEST_MIB ?? 48) * 1024 * 1024;
+const BLOCK_BYTES = 4096;
+const PUBLISHERS = [1, 2, 3];
+const TAKERS = 8;
+const KILLED_TAKERS = 2;
+/** Each taker's read: together they leave room for what the killed ones took and lost. */
+const TAKER_BYTES = Math.floor((TOTAL_BYTES * 0.9) / TAKERS / BLOCK_BYTES) * BLOCK_BYTES;
+/** The stream's bound: it must hold what the takers leave, or the publishers wait forever. */
+const STREAM_BYTES = Math.max(32 << 20, Math.ceil(TOTAL_BYTES * 0.4));
+const PUBLISHER_BYTES = Math.floor(TOTAL_BYTES / PUBLISHERS.length / BLOCK_BYTES) * BLOCK_BYTES;
+/** The gate never releases its first two 512-byte windows. */
+const STARTUP_BYTES = 1024;
+const CHUNK_BYTES = 32;
+/**
+ * What a killed taker can have removed from the stream without it reaching its output file:
+ * its claimed blocks (64 at most), the gate's hold-back, and the blocks it found gone or could
+ * not confirm (it cannot report them; survivors report theirs, a few hundred KB at most here,
+ * so 1 MiB is the allowance). (Takers write straight to files: through a pipe the busy test
+ * drains, a runtime's stdout buffer would hold megabytes more.)
+ */
+const KILLED_TAKER_SLACK_BYTES = 64 * BLOCK_BYTES + (64 << 10) + (1 << 20);
+const TEST_TIMEOUT_MS = 600_000;
+
+/** A 53-bit key of a 32-byte chunk (its first seven bytes, less three bits). */
+function chunkKey(bytes: Uint8Array, at: number): number {
+  let key = 0;
+  for (let i = 0; i < 6; i++) key = key * 256 + bytes[at + i];
+  return key * 32 + (bytes[at + 6] >> 3);
+}
+
+/** The sorted keys of every 32-byte chunk `bytes` holds from offset 0. */
+function sortedKeys(parts: readonly Uint8Array[]): Float64Array {
+  const count = parts.reduce((sum, p) => sum + Math.floor(p.length / CHUNK_BYTES), 0);
+  const keys = new Float64Array(count);
+  let n = 0;
+  for (const part of parts) {
+    for (let at = 0; at + CHUNK_BYTES <= part.length; at += CHUNK_BYTES) keys[n++] = chunkKey(part, at);
+  }
+  return keys.sort();
+}
+
+function contains(sorted: Float64Array, key: number): boolean {
+  let lo = 0, hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] === key) return true;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Chunks sharing a key, compared in full: the chunks that really appear twice. */
+function duplicateChunks(outputs: readonly Buffer[], keys: Float64Array): string[] {
+  const shared = new Set<number>();
+  for (let i = 1; i < keys.length; i++) if (keys[i] === keys[i - 1]) shared.add(keys[i]);
+  const seen = new Set<string>();
+  const twice: string[] = [];
+  for (const output of outputs) {
+    for (let at = 0; at + CHUNK_BYTES <= output.length; at += CHUNK_BYTES) {
+      if (!shared.has(chunkKey(output, at))) continue;
+      const hex = output.subarray(at, at + CHUNK_BYTES).toString("hex");
+      if (seen.has(hex)) twice.push(hex);
+      seen.add(hex);
+    }
+  }
+  return twice;
+}
+
+/** Collects a child's stdout. */
+function collectStdout(run: CliChild): Buffer[] {
+  const chunks: Buffer[] = [];
+  run.child.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return chunks;
+}
+
+
+describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster", () => {
+  afterAll(stopAll);
+
+  it(`takes ${TOTAL_BYTES / 2 ** 20} MiB from three publishers with eight takers, two killed and a node restarted, each block at most once`, async () => {
+    const nodes = await startNatsCluster();
+    const url = nodes[0].url;
+    const runners = RUNNERS.filter((r) => r.name === "bun" || (r.name === "binary" && binaryBuilt));
+    const spawnOptions = { timeoutMs: TEST_TIMEOUT_MS };
+
+    const publishers = PUBLISHERS.map((seed, i) => {
+      const run = spawnCli(runners[i % runners.length], [
+        ...["publish", "--device", `sim:qcicada?seed=${seed}`, "--to", url, "--stream", "FLEET"],
+        ...["--bytes", String(PUBLISHER_BYTES), "--stream-bytes", String(STREAM_BYTES), "--json"],
+      ], spawnOptions);
+      return { run, stdout: collectStdout(run) };
+    });
+    await waitForStream(url, "FLEET");
+    const takers = Array.from({ length: TAKERS }, (_, i) => {
+      const output = join(dir, `taker-${i}.bin`);
+      const runner = runners[i % runners.length];
+      // stdout straight into a file (exec: the shell becomes the taker, so SIGKILL reaches it).
+      const toFile = { ...runner, command: "/bin/sh", prefix: ["-c", `exec "$0" "$@" > '${output}'`, runner.command, ...runner.prefix] };
+      const run = spawnCli(toFile, ["read", String(TAKER_BYTES), "--device", `${url}/FLEET?wait=60000`], spawnOptions);
+      return { run, output, killed: i < KILLED_TAKERS };
+    });
+    const written = (taker: (typeof takers)[number]) => existsSync(taker.output) ? statSync(taker.output).size : 0;
+
+    // Mid-run: once the takers have a quarter of their share, kill two of them and the node
+    // leading the stream, then bring the node back on the same ports and store.
+    const anyExited = () => [...publishers, ...takers].some((p) => p.run.child.exitCode !== null);
+    while (!takers.every((t) => written(t) > TAKER_BYTES / 4) && !anyExited()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const taker of takers.filter((t) => t.killed)) taker.run.child.kill("SIGKILL");
+    const nc = await natsClient(url);
+    const info = await (await jetstreamManager(nc)).streams.info("FLEET");
+    expect(info.config.num_replicas).toBe(3);
+    const leaderName = info.cluster?.leader;
+    await nc.close();
+    const leader = nodes.find((node) => node.name === leaderName) ?? nodes[1];
+    await leader.kill();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await leader.start();
+
+    const takerStatus = await Promise.all(takers.map((t) => t.run.exited));
+    // Publishers finish soon after the takers (the stream holds the rest), or something is stuck.
+    const publishersDone = Promise.all(publishers.map((p) => p.run.exited));
+    const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
+    expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
+    const publisherStatus = await publishersDone;
+    expect(publisherStatus).toEqual([0, 0, 0]);
+    expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
+
+    // Every chunk of every output is from a validated window of a seeded stream, none twice.
+    const outputs = takers.map((t) => readFileSync(t.output));
+    const seeded = sortedKeys(PUBLISHERS.map((seed) => new SeededBytes(seed).take(STARTUP_BYTES + PUBLISHER_BYTES + (1 << 20)).subarray(STARTUP_BYTES)));
+    const outputKeys = sortedKeys(outputs);
+    let foreign = 0;
+    for (const key of outputKeys) if (!contains(seeded, key)) foreign++;
+    expect(foreign).toBe(0);
+    expect(duplicateChunks(outputs, outputKeys)).toEqual([]);
+
+    // Accounting: published = taken + still in the stream; each block stored once.
+    const summaries = publishers.map((p) => JSON.parse(Buffer.concat(p.stdout).toString()));
+    const published = summaries.reduce((sum, s) => sum + s.bytes, 0);
+    expect(published).toBe(PUBLISHERS.length * PUBLISHER_BYTES);
+    await waitForJetStream(url);
+    const check = await natsClient(url);
+    const { state } = await (await jetstreamManager(check)).streams.info("FLEET");
+    await check.close();
+    expect(state.last_seq * BLOCK_BYTES).toBe(published);
+    const inStream = state.messages * BLOCK_BYTES;
+    const survivors = takers.filter((t) => !t.killed);
+    const summaryOf = (t: (typeof takers)[number]) => {
+      const [, took, skipped, unconfirmed] =
+        /took \d+ blocks \([^,]+, (\d+) bytes\).* skipped (\d+) .* (\d+) claims unconfirmed/.exec(t.run.stderr())!;
+      return { took: Number(took), uncertain: (Number(skipped) + Number(unconfirmed)) * BLOCK_BYTES };
+    };
+    const survivorsTook = survivors.reduce((sum, t) => sum + summaryOf(t).took, 0);
+    const survivorsUnconfirmed = survivors.reduce((sum, t) => sum + summaryOf(t).uncertain, 0);
+    // What left the stream and no survivor took: the killed takers' claims, the unconfirmed
+    // claims whose delete did happen, and blocks found gone at a claim that no taker claimed
+    // (nats-server 2.9 removes some redelivered work-queue messages by itself: they are lost).
+    const leftElsewhere = published - inStream - survivorsTook;
+    const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + written(t), 0);
+    expect(leftElsewhere).toBeGreaterThanOrEqual(killedOutput);
+    expect(
+      leftElsewhere - killedOutput,
+      `left the stream untaken by survivors ${leftElsewhere}, killed takers' output ${killedOutput}, ` +
+        `survivors' skipped and unconfirmed claims ${survivorsUnconfirmed}`,
+    ).toBeLessThanOrEqual(KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + survivorsUnconfirmed);
+    const survivorsOutput = survivors.length * TAKER_BYTES;
+    const lost = published - inStream - survivorsOutput - killedOutput;
+    console.log(
+      `fleet: published ${published} = taken ${published - inStream} (output ${survivorsOutput + killedOutput}, ` +
+        `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
+        `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
+    );
+  }, TEST_TIMEOUT_MS);
+});
