@@ -17,6 +17,7 @@ import {
   traced,
 } from "./_support/kernel_trace.ts";
 import { suiteTempDir } from "./_support/temp_dir.ts";
+import { startAdversary } from "./_support/adversary/device.ts";
 
 const MIB = 1 << 20;
 
@@ -72,20 +73,32 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       expect(total(calls, "entropyCount")).toBe(5 * 65536);
     });
 
-    it("stops at a stuck source's health failure and credits nothing after it", async () => {
+    it("stops at a stuck source's health failure and credits nothing of the batch it is in", async () => {
       const log = join(dir.path, `stuck-${runner.name}.strace`);
-      const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada?stuck=200000", "--bytes", "1M"]);
+      // Judged in 1 MiB batches: the third holds the stuck point (2.5 MB into the stream).
+      const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada?stuck=2500000", "--bytes", "4M"]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^qrng: Repetition check: .*stopped/m);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       const calls = succeededCalls(log);
       const bytes = total(calls, "bufSize");
-      // The gate never releases its 1024 start-up bytes, nor anything from the stuck point on.
-      expect(bytes).toBeGreaterThan(100_000);
-      expect(bytes).toBeLessThanOrEqual(200_000 - 1024);
+      expect(bytes).toBe(2 * MIB);
       expect(total(calls, "entropyCount")).toBe(8 * bytes);
       expect(r.stderr).toContain(`stopped: credited ${8 * bytes} bits for ${bytes} bytes (8 bits/byte) before the failure`);
       expect(r.stdout.length).toBe(0);
+    });
+
+    it("credits nothing a device status flag condemns: the status is judged before the credit", async () => {
+      const device = await startAdversary("tcp", { rate: 1 << 20, flags: [{ in: "stop", raise: ["repetitionCount"] }] });
+      try {
+        const log = join(dir.path, `flag-${runner.name}.strace`);
+        const r = await runCli(traced(runner, log), ["feed", "--device", device.uri, "--bytes", "100K"]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/repetition.?count/i);
+        expect(total(succeededCalls(log), "bufSize")).toBe(0);
+      } finally {
+        await device.stop();
+      }
     });
 
     it("paces itself at --min-rate when the kernel does not ask", async () => {

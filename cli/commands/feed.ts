@@ -3,8 +3,9 @@
  * read` (cli/sources/gated.ts) and adds them to the Linux kernel's input pool with
  * RNDADDENTROPY (cli/runtime/kernel_random.ts), crediting what the gate vouches for
  * (cli/feed/credit.ts): whenever the kernel asks and at least at a minimum rate
- * (cli/feed/pacing.ts), until stopped or `--bytes N` were fed. A failure stops the feeding at
- * once: nothing after it is credited.
+ * (cli/feed/pacing.ts), until stopped or `--bytes N` were fed. Bytes are credited only after
+ * the gate's verdict and the device's status on their batch; a failure stops the feeding at
+ * once: nothing of its batch and nothing after it is credited.
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
@@ -33,6 +34,12 @@ const KERNEL_POLL_INTERVAL_MS = 100;
  * without noticing the daemon had gone.
  */
 const OPEN_ENDED_NEED_SECONDS = 10;
+/**
+ * The most bytes read ahead and judged together: the gate's verdict and the device's status
+ * (GatedReader.checkpoint) come before any of them is credited. A continuous device stops for
+ * its status, so judging every chunk would cost ~100 ms each.
+ */
+const JUDGED_BATCH_MAX_BYTES = 1 << 20;
 
 const HELP = `Usage: qrng feed [--device URI] [--bytes N] [--min-rate R] [--h H] [options]
 
@@ -141,11 +148,14 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   };
   const credited = () =>
     `credited ${ledger.bits} bits for ${ledger.bytes} bytes (${+ledger.bitsPerByte.toPrecision(6)} bits/byte)`;
-  const chunk = new Uint8Array(FEED_CHUNK_BYTES);
+  const bytesWanted = limit !== Infinity ? limit : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS);
+  const batch = new Uint8Array(Math.min(JUDGED_BATCH_MAX_BYTES, bytesWanted));
+  /** Judged bytes not credited yet. */
+  let judged = batch.subarray(0, 0);
   try {
     source = await GatedReader.open(uri, {
       platform,
-      bytesWanted: limit !== Infinity ? limit : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS),
+      bytesWanted,
       h,
       alphaLog2,
       postprocess,
@@ -159,10 +169,14 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     while (ledger.bytes < limit) {
       const turn = await waitForTurn(platform, kernel, pacer, interruption.signal);
       if (turn === "stopped") break;
-      const bytes = chunk.subarray(0, Math.min(FEED_CHUNK_BYTES, limit - ledger.bytes));
-      await source.readInto(bytes);
-      // The health verdict on everything read so far comes before any of it is credited.
-      source.health.finish();
+      if (judged.length === 0) {
+        judged = batch.subarray(0, Math.min(batch.length, limit - ledger.bytes));
+        await source.readInto(judged);
+        // The health verdict and the device's status on everything read so far come before any of it is credited.
+        await source.checkpoint();
+      }
+      const bytes = judged.subarray(0, FEED_CHUNK_BYTES);
+      judged = judged.subarray(bytes.length);
       kernel.add(bytes, ledger.creditFor(bytes.length));
       bytes.fill(0);
       ledger.record(bytes.length);
@@ -181,7 +195,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   } finally {
     // After finish() this only confirms the device is released; otherwise it stops it.
     await source?.close().catch(() => {});
-    chunk.fill(0);
+    batch.fill(0);
     kernel.close();
     unsubscribe();
   }
