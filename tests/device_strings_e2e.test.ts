@@ -11,6 +11,7 @@ import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator
 const EVIL_SERIAL = "EMU\x1b]0;pwn\x07QC7\nqrng: ok";
 const EVIL_HW = "\x1b[31mCICADA-QRNG";
 /** Any raw control character but the newlines that end lines. */
+// deno-lint-ignore no-control-regex -- raw control characters are what it must not find
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
 describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("device strings under $name", (runner) => {

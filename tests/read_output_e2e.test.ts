@@ -194,7 +194,7 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng r
     expect([...partials(dir), ...partials(targets)]).toEqual([]);
   });
 
-  it("writes to /dev/stdout where the shell opened it, appending after >>", async () => {
+  it("writes to /dev/stdout where the shell opened it, appending after >>", () => {
     const file = join(dir, `stdout-${runner.name}.bin`);
     writeFileSync(file, "head");
     const command = [runner.command, ...runner.prefix, "read", "16", "--device", "sim:qcicada", "-o", "/dev/stdout"]

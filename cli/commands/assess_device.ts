@@ -12,7 +12,7 @@
  */
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
+import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { openSource } from "../sources/registry.ts";
 import { parseDeviceUri } from "../uri.ts";

@@ -5,7 +5,7 @@
  */
 import { type Command, parseFlags, type FlagSpec } from "../command.ts";
 import type { Platform } from "../platform.ts";
-import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
+import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { resolveDevice } from "./read_device.ts";
 import { printable } from "../printable.ts";

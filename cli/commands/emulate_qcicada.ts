@@ -63,6 +63,7 @@ const INFO_STRING_BYTES = 24;
 /** Checks an info string flag: at most 24 one-byte characters (any, escapes too: tests use them). */
 function infoString(text: string | undefined, flag: string): string | undefined {
   if (text === undefined) return undefined;
+  // deno-lint-ignore no-control-regex -- the range is every Latin-1 character, one byte each
   if (text.length > INFO_STRING_BYTES || /[^\x00-\xff]/.test(text)) {
     throw usageError(`qrng emulate qcicada: ${flag} takes up to ${INFO_STRING_BYTES} one-byte characters`);
   }

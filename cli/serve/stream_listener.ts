@@ -55,7 +55,7 @@ class StreamConnection {
     readonly context: ServeContext,
     tokenRequired: boolean,
   ) {
-    const { limits, metrics, filler } = context;
+    const { limits, metrics } = context;
     this.#authorized = !tokenRequired;
     this.#bucket = new TokenBucket(
       limits.clientRateBytesPerS,
@@ -253,9 +253,10 @@ export async function listenStream(endpoint: StreamEndpoint, context: ServeConte
   }
   return {
     uri,
-    async stopAccepting() {
+    stopAccepting() {
       server.close(); // its callback waits for every connection: draining decides when they go
       if (endpoint.kind === "unix") removeSocketFile(endpoint.path);
+      return Promise.resolve();
     },
     async idle() {
       await Promise.all([...connections].map((c) => c.idle()));

@@ -210,6 +210,7 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
+  // deno-lint-ignore no-explicit-any -- tests read the daemon's JSON answers field by field
   json(): any;
   text(): string;
 }
