@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
 import {
   type AddEntropyCall,
   addEntropyCalls,
@@ -39,19 +39,39 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
   (runner) => {
     it("credits 8 bits per byte for 1M at H = 8, in every ioctl and in its summary", async () => {
       const log = join(dir.path, `h8-${runner.name}.strace`);
-      const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada", "--bytes", "1M", "--json"]);
+      const r = await runCli(traced(runner, log), [
+        "feed",
+        "--device",
+        "sim:qcicada",
+        "--bytes",
+        "1M",
+        "--json",
+      ]);
       expect(r.status).toBe(0);
       const calls = succeededCalls(log);
       expect(total(calls, "bufSize")).toBe(MIB);
       expect(total(calls, "entropyCount")).toBe(8 * MIB);
       expect(calls.every((c) => c.bytes.length === c.bufSize && c.bufSize <= 4096)).toBe(true);
-      expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: MIB, bits: 8 * MIB, bitsPerByte: 8, emulated: true });
+      expect(JSON.parse(r.stdout.toString())).toMatchObject({
+        bytes: MIB,
+        bits: 8 * MIB,
+        bitsPerByte: 8,
+        emulated: true,
+      });
       expect(r.stderr).toMatch(/WARNING: sim:qcicada is an emulator/);
     });
 
     it("credits H x bytes at --h 3, and says so in one line", async () => {
       const log = join(dir.path, `h3-${runner.name}.strace`);
-      const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada", "--bytes", "1M", "--h", "3"]);
+      const r = await runCli(traced(runner, log), [
+        "feed",
+        "--device",
+        "sim:qcicada",
+        "--bytes",
+        "1M",
+        "--h",
+        "3",
+      ]);
       expect(r.status).toBe(0);
       const calls = succeededCalls(log);
       expect(total(calls, "bufSize")).toBe(MIB);
@@ -76,7 +96,13 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
     it("stops at a stuck source's health failure and credits nothing of the batch it is in", async () => {
       const log = join(dir.path, `stuck-${runner.name}.strace`);
       // Judged in 1 MiB batches: the third holds the stuck point (2.5 MB into the stream).
-      const r = await runCli(traced(runner, log), ["feed", "--device", "sim:qcicada?stuck=2500000", "--bytes", "4M"]);
+      const r = await runCli(traced(runner, log), [
+        "feed",
+        "--device",
+        "sim:qcicada?stuck=2500000",
+        "--bytes",
+        "4M",
+      ]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^qrng: Repetition check: .*stopped/m);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -84,12 +110,17 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
       const bytes = total(calls, "bufSize");
       expect(bytes).toBe(2 * MIB);
       expect(total(calls, "entropyCount")).toBe(8 * bytes);
-      expect(r.stderr).toContain(`stopped: credited ${8 * bytes} bits for ${bytes} bytes (8 bits/byte) before the failure`);
+      expect(r.stderr).toContain(
+        `stopped: credited ${8 * bytes} bits for ${bytes} bytes (8 bits/byte) before the failure`,
+      );
       expect(r.stdout.length).toBe(0);
     });
 
     it("credits nothing a device status flag condemns: the status is judged before the credit", async () => {
-      const device = await startAdversary("tcp", { rate: 1 << 20, flags: [{ in: "stop", raise: ["repetitionCount"] }] });
+      const device = await startAdversary("tcp", {
+        rate: 1 << 20,
+        flags: [{ in: "stop", raise: ["repetitionCount"] }],
+      });
       try {
         const log = join(dir.path, `flag-${runner.name}.strace`);
         const r = await runCli(traced(runner, log), ["feed", "--device", device.uri, "--bytes", "100K"]);
@@ -103,18 +134,39 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
 
     it("paces itself at --min-rate when the kernel does not ask", async () => {
       const started = performance.now();
-      const r = await runCli(runner, ["feed", "--device", "sim:qcicada", "--bytes", "4K", "--min-rate", "2K", "--json"]);
+      const r = await runCli(runner, [
+        "feed",
+        "--device",
+        "sim:qcicada",
+        "--bytes",
+        "4K",
+        "--min-rate",
+        "2K",
+        "--json",
+      ]);
       const elapsedMs = performance.now() - started;
       expect(r.status).toBe(0);
       // 8 chunks of 512 bytes at 2 KiB/s: the last is due 1.75 s after the first.
       expect(elapsedMs).toBeGreaterThan(1_700);
       expect(elapsedMs).toBeLessThan(30_000);
-      expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: 4096, bits: 32768, bytesAskedByKernel: 0 });
+      expect(JSON.parse(r.stdout.toString())).toMatchObject({
+        bytes: 4096,
+        bits: 32768,
+        bytesAskedByKernel: 0,
+      });
     });
 
     /** Runs `qrng feed ...args` for a second of feeding, then sends it SIGTERM: its exit status and summary. */
     async function stoppedBySigterm(args: string[]) {
-      const run = spawnCli(runner, ["feed", "--device", "sim:qcicada", "--min-rate", "8K", "--json", ...args]);
+      const run = spawnCli(runner, [
+        "feed",
+        "--device",
+        "sim:qcicada",
+        "--min-rate",
+        "8K",
+        "--json",
+        ...args,
+      ]);
       const stdout: Buffer[] = [];
       run.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
       // The warning comes once the source is open: feeding starts at once after it.

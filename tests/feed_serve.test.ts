@@ -7,15 +7,23 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
-import { addEntropyCalls, kernelTraceUnavailable, killTracees, total, traced } from "./_support/kernel_trace.ts";
+import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
+import {
+  addEntropyCalls,
+  kernelTraceUnavailable,
+  killTracees,
+  total,
+  traced,
+} from "./_support/kernel_trace.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
 import { emulatorStream, locate, type RunningDaemon, startDaemon } from "./_support/serve_daemon.ts";
 import { suiteTempDir } from "./_support/temp_dir.ts";
 
 const SEED = 43;
 const skipped = kernelTraceUnavailable();
-if (skipped) console.warn(`tests/feed_serve.test.ts: skipping feeding the kernel from qrng serve: ${skipped}`);
+if (skipped) {
+  console.warn(`tests/feed_serve.test.ts: skipping feeding the kernel from qrng serve: ${skipped}`);
+}
 
 const dir = suiteTempDir("qrng-feed-serve");
 let emulator: RunningEmulator | undefined;
@@ -25,7 +33,16 @@ beforeAll(async () => {
   if (skipped) return;
   emulator = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "max", "--seed", String(SEED)]);
   const bun = RUNNERS.find((r) => r.name === "bun")!;
-  daemon = await startDaemon(bun, ["--device", emulator.uri, "--pool", "1M", "--unix", join(dir.path, "qrng.sock"), "--tcp", "127.0.0.1:0"]);
+  daemon = await startDaemon(bun, [
+    "--device",
+    emulator.uri,
+    "--pool",
+    "1M",
+    "--unix",
+    join(dir.path, "qrng.sock"),
+    "--tcp",
+    "127.0.0.1:0",
+  ]);
 });
 
 afterAll(async () => {
@@ -39,7 +56,14 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
   (runner) => {
     it("credits 8 bits per byte for 1M over the Unix socket, all of it the daemon's device's stream", async () => {
       const log = join(dir.path, `unix-${runner.name}.strace`);
-      const r = await runCli(traced(runner, log), ["feed", "--device", daemon!.unix!, "--bytes", "1M", "--json"]);
+      const r = await runCli(traced(runner, log), [
+        "feed",
+        "--device",
+        daemon!.unix!,
+        "--bytes",
+        "1M",
+        "--json",
+      ]);
       expect(r.status).toBe(0);
       const calls = addEntropyCalls(log);
       expect(calls.every((c) => c.result === "0")).toBe(true);
@@ -52,7 +76,15 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
 
     it("credits H x bytes at --h 3 over qrng+tcp", async () => {
       const log = join(dir.path, `tcp-${runner.name}.strace`);
-      const r = await runCli(traced(runner, log), ["feed", "--device", daemon!.tcp!, "--bytes", "64K", "--h", "3"]);
+      const r = await runCli(traced(runner, log), [
+        "feed",
+        "--device",
+        daemon!.tcp!,
+        "--bytes",
+        "64K",
+        "--h",
+        "3",
+      ]);
       expect(r.status).toBe(0);
       expect(total(addEntropyCalls(log), "entropyCount")).toBe(3 * 65536);
     });
@@ -62,9 +94,18 @@ describe.skipIf(skipped !== undefined).each(RUNNERS.filter((r) => r.name !== "bi
 describe.skipIf(skipped !== undefined)("qrng feed until stopped, from a daemon that stops", () => {
   it("stops within seconds of the daemon's end, in one line after its credit, not hours later", async () => {
     const bun = RUNNERS.find((r) => r.name === "bun")!;
-    const own = await startDaemon(bun, ["--device", emulator!.uri, "--pool", "1M", "--unix", join(dir.path, "ending.sock")]);
+    const own = await startDaemon(bun, [
+      "--device",
+      emulator!.uri,
+      "--pool",
+      "1M",
+      "--unix",
+      join(dir.path, "ending.sock"),
+    ]);
     const log = join(dir.path, "ending.strace");
-    const feed = spawnCli(traced(bun, log), ["feed", "--device", own.unix!, "--min-rate", "4K"], { timeoutMs: 100_000 });
+    const feed = spawnCli(traced(bun, log), ["feed", "--device", own.unix!, "--min-rate", "4K"], {
+      timeoutMs: 100_000,
+    });
     const bytesFed = () => total(addEntropyCalls(log), "bufSize");
     while (bytesFed() < 4096) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await own.stop()).toBe(0);
@@ -74,7 +115,9 @@ describe.skipIf(skipped !== undefined)("qrng feed until stopped, from a daemon t
     expect(await feed.exited).toBe(1);
     expect(performance.now() - stoppedAt).toBeLessThan(60_000);
     const bytes = bytesFed();
-    expect(feed.stderr()).toContain(`qrng feed: stopped: credited ${8 * bytes} bits for ${bytes} bytes (8 bits/byte) before the failure\n`);
+    expect(feed.stderr()).toContain(
+      `qrng feed: stopped: credited ${8 * bytes} bits for ${bytes} bytes (8 bits/byte) before the failure\n`,
+    );
     expect(feed.stderr()).toMatch(/failure\n[^\n]*ending\.sock[^\n]*\n$/);
   }, 120_000);
 });

@@ -27,14 +27,17 @@ if (analyzeMissing) {
 const dir = suiteTempDir("qrng-units");
 
 describe("the systemd units in docs/", () => {
-
   it.skipIf(analyzeMissing !== undefined)("pass systemd-analyze verify with no warning", () => {
     // verify checks that ExecStart's program exists: point it at this checkout's qrng.
     const qrng = binaryBuilt ? join(ROOT, "dist", "qrng") : join(ROOT, "node_modules", ".bin", "bun");
     for (const unit of UNITS) {
       writeFileSync(join(dir.path, unit), text(unit).replaceAll("/usr/local/bin/qrng", qrng));
     }
-    const result = spawnSync("systemd-analyze", ["verify", "--man=no", ...UNITS.map((u) => join(dir.path, u))], {
+    const result = spawnSync("systemd-analyze", [
+      "verify",
+      "--man=no",
+      ...UNITS.map((u) => join(dir.path, u)),
+    ], {
       encoding: "utf8",
       // The trailing ':' keeps the default search path after ours.
       env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir.path}:` },

@@ -9,9 +9,9 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import { CreditLedger, creditBitsPerByte } from "../feed/credit.ts";
+import { creditBitsPerByte, CreditLedger } from "../feed/credit.ts";
 import { Pacer } from "../feed/pacing.ts";
-import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
+import { INTERRUPTED_EXIT_STATUS, type InterruptSignal, type Platform } from "../platform.ts";
 import { POSTPROCESS_FLAGS, postprocessOptions } from "./source_flags.ts";
 import { printable } from "../printable.ts";
 import { type KernelRandom, openKernelRandom } from "../runtime/kernel_random.ts";
@@ -93,14 +93,19 @@ function parseMinRate(text: string): number {
   try {
     return parseSize(text.replace(/\/s$/, ""));
   } catch {
-    throw usageError(`qrng feed: --min-rate needs bytes per second (64, 4K, 1M/s, max, or 0 to feed only when the kernel asks), not '${text}'`);
+    throw usageError(
+      `qrng feed: --min-rate needs bytes per second (64, 4K, 1M/s, max, or 0 to feed only when the kernel asks), not '${text}'`,
+    );
   }
 }
 
 /** Loads the C library the ioctl goes through, or explains why this runtime has none. */
 async function openKernel(platform: Platform): Promise<KernelRandom> {
   if (platform.runtime === "node" || !platform.libc) {
-    throw new QrngError("unsupported", "Cannot feed the kernel under Node: RNDADDENTROPY needs FFI; run qrng with Deno or Bun");
+    throw new QrngError(
+      "unsupported",
+      "Cannot feed the kernel under Node: RNDADDENTROPY needs FFI; run qrng with Deno or Bun",
+    );
   }
   return openKernelRandom(await platform.libc());
 }
@@ -114,7 +119,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     : limit === Infinity
     ? DEFAULT_MIN_RATE_BYTES_PER_SECOND
     : Infinity;
-  const h = values.h !== undefined ? await resolveHFlag("feed", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
+  const h = values.h !== undefined
+    ? await resolveHFlag("feed", values.h, "bytes", platform)
+    : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("feed", values.alpha) : DEFAULT_ALPHA_LOG2;
   const postprocess = postprocessOptions("feed", values);
   const ledger = new CreditLedger(creditBitsPerByte("feed", h, postprocess));
@@ -147,8 +154,12 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     };
   };
   const credited = () =>
-    `credited ${ledger.bits} bits for ${ledger.bytes} bytes (${+ledger.bitsPerByte.toPrecision(6)} bits/byte)`;
-  const bytesWanted = limit !== Infinity ? limit : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS);
+    `credited ${ledger.bits} bits for ${ledger.bytes} bytes (${+ledger.bitsPerByte.toPrecision(
+      6,
+    )} bits/byte)`;
+  const bytesWanted = limit !== Infinity
+    ? limit
+    : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS);
   const batch = new Uint8Array(Math.min(JUDGED_BATCH_MAX_BYTES, bytesWanted));
   /** Judged bytes not credited yet. */
   let judged = batch.subarray(0, 0);
@@ -163,7 +174,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       signal: interruption.signal,
     });
     if (source.emulated) {
-      log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random, and the kernel is credited for it all the same`);
+      log(
+        `WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random, and the kernel is credited for it all the same`,
+      );
     }
     const pacer = new Pacer(minRate, started);
     while (ledger.bytes < limit) {
@@ -202,7 +215,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const result = summary();
   const text = values.json
     ? JSON.stringify(result) + "\n"
-    : `qrng feed: ${credited()} from ${printable(result.device)} in ${(result.elapsedMs / 1000).toFixed(1)} s ` +
+    : `qrng feed: ${credited()} from ${printable(result.device)} in ${
+      (result.elapsedMs / 1000).toFixed(1)
+    } s ` +
       `(${formatRate(result.bytesPerSecond)}; the kernel asked for ${formatBytes(bytesAsked)})` +
       `${stoppedBy ? `; stopped by ${stoppedBy}` : ""}\n`;
   await platform.stdout.write(new TextEncoder().encode(text));
