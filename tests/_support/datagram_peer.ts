@@ -57,8 +57,10 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
   });
   const answered: Uint8Array[] = [];
   const strays: Uint8Array[] = [];
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  // TCP+UDP: the peer's TCP and UDP ports are the same number (the host registers its data port
+  // by a datagram to the device's port).
+  const server = mode === "tcpudp" ? net.createServer() : undefined;
+  const socket = await bindDataSocket(server);
   const send = (bytes: Uint8Array, port: number) =>
     new Promise<void>((resolve, reject) =>
       socket.send(bytes, port, "127.0.0.1", (e) => (e ? reject(e) : resolve()))
@@ -127,7 +129,7 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
     let dataPort = 0;
     socket.on("message", (_message, remote) => (dataPort = remote.port));
     const connections = new Set<net.Socket>();
-    const server = net.createServer((connection) => {
+    server!.on("connection", (connection) => {
       connections.add(connection);
       connection.on("close", () => connections.delete(connection));
       let chain = Promise.resolve();
@@ -136,14 +138,10 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
       });
       connection.on("error", () => {});
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", resolve);
-    });
     uri = `tcpudp://127.0.0.1:${port}?udp=0`;
     close = async () => {
       for (const connection of connections) connection.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     };
   }
@@ -153,6 +151,29 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
     answered: () => Buffer.concat(answered),
     close: () => close(),
   };
+}
+
+/**
+ * A UDP socket on an ephemeral port and, given `server`, the same port for it on TCP: another
+ * program may hold that number on TCP, so a taken one is given back and the pair tried again.
+ */
+async function bindDataSocket(server: net.Server | undefined): Promise<dgram.Socket> {
+  for (let attempt = 1;; attempt++) {
+    const socket = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    if (!server) return socket;
+    const port = (socket.address() as net.AddressInfo).port;
+    const listened = await new Promise<Error | undefined>((resolve) => {
+      server.once("error", resolve);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", resolve);
+        resolve(undefined);
+      });
+    });
+    if (!listened) return socket;
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (attempt === 20) throw listened;
+  }
 }
 
 function write(connection: net.Socket, bytes: Uint8Array): Promise<void> {
