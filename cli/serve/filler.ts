@@ -3,11 +3,10 @@
  *
  * - a burst opens the device (the gate's GatedReader.reopen after the first), reads into the
  *   pool's free room while there is any (consumers free more meanwhile), for at most
- *   {@link BURST_MAX_MS} a stretch, then judges it: the last health verdict and the device's
- *   status (a STOP's answer), as `qrng read -o` does before it commits. Only then do the
- *   stretch's bytes enter the pool; one that fails leaves nothing (and the gate drops what it
- *   still held of it). While consumers freed room meanwhile, the burst streams on (the device
- *   stays open), else it finishes and closes the device;
+ *   {@link BURST_MAX_MS}, then finishes: the last
+ *   health verdict and the device's final status are judged, as `qrng read -o` does before it
+ *   commits. Only then do the burst's bytes enter the pool; a burst that fails leaves nothing
+ *   (and the gate drops what it still held of it);
  * - a full pool pauses the device (it is closed between bursts), never reads it to throw away;
  * - a device fault (timeout, disconnect, a status flag) ends the burst; the device is reopened
  *   after a delay that doubles up to {@link RECONNECT_MAX_MS}. The gate's history carries over,
@@ -81,11 +80,7 @@ export class PoolFiller {
   /** Bursts committed. */
   bursts = 0;
 
-  /** Room a burst waits for before it opens the device. */
-  readonly #refillBytes: number;
-
   constructor(private readonly options: FillerOptions) {
-    this.#refillBytes = Math.min(REFILL_MIN_BYTES, options.pool.capacityBytes / 2);
     this.#description = options.uri;
     this.#emulated = false;
   }
@@ -130,12 +125,13 @@ export class PoolFiller {
    */
   async run(): Promise<void> {
     const pool = this.options.pool;
+    const refillBytes = Math.min(REFILL_MIN_BYTES, pool.capacityBytes / 2);
     let delayMs = RECONNECT_FIRST_MS;
     while (!this.#stopping && this.#state !== "failed") {
       const session = this.#session.signal;
-      if (pool.free < this.#refillBytes) {
+      if (pool.free < refillBytes) {
         this.#state = "paused";
-        await this.#until(pool.roomFor(this.#refillBytes), session);
+        await this.#until(pool.roomFor(refillBytes), session);
       } else {
         try {
           await this.#burst(session);
@@ -198,32 +194,23 @@ export class PoolFiller {
     if (this.#state === "reconnecting") this.options.log(`reopened ${reader.description}`);
     this.#state = "reading";
     // Straight into the pool's free space, staged: consumers see none of it before the commit.
-    // A stretch ends when the pool is full or BURST_MAX_MS passed; its bytes are judged (the
-    // verdict and the device's status from a STOP) and committed. While consumers have freed
-    // room meanwhile the device stays open and streams on: a reopen per stretch cost a connect
-    // and a handshake on top of the STOP.
-    for (;;) {
-      const started = platform.now();
-      let last: boolean;
-      try {
-        while (pool.free > 0 && platform.now() - started < BURST_MAX_MS) {
-          const space = pool.stageSpace();
-          const run = await reader.next(space.length);
-          space.set(run);
-          pool.stage(run.length);
-        }
-        last = signal.aborted || pool.free < this.#refillBytes;
-        // The last verdict and the device's final status, before anything is committed.
-        await (last ? reader.finish() : reader.checkpoint());
-      } catch (error) {
-        this.bytesUncommitted += pool.dropStaged();
-        await reader.close();
-        throw error;
+    const started = platform.now();
+    try {
+      while (pool.free > 0 && platform.now() - started < BURST_MAX_MS) {
+        const space = pool.stageSpace();
+        const run = await reader.next(space.length);
+        space.set(run);
+        pool.stage(run.length);
       }
-      this.bytesCommitted += pool.commitStaged();
-      this.bursts++;
-      if (last) return;
+      // The last verdict and the device's final status, before anything is committed.
+      await reader.finish();
+    } catch (error) {
+      this.bytesUncommitted += pool.dropStaged();
+      await reader.close();
+      throw error;
     }
+    this.bytesCommitted += pool.commitStaged();
+    this.bursts++;
   }
 
   /**
