@@ -10,8 +10,8 @@
  *     clients with two reads in flight each; no gate of their own), by the wall clock from the
  *     first request to the last byte;
  * alternately, ROUNDS times; the ratio of the medians (target >= 0.8). Then, with the pool
- * full, 100 concurrent HTTP clients each make sequential `GET /random?bytes=32` requests on
- * kept-alive connections: the p50/p99 latency (target p99 < 5 ms), and the same against the
+ * full, 100 concurrent HTTP clients in this process (native fetch) each make sequential
+ * `GET /random?bytes=32` requests on kept-alive connections: the p50/p99 latency (target p99 < 5 ms), and the same against the
  * least HTTP server can do (scripts/bench_http_reference.ts, under Bun), which shows what the
  * machine's load allows. Last, the daemon's peak resident memory (VmHWM; target < 100 MB).
  * QRNG_BENCH_RUNNER=deno|bun|binary picks the runtime of both qrng processes (default bun);
@@ -19,7 +19,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import * as http from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -136,32 +135,23 @@ async function consumers(path: string, bytes: number): Promise<number> {
   return (Math.floor(bytes / CONSUMERS) * CONSUMERS) / ((performance.now() - began) / 1000);
 }
 
-function get(agent: http.Agent, url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (res) => {
-      let body = "";
-      res.setEncoding("latin1");
-      res.on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on("error", reject);
-  });
-}
-
-/** Latencies (ms) of 100 clients' sequential 32-byte requests. */
+/**
+ * Latencies (ms) of 100 clients' sequential 32-byte requests, all in this process over kept-alive
+ * connections (the runtime's native fetch: its client costs less per request than node:http's).
+ */
 async function httpLatencies(base: string): Promise<number[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CLIENTS });
   const latencies: number[] = [];
   await Promise.all(Array.from({ length: HTTP_CLIENTS }, async () => {
     for (let i = 0; i < HTTP_REQUESTS_EACH; i++) {
       const began = performance.now();
-      const answer = await get(agent, `${base}/random?bytes=32`);
+      const answer = await fetch(`${base}/random?bytes=32`, { keepalive: true });
+      const body = new Uint8Array(await answer.arrayBuffer());
       latencies.push(performance.now() - began);
-      if (answer.status !== 200 || answer.body.length !== 32) {
-        throw new Error(`HTTP ${answer.status}: ${answer.body}`);
+      if (answer.status !== 200 || body.length !== 32) {
+        throw new Error(`HTTP ${answer.status}: ${new TextDecoder().decode(body)}`);
       }
     }
   }));
-  agent.destroy();
   return latencies;
 }
 
@@ -196,7 +186,7 @@ try {
   }
   // The pool full again before the latency run.
   for (;;) {
-    const health = JSON.parse((await get(new http.Agent(), `${base}/health`)).body);
+    const health = await (await fetch(`${base}/health`)).json();
     if (health.poolBytes >= health.poolCapacityBytes - (1 << 20)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
