@@ -28,7 +28,10 @@ function peakResidentBytes(pid: number): number | undefined {
 async function runMeasured(args: readonly string[]): Promise<{ status: number | null; peakBytes: number }> {
   const run = spawnCli(bun, args, { timeoutMs: 110_000 });
   let peakBytes = 0;
-  const poll = setInterval(() => (peakBytes = Math.max(peakBytes, peakResidentBytes(run.child.pid!) ?? 0)), POLL_MS);
+  const poll = setInterval(
+    () => (peakBytes = Math.max(peakBytes, peakResidentBytes(run.child.pid!) ?? 0)),
+    POLL_MS,
+  );
   try {
     return { status: await run.exited, peakBytes };
   } finally {
@@ -45,8 +48,17 @@ describe.skipIf(!natsServerInstalled)("qrng publish memory", () => {
 
   it("keeps a publisher's peak memory bounded while it publishes 64 MiB", async () => {
     const published = await runMeasured([
-      "publish", "--device", "sim:qcicada?seed=11", "--to", server.url, "--stream", "MEMORY",
-      "--stream-bytes", "128M", "--bytes", "64M",
+      "publish",
+      "--device",
+      "sim:qcicada?seed=11",
+      "--to",
+      server.url,
+      "--stream",
+      "MEMORY",
+      "--stream-bytes",
+      "128M",
+      "--bytes",
+      "64M",
     ]);
     expect(published.status).toBe(0);
     expect(published.peakBytes).toBeGreaterThan(0);
