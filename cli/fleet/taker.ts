@@ -19,6 +19,7 @@ import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstre
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { describeError } from "../errors.ts";
+import { MemoryReclaimer } from "./memory.ts";
 import { CONSUMER_NAME, ensureConsumer, streamError } from "./stream.ts";
 
 /** The most blocks a taker holds delivered and unclaimed (the consumer's prefetch). */
@@ -71,6 +72,7 @@ export class BlockTaker {
   #claimedElsewhere = 0;
   #unconfirmed = 0;
   #firstUnconfirmed: string | undefined;
+  readonly #reclaimer = new MemoryReclaimer();
 
   /** The most deliveries held at once (the pull batch): the pump waits while that many are. */
   readonly #prefetch: number;
@@ -178,6 +180,7 @@ export class BlockTaker {
       claimed.push(message.data);
       this.#blocks++;
       this.#bytes += message.data.length;
+      this.#reclaimer.moved(message.data.length);
     });
     return claimed;
   }
