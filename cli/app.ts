@@ -38,7 +38,10 @@ async function versionText(platform: Platform, flags: readonly string[]): Promis
 }
 
 /** Runs `platform.args` and resolves the exit status; never throws. */
-export async function runApp(platform: Platform, entries: readonly CommandEntry[] = COMMANDS): Promise<number> {
+export async function runApp(
+  platform: Platform,
+  entries: readonly CommandEntry[] = COMMANDS,
+): Promise<number> {
   const [name, ...rest] = platform.args;
   try {
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {

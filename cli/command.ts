@@ -24,7 +24,13 @@ export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
  * leniently, where such a value is simply taken.
  */
 function flagValueProblem(argv: string[], spec: FlagSpec): string | undefined {
-  const { tokens } = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: false, tokens: true });
+  const { tokens } = parseArgs({
+    args: argv,
+    options: spec,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   for (const token of tokens) {
     if (token.kind !== "option" || spec[token.name]?.type !== "string" || token.inlineValue) continue;
     const flag = `--${token.name}`;
@@ -33,7 +39,9 @@ function flagValueProblem(argv: string[], spec: FlagSpec): string | undefined {
       // A multi-line value (a PEM key) is shown by its first line, to keep the error one line.
       const [firstLine] = token.value.split("\n");
       const shown = firstLine === token.value ? token.value : "VALUE";
-      return `${flag} '${firstLine}${shown === "VALUE" ? "..." : ""}': a value starting with '-' looks like ` +
+      return `${flag} '${firstLine}${
+        shown === "VALUE" ? "..." : ""
+      }': a value starting with '-' looks like ` +
         `an option (write ${flag}=${shown} if it is the value)`;
     }
   }
@@ -56,7 +64,9 @@ export function parseFlags<T extends FlagSpec>(
     if (parsed.positionals.length > maxPositionals) {
       throw usageError(`qrng ${command}: unexpected argument '${parsed.positionals[maxPositionals]}'`);
     }
-    const emptyFlag = Object.entries(parsed.values).find(([, v]) => v === "" || (Array.isArray(v) && v.includes("")));
+    const emptyFlag = Object.entries(parsed.values).find(([, v]) =>
+      v === "" || (Array.isArray(v) && v.includes(""))
+    );
     if (emptyFlag) throw usageError(`qrng ${command}: --${emptyFlag[0]} is empty`);
     if (parsed.positionals.includes("")) throw usageError(`qrng ${command}: an argument is empty`);
     return parsed;

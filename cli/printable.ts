@@ -10,7 +10,9 @@
  * Control characters (C0, DEL, C1), lone surrogates, and the backslash that introduces an
  * escape (so that an escaped form can never be mistaken for a device's literal text).
  */
-const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\\]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex -- control characters are what it escapes
+  /[\x00-\x1f\x7f-\x9f\\]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The escapes people know, as JSON and C write them. */
 const SHORT_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };

@@ -7,7 +7,20 @@
 import { usageError } from "./errors.ts";
 
 /** The power each multiplier letter raises its base to (Z Y R Q parse, and are too large). */
-const POWERS: Record<string, number> = { k: 1, K: 1, m: 2, M: 2, G: 3, T: 4, P: 5, E: 6, Z: 7, Y: 8, R: 9, Q: 10 };
+const POWERS: Record<string, number> = {
+  k: 1,
+  K: 1,
+  m: 2,
+  M: 2,
+  G: 3,
+  T: 4,
+  P: 5,
+  E: 6,
+  Z: 7,
+  Y: 8,
+  R: 9,
+  Q: 10,
+};
 /** head -c's "b": 512-byte blocks. */
 const BLOCK_BYTES = 512;
 

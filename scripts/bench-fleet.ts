@@ -41,7 +41,9 @@ const port = await new Promise<number>((resolve) => {
   });
 });
 const store = mkdtempSync(join(tmpdir(), "qrng-bench-fleet-"));
-const server = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], { stdio: ["ignore", "ignore", "pipe"] });
+const server = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], {
+  stdio: ["ignore", "ignore", "pipe"],
+});
 await new Promise<void>((resolve) => {
   let log = "";
   server.stderr!.on("data", (d: Buffer) => {
@@ -78,25 +80,48 @@ async function round(publisher: string[], taker: string[], takenBytes: number) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-const results: Record<"qrng" | "ack" | "claim", { rate: number; pubPeak: number; takerPeak: number }[]> = { qrng: [], ack: [], claim: [] };
+const results: Record<"qrng" | "ack" | "claim", { rate: number; pubPeak: number; takerPeak: number }[]> = {
+  qrng: [],
+  ack: [],
+  claim: [],
+};
 const qrng = [BUN, join(ROOT, "cli/main.ts")];
 try {
   for (let i = 0; i < ROUNDS; i++) {
     const stream = `BENCH${i}`;
-    results.qrng.push(await round(
-      [...qrng, "publish", "--device", "sim:qcicada", "--to", url, "--stream", stream, "--bytes", String(size)],
-      [...qrng, "read", String(TAKER_BYTES), "--device", `${url}/${stream}`, "-o", "/dev/null"],
-      TAKERS * TAKER_BYTES,
-    ));
+    results.qrng.push(
+      await round(
+        [
+          ...qrng,
+          "publish",
+          "--device",
+          "sim:qcicada",
+          "--to",
+          url,
+          "--stream",
+          stream,
+          "--bytes",
+          String(size),
+        ],
+        [...qrng, "read", String(TAKER_BYTES), "--device", `${url}/${stream}`, "-o", "/dev/null"],
+        TAKERS * TAKER_BYTES,
+      ),
+    );
     for (const mode of ["ack", "claim"] as const) {
       const plain = `PLAIN${mode}${i}`;
-      results[mode].push(await round(
-        [BUN, "scripts/bench_fleet_plain.ts", "publish", url, plain, String(size), String(BLOCK_BYTES)],
-        [BUN, "scripts/bench_fleet_plain.ts", "take", url, plain, String(TAKER_BYTES), mode],
-        TAKERS * TAKER_BYTES,
-      ));
+      results[mode].push(
+        await round(
+          [BUN, "scripts/bench_fleet_plain.ts", "publish", url, plain, String(size), String(BLOCK_BYTES)],
+          [BUN, "scripts/bench_fleet_plain.ts", "take", url, plain, String(TAKER_BYTES), mode],
+          TAKERS * TAKER_BYTES,
+        ),
+      );
     }
-    console.error(`round ${i + 1}: qrng ${mb(results.qrng[i].rate)} MB/s, plain ack ${mb(results.ack[i].rate)} MB/s, claim ${mb(results.claim[i].rate)} MB/s`);
+    console.error(
+      `round ${i + 1}: qrng ${mb(results.qrng[i].rate)} MB/s, plain ack ${
+        mb(results.ack[i].rate)
+      } MB/s, claim ${mb(results.claim[i].rate)} MB/s`,
+    );
   }
 } finally {
   server.kill("SIGKILL");

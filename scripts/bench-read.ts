@@ -40,7 +40,17 @@ const file = join(folder, "out.bin");
 
 const emulator = spawn(
   join(BIN, "bun"),
-  [join(ROOT, "cli/main.ts"), "emulate", "qcicada", "--tcp", "127.0.0.1:0", "--rate", "max", "--startup-ms", "0"],
+  [
+    join(ROOT, "cli/main.ts"),
+    "emulate",
+    "qcicada",
+    "--tcp",
+    "127.0.0.1:0",
+    "--rate",
+    "max",
+    "--startup-ms",
+    "0",
+  ],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
 const uri = await new Promise<string>((resolve) => {
@@ -112,9 +122,14 @@ const WARM_UP_BYTES = 16 << 20;
 
 /** The minimal reader (scripts/bench-read-minimal.py). */
 const minimalReader = (bytes = size) =>
-  timed(["python3", join(ROOT, "scripts/bench-read-minimal.py"), String(port), String(bytes), file], "minimal reader", bytes);
+  timed(
+    ["python3", join(ROOT, "scripts/bench-read-minimal.py"), String(port), String(bytes), file],
+    "minimal reader",
+    bytes,
+  );
 /** qrng read, health tests on, to FILE. */
-const qrngReader = (bytes = size) => timed([...qrng, "read", String(bytes), "--device", uri, "-o", file, "--json"], "qrng read", bytes);
+const qrngReader = (bytes = size) =>
+  timed([...qrng, "read", String(bytes), "--device", uri, "-o", file, "--json"], "qrng read", bytes);
 
 const mb = (n: number) => (n / 1048576).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -132,17 +147,33 @@ try {
   const ratio = wall(ours) / wall(minimal);
   const peak = Math.max(...ours.map((o) => o.peak));
   const rates = (xs: Run[]) =>
-    `${mb(wall(xs))} MiB/s wall (runs ${xs.map((o) => mb(o.wall)).join(", ")}), ${mb(median(xs.map((o) => o.rate)))} MiB/s own`;
+    `${mb(wall(xs))} MiB/s wall (runs ${xs.map((o) => mb(o.wall)).join(", ")}), ${
+      mb(median(xs.map((o) => o.rate)))
+    } MiB/s own`;
   const cpu = (xs: Run[]) =>
     TIMED
       ? `; CPU s/GiB ${(median(xs.map((o) => o.user + o.system)) / gib).toFixed(2)} ` +
-        `(user ${(median(xs.map((o) => o.user)) / gib).toFixed(2)}, system ${(median(xs.map((o) => o.system)) / gib).toFixed(2)})`
+        `(user ${(median(xs.map((o) => o.user)) / gib).toFixed(2)}, system ${
+          (median(xs.map((o) => o.system)) / gib).toFixed(2)
+        })`
       : "";
-  console.log(`size:            ${mb(size)} MiB over ${uri} (emulator --rate max) to ${file}, runner ${runner}, ${ROUNDS} rounds`);
+  console.log(
+    `size:            ${
+      mb(size)
+    } MiB over ${uri} (emulator --rate max) to ${file}, runner ${runner}, ${ROUNDS} rounds`,
+  );
   console.log(`minimal reader:  ${rates(minimal)}${cpu(minimal)}`);
   console.log(`qrng read -o:    ${rates(ours)}${cpu(ours)} (health tests on)`);
-  console.log(`ratio:           ${ratio.toFixed(2)} of the minimal reader's wall rate (target >= 0.90) ${ratio >= 0.9 ? "OK" : "BELOW TARGET"}`);
-  console.log(`peak memory:     ${mb(peak)} MiB (largest of the runs; target < 100 MiB) ${peak < 100 * 1048576 ? "OK" : "ABOVE TARGET"}`);
+  console.log(
+    `ratio:           ${ratio.toFixed(2)} of the minimal reader's wall rate (target >= 0.90) ${
+      ratio >= 0.9 ? "OK" : "BELOW TARGET"
+    }`,
+  );
+  console.log(
+    `peak memory:     ${mb(peak)} MiB (largest of the runs; target < 100 MiB) ${
+      peak < 100 * 1048576 ? "OK" : "ABOVE TARGET"
+    }`,
+  );
 } finally {
   emulator.kill("SIGINT");
   rmSync(folder, { recursive: true, force: true });

@@ -60,7 +60,18 @@ function started(args: string[], lines: number): Promise<{ child: ChildProcess; 
 }
 
 const emulator = await started(
-  [join(BIN, "bun"), join(ROOT, "cli/main.ts"), "emulate", "qcicada", "--tcp", "127.0.0.1:0", "--rate", RATE, "--startup-ms", "0"],
+  [
+    join(BIN, "bun"),
+    join(ROOT, "cli/main.ts"),
+    "emulate",
+    "qcicada",
+    "--tcp",
+    "127.0.0.1:0",
+    "--rate",
+    RATE,
+    "--startup-ms",
+    "0",
+  ],
   2,
 );
 const device = emulator.lines[0];
@@ -68,7 +79,16 @@ const device = emulator.lines[0];
 /** qrng read's own rate (bytes/s), health tests on. */
 function qrngRead(bytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(qrng[0], [...qrng.slice(1), "read", String(bytes), "--device", device, "-o", "/dev/null", "--json"], {
+    const child = spawn(qrng[0], [
+      ...qrng.slice(1),
+      "read",
+      String(bytes),
+      "--device",
+      device,
+      "-o",
+      "/dev/null",
+      "--json",
+    ], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -136,7 +156,9 @@ async function httpLatencies(base: string): Promise<number[]> {
       const began = performance.now();
       const answer = await get(agent, `${base}/random?bytes=32`);
       latencies.push(performance.now() - began);
-      if (answer.status !== 200 || answer.body.length !== 32) throw new Error(`HTTP ${answer.status}: ${answer.body}`);
+      if (answer.status !== 200 || answer.body.length !== 32) {
+        throw new Error(`HTTP ${answer.status}: ${answer.body}`);
+      }
     }
   }));
   agent.destroy();
@@ -145,11 +167,23 @@ async function httpLatencies(base: string): Promise<number[]> {
 
 const mb = (n: number) => (n / 1048576).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const socketPath = join(folder, "qrng.sock");
 let daemon: ChildProcess | undefined;
 try {
-  const served = await started([...qrng, "serve", "--device", device, "--unix", socketPath, "--http", "127.0.0.1:0", "--client-rate", "max"], 2);
+  const served = await started([
+    ...qrng,
+    "serve",
+    "--device",
+    device,
+    "--unix",
+    socketPath,
+    "--http",
+    "127.0.0.1:0",
+    "--client-rate",
+    "max",
+  ], 2);
   daemon = served.child;
   const base = served.lines.find((l) => l.startsWith("http:"))!;
   const reads: number[] = [];
@@ -169,23 +203,40 @@ try {
   const latencies = await httpLatencies(base);
   const reference = await started([join(BIN, "bun"), join(ROOT, "scripts/bench_http_reference.ts")], 1);
   const referenceLatencies = await httpLatencies(reference.lines[0]).finally(() => reference.child.kill());
-  const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/status`, "utf8"))?.[1] ?? 0) *
+    1024;
   const ratio = median(serves) / median(reads);
   const p99 = quantile(latencies, 0.99);
   const runs = (xs: number[]) => xs.map(mb).join(", ");
-  console.log(`size:            ${mb(size)} MiB per run from ${device} (emulator --rate ${RATE}), runner ${runner}, ${ROUNDS} rounds`);
+  console.log(
+    `size:            ${
+      mb(size)
+    } MiB per run from ${device} (emulator --rate ${RATE}), runner ${runner}, ${ROUNDS} rounds`,
+  );
   console.log(`qrng read:       ${mb(median(reads))} MiB/s (runs ${runs(reads)})`);
   console.log(`16 consumers:    ${mb(median(serves))} MiB/s over the Unix socket (runs ${runs(serves)})`);
-  console.log(`ratio:           ${ratio.toFixed(2)} of qrng read's rate (target >= 0.80) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`);
   console.log(
-    `HTTP 32 bytes:   p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${latencies.length} requests ` +
+    `ratio:           ${ratio.toFixed(2)} of qrng read's rate (target >= 0.80) ${
+      ratio >= 0.8 ? "OK" : "BELOW TARGET"
+    }`,
+  );
+  console.log(
+    `HTTP 32 bytes:   p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${
+      p99.toFixed(2)
+    } ms over ${latencies.length} requests ` +
       `from ${HTTP_CLIENTS} concurrent clients (target p99 < 5 ms) ${p99 < 5 ? "OK" : "ABOVE TARGET"}`,
   );
   console.log(
-    `HTTP reference:  p50 ${quantile(referenceLatencies, 0.5).toFixed(2)} ms, p99 ${quantile(referenceLatencies, 0.99).toFixed(2)} ms ` +
+    `HTTP reference:  p50 ${quantile(referenceLatencies, 0.5).toFixed(2)} ms, p99 ${
+      quantile(referenceLatencies, 0.99).toFixed(2)
+    } ms ` +
       `(a bare node:http server answering 32 random bytes, the same clients)`,
   );
-  console.log(`daemon memory:   ${mb(peak)} MiB peak resident (target < 100 MiB) ${peak < 100 * 1048576 ? "OK" : "ABOVE TARGET"}`);
+  console.log(
+    `daemon memory:   ${mb(peak)} MiB peak resident (target < 100 MiB) ${
+      peak < 100 * 1048576 ? "OK" : "ABOVE TARGET"
+    }`,
+  );
 } finally {
   daemon?.kill("SIGTERM");
   emulator.child.kill("SIGINT");

@@ -22,7 +22,8 @@ const rounds = Number(roundsText ?? 1);
 const samples = readFileSync(file);
 const other = process.env.ASSESS_WASM;
 const wasm: AssessExports = other
-  ? new WebAssembly.Instance(new WebAssembly.Module(readFileSync(other)), {}).exports as unknown as AssessExports
+  ? new WebAssembly.Instance(new WebAssembly.Module(readFileSync(other)), {})
+    .exports as unknown as AssessExports
   : newAssessInstance();
 const ptr = wasm.reserve(samples.length);
 new Uint8Array(wasm.memory.buffer, ptr, samples.length).set(samples);
@@ -49,7 +50,9 @@ const estimators: Array<[string, (p: number, n: number, w: number) => void, bool
 ];
 let total = 0;
 console.log(`${file}: ${samples.length} samples of ${bits} bits`);
-console.log(`${"estimator".padEnd(12)} ${"track".padEnd(10)} ${"CPU ms".padStart(8)} ${"WASM MB".padStart(8)}`);
+console.log(
+  `${"estimator".padEnd(12)} ${"track".padEnd(10)} ${"CPU ms".padStart(8)} ${"WASM MB".padStart(8)}`,
+);
 for (const [name, run, bitsOnly] of estimators) {
   if (only && name !== only) continue;
   for (const [track, p, n, w] of tracks) {
@@ -63,7 +66,11 @@ for (const [name, run, bitsOnly] of estimators) {
     }
     total += best;
     const megabytes = wasm.memory.buffer.byteLength / 2 ** 20;
-    console.log(`${name.padEnd(12)} ${track.padEnd(10)} ${best.toFixed(1).padStart(8)} ${megabytes.toFixed(1).padStart(8)}`);
+    console.log(
+      `${name.padEnd(12)} ${track.padEnd(10)} ${best.toFixed(1).padStart(8)} ${
+        megabytes.toFixed(1).padStart(8)
+      }`,
+    );
   }
 }
 console.log(`${"total".padEnd(23)} ${total.toFixed(1).padStart(8)}`);

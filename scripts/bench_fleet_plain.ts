@@ -29,7 +29,11 @@ if (mode === "publish") {
     discard: DiscardPolicy.New,
     max_bytes: 64 * 1024 * 1024,
   });
-  await jsm.consumers.add(stream, { durable_name: "plain", ack_policy: AckPolicy.Explicit, max_ack_pending: -1 });
+  await jsm.consumers.add(stream, {
+    durable_name: "plain",
+    ack_policy: AckPolicy.Explicit,
+    max_ack_pending: -1,
+  });
   const source = new SeededBytes(9);
   const blocks = total / blockBytes;
   let next = 0;
@@ -49,7 +53,9 @@ if (mode === "publish") {
   };
   await Promise.all(Array.from({ length: 32 }, worker));
 } else {
-  while (!(await jsm.consumers.info(stream, "plain").catch(() => undefined))) await new Promise((r) => setTimeout(r, 50));
+  while (!(await jsm.consumers.info(stream, "plain").catch(() => undefined))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const consumer = await js.consumers.get(stream, "plain");
   const messages = await consumer.consume({ max_messages: 64, expires: 5000 });
   let taken = 0;
@@ -57,7 +63,11 @@ if (mode === "publish") {
   for await (const m of messages) {
     if (extra === "claim") {
       // Claims of the prefetched deliveries go out together, as qrng's taker sends them.
-      claims.push(jsm.streams.deleteMessage(stream, m.info.streamSequence, false).catch(() => false).then(() => m.ack()));
+      claims.push(
+        jsm.streams.deleteMessage(stream, m.info.streamSequence, false).catch(() => false).then(() =>
+          m.ack()
+        ),
+      );
       if (claims.length >= 64 || messages.getPending() === 0) {
         await Promise.all(claims);
         claims = [];

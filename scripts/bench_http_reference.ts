@@ -10,4 +10,8 @@ const server = http.createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/octet-stream" });
   res.end(randomBytes(32));
 });
-server.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${(server.address() as { port: number }).port}`));
+server.listen(
+  0,
+  "127.0.0.1",
+  () => console.log(`http://127.0.0.1:${(server.address() as { port: number }).port}`),
+);

@@ -69,15 +69,19 @@ console.log(
     typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno/Node"
   }: CPU time, best of ${runs} runs (spread: slowest minus best, in MB/s)`,
 );
-console.log(`${"pass".padEnd(46)} ${"MB/s".padStart(6)} ${"ns/B".padStart(6)} ${"spread".padStart(7)}  ${"with reads".padStart(10)}`);
+console.log(
+  `${"pass".padEnd(46)} ${"MB/s".padStart(6)} ${"ns/B".padStart(6)} ${"spread".padStart(7)}  ${
+    "with reads".padStart(10)
+  }`,
+);
 for (const [name, options] of PASSES) {
   const all = Array.from({ length: runs }, () => run(options));
   const best = all.reduce((a, b) => (a.analyseMs < b.analyseMs ? a : b));
   const worst = all.reduce((a, b) => (a.analyseMs > b.analyseMs ? a : b));
   const spread = best.bytes / 1e6 / (best.analyseMs / 1000) - worst.bytes / 1e6 / (worst.analyseMs / 1000);
   console.log(
-    `${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)} ${(best.analyseMs * 1e6 / best.bytes).toFixed(2).padStart(6)} ${
-      spread.toFixed(0).padStart(7)
-    }  ${mbps(best.bytes, best.totalMs).padStart(10)}`,
+    `${name.padEnd(46)} ${mbps(best.bytes, best.analyseMs)} ${
+      (best.analyseMs * 1e6 / best.bytes).toFixed(2).padStart(6)
+    } ${spread.toFixed(0).padStart(7)}  ${mbps(best.bytes, best.totalMs).padStart(10)}`,
   );
 }

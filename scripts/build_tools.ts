@@ -28,7 +28,11 @@ export function runBin(tool: string, args: readonly string[], what: string): voi
  * Emits the declarations of `entry` (and every module it imports) into a temporary directory,
  * hands it to `use`, and removes it afterwards. `extraFlags` add to {@link DECLARATION_FLAGS}.
  */
-export function withDeclarations(entry: string, extraFlags: readonly string[], use: (dir: string) => void): void {
+export function withDeclarations(
+  entry: string,
+  extraFlags: readonly string[],
+  use: (dir: string) => void,
+): void {
   const emitted = mkdtempSync(join(tmpdir(), "qrng-types-"));
   try {
     runBin("tsc", [entry, ...DECLARATION_FLAGS, ...extraFlags, "--outDir", emitted], "emit declarations");

@@ -109,23 +109,29 @@ describe("the adversarial device", () => {
   });
 
   it("reports the scripted ready_bytes and clears started", async () => {
-    const { result } = await talkTo({ readyBytes: 0, flags: [{ in: "status", clear: ["started"] }] }, (client) => {
-      client.send(STATUS);
-      return client.take(6);
-    });
+    const { result } = await talkTo(
+      { readyBytes: 0, flags: [{ in: "status", clear: ["started"] }] },
+      (client) => {
+        client.send(STATUS);
+        return client.take(6);
+      },
+    );
     expect([...result]).toEqual([0x11, 0, 0, 0, 0, 0]);
   });
 
   it("delays every reply by the scripted latency, and streams exactly the data it records", async () => {
-    const { result, record } = await talkTo({ rate: 1 << 20, latencyMs: 200, jitterMs: 50 }, async (client) => {
-      const sent = performance.now();
-      client.send([...STATUS, ...STATUS]);
-      const answers = await client.take(12);
-      const elapsedMs = performance.now() - sent;
-      // The session reuses its stream buffer once a write resolves, before the delayed delivery.
-      client.send(CONTINUOUS);
-      return { answers, elapsedMs, streamed: (await client.take(6 + 100_000)).subarray(6) };
-    });
+    const { result, record } = await talkTo(
+      { rate: 1 << 20, latencyMs: 200, jitterMs: 50 },
+      async (client) => {
+        const sent = performance.now();
+        client.send([...STATUS, ...STATUS]);
+        const answers = await client.take(12);
+        const elapsedMs = performance.now() - sent;
+        // The session reuses its stream buffer once a write resolves, before the delayed delivery.
+        client.send(CONTINUOUS);
+        return { answers, elapsedMs, streamed: (await client.take(6 + 100_000)).subarray(6) };
+      },
+    );
     expect(result.answers.length).toBe(12);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(195);
     expect(result.streamed.length).toBe(100_000);
@@ -176,7 +182,9 @@ describe("the adversarial device", () => {
   });
 
   it("sends datagrams twice, loses and swaps them, and injects foreign ones from another port", async () => {
-    const device = await startAdversary("udp", { datagrams: { duplicateEvery: 2, injectEvery: 3, reorderEvery: 5, dropEvery: 7 } });
+    const device = await startAdversary("udp", {
+      datagrams: { duplicateEvery: 2, injectEvery: 3, reorderEvery: 5, dropEvery: 7 },
+    });
     const port = Number(device.uri.split(":").at(-1));
     const socket = createSocket("udp4");
     const datagrams: Array<{ bytes: Buffer; port: number }> = [];
@@ -188,10 +196,25 @@ describe("the adversarial device", () => {
     socket.close();
     const record = await device.stop();
     const sent = Buffer.from(record.data);
-    const pieces = Array.from({ length: 9 }, (_, i) => sent.subarray(i * DATA_DATAGRAM_BYTES, (i + 1) * DATA_DATAGRAM_BYTES));
+    const pieces = Array.from(
+      { length: 9 },
+      (_, i) => sent.subarray(i * DATA_DATAGRAM_BYTES, (i + 1) * DATA_DATAGRAM_BYTES),
+    );
     const own = datagrams.slice(1).filter((d) => d.port === port);
     // 2, 4 and 8 twice; 6 before 5 (5 swapped); 7 dropped; a foreign datagram after 3 and 9.
-    expect(own.map((d) => pieces.findIndex((p) => p.equals(d.bytes)) + 1)).toEqual([1, 2, 2, 3, 4, 4, 6, 5, 8, 8, 9]);
+    expect(own.map((d) => pieces.findIndex((p) => p.equals(d.bytes)) + 1)).toEqual([
+      1,
+      2,
+      2,
+      3,
+      4,
+      4,
+      6,
+      5,
+      8,
+      8,
+      9,
+    ]);
     expect(datagrams.filter((d) => d.port !== port).length).toBe(2);
     expect(record.foreignBytes).toBe(2 * DATA_DATAGRAM_BYTES);
   });
@@ -219,9 +242,13 @@ describe("the adversarial device", () => {
 
   it("refuses a script with an unknown key or flag, as a process with status 2", () => {
     expect(() => parseFaultScript('{"latency": 5}')).toThrow(/unknown key 'latency'/);
-    expect(() => parseFaultScript('{"flags": [{"in": "status", "raise": ["rct"]}]}')).toThrow(/unknown status flag 'rct'/);
+    expect(() => parseFaultScript('{"flags": [{"in": "status", "raise": ["rct"]}]}')).toThrow(
+      /unknown status flag 'rct'/,
+    );
     const bun = join(ROOT, "node_modules", ".bin", "bun");
-    const r = spawnSync(bun, [join(ROOT, "tests/_support/adversary/main.ts"), "--tcp", "--faults", "[]"], { encoding: "utf8" });
+    const r = spawnSync(bun, [join(ROOT, "tests/_support/adversary/main.ts"), "--tcp", "--faults", "[]"], {
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("adversary: fault script must be an object\n");
   });
@@ -241,7 +268,9 @@ describe("the output check", () => {
   it("finds invented bytes: a foreign chunk, and the seam of a datagram sent twice", () => {
     const foreign = windows.slice();
     foreign.set(new SeededBytes(99).take(CHECK_CHUNK_BYTES), 64);
-    expect(outputViolations(foreign, record)).toEqual(["output bytes 64..96 were never sent by the device as data (invented)"]);
+    expect(outputViolations(foreign, record)).toEqual([
+      "output bytes 64..96 were never sent by the device as data (invented)",
+    ]);
     const seam = Buffer.concat([sent.subarray(1024, 1040), sent.subarray(1024, 1536)]);
     expect(outputViolations(seam, record)[0]).toMatch(/^output bytes 0\.\.32 were never sent/);
   });

@@ -77,7 +77,10 @@ describe("healthCutoffs", () => {
       let c = n + 1, tail = 0n;
       while (c > 0 && tail + terms[c - 1] <= bound) tail += terms[--c];
       const excess = Math.max(0, tail.toString(2).length - 60);
-      return { cutoff: c, tail: tail === 0n ? 0 : Number(tail >> BigInt(excess)) * Math.pow(2, excess - h * n) };
+      return {
+        cutoff: c,
+        tail: tail === 0n ? 0 : Number(tail >> BigInt(excess)) * Math.pow(2, excess - h * n),
+      };
     };
     for (const n of [1, 7, 64, 100, 512, 1023, 4096]) {
       for (const h of n > 1024 ? [1] : [1, 2, 3, 5, 8]) {

@@ -69,7 +69,9 @@ describe("HealthGate", () => {
     const failing = [10, 1000, 3001];
     expect(whole.stats.windowsFailed).toBe(failing.length);
     const expected = concat(
-      windowIndices.filter((i) => i >= 2 && !failing.includes(i)).map((i) => data.subarray(i * 512, i * 512 + 512)),
+      windowIndices.filter((i) => i >= 2 && !failing.includes(i)).map((i) =>
+        data.subarray(i * 512, i * 512 + 512)
+      ),
     );
     expect(Buffer.from(whole.released).equals(Buffer.from(expected))).toBe(true);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 import { loadSamples, loadToolOutput, parseToolOutput } from "./_support/sp800_90b.ts";
 import { assessNonIid } from "../wasm/assess.ts";
 import { formatG17 } from "../cli/report/assess_text.ts";
@@ -39,7 +39,9 @@ describe("qrng assess flags what ea_non_iid leaves silent", () => {
     const lrs = a.estimates.find((e) => e.track === "literal" && e.estimator === "lrs")!;
     expect(lrs.minEntropy).toBeNull();
     expect(lrs.values).toMatchObject({ u: 2, v: 1 });
-    expect(a.warnings.join("\n")).toContain("literal LRS could not run (longest repeat v = 1 is shorter than u = 2)");
+    expect(a.warnings.join("\n")).toContain(
+      "literal LRS could not run (longest repeat v = 1 is shorter than u = 2)",
+    );
   });
 
   it("counts an estimator without enough data as not run, never as full entropy", () => {
@@ -48,8 +50,11 @@ describe("qrng assess flags what ea_non_iid leaves silent", () => {
     const compression = a.estimates.find((e) => e.estimator === "compression")!;
     expect(compression.minEntropy).toBeNull();
     expect(compression.values.p).toBeNull();
-    expect(a.estimates.find((e) => e.estimator === "multiMcw" && e.track === "literal")!.minEntropy).toBeNull();
-    expect(a.warnings).toContain("bitstring Compression could not run (too little data) and is left out of the minimum");
+    expect(a.estimates.find((e) => e.estimator === "multiMcw" && e.track === "literal")!.minEntropy)
+      .toBeNull();
+    expect(a.warnings).toContain(
+      "bitstring Compression could not run (too little data) and is left out of the minimum",
+    );
   });
 
   it("--truncate assesses the first 1,000,000 bits of the bitstring, MSB first (the tool's -t)", () => {
@@ -61,7 +66,10 @@ describe("qrng assess flags what ea_non_iid leaves silent", () => {
     const mcv = a.estimates.find((e) => e.estimator === "mcv" && e.track === "bitstring")!;
     expect(mcv.values.modeCount).toBe(Math.max(ones, 1_000_000 - ones));
     expect(a.estimates.find((e) => e.estimator === "mcv" && e.track === "literal")!.values.modeCount)
-      .toBe(loadToolOutput("truerand_4bit").values.find((v) => v.track === "literal" && v.key === "modeCount")!.value);
+      .toBe(
+        loadToolOutput("truerand_4bit").values.find((v) => v.track === "literal" && v.key === "modeCount")!
+          .value,
+      );
   });
 
   it("says when multi-bit data with two values was assessed as binary", () => {
@@ -69,7 +77,9 @@ describe("qrng assess flags what ea_non_iid leaves silent", () => {
     const a = assessNonIid(samples, { bitsPerSymbol: 8 });
     expect(a.binary).toBe(true);
     expect(a.hBitstring).toBeNull();
-    expect(a.warnings.join("\n")).toContain("8-bit data with only two distinct values was assessed as binary");
+    expect(a.warnings.join("\n")).toContain(
+      "8-bit data with only two distinct values was assessed as binary",
+    );
   });
 });
 
@@ -85,7 +95,9 @@ it("formatG17 prints numbers as C's %.17g", () => {
 for (const runner of RUNNERS) {
   describe.skipIf(runner.name === "binary" && !binaryBuilt)(`qrng assess under ${runner.name}`, () => {
     it("prints -v lines that read as ea_non_iid -vv's, value for value", async () => {
-      const result = await runCli(runner, ["assess", "-", "--bits", "4", "-v"], { stdin: loadSamples("rand4_short") });
+      const result = await runCli(runner, ["assess", "-", "--bits", "4", "-v"], {
+        stdin: loadSamples("rand4_short"),
+      });
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
       const text = result.stdout.toString();
@@ -104,12 +116,23 @@ for (const runner of RUNNERS) {
     });
 
     it("writes every intermediate value with --json", async () => {
-      const result = await runCli(runner, ["assess", "-", "--bits", "8", "--json"], { stdin: loadSamples("rand8_short") });
+      const result = await runCli(runner, ["assess", "-", "--bits", "8", "--json"], {
+        stdin: loadSamples("rand8_short"),
+      });
       expect(result.status).toBe(0);
       const json = JSON.parse(result.stdout.toString());
-      expect(json).toMatchObject({ file: "stdin", samples: 10000, bitsPerSymbol: 8, binding: { estimator: "compression", track: "bitstring" } });
+      expect(json).toMatchObject({
+        file: "stdin",
+        samples: 10000,
+        bitsPerSymbol: 8,
+        binding: { estimator: "compression", track: "bitstring" },
+      });
       expect(json.estimates).toHaveLength(17);
-      expect(json.estimates[0]).toMatchObject({ estimator: "mcv", track: "bitstring", values: { modeCount: 40099 } });
+      expect(json.estimates[0]).toMatchObject({
+        estimator: "mcv",
+        track: "bitstring",
+        values: { modeCount: 40099 },
+      });
       expect(json.minEntropy).toBeCloseTo(loadToolOutput("rand8_short").assessed, 9);
       expect(json.warnings[0]).toContain("only 10000 samples");
     });
@@ -126,8 +149,16 @@ describe("qrng read --h takes the assessed min-entropy from qrng assess --json",
       writeFileSync(path, JSON.stringify(json));
       return path;
     };
-    bytes = write("bytes.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand8_short"), { bitsPerSymbol: 8 }) });
-    nibbles = write("nibbles.json", { file: "x", track: "non-iid", ...assessNonIid(loadSamples("rand4_short"), { bitsPerSymbol: 4 }) });
+    bytes = write("bytes.json", {
+      file: "x",
+      track: "non-iid",
+      ...assessNonIid(loadSamples("rand8_short"), { bitsPerSymbol: 8 }),
+    });
+    nibbles = write("nibbles.json", {
+      file: "x",
+      track: "non-iid",
+      ...assessNonIid(loadSamples("rand4_short"), { bitsPerSymbol: 4 }),
+    });
     poor = write("poor.json", { track: "non-iid", bitsPerSymbol: 8, minEntropy: 0.01 });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -150,7 +181,9 @@ describe("qrng read --h takes the assessed min-entropy from qrng assess --json",
 
       it("refuses an assessed H below what the health tests handle", async () => {
         const result = await runCli(runner, ["read", "4K", "--device", "sim:qcicada", "--h", poor]);
-        expect(result.stderr).toBe(`qrng read: --h ${poor} assesses 0.01 bits per sample, below the 0.0625 the tests handle\n`);
+        expect(result.stderr).toBe(
+          `qrng read: --h ${poor} assesses 0.01 bits per sample, below the 0.0625 the tests handle\n`,
+        );
         expect(result.status).toBe(2);
       });
     });

@@ -185,7 +185,10 @@ function multiMmc(s: Uint8Array): Outcome {
       if (!next) models[d].set(context, next = new Map());
       next.set(s[i - 1], count + 1);
     }
-    const guesses = scores.map((_, j) => (j + 1 <= i ? leader(models[j + 1].get(keyOf(s, i - j - 1, i))) : NULL));
+    const guesses = scores.map((
+      _,
+      j,
+    ) => (j + 1 <= i ? leader(models[j + 1].get(keyOf(s, i - j - 1, i))) : NULL));
     outcomes.push(guesses[winner] === NULL ? null : guesses[winner] === s[i]);
     winner = score(scores, guesses, s[i], winner);
   }
@@ -250,11 +253,15 @@ const CASES: Array<{ name: string; data: Uint8Array; width: number }> = [
   { name: "skewed bytes", data: skewedBytes(6000), width: 8 },
   { name: "period-7 bytes", data: periodic(4000, [3, 1, 4, 1, 5, 9, 2]), width: 8 },
   { name: "period-3 bits", data: periodic(5000, [1, 1, 0]), width: 1 },
-  { name: "a long repeat in random bits", data: (() => {
-    const s = randomSymbols(5000, 1, 11);
-    s.copyWithin(3000, 1000, 1700);
-    return s;
-  })(), width: 1 },
+  {
+    name: "a long repeat in random bits",
+    data: (() => {
+      const s = randomSymbols(5000, 1, 11);
+      s.copyWithin(3000, 1000, 1700);
+      return s;
+    })(),
+    width: 1,
+  },
   { name: "2 bytes", data: Uint8Array.of(5, 5), width: 8 },
   { name: "3 bits", data: Uint8Array.of(1, 0, 1), width: 1 },
   { name: "18 bytes", data: randomSymbols(18, 8), width: 8 },

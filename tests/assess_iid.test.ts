@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { assessIid, type IidAssessment } from "../wasm/assess_iid.ts";
 import { loadSamples, NIST_SAMPLES } from "./_support/sp800_90b.ts";
 import { loadIidToolOutput, randomWalk4, type ToolIidOutput } from "./_support/sp800_90b_iid.ts";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 
 /** The tool prints 6 decimals (fixed) or 6 significant digits (the statistics). */
 const relativelyClose = (ours: number, tool: number, digits: number) =>
@@ -21,7 +21,9 @@ function expectToolValues(ours: IidAssessment, tool: ToolIidOutput, name: string
   expect(ours.chiSquare.goodnessOfFit.pValue!.toFixed(6)).toBe(tool.goodnessOfFit.pValue.toFixed(6));
   expect(ours.chiSquare.passed).toBe(tool.chiSquarePassed);
   expect(ours.longestRepeat.length).toBe(tool.longestRepeat.length);
-  expect(ours.longestRepeat.collisionProbability.toFixed(6)).toBe(tool.longestRepeat.collisionProbability.toFixed(6));
+  expect(ours.longestRepeat.collisionProbability.toFixed(6)).toBe(
+    tool.longestRepeat.collisionProbability.toFixed(6),
+  );
   expect(ours.longestRepeat.probability.toFixed(6)).toBe(tool.longestRepeat.probability.toFixed(6));
   expect(ours.longestRepeat.passed).toBe(tool.longestRepeat.passed);
   // Compression (last) ranks an LZ78 parse where the tool ranks bzip2's length.
@@ -35,7 +37,9 @@ function expectToolValues(ours: IidAssessment, tool: ToolIidOutput, name: string
 
 describe("assessIid computes what ea_iid -v prints on NIST's samples", () => {
   for (const { name, bits } of NIST_SAMPLES) {
-    it(`${name}: chi-square, LRS test, the data's permutation statistics and the MCV figure`, { timeout: 60_000 }, () => {
+    it(`${name}: chi-square, LRS test, the data's permutation statistics and the MCV figure`, {
+      timeout: 60_000,
+    }, () => {
       // One shuffle: the data's statistics and the other tests do not depend on the shuffles.
       const ours = assessIid(loadSamples(name), { bitsPerSymbol: bits, seed: 1n, shuffles: 1 });
       expectToolValues(ours, loadIidToolOutput(name), name);
@@ -58,24 +62,28 @@ describe("assessIid reaches ea_iid's verdicts", () => {
 
   // In a child process: all 10,000 shuffles take seconds, and a minute on a loaded machine, too
   // long to block a test worker for (vitest's RPC times out).
-  it("a random walk fails the tests ea_iid fails it on, with every shuffle run", { timeout: 300_000 }, async () => {
-    const tool = loadIidToolOutput("walk4");
-    const args = ["assess", "-", "--bits", "4", "--iid", "--seed", "3", "--json"];
-    const result = await runCli(RUNNERS[1], args, { stdin: randomWalk4(20_000), timeoutMs: 290_000 });
-    expect(result.status).toBe(0);
-    const ours: IidAssessment = JSON.parse(result.stdout.toString());
-    expectToolValues(ours, tool, "walk4");
-    expect(ours.permutation.shuffles).toBe(10_000);
-    const failed = (s: { name: string; passed: boolean }) => !s.passed;
-    expect(ours.permutation.statistics.slice(0, 18).filter(failed).map((s) => s.name))
-      .toEqual(tool.counts.slice(0, 18).filter((c) => c.failed).map((c) => c.name));
-    expect(ours.permutation.statistics[18].passed).toBe(!tool.counts[18].failed);
-    // The counts lean the same way as the tool's (its C0 counts shuffles above the data).
-    const lean = (c0: number, c2: number) => Math.sign(c0 - c2);
-    expect(ours.permutation.statistics.slice(0, 18).map((s) => lean(s.c0, s.c2)))
-      .toEqual(tool.counts.slice(0, 18).map((c) => lean(c.c0, c.c2)));
-    expect(ours.iid).toBe(false);
-  });
+  it(
+    "a random walk fails the tests ea_iid fails it on, with every shuffle run",
+    { timeout: 300_000 },
+    async () => {
+      const tool = loadIidToolOutput("walk4");
+      const args = ["assess", "-", "--bits", "4", "--iid", "--seed", "3", "--json"];
+      const result = await runCli(RUNNERS[1], args, { stdin: randomWalk4(20_000), timeoutMs: 290_000 });
+      expect(result.status).toBe(0);
+      const ours: IidAssessment = JSON.parse(result.stdout.toString());
+      expectToolValues(ours, tool, "walk4");
+      expect(ours.permutation.shuffles).toBe(10_000);
+      const failed = (s: { name: string; passed: boolean }) => !s.passed;
+      expect(ours.permutation.statistics.slice(0, 18).filter(failed).map((s) => s.name))
+        .toEqual(tool.counts.slice(0, 18).filter((c) => c.failed).map((c) => c.name));
+      expect(ours.permutation.statistics[18].passed).toBe(!tool.counts[18].failed);
+      // The counts lean the same way as the tool's (its C0 counts shuffles above the data).
+      const lean = (c0: number, c2: number) => Math.sign(c0 - c2);
+      expect(ours.permutation.statistics.slice(0, 18).map((s) => lean(s.c0, s.c2)))
+        .toEqual(tool.counts.slice(0, 18).map((c) => lean(c.c0, c.c2)));
+      expect(ours.iid).toBe(false);
+    },
+  );
 });
 
 describe("assessIid's shuffles are reproducible", () => {
@@ -113,10 +121,17 @@ for (const runner of RUNNERS) {
       expect(result.status).toBe(0);
       const json = JSON.parse(result.stdout.toString());
       // A random seed: IID data fails a permutation test now and then, so only the rest is fixed.
-      expect(json).toMatchObject({ file: "stdin", track: "iid", chiSquare: { passed: true }, longestRepeat: { passed: true } });
+      expect(json).toMatchObject({
+        file: "stdin",
+        track: "iid",
+        chiSquare: { passed: true },
+        longestRepeat: { passed: true },
+      });
       expect(json.seed).toMatch(/^\d+$/);
       expect(json.permutation.statistics).toHaveLength(19);
-      const again = await runCli(runner, [...args, "--seed", json.seed], { stdin: loadSamples("rand4_short") });
+      const again = await runCli(runner, [...args, "--seed", json.seed], {
+        stdin: loadSamples("rand4_short"),
+      });
       expect(JSON.parse(again.stdout.toString()).permutation).toEqual(json.permutation);
     });
 
@@ -127,7 +142,9 @@ for (const runner of RUNNERS) {
       expect(result.status).toBe(0);
       const text = result.stdout.toString();
       expect(text).toMatch(/Chi-square independence .* FAIL/);
-      expect(text).toMatch(/IID: NO \(failed: chi-square independence, longest repeated substring, 1\d of 19 permutation tests\); assess with the non-IID track/);
+      expect(text).toMatch(
+        /IID: NO \(failed: chi-square independence, longest repeated substring, 1\d of 19 permutation tests\); assess with the non-IID track/,
+      );
     }, 120_000);
 
     it("refuses --seed without --iid in one line", async () => {
@@ -140,10 +157,21 @@ for (const runner of RUNNERS) {
 
 describe("assessIid on data too small or too plain for the chi-square tests", () => {
   it("says a test without degrees of freedom could not run, instead of a p-value of NaN", () => {
-    const a = assessIid(loadSamples("rand8_short").subarray(0, 10), { bitsPerSymbol: 8, seed: 1n, shuffles: 10 });
-    expect(a.chiSquare.independence).toEqual({ score: null, degreesOfFreedom: null, pValue: null, passed: true });
+    const a = assessIid(loadSamples("rand8_short").subarray(0, 10), {
+      bitsPerSymbol: 8,
+      seed: 1n,
+      shuffles: 10,
+    });
+    expect(a.chiSquare.independence).toEqual({
+      score: null,
+      degreesOfFreedom: null,
+      pValue: null,
+      passed: true,
+    });
     expect(a.chiSquare.goodnessOfFit.score).toBeNull();
-    expect(a.warnings).toContain("the chi-square independence test could not run (too little data) and counts as passed");
+    expect(a.warnings).toContain(
+      "the chi-square independence test could not run (too little data) and counts as passed",
+    );
   });
 
   it("leaves constant bits' goodness of fit unrun rather than dividing by zero", () => {

@@ -22,7 +22,9 @@ describe("qrng assess's progress line", () => {
     expect(state.stderr).toBe("\r\x1b[Krestarts (samples): 250000/1000000, about 30 s left");
     state.nowMs = 100_000;
     progress.update(500_000, 1_000_000);
-    expect(state.stderr.endsWith("\r\x1b[Krestarts (samples): 500000/1000000, about 1 min 40 s left")).toBe(true);
+    expect(state.stderr.endsWith("\r\x1b[Krestarts (samples): 500000/1000000, about 1 min 40 s left")).toBe(
+      true,
+    );
     progress.clear();
     expect(state.stderr.endsWith("\r\x1b[K")).toBe(true);
   });

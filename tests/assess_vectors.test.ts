@@ -4,14 +4,21 @@ import { loadSamples, loadToolOutput, NIST_SAMPLES, type ToolValue } from "./_su
 
 /** Values that are counts: identical or wrong. */
 const COUNT_KEYS = new Set(["modeCount", "v", "sumT", "t", "u", "c", "r", "n"]);
-const PREDICTORS = new Set(["MultiMCW Prediction", "Lag Prediction", "MultiMMC Prediction", "LZ78Y Prediction"]);
+const PREDICTORS = new Set([
+  "MultiMCW Prediction",
+  "Lag Prediction",
+  "MultiMMC Prediction",
+  "LZ78Y Prediction",
+]);
 
 /**
  * Allowed difference: NIST's selftest bound 1e-10 (relative or absolute); predictor bounds of the
  * x86 tool carry 80-bit intermediates, ≈ 1.5e-15 per bit assessed (spec/sp800-90b.md, Precision).
  */
 function tolerance(v: ToolValue, bitsAssessed: number): number {
-  if (PREDICTORS.has(v.name) && ["pLocal", "minEntropy"].includes(v.key)) return Math.max(1e-10, 1.5e-15 * bitsAssessed);
+  if (PREDICTORS.has(v.name) && ["pLocal", "minEntropy"].includes(v.key)) {
+    return Math.max(1e-10, 1.5e-15 * bitsAssessed);
+  }
   return 1e-10;
 }
 

@@ -10,8 +10,8 @@ import {
   infoBytes,
   parseConfig,
   parseInfo,
-  parseStatus,
   parseStatistics,
+  parseStatus,
   statisticsBytes,
 } from "../wasm/cmdctrl.ts";
 
@@ -72,7 +72,9 @@ describe("command encoders", () => {
     expect(hex(chunk.subarray(0, 4))).toBe("220100aa");
   });
   it("encode SET_CONFIG in the packed little-endian layout", () => {
-    const config = parseConfig(Uint8Array.from(Buffer.from("000000003f0f044040c0010008", "hex").subarray(0, 12)));
+    const config = parseConfig(
+      Uint8Array.from(Buffer.from("000000003f0f044040c0010008", "hex").subarray(0, 12)),
+    );
     expect(hex(codec.setConfig(config).subarray(1))).toBe(hex(configBytes(config)));
     expect(codec.setConfig(config)[0]).toBe(0x08);
   });
@@ -101,29 +103,56 @@ describe("payload views", () => {
     v.setUint16(8, 448, true);
     v.setUint16(10, 2048, true);
     const c = parseConfig(raw);
-    expect(c).toMatchObject({ postprocess: 0, initialLevel: 0.5, nLsbits: 4, hashInputSize: 64, blockSize: 448 });
-    expect(c).toMatchObject({ startupTest: true, autoCalibration: true, repetitionCount: true, adaptiveProportion: true });
+    expect(c).toMatchObject({
+      postprocess: 0,
+      initialLevel: 0.5,
+      nLsbits: 4,
+      hashInputSize: 64,
+      blockSize: 448,
+    });
+    expect(c).toMatchObject({
+      startupTest: true,
+      autoCalibration: true,
+      repetitionCount: true,
+      adaptiveProportion: true,
+    });
     expect(c.bitCount).toBe(false);
     expect(hex(configBytes(c))).toBe(hex(raw));
   });
   it("read the info vector, versions as major.minor and a full 24-character string", () => {
-    const info = { coreVersion: 0x1000c, swVersion: 0x5000e, serial: "QC0000000217", hwInfo: "CICADA-QRNG-1.1" };
+    const info = {
+      coreVersion: 0x1000c,
+      swVersion: 0x5000e,
+      serial: "QC0000000217",
+      hwInfo: "CICADA-QRNG-1.1",
+    };
     expect(parseInfo(infoBytes(info))).toEqual(info);
     expect(formatVersion(0x0005000e)).toBe("5.14");
     const full = infoBytes({ ...info, serial: "X".repeat(24) });
     expect(parseInfo(full).serial).toBe("X".repeat(24));
   });
   it("round-trip statistics with a 64-bit byte count", () => {
-    const s = { generatedBytes: 2n ** 64n - 1n, repetitionCountFailures: 1, adaptiveProportionFailures: 2,
-      bitcountFailures: 3, speed: 800000, sensifAverage: 2048, ledctrlLevel: 0.5 };
+    const s = {
+      generatedBytes: 2n ** 64n - 1n,
+      repetitionCountFailures: 1,
+      adaptiveProportionFailures: 2,
+      bitcountFailures: 3,
+      speed: 800000,
+      sensifAverage: 2048,
+      ledctrlLevel: 0.5,
+    };
     expect(parseStatistics(statisticsBytes(s))).toEqual(s);
     // qrng stats prints it exactly, as a JSON number too (a double would read 18446744073709552000).
     expect(jsonText({ generatedBytes: s.generatedBytes, key: new Uint8Array([1, 255]) }))
       .toBe('{"generatedBytes":18446744073709551615,"key":"01ff"}');
   });
   it("build the certificate blob with the spec's prefix for 1.1 / 217", () => {
-    const blob = certificateBlob({ coreVersion: 0, swVersion: 0, serial: "QC0000000217", hwInfo: "CICADA-QRNG-1.1" },
-      new Uint8Array(64).fill(9));
+    const blob = certificateBlob({
+      coreVersion: 0,
+      swVersion: 0,
+      serial: "QC0000000217",
+      hwInfo: "CICADA-QRNG-1.1",
+    }, new Uint8Array(64).fill(9));
     expect(blob.length).toBe(72);
     expect(hex(blob.subarray(0, 8))).toBe("00000101d9000000");
   });

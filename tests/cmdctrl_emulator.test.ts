@@ -1,7 +1,13 @@
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { CmdCtrlDevice, DATA_TIMEOUT_MS, IDLE_STOP_QUIET_MS, RESPONSE_TIMEOUT_MS, STOP_QUIET_MS } from "../cli/devices/cmdctrl/driver.ts";
+import {
+  CmdCtrlDevice,
+  DATA_TIMEOUT_MS,
+  IDLE_STOP_QUIET_MS,
+  RESPONSE_TIMEOUT_MS,
+  STOP_QUIET_MS,
+} from "../cli/devices/cmdctrl/driver.ts";
 import { QcicadaMachine } from "../cli/emulators/qcicada/machine.ts";
 import { runSession } from "../cli/emulators/qcicada/session.ts";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
@@ -14,14 +20,26 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** A machine on a manual clock, spoken to in raw bytes. */
 function rawMachine(options: Partial<ConstructorParameters<typeof QcicadaMachine>[0]> = {}) {
   const clock = { t: 0 };
-  const machine = new QcicadaMachine({ seed: 9, rateBytesPerS: 100_000, startupMs: 200, now: () => clock.t, ...options });
+  const machine = new QcicadaMachine({
+    seed: 9,
+    rateBytesPerS: 100_000,
+    startupMs: 200,
+    now: () => clock.t,
+    ...options,
+  });
   const send = (...bytes: number[]) => machine.receive(new Uint8Array(bytes)).map((r) => r.bytes);
   return { machine, clock, send };
 }
 
 /** The real driver talking to a machine through an in-process pipe. */
 async function connected(options: Partial<ConstructorParameters<typeof QcicadaMachine>[0]> = {}) {
-  const machine = new QcicadaMachine({ seed: 9, rateBytesPerS: Infinity, startupMs: 0, now: () => performance.now(), ...options });
+  const machine = new QcicadaMachine({
+    seed: 9,
+    rateBytesPerS: Infinity,
+    startupMs: 0,
+    now: () => performance.now(),
+    ...options,
+  });
   const [host, device] = memoryPipe("test");
   const session = runSession(machine, device, { sleep });
   const driver = new CmdCtrlDevice(host, { now: () => performance.now() });
@@ -52,7 +70,11 @@ describe("QCicada emulator, in raw bytes", () => {
     const { send, clock } = rawMachine();
     const [ack] = send(0x01);
     expect(ack[0]).toBe(0x11);
-    expect(parseStatus(ack.subarray(1))).toMatchObject({ started: false, startupTestInProgress: true, readyBytes: 0 });
+    expect(parseStatus(ack.subarray(1))).toMatchObject({
+      started: false,
+      startupTestInProgress: true,
+      readyBytes: 0,
+    });
     expect(send(0x04, 1, 16, 0)).toEqual([new Uint8Array([0x12])]);
     clock.t = 300;
     const status = parseStatus(send(0x01)[0].subarray(1));
@@ -86,7 +108,9 @@ describe("QCicada emulator, in raw bytes", () => {
   it("rejects an update chunk with a bad checksum, and one before UPDATE_INIT", () => {
     const { send } = rawMachine();
     const chunk = (sum: number) => [0x41, 4, 0, 1, 2, 3, 4, ...new Array(1020).fill(0), sum];
-    expect(parseUpdate(send(...chunk(checksum8(new Uint8Array([1, 2, 3, 4]))))[0].subarray(1)).status).toBe(3);
+    expect(parseUpdate(send(...chunk(checksum8(new Uint8Array([1, 2, 3, 4]))))[0].subarray(1)).status).toBe(
+      3,
+    );
     expect(parseUpdate(send(0x40, 4, 0, 0, 0)[0].subarray(1))).toEqual({ status: 0, remaining: 4 });
     expect(parseUpdate(send(...chunk(0x00))[0].subarray(1)).status).toBe(5);
   });
@@ -105,7 +129,8 @@ describe("QCicada emulator through the host driver", () => {
     const key = await driver.publicKey();
     expect(p256.verify(signature, data, new Uint8Array([4, ...key]))).toBe(true);
     const blob = certificateBlob(await driver.info(), key);
-    expect(p256.verify(await driver.certificate(), blob, new Uint8Array([4, ...machine.identity.caPublic]))).toBe(true);
+    expect(p256.verify(await driver.certificate(), blob, new Uint8Array([4, ...machine.identity.caPublic])))
+      .toBe(true);
     await done();
   });
   it("keeps a config across commands, changing what was set", async () => {
@@ -121,8 +146,13 @@ describe("QCicada emulator through the host driver", () => {
     const image = Uint8Array.from({ length: 2500 }, (_, i) => (i * 31) & 0xff);
     expect(await driver.updateInit(image.length)).toEqual({ status: 0, remaining: 2500 });
     const answers = [];
-    for (let at = 0; at < image.length; at += 1024) answers.push(await driver.updateChunk(image.subarray(at, at + 1024)));
-    expect(answers).toEqual([{ status: 1, remaining: 1476 }, { status: 1, remaining: 452 }, { status: 2, remaining: 0 }]);
+    for (let at = 0; at < image.length; at += 1024) {
+      answers.push(await driver.updateChunk(image.subarray(at, at + 1024)));
+    }
+    expect(answers).toEqual([{ status: 1, remaining: 1476 }, { status: 1, remaining: 452 }, {
+      status: 2,
+      remaining: 0,
+    }]);
     expect(installed).toEqual(image);
     expect(await driver.hashTest(image)).toEqual(sha256(image));
     await done();
@@ -227,8 +257,12 @@ describe("QCicada emulator through the host driver", () => {
     const ack = new Uint8Array([0x11, 0, 0, 0, 0, 0]);
     const silent = new CmdCtrlDevice(scripted([ack]).transport, { now: () => performance.now() });
     await silent.startContinuous();
-    await expect(silent.nextDataInto(new Uint8Array(8))).rejects.toThrow(`Cannot read data: script sent none for ${DATA_TIMEOUT_MS} ms`);
-    const cut = new CmdCtrlDevice(scripted([ack, new Uint8Array([7, 7, 7])]).transport, { now: () => performance.now() });
+    await expect(silent.nextDataInto(new Uint8Array(8))).rejects.toThrow(
+      `Cannot read data: script sent none for ${DATA_TIMEOUT_MS} ms`,
+    );
+    const cut = new CmdCtrlDevice(scripted([ack, new Uint8Array([7, 7, 7])]).transport, {
+      now: () => performance.now(),
+    });
     await cut.startContinuous();
     await expect(cut.stop()).rejects.toThrow(
       `Cannot stop script: STOP was not acknowledged (no ACK and status in ${RESPONSE_TIMEOUT_MS} ms)`,

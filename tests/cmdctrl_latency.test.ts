@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, RUNNERS, runCli } from "./_support/cli.ts";
+import { type CliResult, runCli, RUNNERS } from "./_support/cli.ts";
 import { type DelayProxy, startDelayProxy } from "./_support/delay_proxy.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
@@ -66,7 +66,9 @@ describe("a device 300 ± 100 ms away, under bun", () => {
     writeFileSync(join(dir, "hash.bin"), data);
     expect(json(await qrng("hash-test", join(dir, "hash.bin"), "--json"))).toMatchObject({ match: true });
     writeFileSync(join(dir, "fw.bin"), data);
-    expect(json(await qrng("update", join(dir, "fw.bin"), "--json"))).toMatchObject({ status: "TRANSFER_COMPLETED" });
+    expect(json(await qrng("update", join(dir, "fw.bin"), "--json"))).toMatchObject({
+      status: "TRANSFER_COMPLETED",
+    });
     expect(emulator.stderr()).toContain(`sha256 ${createHash("sha256").update(data).digest("hex")}`);
   }, 120_000);
 });
@@ -76,7 +78,11 @@ describe("a second client, under bun", () => {
     const emulator = await startEmulator(["--tcp", "127.0.0.1:0", "--seed", "5", "--startup-ms", "0"]);
     try {
       // The first client streams and stays connected for a while: the second waits its turn.
-      const first = connect(portOf(emulator.uri), "127.0.0.1", () => first.write(Buffer.from([0x04, 0, 0, 0])));
+      const first = connect(
+        portOf(emulator.uri),
+        "127.0.0.1",
+        () => first.write(Buffer.from([0x04, 0, 0, 0])),
+      );
       let streamed = 0;
       await new Promise<void>((resolve) =>
         first.on("data", (d: Buffer) => (streamed += d.length) > 100_000 && resolve())

@@ -10,7 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, RUNNERS, runCli } from "./_support/cli.ts";
+import { type CliResult, runCli, RUNNERS } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
@@ -21,7 +21,15 @@ describe.runIf(process.platform === "linux")("a host's sequence over the serial 
   let emulator: RunningEmulator;
   const dir = testTempDir("qrng-sequence");
   beforeAll(async () => {
-    emulator = await startEmulator(["--serial", "--seed", "6", "--startup-ms", "50", "--reply-delay-ms", "150"]);
+    emulator = await startEmulator([
+      "--serial",
+      "--seed",
+      "6",
+      "--startup-ms",
+      "50",
+      "--reply-delay-ms",
+      "150",
+    ]);
   });
   afterAll(async () => {
     await emulator?.stop();
@@ -40,7 +48,10 @@ describe.runIf(process.platform === "linux")("a host's sequence over the serial 
       await step(["read", "1000"], (r) => expect(r.stdout.length).toBe(1000));
       await step(["read", "200000"], (r) => expect(r.stdout.length).toBe(200_000));
       await step(["stop"]);
-      await step(["status", "--json"], (r) => expect(JSON.parse(r.stdout.toString())).toMatchObject({ started: true }));
+      await step(
+        ["status", "--json"],
+        (r) => expect(JSON.parse(r.stdout.toString())).toMatchObject({ started: true }),
+      );
       await step(["config", "--set", "n_lsbits=5"]);
       await step(["read", "100", "--signed"], (r) => expect(r.stdout.length).toBe(100));
       await step(["update", firmware]);

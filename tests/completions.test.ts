@@ -50,7 +50,20 @@ it("completes each command's flags from its --help", () => {
 
 it("completes device URI schemes and emulators after --device, across bash's ':' word break", () => {
   expect(complete("qrng read --device ")).toEqual(
-    ["nats://", "qrng+tcp://", "serial:", "sim:qcicada", "sim:xr232", "sim:xr232usb", "tcp://", "tcpudp://", "tls://", "udp://", "unix:", "xr232:"],
+    [
+      "nats://",
+      "qrng+tcp://",
+      "serial:",
+      "sim:qcicada",
+      "sim:xr232",
+      "sim:xr232usb",
+      "tcp://",
+      "tcpudp://",
+      "tls://",
+      "udp://",
+      "unix:",
+      "xr232:",
+    ],
   );
   expect(complete("qrng read --device tc")).toEqual(["tcp://", "tcpudp://"]);
   // bash replaces only the word after the ':', so the candidates are what follows it.

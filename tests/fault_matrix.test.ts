@@ -130,21 +130,30 @@ const runnerFor = (name: Case["runner"]): Runner =>
 /** How the run broke the read's promise (empty: it kept it). */
 function judge(c: Case, r: CliResult, output: Uint8Array, record: DeviceRecord): string[] {
   const problems: string[] = [];
-  if (r.status !== 0 && r.status !== 1) problems.push(`exit status ${r.status} (hung and was killed, or crashed)`);
-  else if (c.expect === "ok" && r.status !== 0) problems.push("failed, expected success");
+  if (r.status !== 0 && r.status !== 1) {
+    problems.push(`exit status ${r.status} (hung and was killed, or crashed)`);
+  } else if (c.expect === "ok" && r.status !== 0) problems.push("failed, expected success");
   else if (c.expect === "fail" && r.status !== 1) problems.push("succeeded, expected a failure");
-  if (r.status === 0 && output.length !== parseSize(c.size)) problems.push(`exit 0 with ${output.length} bytes, not ${c.size}`);
+  if (r.status === 0 && output.length !== parseSize(c.size)) {
+    problems.push(`exit 0 with ${output.length} bytes, not ${c.size}`);
+  }
   if (r.status === 1) {
     const lines = r.stderr.trimEnd().split("\n");
     if (!/^qrng: \S/.test(lines.at(-1)!)) problems.push("the failure does not end in one 'qrng: ' line");
-    else if (c.error && !c.error.test(lines.at(-1)!)) problems.push(`the failure does not match ${c.error}: wrong reason?`);
+    else if (c.error && !c.error.test(lines.at(-1)!)) {
+      problems.push(`the failure does not match ${c.error}: wrong reason?`);
+    }
     if (lines.some((line) => /^\s+at /.test(line))) problems.push("stack trace on stderr");
   }
   return [...problems, ...outputViolations(output, record)];
 }
 
 /** Runs case `i` once, to stdout or to `-o FILE`; resolves how it broke the promise. */
-async function runCase(c: Case, i: number, output: "stdout" | "file"): Promise<{ problems: string[]; r: CliResult }> {
+async function runCase(
+  c: Case,
+  i: number,
+  output: "stdout" | "file",
+): Promise<{ problems: string[]; r: CliResult }> {
   const runner = runnerFor(c.runner);
   const device = await launchAdversary(c.transport, c.script, join(dir, `case-${i}-${output}`));
   const name = `out-${i}.bin`;
@@ -156,7 +165,9 @@ async function runCase(c: Case, i: number, output: "stdout" | "file"): Promise<{
   let record: DeviceRecord;
   try {
     const target = output === "file" ? ["-o", file] : [];
-    r = await runCli(runner, ["read", c.size, "--device", device.uri, ...target, ...c.args ?? []], { timeoutMs: RUN_KILL_MS });
+    r = await runCli(runner, ["read", c.size, "--device", device.uri, ...target, ...c.args ?? []], {
+      timeoutMs: RUN_KILL_MS,
+    });
   } finally {
     record = await device.stop();
   }
@@ -167,8 +178,9 @@ async function runCase(c: Case, i: number, output: "stdout" | "file"): Promise<{
     const leftovers = readdirSync(dir).filter((n) => n.startsWith(`${name}.`));
     if (leftovers.length) problems.push(`left ${leftovers.join(", ")} behind`);
     if (r.status === 0) bytes = readFileSync(file);
-    else if (before ? readFileSync(file, "utf8") !== before : existsSync(file)) problems.push("FILE changed by a failed read");
-    else bytes = new Uint8Array(0);
+    else if (before ? readFileSync(file, "utf8") !== before : existsSync(file)) {
+      problems.push("FILE changed by a failed read");
+    } else bytes = new Uint8Array(0);
     rmSync(file, { force: true });
   }
   return { problems: [...problems, ...judge(c, r, bytes, record)], r };
@@ -180,7 +192,10 @@ describe.concurrent("qrng read keeps its promise against a misbehaving device", 
       const to = output === "file" ? "-o FILE" : "stdout";
       it(`${c.transport}, ${c.name}: ${to} (expected: ${c.expect})`, async () => {
         const { problems, r } = await runCase(c, i, output);
-        expect(problems.join("\n"), `${runnerFor(c.runner).name} exited ${r.status}; its stderr:\n${r.stderr}`).toBe("");
+        expect(
+          problems.join("\n"),
+          `${runnerFor(c.runner).name} exited ${r.status}; its stderr:\n${r.stderr}`,
+        ).toBe("");
       }, RUN_KILL_MS + 15_000);
     }
   }

@@ -7,13 +7,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runApp } from "../cli/app.ts";
 import type { Kernel32, Libc } from "../cli/runtime/libc.ts";
 import { openKernelRandom } from "../cli/runtime/kernel_random.ts";
 import { nodePlatform } from "../cli/runtime/node_platform.ts";
-import { binaryBuilt, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
-import { testTempDir } from "./_support/temp_dir.ts";
+import { binaryBuilt, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
+import { suiteTempDir } from "./_support/temp_dir.ts";
 
 const NOBODY = "65534";
 
@@ -28,9 +28,9 @@ const skipped = setprivUnavailable();
 if (skipped) console.warn(`tests/feed_refusal.test.ts: skipping the unprivileged runs: ${skipped}`);
 
 /** A home (and Deno cache) the unprivileged user may write. */
-const home = testTempDir("qrng-feed-nobody");
-chmodSync(home, 0o777);
-const NOBODY_ENV = { HOME: home, DENO_DIR: home };
+const home = suiteTempDir("qrng-feed-nobody");
+beforeAll(() => chmodSync(home.path, 0o777));
+const nobodyEnv = () => ({ HOME: home.path, DENO_DIR: home.path });
 
 /** `runner` as user and group nobody, with `setprivFlags` deciding its capabilities. */
 function asNobody(runner: Runner, setprivFlags: readonly string[] = []): Runner {
@@ -38,41 +38,56 @@ function asNobody(runner: Runner, setprivFlags: readonly string[] = []): Runner 
   return { ...runner, command: "setpriv", prefix: [...setpriv, runner.command, ...runner.prefix] };
 }
 
-describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng feed refusals under $name", (runner) => {
-  it.skipIf(skipped !== undefined)("refuses as an unprivileged user, naming CAP_SYS_ADMIN, before opening the device", async () => {
-    const r = await runCli(asNobody(runner), ["feed", "--device", "sim:qcicada", "--bytes", "4K"], { env: NOBODY_ENV });
-    expect(r.status).toBe(1);
-    // One line, and not the emulator warning that opening the device prints.
-    expect(r.stderr).toBe(
-      "qrng: Cannot feed the kernel: RNDADDENTROPY on /dev/random needs CAP_SYS_ADMIN " +
-        "(run qrng feed as root, or give it that capability as docs/qrng-feed.service does)\n",
+describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))(
+  "qrng feed refusals under $name",
+  (runner) => {
+    it.skipIf(skipped !== undefined)(
+      "refuses as an unprivileged user, naming CAP_SYS_ADMIN, before opening the device",
+      async () => {
+        const r = await runCli(asNobody(runner), ["feed", "--device", "sim:qcicada", "--bytes", "4K"], {
+          env: nobodyEnv(),
+        });
+        expect(r.status).toBe(1);
+        // One line, and not the emulator warning that opening the device prints.
+        expect(r.stderr).toBe(
+          "qrng: Cannot feed the kernel: RNDADDENTROPY on /dev/random needs CAP_SYS_ADMIN " +
+            "(run qrng feed as root, or give it that capability as docs/qrng-feed.service does)\n",
+        );
+        expect(r.stdout.length).toBe(0);
+      },
     );
-    expect(r.stdout.length).toBe(0);
-  });
 
-  it.skipIf(skipped !== undefined)("feeds as an unprivileged user holding CAP_SYS_ADMIN alone, as the systemd unit runs it", async () => {
-    const onlySysAdmin = ["--inh-caps=+sys_admin", "--ambient-caps=+sys_admin", "--bounding-set=-all,+sys_admin"];
-    const args = ["feed", "--device", "sim:qcicada", "--bytes", "4K", "--json"];
-    const r = await runCli(asNobody(runner, onlySysAdmin), args, { env: NOBODY_ENV });
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: 4096, bits: 32768 });
-  });
+    it.skipIf(skipped !== undefined)(
+      "feeds as an unprivileged user holding CAP_SYS_ADMIN alone, as the systemd unit runs it",
+      async () => {
+        const onlySysAdmin = [
+          "--inh-caps=+sys_admin",
+          "--ambient-caps=+sys_admin",
+          "--bounding-set=-all,+sys_admin",
+        ];
+        const args = ["feed", "--device", "sim:qcicada", "--bytes", "4K", "--json"];
+        const r = await runCli(asNobody(runner, onlySysAdmin), args, { env: nobodyEnv() });
+        expect(r.status).toBe(0);
+        expect(JSON.parse(r.stdout.toString())).toMatchObject({ bytes: 4096, bits: 32768 });
+      },
+    );
 
-  it("refuses von Neumann debiasing, a bad --min-rate, --bytes 0 and --h 9 as one-line usage errors", async () => {
-    const cases: [string[], RegExp][] = [
-      [["--debias", "von-neumann"], /^qrng feed: --debias von-neumann bounds no min-entropy/],
-      [["--min-rate", "fast"], /^qrng feed: --min-rate needs bytes per second .*not 'fast'/],
-      [["--bytes", "0"], /^qrng feed: --bytes must be at least 1/],
-      [["--h", "9"], /^qrng feed: --h needs a claimed min-entropy from 0.0625 to 8/],
-    ];
-    for (const [flags, message] of cases) {
-      const r = await runCli(runner, ["feed", "--device", "sim:qcicada", ...flags]);
-      expect(r.status, flags.join(" ")).toBe(2);
-      expect(r.stderr, flags.join(" ")).toMatch(message);
-      expect(r.stderr.trimEnd().split("\n"), flags.join(" ")).toHaveLength(1);
-    }
-  });
-});
+    it("refuses von Neumann debiasing, a bad --min-rate, --bytes 0 and --h 9 as one-line usage errors", async () => {
+      const cases: [string[], RegExp][] = [
+        [["--debias", "von-neumann"], /^qrng feed: --debias von-neumann bounds no min-entropy/],
+        [["--min-rate", "fast"], /^qrng feed: --min-rate needs bytes per second .*not 'fast'/],
+        [["--bytes", "0"], /^qrng feed: --bytes must be at least 1/],
+        [["--h", "9"], /^qrng feed: --h needs a claimed min-entropy from 0.0625 to 8/],
+      ];
+      for (const [flags, message] of cases) {
+        const r = await runCli(runner, ["feed", "--device", "sim:qcicada", ...flags]);
+        expect(r.status, flags.join(" ")).toBe(2);
+        expect(r.stderr, flags.join(" ")).toMatch(message);
+        expect(r.stderr.trimEnd().split("\n"), flags.join(" ")).toHaveLength(1);
+      }
+    });
+  },
+);
 
 describe("qrng feed where the ioctl does not exist", () => {
   it("refuses under Node (no FFI) in one line, before opening the device", async () => {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { binaryBuilt, ROOT } from "./_support/cli.ts";
-import { testTempDir } from "./_support/temp_dir.ts";
+import { suiteTempDir } from "./_support/temp_dir.ts";
 
 const UNITS = ["qrng-serve.service", "qrng-feed.service"];
 const text = (unit: string) => readFileSync(join(ROOT, "docs", unit), "utf8");
@@ -24,19 +24,23 @@ if (analyzeMissing) {
   console.warn(`tests/feed_units.test.ts: skipping systemd-analyze verify: ${analyzeMissing}`);
 }
 
-describe("the systemd units in docs/", () => {
-  const dir = testTempDir("qrng-units");
+const dir = suiteTempDir("qrng-units");
 
+describe("the systemd units in docs/", () => {
   it.skipIf(analyzeMissing !== undefined)("pass systemd-analyze verify with no warning", () => {
     // verify checks that ExecStart's program exists: point it at this checkout's qrng.
     const qrng = binaryBuilt ? join(ROOT, "dist", "qrng") : join(ROOT, "node_modules", ".bin", "bun");
     for (const unit of UNITS) {
-      writeFileSync(join(dir, unit), text(unit).replaceAll("/usr/local/bin/qrng", qrng));
+      writeFileSync(join(dir.path, unit), text(unit).replaceAll("/usr/local/bin/qrng", qrng));
     }
-    const result = spawnSync("systemd-analyze", ["verify", "--man=no", ...UNITS.map((u) => join(dir, u))], {
+    const result = spawnSync("systemd-analyze", [
+      "verify",
+      "--man=no",
+      ...UNITS.map((u) => join(dir.path, u)),
+    ], {
       encoding: "utf8",
       // The trailing ':' keeps the default search path after ours.
-      env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+      env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir.path}:` },
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);

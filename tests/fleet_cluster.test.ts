@@ -16,7 +16,14 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { binaryBuilt, type CliChild, RUNNERS, spawnCli } from "./_support/cli.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
-import { natsClient, natsServerInstalled, startNatsCluster, stopAll, waitForJetStream, waitForStream } from "./_support/nats_server.ts";
+import {
+  natsClient,
+  natsServerInstalled,
+  startNatsCluster,
+  stopAll,
+  waitForJetStream,
+  waitForStream,
+} from "./_support/nats_server.ts";
 
 const dir = testTempDir("qrng-fleet-cluster");
 const TOTAL_BYTES = Number(process.env.QRNG_FLEET_TEST_MIB ?? 48) * 1024 * 1024;
@@ -95,104 +102,126 @@ function collectStdout(run: CliChild): Buffer[] {
   return chunks;
 }
 
-
 describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster", () => {
   afterAll(stopAll);
 
-  it(`takes ${TOTAL_BYTES / 2 ** 20} MiB from three publishers with eight takers, two killed and a node restarted, each block at most once`, async () => {
-    const nodes = await startNatsCluster();
-    const url = nodes[0].url;
-    const runners = RUNNERS.filter((r) => r.name === "bun" || (r.name === "binary" && binaryBuilt));
-    const spawnOptions = { timeoutMs: TEST_TIMEOUT_MS };
+  it(
+    `takes ${
+      TOTAL_BYTES / 2 ** 20
+    } MiB from three publishers with eight takers, two killed and a node restarted, each block at most once`,
+    async () => {
+      const nodes = await startNatsCluster();
+      const url = nodes[0].url;
+      const runners = RUNNERS.filter((r) => r.name === "bun" || (r.name === "binary" && binaryBuilt));
+      const spawnOptions = { timeoutMs: TEST_TIMEOUT_MS };
 
-    const publishers = PUBLISHERS.map((seed, i) => {
-      const run = spawnCli(runners[i % runners.length], [
-        ...["publish", "--device", `sim:qcicada?seed=${seed}`, "--to", url, "--stream", "FLEET"],
-        ...["--bytes", String(PUBLISHER_BYTES), "--stream-bytes", String(STREAM_BYTES), "--json"],
-      ], spawnOptions);
-      return { run, stdout: collectStdout(run) };
-    });
-    await waitForStream(url, "FLEET");
-    const takers = Array.from({ length: TAKERS }, (_, i) => {
-      const output = join(dir, `taker-${i}.bin`);
-      const runner = runners[i % runners.length];
-      // stdout straight into a file (exec: the shell becomes the taker, so SIGKILL reaches it).
-      const toFile = { ...runner, command: "/bin/sh", prefix: ["-c", `exec "$0" "$@" > '${output}'`, runner.command, ...runner.prefix] };
-      const run = spawnCli(toFile, ["read", String(TAKER_BYTES), "--device", `${url}/FLEET?wait=60000`], spawnOptions);
-      return { run, output, killed: i < KILLED_TAKERS };
-    });
-    const written = (taker: (typeof takers)[number]) => existsSync(taker.output) ? statSync(taker.output).size : 0;
+      const publishers = PUBLISHERS.map((seed, i) => {
+        const run = spawnCli(runners[i % runners.length], [
+          ...["publish", "--device", `sim:qcicada?seed=${seed}`, "--to", url, "--stream", "FLEET"],
+          ...["--bytes", String(PUBLISHER_BYTES), "--stream-bytes", String(STREAM_BYTES), "--json"],
+        ], spawnOptions);
+        return { run, stdout: collectStdout(run) };
+      });
+      await waitForStream(url, "FLEET");
+      const takers = Array.from({ length: TAKERS }, (_, i) => {
+        const output = join(dir, `taker-${i}.bin`);
+        const runner = runners[i % runners.length];
+        // stdout straight into a file (exec: the shell becomes the taker, so SIGKILL reaches it).
+        const toFile = {
+          ...runner,
+          command: "/bin/sh",
+          prefix: ["-c", `exec "$0" "$@" > '${output}'`, runner.command, ...runner.prefix],
+        };
+        const run = spawnCli(
+          toFile,
+          ["read", String(TAKER_BYTES), "--device", `${url}/FLEET?wait=60000`],
+          spawnOptions,
+        );
+        return { run, output, killed: i < KILLED_TAKERS };
+      });
+      const written = (taker: (typeof takers)[number]) =>
+        existsSync(taker.output) ? statSync(taker.output).size : 0;
 
-    // Mid-run: once the takers have a quarter of their share, kill two of them and the node
-    // leading the stream, then bring the node back on the same ports and store.
-    const anyExited = () => [...publishers, ...takers].some((p) => p.run.child.exitCode !== null);
-    while (!takers.every((t) => written(t) > TAKER_BYTES / 4) && !anyExited()) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    for (const taker of takers.filter((t) => t.killed)) taker.run.child.kill("SIGKILL");
-    const nc = await natsClient(url);
-    const info = await (await jetstreamManager(nc)).streams.info("FLEET");
-    expect(info.config.num_replicas).toBe(3);
-    const leaderName = info.cluster?.leader;
-    await nc.close();
-    const leader = nodes.find((node) => node.name === leaderName) ?? nodes[1];
-    await leader.kill();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await leader.start();
+      // Mid-run: once the takers have a quarter of their share, kill two of them and the node
+      // leading the stream, then bring the node back on the same ports and store.
+      const anyExited = () => [...publishers, ...takers].some((p) => p.run.child.exitCode !== null);
+      while (!takers.every((t) => written(t) > TAKER_BYTES / 4) && !anyExited()) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (const taker of takers.filter((t) => t.killed)) taker.run.child.kill("SIGKILL");
+      const nc = await natsClient(url);
+      const info = await (await jetstreamManager(nc)).streams.info("FLEET");
+      expect(info.config.num_replicas).toBe(3);
+      const leaderName = info.cluster?.leader;
+      await nc.close();
+      const leader = nodes.find((node) => node.name === leaderName) ?? nodes[1];
+      await leader.kill();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await leader.start();
 
-    const takerStatus = await Promise.all(takers.map((t) => t.run.exited));
-    // Publishers finish soon after the takers (the stream holds the rest), or something is stuck.
-    const publishersDone = Promise.all(publishers.map((p) => p.run.exited));
-    const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
-    expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
-    const publisherStatus = await publishersDone;
-    expect(publisherStatus).toEqual([0, 0, 0]);
-    expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
+      const takerStatus = await Promise.all(takers.map((t) => t.run.exited));
+      // Publishers finish soon after the takers (the stream holds the rest), or something is stuck.
+      const publishersDone = Promise.all(publishers.map((p) => p.run.exited));
+      const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
+      expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
+      const publisherStatus = await publishersDone;
+      expect(publisherStatus).toEqual([0, 0, 0]);
+      expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
 
-    // Every chunk of every output is from a validated window of a seeded stream, none twice.
-    const outputs = takers.map((t) => readFileSync(t.output));
-    const seeded = sortedKeys(PUBLISHERS.map((seed) => new SeededBytes(seed).take(STARTUP_BYTES + PUBLISHER_BYTES + (1 << 20)).subarray(STARTUP_BYTES)));
-    const outputKeys = sortedKeys(outputs);
-    let foreign = 0;
-    for (const key of outputKeys) if (!contains(seeded, key)) foreign++;
-    expect(foreign).toBe(0);
-    expect(duplicateChunks(outputs, outputKeys)).toEqual([]);
+      // Every chunk of every output is from a validated window of a seeded stream, none twice.
+      const outputs = takers.map((t) => readFileSync(t.output));
+      const seeded = sortedKeys(
+        PUBLISHERS.map((seed) =>
+          new SeededBytes(seed).take(STARTUP_BYTES + PUBLISHER_BYTES + (1 << 20)).subarray(STARTUP_BYTES)
+        ),
+      );
+      const outputKeys = sortedKeys(outputs);
+      let foreign = 0;
+      for (const key of outputKeys) if (!contains(seeded, key)) foreign++;
+      expect(foreign).toBe(0);
+      expect(duplicateChunks(outputs, outputKeys)).toEqual([]);
 
-    // Accounting: published = taken + still in the stream; each block stored once.
-    const summaries = publishers.map((p) => JSON.parse(Buffer.concat(p.stdout).toString()));
-    const published = summaries.reduce((sum, s) => sum + s.bytes, 0);
-    expect(published).toBe(PUBLISHERS.length * PUBLISHER_BYTES);
-    await waitForJetStream(url);
-    const check = await natsClient(url);
-    const { state } = await (await jetstreamManager(check)).streams.info("FLEET");
-    await check.close();
-    expect(state.last_seq * BLOCK_BYTES).toBe(published);
-    const inStream = state.messages * BLOCK_BYTES;
-    const survivors = takers.filter((t) => !t.killed);
-    const summaryOf = (t: (typeof takers)[number]) => {
-      const [, took, skipped, unconfirmed] =
-        /took \d+ blocks \([^,]+, (\d+) bytes\).* skipped (\d+) .* (\d+) claims unconfirmed/.exec(t.run.stderr())!;
-      return { took: Number(took), uncertain: (Number(skipped) + Number(unconfirmed)) * BLOCK_BYTES };
-    };
-    const survivorsTook = survivors.reduce((sum, t) => sum + summaryOf(t).took, 0);
-    const survivorsUnconfirmed = survivors.reduce((sum, t) => sum + summaryOf(t).uncertain, 0);
-    // What left the stream and no survivor took: the killed takers' claims, the unconfirmed
-    // claims whose delete did happen, and blocks found gone at a claim that no taker claimed
-    // (nats-server 2.9 removes some redelivered work-queue messages by itself: they are lost).
-    const leftElsewhere = published - inStream - survivorsTook;
-    const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + written(t), 0);
-    expect(leftElsewhere).toBeGreaterThanOrEqual(killedOutput);
-    expect(
-      leftElsewhere - killedOutput,
-      `left the stream untaken by survivors ${leftElsewhere}, killed takers' output ${killedOutput}, ` +
-        `survivors' skipped and unconfirmed claims ${survivorsUnconfirmed}`,
-    ).toBeLessThanOrEqual(KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + survivorsUnconfirmed);
-    const survivorsOutput = survivors.length * TAKER_BYTES;
-    const lost = published - inStream - survivorsOutput - killedOutput;
-    console.log(
-      `fleet: published ${published} = taken ${published - inStream} (output ${survivorsOutput + killedOutput}, ` +
-        `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
-        `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
-    );
-  }, TEST_TIMEOUT_MS);
+      // Accounting: published = taken + still in the stream; each block stored once.
+      const summaries = publishers.map((p) => JSON.parse(Buffer.concat(p.stdout).toString()));
+      const published = summaries.reduce((sum, s) => sum + s.bytes, 0);
+      expect(published).toBe(PUBLISHERS.length * PUBLISHER_BYTES);
+      await waitForJetStream(url);
+      const check = await natsClient(url);
+      const { state } = await (await jetstreamManager(check)).streams.info("FLEET");
+      await check.close();
+      expect(state.last_seq * BLOCK_BYTES).toBe(published);
+      const inStream = state.messages * BLOCK_BYTES;
+      const survivors = takers.filter((t) => !t.killed);
+      const summaryOf = (t: (typeof takers)[number]) => {
+        const [, took, skipped, unconfirmed] =
+          /took \d+ blocks \([^,]+, (\d+) bytes\).* skipped (\d+) .* (\d+) claims unconfirmed/.exec(
+            t.run.stderr(),
+          )!;
+        return { took: Number(took), uncertain: (Number(skipped) + Number(unconfirmed)) * BLOCK_BYTES };
+      };
+      const survivorsTook = survivors.reduce((sum, t) => sum + summaryOf(t).took, 0);
+      const survivorsUnconfirmed = survivors.reduce((sum, t) => sum + summaryOf(t).uncertain, 0);
+      // What left the stream and no survivor took: the killed takers' claims, the unconfirmed
+      // claims whose delete did happen, and blocks found gone at a claim that no taker claimed
+      // (nats-server 2.9 removes some redelivered work-queue messages by itself: they are lost).
+      const leftElsewhere = published - inStream - survivorsTook;
+      const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + written(t), 0);
+      expect(leftElsewhere).toBeGreaterThanOrEqual(killedOutput);
+      expect(
+        leftElsewhere - killedOutput,
+        `left the stream untaken by survivors ${leftElsewhere}, killed takers' output ${killedOutput}, ` +
+          `survivors' skipped and unconfirmed claims ${survivorsUnconfirmed}`,
+      ).toBeLessThanOrEqual(KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + survivorsUnconfirmed);
+      const survivorsOutput = survivors.length * TAKER_BYTES;
+      const lost = published - inStream - survivorsOutput - killedOutput;
+      console.log(
+        `fleet: published ${published} = taken ${published - inStream} (output ${
+          survivorsOutput + killedOutput
+        }, ` +
+          `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
+          `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -11,8 +11,15 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { open } from "../cli/mod.ts";
-import { binaryBuilt, RUNNERS, runCli, spawnCli } from "./_support/cli.ts";
-import { natsClient, type NatsNode, natsServerInstalled, startNatsServer, stopAll, waitForStream } from "./_support/nats_server.ts";
+import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
+import {
+  natsClient,
+  type NatsNode,
+  natsServerInstalled,
+  startNatsServer,
+  stopAll,
+  waitForStream,
+} from "./_support/nats_server.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 
 const dir = testTempDir("qrng-fleet");
@@ -48,10 +55,27 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
   afterAll(stopAll);
 
   it("stores judged blocks once each, with publisher, sequence, source and the gate's verdict in headers", async () => {
-    const r = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=3", "--to", server.url, "--stream", "HEADERS", "--bytes", "64K", "--json"]);
+    const r = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada?seed=3",
+      "--to",
+      server.url,
+      "--stream",
+      "HEADERS",
+      "--bytes",
+      "64K",
+      "--json",
+    ]);
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout.toString());
-    expect(summary).toMatchObject({ stream: "HEADERS", blocks: 16, bytes: 65536, emulated: true, state: { messages: 16, stored: 16 } });
+    expect(summary).toMatchObject({
+      stream: "HEADERS",
+      blocks: 16,
+      bytes: 65536,
+      emulated: true,
+      state: { messages: 16, stored: 16 },
+    });
     expect(r.stderr).toMatch(/publisher \S+: 16 blocks \(64\.0 KiB\)/);
     const nc = await natsClient(server.url);
     try {
@@ -78,7 +102,17 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     "publishes and reads back through the stream under $name",
     async (runner) => {
       const stream = `RUN_${runner.name}`;
-      const published = await runCli(runner, ["publish", "--device", "sim:qcicada?seed=4", "--to", server.url, "--stream", stream, "--bytes", "128K"]);
+      const published = await runCli(runner, [
+        "publish",
+        "--device",
+        "sim:qcicada?seed=4",
+        "--to",
+        server.url,
+        "--stream",
+        stream,
+        "--bytes",
+        "128K",
+      ]);
       expect(published.status).toBe(0);
       const read = await runCli(runner, ["read", "64K", "--device", `${server.url}/${stream}`]);
       expect(read.status).toBe(0);
@@ -93,7 +127,17 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
 
   it("gives the library's open() the same stream: validated bytes taken at most once", async () => {
     const stream = "LIBRARY";
-    const published = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=9", "--to", server.url, "--stream", stream, "--bytes", "64K"]);
+    const published = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada?seed=9",
+      "--to",
+      server.url,
+      "--stream",
+      stream,
+      "--bytes",
+      "64K",
+    ]);
     expect(published.status).toBe(0);
     const lines: string[] = [];
     const qrng = await open(`${server.url}/${stream}`, { log: (line) => lines.push(line) });
@@ -114,7 +158,17 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     const output: Buffer[] = [];
     taker.child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const published = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=10", "--to", server.url, "--stream", stream, "--bytes", "64K"]);
+    const published = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada?seed=10",
+      "--to",
+      server.url,
+      "--stream",
+      stream,
+      "--bytes",
+      "64K",
+    ]);
     expect(published.status).toBe(0);
     expect(await taker.exited).toBe(0);
     const valid = seededChunks(10, 64 * 1024);
@@ -125,19 +179,35 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
 
   it("never hands a block a dead taker claimed to another, and hands on the ones it only received", async () => {
     const stream = "DEAD_TAKER";
-    const published = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=5", "--to", server.url, "--stream", stream, "--bytes", "32K"]);
+    const published = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada?seed=5",
+      "--to",
+      server.url,
+      "--stream",
+      stream,
+      "--bytes",
+      "32K",
+    ]);
     expect(published.status).toBe(0);
     const nc = await natsClient(server.url);
     const jsm = await jetstreamManager(nc);
     // The shared consumer with a short ack wait, so received-but-unclaimed blocks come back soon.
     await jsm.consumers.delete(stream, "qrng");
-    await jsm.consumers.add(stream, { durable_name: "qrng", ack_policy: AckPolicy.Explicit, ack_wait: 1_000_000_000 });
+    await jsm.consumers.add(stream, {
+      durable_name: "qrng",
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 1_000_000_000,
+    });
     const consumer = await jetstream(nc).consumers.get(stream, "qrng");
     const received: Buffer[] = [];
     for await (const m of await consumer.fetch({ max_messages: 4, expires: 2000 })) {
       received.push(Buffer.from(m.data));
       // A taker's claim of the first two, then it dies without acknowledging anything.
-      if (received.length <= 2) expect(await jsm.streams.deleteMessage(stream, m.info.streamSequence, false)).toBe(true);
+      if (received.length <= 2) {
+        expect(await jsm.streams.deleteMessage(stream, m.info.streamSequence, false)).toBe(true);
+      }
     }
     await nc.close();
     expect(received.length).toBe(4);
@@ -154,7 +224,17 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
   it("publishes nothing of the round a device fault ends, and exits 1 naming it", async () => {
     const stream = "STUCK";
     // The emulated noise source sticks (zeros and the RCT flag) after 1.5 MB.
-    const r = await runCli(bun, ["publish", "--device", "sim:qcicada?seed=7&stuck=1500000", "--to", server.url, "--stream", stream, "--bytes", "4M"]);
+    const r = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada?seed=7&stuck=1500000",
+      "--to",
+      server.url,
+      "--stream",
+      stream,
+      "--bytes",
+      "4M",
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^qrng: .*(RCT|[Rr]epetition|[Hh]ealth)/m);
     const published = Number(/publisher \S+: (\d+) blocks/.exec(r.stderr)![1]);
@@ -210,7 +290,9 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     // The stream holds ~14 blocks: the publisher waits until the reader makes room.
     await waitForStream(server.url, stream);
     // It holds ~14 blocks; the reader leaves fewer than that for the publisher's last ones.
-    const read = await runCli(bun, ["read", "480K", "--device", `${server.url}/${stream}`], { timeoutMs: 90_000 });
+    const read = await runCli(bun, ["read", "480K", "--device", `${server.url}/${stream}`], {
+      timeoutMs: 90_000,
+    });
     expect(read.status).toBe(0);
     expect(await publisher.exited).toBe(0);
     const summary = JSON.parse(stdout);
@@ -237,13 +319,23 @@ describe.skipIf(!natsServerInstalled)("NATS credentials and bad input", () => {
     expect(ok.status).toBe(0);
     const wrong = await runCli(bun, args, { env: { QRNG_NATS_USER: "qrng", QRNG_NATS_PASSWORD: "wrong" } });
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(new RegExp(`^qrng: Cannot connect to NATS at ${server.url}: .*(authori[sz]ation|auth)`, "mi"));
+    expect(wrong.stderr).toMatch(
+      new RegExp(`^qrng: Cannot connect to NATS at ${server.url}: .*(authori[sz]ation|auth)`, "mi"),
+    );
     expect(wrong.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("takes a token from the environment and an NKey seed from a file", async () => {
     const tokenServer = await startNatsServer(["--auth", "t0ken"]);
-    const withToken = await runCli(bun, ["publish", "--device", "sim:qcicada", "--to", tokenServer.url, "--bytes", "8K"], {
+    const withToken = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada",
+      "--to",
+      tokenServer.url,
+      "--bytes",
+      "8K",
+    ], {
       env: { QRNG_NATS_TOKEN: "t0ken" },
     });
     expect(withToken.status).toBe(0);
@@ -253,7 +345,17 @@ describe.skipIf(!natsServerInstalled)("NATS credentials and bad input", () => {
     const seedFile = join(dir, "user.nk");
     writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + "\n", { mode: 0o600 });
     const nkeyServer = await startNatsServer(["-c", config]);
-    const published = await runCli(bun, ["publish", "--device", "sim:qcicada", "--to", nkeyServer.url, "--bytes", "8K", "--nkey", seedFile]);
+    const published = await runCli(bun, [
+      "publish",
+      "--device",
+      "sim:qcicada",
+      "--to",
+      nkeyServer.url,
+      "--bytes",
+      "8K",
+      "--nkey",
+      seedFile,
+    ]);
     expect(published.status).toBe(0);
     const read = await runCli(bun, ["read", "4K", "--device", `${nkeyServer.url}/QRNG?nkey=${seedFile}`]);
     expect(read.status).toBe(0);
@@ -263,9 +365,21 @@ describe.skipIf(!natsServerInstalled)("NATS credentials and bad input", () => {
 
   it.each([
     [["publish", "--device", "sim:qcicada"], 2, /qrng publish: give the NATS server with --to/],
-    [["publish", "--device", "sim:qcicada", "--to", "http://x"], 2, /--to 'http:\/\/x': use nats:\/\/host\[:port\] or tls:\/\/host\[:port\]/],
-    [["publish", "--device", "sim:qcicada", "--to", "nats://127.0.0.1:4222", "--block", "1"], 2, /--block must be from 64/],
-    [["read", "1K", "--device", "nats://127.0.0.1:4222"], 2, /name the stream \(nats:\/\/host\[:port\]\/STREAM\)/],
+    [
+      ["publish", "--device", "sim:qcicada", "--to", "http://x"],
+      2,
+      /--to 'http:\/\/x': use nats:\/\/host\[:port\] or tls:\/\/host\[:port\]/,
+    ],
+    [
+      ["publish", "--device", "sim:qcicada", "--to", "nats://127.0.0.1:4222", "--block", "1"],
+      2,
+      /--block must be from 64/,
+    ],
+    [
+      ["read", "1K", "--device", "nats://127.0.0.1:4222"],
+      2,
+      /name the stream \(nats:\/\/host\[:port\]\/STREAM\)/,
+    ],
     [["read", "1K", "--device", "nats://127.0.0.1:4222/QRNG?bogus=1"], 2, /unknown parameter 'bogus'/],
   ])("refuses %j in one line (exit %i)", async (args, status, message) => {
     const r = await runCli(bun, args as string[]);

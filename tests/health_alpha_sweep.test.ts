@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { Analyzer } from "../wasm/analysis.ts";
 import { judge } from "../cli/report/test_verdict.ts";
 import { ReadHealth } from "../cli/sources/health.ts";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 
 const GIB = 1 << 30;
 const PIECE_BYTES = 1 << 20;
@@ -29,36 +29,48 @@ function* keystream(total = GIB): Generator<Uint8Array> {
 const runner = RUNNERS.find((r) => r.name === (binaryBuilt ? "binary" : "bun"))!;
 
 describe("1 GiB of ideal data", () => {
-  it("passes test's health verdict at α 2^-8 ... 2^-40 and read's health policy at 2^-8 and 2^-16", async () => {
-    const testAlphas = [-8, -10, -16, -40];
-    const readAlphas = [-8, -16];
-    const analyzers = testAlphas.map((alphaLog2) =>
-      new Analyzer({
-        fips: false,
-        ent: false,
-        dsv: false,
-        health: { h: 8, alphaLog2, symbols: "bytes", bitcount: { blockBits: 4096, alphaLog2 } },
-      })
-    );
-    const reads = readAlphas.map((alphaLog2) => new ReadHealth(8, alphaLog2));
-    let released = 0;
-    let pieces = 0;
-    for (const piece of keystream()) {
-      for (const analyzer of analyzers) analyzer.push(piece);
-      for (const read of reads) released += read.push(piece).length; // throws on a failure
-      if (++pieces % 32 === 0) await new Promise((resolve) => setImmediate(resolve)); // let vitest talk
-    }
-    for (const [i, analyzer] of analyzers.entries()) {
-      const selection = { fips: false, ent: false, health: true, minEntropy: false, dsv: false };
-      const failed = judge(analyzer.results(), selection, false).filter((c) => !c.pass);
-      expect(failed, `α = 2^${testAlphas[i]}`).toEqual([]);
-    }
-    for (const read of reads) expect(read.stats().repetition!.repeats).toBe(0);
-    expect(released).toBeGreaterThan(0);
-  }, 600_000);
+  it(
+    "passes test's health verdict at α 2^-8 ... 2^-40 and read's health policy at 2^-8 and 2^-16",
+    async () => {
+      const testAlphas = [-8, -10, -16, -40];
+      const readAlphas = [-8, -16];
+      const analyzers = testAlphas.map((alphaLog2) =>
+        new Analyzer({
+          fips: false,
+          ent: false,
+          dsv: false,
+          health: { h: 8, alphaLog2, symbols: "bytes", bitcount: { blockBits: 4096, alphaLog2 } },
+        })
+      );
+      const reads = readAlphas.map((alphaLog2) => new ReadHealth(8, alphaLog2));
+      let released = 0;
+      let pieces = 0;
+      for (const piece of keystream()) {
+        for (const analyzer of analyzers) analyzer.push(piece);
+        for (const read of reads) released += read.push(piece).length; // throws on a failure
+        if (++pieces % 32 === 0) await new Promise((resolve) => setImmediate(resolve)); // let vitest talk
+      }
+      for (const [i, analyzer] of analyzers.entries()) {
+        const selection = { fips: false, ent: false, health: true, minEntropy: false, dsv: false };
+        const failed = judge(analyzer.results(), selection, false).filter((c) => !c.pass);
+        expect(failed, `α = 2^${testAlphas[i]}`).toEqual([]);
+      }
+      for (const read of reads) expect(read.stats().repetition!.repeats).toBe(0);
+      expect(released).toBeGreaterThan(0);
+    },
+    600_000,
+  );
 
   it(`passes qrng test --health --alpha 2^-10 under ${runner.name}`, async () => {
-    const child = spawn(runner.command, [...runner.prefix, "test", "--health", "--alpha", "2^-10", "--json", "-"], {
+    const child = spawn(runner.command, [
+      ...runner.prefix,
+      "test",
+      "--health",
+      "--alpha",
+      "2^-10",
+      "--json",
+      "-",
+    ], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
@@ -77,7 +89,17 @@ describe("1 GiB of ideal data", () => {
   }, 600_000);
 
   it(`reads 256 MiB from sim:qcicada at --alpha 2^-10 under ${runner.name}`, async () => {
-    const r = await runCli(runner, ["read", "256M", "--device", "sim:qcicada?seed=3", "--alpha", "2^-10", "-o", "/dev/null", "--json"], {
+    const r = await runCli(runner, [
+      "read",
+      "256M",
+      "--device",
+      "sim:qcicada?seed=3",
+      "--alpha",
+      "2^-10",
+      "-o",
+      "/dev/null",
+      "--json",
+    ], {
       timeoutMs: 600_000,
     });
     expect(r.stderr).not.toMatch(/Health tests failed|Repetition/);

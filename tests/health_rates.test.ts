@@ -27,15 +27,23 @@ describe("health-test rates", () => {
     analyzer.push(data);
     const h = analyzer.results().health!;
     const c = h.cutoffs;
-    const apt = h.apt.windows * c.aptRate, rct = h.samples * c.rctRate, bc = h.bitcount!.blocks * c.bitcount!.rate;
+    const apt = h.apt.windows * c.aptRate,
+      rct = h.samples * c.rctRate,
+      bc = h.bitcount!.blocks * c.bitcount!.rate;
     expect(apt).toBeGreaterThan(100); // the old rate (a tail over all 512 samples) said 30
     expect(plausible(h.apt.failures, apt), `APT ${h.apt.failures} observed, ${apt} expected`).toBe(true);
     expect(plausible(h.rct.failures, rct), `RCT ${h.rct.failures} observed, ${rct} expected`).toBe(true);
-    expect(plausible(h.bitcount!.failures, bc), `bit count ${h.bitcount!.failures} observed, ${bc} expected`).toBe(true);
+    expect(plausible(h.bitcount!.failures, bc), `bit count ${h.bitcount!.failures} observed, ${bc} expected`)
+      .toBe(true);
   });
 
   it("match the RCT and APT failures of 64 MiB of ideal bits at α = 2^-10", () => {
-    const analyzer = new Analyzer({ fips: false, ent: false, dsv: false, health: { h: 1, alphaLog2: -10, symbols: "bits" } });
+    const analyzer = new Analyzer({
+      fips: false,
+      ent: false,
+      dsv: false,
+      health: { h: 1, alphaLog2: -10, symbols: "bits" },
+    });
     analyzer.push(data);
     const h = analyzer.results().health!;
     const rct = h.samples * h.cutoffs.rctRate, apt = h.apt.windows * h.cutoffs.aptRate;

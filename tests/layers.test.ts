@@ -149,7 +149,9 @@ describe("the layers of cli/", () => {
     const wrong = edges.filter((e) => {
       const [from, to] = [unitOf(e.from), unitOf(e.to)];
       return from && to && from.name !== to.name && to.layer >= from.layer;
-    }).map((e) => `${unitOf(e.to)!.layer > unitOf(e.from)!.layer ? "upward" : "sideways"}: ${describeEdge(e)}`);
+    }).map((e) =>
+      `${unitOf(e.to)!.layer > unitOf(e.from)!.layer ? "upward" : "sideways"}: ${describeEdge(e)}`
+    );
     expect(wrong).toEqual([]);
   });
 

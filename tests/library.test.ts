@@ -27,7 +27,10 @@ const consumer = testTempDir("qrng-library");
 function documentedExamples(): { code: string; output: string }[] {
   const page = readFileSync(join(ROOT, "docs", "library.md"), "utf8");
   const section = page.slice(0, page.indexOf("\n## "));
-  return [...section.matchAll(/```js\n(.*?)```\n+```text\n(.*?)```/gs)].map(([, code, output]) => ({ code, output }));
+  return [...section.matchAll(/```js\n(.*?)```\n+```text\n(.*?)```/gs)].map(([, code, output]) => ({
+    code,
+    output,
+  }));
 }
 
 const EXAMPLES = documentedExamples();
@@ -44,7 +47,10 @@ function writeDenoConsumer(): void {
   symlinkSync(join(ROOT, "node_modules"), join(denoConsumer, "node_modules"), "dir");
   writeFileSync(
     join(denoConsumer, "deno.json"),
-    JSON.stringify({ imports: { qrng: new URL(exported, `file://${ROOT}/`).href }, nodeModulesDir: "manual" }),
+    JSON.stringify({
+      imports: { qrng: new URL(exported, `file://${ROOT}/`).href },
+      nodeModulesDir: "manual",
+    }),
   );
 }
 
@@ -73,7 +79,10 @@ async function run(command: string, args: readonly string[], cwd = consumer): Pr
 beforeAll(async () => {
   // `npm test` builds first; a lone `vitest run` of this file builds what it needs.
   if (!existsSync(BUNDLE)) await run(join(BIN, "bun"), [join(ROOT, "scripts", "build_library.ts")]);
-  writeFileSync(join(consumer, "package.json"), JSON.stringify({ type: "module", dependencies: { qrng: "*" } }));
+  writeFileSync(
+    join(consumer, "package.json"),
+    JSON.stringify({ type: "module", dependencies: { qrng: "*" } }),
+  );
   mkdirSync(join(consumer, "node_modules"));
   symlinkSync(ROOT, join(consumer, "node_modules", "qrng"), "dir");
   writeDenoConsumer();
@@ -99,9 +108,10 @@ describe.each(RUNTIMES)("the library under $name", ({ command, args, cwd }) => {
 });
 
 describe("the library's declarations", () => {
-  it("type-check a TypeScript consumer that narrows on family (tsc as Node resolves packages, deno check of the sources)", async () => {
-    const code =
-      [
+  it(
+    "type-check a TypeScript consumer that narrows on family (tsc as Node resolves packages, deno check of the sources)",
+    async () => {
+      const code = [
         'import { type CmdCtrlQrng, open, type Qrng, QrngError, type QrngErrorKind, type Status } from "qrng";',
         "export async function statusOf(uri: string): Promise<Status | QrngErrorKind> {",
         "  const qrng: Qrng = await open(uri, { h: 7.5, signal: AbortSignal.timeout(1000) });",
@@ -120,10 +130,19 @@ describe("the library's declarations", () => {
         "}",
         "",
       ].join("\n");
-    writeFileSync(join(consumer, "consumer.ts"), code);
-    writeFileSync(join(denoConsumer, "consumer.ts"), code);
-    const tsc = ["--noEmit", "--strict", "--target", "esnext", "--lib", "esnext,dom"];
-    await run(join(BIN, "tsc"), [...tsc, "--module", "nodenext", "--moduleResolution", "nodenext", "consumer.ts"]);
-    await run(join(BIN, "deno"), ["check", "--quiet", "consumer.ts"], denoConsumer);
-  }, EXAMPLE_TIMEOUT_MS);
+      writeFileSync(join(consumer, "consumer.ts"), code);
+      writeFileSync(join(denoConsumer, "consumer.ts"), code);
+      const tsc = ["--noEmit", "--strict", "--target", "esnext", "--lib", "esnext,dom"];
+      await run(join(BIN, "tsc"), [
+        ...tsc,
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "consumer.ts",
+      ]);
+      await run(join(BIN, "deno"), ["check", "--quiet", "consumer.ts"], denoConsumer);
+    },
+    EXAMPLE_TIMEOUT_MS,
+  );
 });

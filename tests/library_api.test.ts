@@ -71,27 +71,35 @@ describe("open()", () => {
     expect(qrng.emulated).toBe(true);
   }, TIMEOUT_MS);
 
-  it("starts a fresh read session after a device command: its gate tests the start-up samples again", async () => {
-    const qrng = await openCmdCtrl("sim:qcicada?seed=22");
-    await qrng.read(100_000);
-    const before = qrng.health!;
-    expect(before.bytesReleased).toBeGreaterThanOrEqual(100_000);
-    expect((await qrng.status()).started).toBe(true);
-    expect(qrng.health).toBeUndefined();
-    expect(await qrng.read(100)).toHaveLength(100);
-    expect(qrng.health!.bytesReleased).toBeLessThan(before.bytesReleased);
-    expect(qrng.health!.startupComplete).toBe(true);
-  }, TIMEOUT_MS);
+  it(
+    "starts a fresh read session after a device command: its gate tests the start-up samples again",
+    async () => {
+      const qrng = await openCmdCtrl("sim:qcicada?seed=22");
+      await qrng.read(100_000);
+      const before = qrng.health!;
+      expect(before.bytesReleased).toBeGreaterThanOrEqual(100_000);
+      expect((await qrng.status()).started).toBe(true);
+      expect(qrng.health).toBeUndefined();
+      expect(await qrng.read(100)).toHaveLength(100);
+      expect(qrng.health!.bytesReleased).toBeLessThan(before.bytesReleased);
+      expect(qrng.health!.startupComplete).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
 
-  it("rejects a read whose own signal aborts with kind interrupted at once, and reads on afterwards", async () => {
-    const qrng = await openQrng("sim:qcicada?seed=23&rate=20000");
-    const started = performance.now();
-    const error = await rejection(qrng.read(1_000_000, { signal: AbortSignal.timeout(300) }));
-    expect(error.kind).toBe("interrupted");
-    // 1 MB at 20 kB/s would take 50 s.
-    expect(performance.now() - started).toBeLessThan(20_000);
-    expect(await qrng.read(10)).toHaveLength(10);
-  }, TIMEOUT_MS);
+  it(
+    "rejects a read whose own signal aborts with kind interrupted at once, and reads on afterwards",
+    async () => {
+      const qrng = await openQrng("sim:qcicada?seed=23&rate=20000");
+      const started = performance.now();
+      const error = await rejection(qrng.read(1_000_000, { signal: AbortSignal.timeout(300) }));
+      expect(error.kind).toBe("interrupted");
+      // 1 MB at 20 kB/s would take 50 s.
+      expect(performance.now() - started).toBeLessThan(20_000);
+      expect(await qrng.read(10)).toHaveLength(10);
+    },
+    TIMEOUT_MS,
+  );
 
   it("ends a pending read with kind interrupted when the signal given to open aborts", async () => {
     const controller = new AbortController();
@@ -195,7 +203,9 @@ describe("a Cmd&Ctrl device", () => {
   it("installs a firmware image, reporting progress after every chunk, and runs the hash test", async () => {
     const qrng = await openCmdCtrl("sim:qcicada");
     const progress: number[] = [];
-    const result = await qrng.update(new Uint8Array(2500).fill(7), { onProgress: (sent) => progress.push(sent) });
+    const result = await qrng.update(new Uint8Array(2500).fill(7), {
+      onProgress: (sent) => progress.push(sent),
+    });
     expect(result).toEqual({ bytes: 2500, chunks: 3, retries: 0, status: "TRANSFER_COMPLETED" });
     expect(progress).toEqual([1024, 2048, 2500]);
     const hash = await qrng.hashTest(new TextEncoder().encode("abc"));

@@ -28,9 +28,16 @@ describe("printable", () => {
     const table = formatPortTable([{
       path: "/dev/ttyUSB0",
       driver: "ftdi_sio",
-      usb: { vendorId: "0403", productId: "6014", manufacturer: "Crypta\x1b]0;x\x07", product: "Q\nforged", serial: "S\x9b1" },
+      usb: {
+        vendorId: "0403",
+        productId: "6014",
+        manufacturer: "Crypta\x1b]0;x\x07",
+        product: "Q\nforged",
+        serial: "S\x9b1",
+      },
       guess: { kind: "qcicada", sure: true, uri: "serial:/dev/ttyUSB0", reason: "named Crypta\x1b]0;x\x07" },
     }]);
+    // deno-lint-ignore no-control-regex -- raw control characters are what it must not find
     expect(table).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(table).toContain("Crypta\\x1b]0;x\\x07  Q\\nforged  S\\x9b1");
     expect(table).toContain("  # named Crypta\\x1b]0;x\\x07\n");

@@ -15,10 +15,15 @@ import { READY_WAIT_MS } from "../cli/devices/cmdctrl/source.ts";
 import type { QrngError } from "../cli/errors.ts";
 import type { Platform } from "../cli/platform.ts";
 import { nodePlatform } from "../cli/runtime/node_platform.ts";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 import { CMD } from "../wasm/cmdctrl.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
-import { FLAG, type Misbehaviour, type ScriptedDevice, startScriptedQcicada } from "./_support/scripted_qcicada.ts";
+import {
+  FLAG,
+  type Misbehaviour,
+  type ScriptedDevice,
+  startScriptedQcicada,
+} from "./_support/scripted_qcicada.ts";
 
 const devices: ScriptedDevice[] = [];
 const sources: RandomSource[] = [];
@@ -34,7 +39,11 @@ async function device(misbehaviour: Misbehaviour, startupMs = 0): Promise<string
 }
 
 /** Opens `uri` in-process; `clockSpeed` > 1 makes the driver's and source's clock run faster. */
-async function open(uri: string, sizeHint: number, options: { signal?: AbortSignal; clockSpeed?: number } = {}) {
+async function open(
+  uri: string,
+  sizeHint: number,
+  options: { signal?: AbortSignal; clockSpeed?: number } = {},
+) {
   const base = nodePlatform("node", []);
   const platform: Platform = { ...base, now: () => performance.now() * (options.clockSpeed ?? 1) };
   const source = await openSource(uri, { platform, sizeHint, log: () => {}, signal: options.signal });
@@ -67,7 +76,9 @@ describe("a Cmd&Ctrl read judges every status", () => {
 
   it("checks a stream's status within its first seconds, not only at the end", async () => {
     // 1.2 MB at 300 kB/s streams for 4 s: a status check stops it with the flag before it ends.
-    const started = await startScriptedQcicada({ stopFlags: FLAG.repetitionCount }, { rateBytesPerS: 300_000 });
+    const started = await startScriptedQcicada({ stopFlags: FLAG.repetitionCount }, {
+      rateBytesPerS: 300_000,
+    });
     devices.push(started);
     const source = await open(started.uri, 1 << 21);
     const error = await rejection(take(source, 1_200_000));
@@ -92,7 +103,9 @@ describe("a Cmd&Ctrl read judges every status", () => {
 
   it("fails on a flag raised after the last one-shot (the ACK's status predates its data)", async () => {
     const source = await open(await device({ laterStatusFlags: FLAG.voltageLow }), 1000);
-    expect((await rejection(readAll(source, 1000))).message).toMatch(/failing health test or supply: voltageLow/);
+    expect((await rejection(readAll(source, 1000))).message).toMatch(
+      /failing health test or supply: voltageLow/,
+    );
   });
 
   it("fails on a flag raised together with startup_test_in_progress", async () => {
@@ -114,11 +127,18 @@ describe("a Cmd&Ctrl read never hangs", () => {
     const source = await open(await device({ zeroReady: true }), 1000);
     const error = await rejection(source.next());
     expect(error.kind).toBe("timeout");
-    expect(error.message).toMatch(new RegExp(`QCicada-compatible EMUQC0000000007 .* reported 0 ready bytes for ${READY_WAIT_MS} ms`));
+    expect(error.message).toMatch(
+      new RegExp(`QCicada-compatible EMUQC0000000007 .* reported 0 ready bytes for ${READY_WAIT_MS} ms`),
+    );
   });
 
   it("ends a wait for ready bytes, or for a slow stream's data, on Ctrl-C", async () => {
-    for (const [uri, sizeHint] of [[await device({ zeroReady: true }), 1000], [await slowDevice(), 1 << 20]] as const) {
+    for (
+      const [uri, sizeHint] of [[await device({ zeroReady: true }), 1000], [
+        await slowDevice(),
+        1 << 20,
+      ]] as const
+    ) {
       const interruption = new AbortController();
       const source = await open(uri, sizeHint, { signal: interruption.signal });
       setTimeout(() => interruption.abort(), 300);
@@ -140,33 +160,36 @@ async function slowDevice(): Promise<string> {
 
 const dir = testTempDir("qrng-status");
 
-describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng read under $name", (runner) => {
-  it("exits 1 and commits nothing when the final STOP reports a health flag", async () => {
-    const uri = await device({ stopFlags: FLAG.repetitionCount });
-    const file = join(dir, `final-stop-${runner.name}.bin`);
-    const r = await runCli(runner, ["read", "100K", "--device", uri, "-o", file]);
-    expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/^qrng: .* reports a failing health test or supply: repetitionCount\n/m);
-    expect(existsSync(file)).toBe(false);
-    expect(readdirSync(dir).filter((n) => n.includes("partial"))).toEqual([]);
-    const stdout = await runCli(runner, ["read", "100K", "--device", uri]);
-    expect(stdout.status).toBe(1);
-    expect(stdout.stderr).toMatch(/repetitionCount/);
-  });
-
-  it("stops on Ctrl-C with status 130 while the device has nothing ready", async () => {
-    const scripted = await startScriptedQcicada({ zeroReady: true });
-    devices.push(scripted);
-    const child = spawn(runner.command, [...runner.prefix, "read", "1K", "--device", scripted.uri], {
-      stdio: ["ignore", "pipe", "pipe"],
+describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))(
+  "qrng read under $name",
+  (runner) => {
+    it("exits 1 and commits nothing when the final STOP reports a health flag", async () => {
+      const uri = await device({ stopFlags: FLAG.repetitionCount });
+      const file = join(dir, `final-stop-${runner.name}.bin`);
+      const r = await runCli(runner, ["read", "100K", "--device", uri, "-o", file]);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^qrng: .* reports a failing health test or supply: repetitionCount\n/m);
+      expect(existsSync(file)).toBe(false);
+      expect(readdirSync(dir).filter((n) => n.includes("partial"))).toEqual([]);
+      const stdout = await runCli(runner, ["read", "100K", "--device", uri]);
+      expect(stdout.status).toBe(1);
+      expect(stdout.stderr).toMatch(/repetitionCount/);
     });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    // Once the read polls for ready bytes (the status at open, then the polls), well inside READY_WAIT_MS.
-    await scripted.received(CMD.GET_STATUS, 3);
-    child.kill("SIGINT");
-    const status = await new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-    expect(status, err).toBe(130);
-    expect(err).toMatch(/interrupted after 0 bytes/);
-  });
-});
+
+    it("stops on Ctrl-C with status 130 while the device has nothing ready", async () => {
+      const scripted = await startScriptedQcicada({ zeroReady: true });
+      devices.push(scripted);
+      const child = spawn(runner.command, [...runner.prefix, "read", "1K", "--device", scripted.uri], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d));
+      // Once the read polls for ready bytes (the status at open, then the polls), well inside READY_WAIT_MS.
+      await scripted.received(CMD.GET_STATUS, 3);
+      child.kill("SIGINT");
+      const status = await new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+      expect(status, err).toBe(130);
+      expect(err).toMatch(/interrupted after 0 bytes/);
+    });
+  },
+);

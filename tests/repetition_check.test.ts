@@ -93,10 +93,17 @@ describe("the repetition check", () => {
   it("finds a stretch of exactly the near guarantee's length recurring at random offsets and distances up to 4 MiB", () => {
     const random = randomInts(2026);
     const distances = [29, 64, 1023, 1024, 4096, 65_537, 1 << 20, NEAR_HISTORY - NEAR_STRETCH, NEAR_HISTORY];
-    for (let trial = 0; trial < 60; trial++) distances.push(29 + random(trial < 50 ? 200_000 : NEAR_HISTORY - 29));
+    for (let trial = 0; trial < 60; trial++) {
+      distances.push(29 + random(trial < 50 ? 200_000 : NEAR_HISTORY - 29));
+    }
     distances.forEach((distance, trial) => {
       const from = random(50_000);
-      expectFound(idealBytes(from + distance + NEAR_STRETCH + random(3000), 500 + trial), from, distance, NEAR_STRETCH);
+      expectFound(
+        idealBytes(from + distance + NEAR_STRETCH + random(3000), 500 + trial),
+        from,
+        distance,
+        NEAR_STRETCH,
+      );
     });
   });
 
@@ -136,7 +143,13 @@ describe("the repetition check", () => {
     // No candidate anywhere but wide ones here and there: every near window is searched among
     // those; then none at all: every position is fed.
     for (const symbols of [symbolsAbove(CANDIDATE_BELOW, WIDE_BELOW), symbolsAbove(WIDE_BELOW)]) {
-      for (const [from, period, length] of [[0, 29, STRETCH], [5000, 3000, NEAR_STRETCH], [20_000, 200_001, NEAR_STRETCH], [9000, 300_017, STRETCH]]) {
+      for (
+        const [from, period, length] of [[0, 29, STRETCH], [5000, 3000, NEAR_STRETCH], [
+          20_000,
+          200_001,
+          NEAR_STRETCH,
+        ], [9000, 300_017, STRETCH]]
+      ) {
         const data = Uint8Array.from(noise, (b) => symbols[b % 3]); // 50 bits per 32-byte gram
         plant(data, from, period, length);
         const r = repetition(data, randomChunks(data, 50_000, period));
@@ -160,7 +173,9 @@ describe("the repetition check", () => {
 
   it("gives the same findings whatever the chunking", () => {
     const data = idealBytes(3 << 20, 9);
-    for (const [from, period] of [[5000, 29], [1_000_000, 70_001], [2_000_000, 1 << 20]]) plant(data, from, period, STRETCH);
+    for (const [from, period] of [[5000, 29], [1_000_000, 70_001], [2_000_000, 1 << 20]]) {
+      plant(data, from, period, STRETCH);
+    }
     const whole = repetition(data);
     expect(whole.repeats).toBeGreaterThanOrEqual(3);
     expect(repetition(data, randomChunks(data, 200_000, 3))).toEqual(whole);
@@ -228,18 +243,31 @@ describe("qrng read's health policy against a replaying source", () => {
         error = e;
       }
       if (!(error instanceof QrngError)) leaks.push(`trial ${trial}: not found`);
-      else if (1024 + output > from + period) leaks.push(`trial ${trial}: ${1024 + output - from - period} bytes of the repeat output`);
+      else if (1024 + output > from + period) {
+        leaks.push(`trial ${trial}: ${1024 + output - from - period} bytes of the repeat output`);
+      }
     }
     expect(leaks).toEqual([]);
   });
 
-  for (const [from, at, block, readBytes] of [[100_000, 300_000, 4096, 65_536], [5000, 2_000_000, 2100, 4096], [70_000, 70_000 + (64 << 10), 64 << 10, 1400]]) {
+  for (
+    const [from, at, block, readBytes] of [[100_000, 300_000, 4096, 65_536], [5000, 2_000_000, 2100, 4096], [
+      70_000,
+      70_000 + (64 << 10),
+      64 << 10,
+      1400,
+    ]]
+  ) {
     it(`stops at a ${block}-byte block replayed ${at - from} bytes later (reads of ${readBytes}), none of the replay output`, () => {
       const { stream, output, error } = readReplay(from, at, block, readBytes);
       expect(error).toBeInstanceOf(QrngError);
       expect((error as QrngError).kind).toBe("health");
       expect((error as QrngError).message).toMatch(
-        new RegExp(`^Repetition check: the 32 bytes at stream offset \\d+ repeat those at offset \\d+, ${at - from} bytes earlier`),
+        new RegExp(
+          `^Repetition check: the 32 bytes at stream offset \\d+ repeat those at offset \\d+, ${
+            at - from
+          } bytes earlier`,
+        ),
       );
       // The output is the stream after the 1024 start-up bytes, up to before the replay.
       expect(output.equals(Buffer.from(stream.subarray(1024, 1024 + output.length)))).toBe(true);

@@ -16,10 +16,10 @@ import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator
 import {
   connectionOptions,
   emulatorStream,
+  httpGet,
   locate,
   type Piece,
   placeFragments,
-  httpGet,
   type RunningDaemon,
   startDaemon,
 } from "./_support/serve_daemon.ts";
@@ -82,122 +82,155 @@ async function httpCycle(http: string, bytes: number): Promise<Buffer> {
   return answer.body;
 }
 
-it("16 consumers get every byte once, from the device's validated stream, across an emulator restart", async () => {
-  const runMs = [Date.now(), 0];
-  emulator = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", String(EMULATOR_RATE_BYTES_PER_S), "--seed", String(SEEDS[0])]);
-  const port = new URL(emulator.uri.replace("tcp:", "http:")).port;
-  daemon = await startDaemon(runner, [
-    "--device",
-    emulator.uri,
-    "--pool",
-    "1M",
-    "--unix",
-    join(dir, "qrng.sock"),
-    "--tcp",
-    "127.0.0.1:0",
-    "--http",
-    "127.0.0.1:0",
-    "--wait-ms",
-    "20000",
-    "--max-request",
-    "64K",
-  ]);
-  const d = daemon;
-  const outputs: Output[] = [];
-  let cycles = 0;
-  let restarted = false;
-  const phaseOver = () => restarted && cycles >= CYCLES;
+it(
+  "16 consumers get every byte once, from the device's validated stream, across an emulator restart",
+  async () => {
+    const runMs = [Date.now(), 0];
+    emulator = await startEmulator([
+      "--tcp",
+      "127.0.0.1:0",
+      "--rate",
+      String(EMULATOR_RATE_BYTES_PER_S),
+      "--seed",
+      String(SEEDS[0]),
+    ]);
+    const port = new URL(emulator.uri.replace("tcp:", "http:")).port;
+    daemon = await startDaemon(runner, [
+      "--device",
+      emulator.uri,
+      "--pool",
+      "1M",
+      "--unix",
+      join(dir, "qrng.sock"),
+      "--tcp",
+      "127.0.0.1:0",
+      "--http",
+      "127.0.0.1:0",
+      "--wait-ms",
+      "20000",
+      "--max-request",
+      "64K",
+    ]);
+    const d = daemon;
+    const outputs: Output[] = [];
+    let cycles = 0;
+    let restarted = false;
+    const phaseOver = () => restarted && cycles >= CYCLES;
 
-  // 12 consumers in this process, connecting and disconnecting in a loop.
-  const loops = Array.from({ length: 12 }, async (_, i) => {
-    const listener = (["unix", "tcp", "http"] as const)[i % 3];
-    while (!phaseOver()) {
-      const bytes = listener === "http" ? 32 << (i % 4) : 1 + Math.floor(Math.random() * 8192);
-      const got = listener === "http" ? await httpCycle(d.http!, bytes) : await streamCycle(d[listener]!, bytes);
-      outputs.push({ listener, bytes: got });
-      cycles++;
-    }
-  });
+    // 12 consumers in this process, connecting and disconnecting in a loop.
+    const loops = Array.from({ length: 12 }, async (_, i) => {
+      const listener = (["unix", "tcp", "http"] as const)[i % 3];
+      while (!phaseOver()) {
+        const bytes = listener === "http" ? 32 << (i % 4) : 1 + Math.floor(Math.random() * 8192);
+        const got = listener === "http"
+          ? await httpCycle(d.http!, bytes)
+          : await streamCycle(d[listener]!, bytes);
+        outputs.push({ listener, bytes: got });
+        cycles++;
+      }
+    });
 
-  // 4 `qrng read` processes, each SIGKILLed mid-read and started again until the run ends.
-  const readers = Array.from({ length: 4 }, async (_, i) => {
-    const listener = i % 2 === 0 ? "unix" : "tcp";
-    while (!phaseOver()) {
-      const run = spawnCli(bun, ["read", "64M", "--device", d[listener]!]);
-      killed.push(run);
-      const parts: Buffer[] = [];
-      let got = 0;
-      await new Promise<void>((resolve) => {
-        run.child.stdout!.on("data", (chunk: Buffer) => {
-          parts.push(chunk);
-          got += chunk.length;
-          if (got >= 50_000) run.child.kill("SIGKILL");
+    // 4 `qrng read` processes, each SIGKILLed mid-read and started again until the run ends.
+    const readers = Array.from({ length: 4 }, async (_, i) => {
+      const listener = i % 2 === 0 ? "unix" : "tcp";
+      while (!phaseOver()) {
+        const run = spawnCli(bun, ["read", "64M", "--device", d[listener]!]);
+        killed.push(run);
+        const parts: Buffer[] = [];
+        let got = 0;
+        await new Promise<void>((resolve) => {
+          run.child.stdout!.on("data", (chunk: Buffer) => {
+            parts.push(chunk);
+            got += chunk.length;
+            if (got >= 50_000) run.child.kill("SIGKILL");
+          });
+          void run.exited.then(() => resolve());
         });
-        void run.exited.then(() => resolve());
-      });
-      outputs.push({ listener, bytes: Buffer.concat(parts) });
+        outputs.push({ listener, bytes: Buffer.concat(parts) });
+      }
+    });
+
+    // Mid-run the emulator dies and comes back on the same port, with another seed.
+    await new Promise((r) => setTimeout(r, PHASE_MS));
+    emulator.child.kill("SIGKILL");
+    runMs[0] = Date.now() - runMs[0];
+    await new Promise((r) => setTimeout(r, 500));
+    runMs[1] = Date.now();
+    emulator = await startEmulator([
+      "--tcp",
+      `127.0.0.1:${port}`,
+      "--rate",
+      String(EMULATOR_RATE_BYTES_PER_S),
+      "--seed",
+      String(SEEDS[1]),
+    ]);
+    await new Promise((r) => setTimeout(r, PHASE_MS));
+    restarted = true;
+    await Promise.all([...loops, ...readers]);
+    expect(cycles).toBeGreaterThanOrEqual(CYCLES);
+
+    const metricsText = (await httpGet(`${d.http}/metrics`)).text();
+    runMs[1] = Date.now() - runMs[1];
+    const metric = (name: string) =>
+      Number(metricsText.split("\n").find((l) => l.startsWith(`qrng_serve_${name} `))!.split(" ")[1]);
+    expect(await d.stop("SIGTERM")).toBe(0);
+
+    // No 32-byte chunk twice across all outputs.
+    const chunks = new Set<string>();
+    let chunkCount = 0;
+    for (const { bytes } of outputs) {
+      for (let at = 0; at + 32 <= bytes.length; at += 32) {
+        chunks.add(bytes.subarray(at, at + 32).toString("base64"));
+        chunkCount++;
+      }
     }
-  });
+    expect(chunks.size).toBe(chunkCount);
 
-  // Mid-run the emulator dies and comes back on the same port, with another seed.
-  await new Promise((r) => setTimeout(r, PHASE_MS));
-  emulator.child.kill("SIGKILL");
-  runMs[0] = Date.now() - runMs[0];
-  await new Promise((r) => setTimeout(r, 500));
-  runMs[1] = Date.now();
-  emulator = await startEmulator(["--tcp", `127.0.0.1:${port}`, "--rate", String(EMULATOR_RATE_BYTES_PER_S), "--seed", String(SEEDS[1])]);
-  await new Promise((r) => setTimeout(r, PHASE_MS));
-  restarted = true;
-  await Promise.all([...loops, ...readers]);
-  expect(cycles).toBeGreaterThanOrEqual(CYCLES);
-
-  const metricsText = (await httpGet(`${d.http}/metrics`)).text();
-  runMs[1] = Date.now() - runMs[1];
-  const metric = (name: string) => Number(metricsText.split("\n").find((l) => l.startsWith(`qrng_serve_${name} `))!.split(" ")[1]);
-  expect(await d.stop("SIGTERM")).toBe(0);
-
-  // No 32-byte chunk twice across all outputs.
-  const chunks = new Set<string>();
-  let chunkCount = 0;
-  for (const { bytes } of outputs) {
-    for (let at = 0; at + 32 <= bytes.length; at += 32) {
-      chunks.add(bytes.subarray(at, at + 32).toString("base64"));
-      chunkCount++;
+    // Every byte is from one of the emulators' streams, and no stretch of a stream went out twice.
+    // No emulator sends more than its rate allows (a little slack for the clocks).
+    const streams = SEEDS.map((seed, i) =>
+      emulatorStream(seed, Math.ceil(EMULATOR_RATE_BYTES_PER_S * (runMs[i] / 1000 + 2)))
+    );
+    const hint = { stream: 0, at: 0 };
+    const pieces: Piece[] = [];
+    const fragments: Buffer[] = [];
+    let total = 0;
+    for (const { bytes } of outputs) {
+      const located = locate(bytes, streams, hint);
+      pieces.push(...located.pieces);
+      fragments.push(...located.fragments);
+      total += bytes.length;
     }
-  }
-  expect(chunks.size).toBe(chunkCount);
+    const { placed, unplaced } = placeFragments(fragments, streams, pieces);
+    expect(unplaced).toEqual([]);
+    const covered: Array<Array<[number, number]>> = SEEDS.map(() => []);
+    for (const piece of [...pieces, ...placed]) {
+      covered[piece.stream].push([
+        piece.start,
+        piece.start + piece.length,
+      ]);
+    }
+    for (const ranges of covered) {
+      ranges.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThanOrEqual(ranges[i - 1][1]);
+    }
+    expect(covered[0].length).toBeGreaterThan(0);
+    expect(covered[1].length).toBeGreaterThan(0);
 
-  // Every byte is from one of the emulators' streams, and no stretch of a stream went out twice.
-  // No emulator sends more than its rate allows (a little slack for the clocks).
-  const streams = SEEDS.map((seed, i) => emulatorStream(seed, Math.ceil(EMULATOR_RATE_BYTES_PER_S * (runMs[i] / 1000 + 2))));
-  const hint = { stream: 0, at: 0 };
-  const pieces: Piece[] = [];
-  const fragments: Buffer[] = [];
-  let total = 0;
-  for (const { bytes } of outputs) {
-    const located = locate(bytes, streams, hint);
-    pieces.push(...located.pieces);
-    fragments.push(...located.fragments);
-    total += bytes.length;
-  }
-  const { placed, unplaced } = placeFragments(fragments, streams, pieces);
-  expect(unplaced).toEqual([]);
-  const covered: Array<Array<[number, number]>> = SEEDS.map(() => []);
-  for (const piece of [...pieces, ...placed]) covered[piece.stream].push([piece.start, piece.start + piece.length]);
-  for (const ranges of covered) {
-    ranges.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThanOrEqual(ranges[i - 1][1]);
-  }
-  expect(covered[0].length).toBeGreaterThan(0);
-  expect(covered[1].length).toBeGreaterThan(0);
-
-  // The daemon's counters reconcile with each other and with what the consumers got.
-  const served = ["unix", "tcp", "http"].map((l) => Number(metricsText.match(new RegExp(`bytes_served_total\\{listener="${l}"\\} (\\d+)`))![1]));
-  expect(metric("bytes_committed_total")).toBe(
-    served[0] + served[1] + served[2] + metric("bytes_undelivered_total") + metric("bytes_dropped_total") + metric("pool_bytes"),
-  );
-  expect(served[2]).toBe(outputs.filter((o) => o.listener === "http").reduce((n, o) => n + o.bytes.length, 0));
-  expect(served[0] + served[1] + served[2]).toBeGreaterThanOrEqual(total);
-  expect(metric("device_failures_total")).toBeGreaterThanOrEqual(1);
-  expect(metric("health_failed")).toBe(0);
-}, 120_000);
+    // The daemon's counters reconcile with each other and with what the consumers got.
+    const served = ["unix", "tcp", "http"].map((l) =>
+      Number(metricsText.match(new RegExp(`bytes_served_total\\{listener="${l}"\\} (\\d+)`))![1])
+    );
+    expect(metric("bytes_committed_total")).toBe(
+      served[0] + served[1] + served[2] + metric("bytes_undelivered_total") + metric("bytes_dropped_total") +
+        metric("pool_bytes"),
+    );
+    expect(served[2]).toBe(
+      outputs.filter((o) => o.listener === "http").reduce((n, o) => n + o.bytes.length, 0),
+    );
+    expect(served[0] + served[1] + served[2]).toBeGreaterThanOrEqual(total);
+    expect(metric("device_failures_total")).toBeGreaterThanOrEqual(1);
+    expect(metric("health_failed")).toBe(0);
+  },
+  120_000,
+);

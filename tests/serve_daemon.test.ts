@@ -8,15 +8,15 @@ import { existsSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binaryBuilt, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 import { type RunningEmulator, startEmulator } from "./_support/qcicada_emulator.ts";
 import { encodeRead, FRAME, FrameDecoder } from "../cli/protocol/serve_wire.ts";
 import {
   connectionOptions,
   emulatorStream,
+  httpGet,
   locate,
   type RunningDaemon,
-  httpGet,
   startDaemon,
   streamRead,
 } from "./_support/serve_daemon.ts";
@@ -58,46 +58,74 @@ function expectFromEmulator(bytes: Buffer): void {
   expect(locate(bytes, [emulatorStream(SEED, 64 << 20)]).fragments).toEqual([]);
 }
 
-describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))("qrng serve under $name", (runner) => {
-  it("serves the device's validated bytes on a 0600 Unix socket, TCP and HTTP; SIGHUP reopens; SIGTERM exits 0", async () => {
-    const socket = join(dir, `${runner.name}.sock`);
-    const d = await daemon(
-      ["--device", emulator.uri, "--pool", "1M", "--unix", socket, "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
-      runner,
-    );
-    expect(statSync(socket).mode & 0o777).toBe(0o600);
-    const viaUnix = await streamRead(d.unix!, 100_000);
-    expect(viaUnix.error).toBeUndefined();
-    expect(viaUnix.hello).toMatchObject({ protocol: 1, emulated: true, tokenRequired: false });
-    const viaTcp = await streamRead(d.tcp!, 50_000);
-    expect(viaTcp.data.length).toBe(50_000);
-    const hex = (await httpGet(`${d.http}/random?bytes=64&format=hex`)).json();
-    expect(hex).toMatchObject({ bytes: 64, format: "hex" });
-    const raw = (await httpGet(`${d.http}/random?bytes=4096`)).body;
-    expect(raw.length).toBe(4096);
-    for (const bytes of [viaUnix.data, viaTcp.data, Buffer.from(hex.data, "hex"), raw]) expectFromEmulator(bytes);
-    const health = (await httpGet(`${d.http}/health`)).json();
-    expect(health).toMatchObject({ status: "ok", emulated: true, poolCapacityBytes: 1 << 20 });
+describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))(
+  "qrng serve under $name",
+  (runner) => {
+    it("serves the device's validated bytes on a 0600 Unix socket, TCP and HTTP; SIGHUP reopens; SIGTERM exits 0", async () => {
+      const socket = join(dir, `${runner.name}.sock`);
+      const d = await daemon(
+        [
+          "--device",
+          emulator.uri,
+          "--pool",
+          "1M",
+          "--unix",
+          socket,
+          "--tcp",
+          "127.0.0.1:0",
+          "--http",
+          "127.0.0.1:0",
+        ],
+        runner,
+      );
+      expect(statSync(socket).mode & 0o777).toBe(0o600);
+      const viaUnix = await streamRead(d.unix!, 100_000);
+      expect(viaUnix.error).toBeUndefined();
+      expect(viaUnix.hello).toMatchObject({ protocol: 1, emulated: true, tokenRequired: false });
+      const viaTcp = await streamRead(d.tcp!, 50_000);
+      expect(viaTcp.data.length).toBe(50_000);
+      const hex = (await httpGet(`${d.http}/random?bytes=64&format=hex`)).json();
+      expect(hex).toMatchObject({ bytes: 64, format: "hex" });
+      const raw = (await httpGet(`${d.http}/random?bytes=4096`)).body;
+      expect(raw.length).toBe(4096);
+      for (const bytes of [viaUnix.data, viaTcp.data, Buffer.from(hex.data, "hex"), raw]) {
+        expectFromEmulator(
+          bytes,
+        );
+      }
+      const health = (await httpGet(`${d.http}/health`)).json();
+      expect(health).toMatchObject({ status: "ok", emulated: true, poolCapacityBytes: 1 << 20 });
 
-    d.run.child.kill("SIGHUP");
-    await expect.poll(() => d.run.stderr(), { timeout: 20_000 }).toMatch(/SIGHUP: reopening the device/);
-    const bursts = await metricUntil(d.http!, "qrng_serve_bursts_total", (n) => n > 0);
-    await streamRead(d.unix!, 1 << 20); // empties the pool: the device is read again
-    await metricUntil(d.http!, "qrng_serve_bursts_total", (n) => n > bursts);
+      d.run.child.kill("SIGHUP");
+      await expect.poll(() => d.run.stderr(), { timeout: 20_000 }).toMatch(/SIGHUP: reopening the device/);
+      const bursts = await metricUntil(d.http!, "qrng_serve_bursts_total", (n) => n > 0);
+      await streamRead(d.unix!, 1 << 20); // empties the pool: the device is read again
+      await metricUntil(d.http!, "qrng_serve_bursts_total", (n) => n > bursts);
 
-    expect(await d.stop("SIGTERM")).toBe(0);
-    expect(existsSync(socket)).toBe(false);
-    expect(d.run.stderr()).toMatch(/stopped; \d+ bytes served/);
-  });
-});
+      expect(await d.stop("SIGTERM")).toBe(0);
+      expect(existsSync(socket)).toBe(false);
+      expect(d.run.stderr()).toMatch(/stopped; \d+ bytes served/);
+    });
+  },
+);
 
 describe("qrng serve's access rules", () => {
   it("refuses to listen beyond loopback without a token, and takes no token on the command line", async () => {
-    const open = await runCli(bun, ["serve", "--device", emulator.uri, "--http", "0.0.0.0:0"], { env: { QRNG_TOKEN: "" } });
+    const open = await runCli(bun, ["serve", "--device", emulator.uri, "--http", "0.0.0.0:0"], {
+      env: { QRNG_TOKEN: "" },
+    });
     expect(open.status).toBe(2);
     expect(open.stderr.trim().split("\n")).toHaveLength(1);
     expect(open.stderr).toMatch(/beyond loopback: set a token/);
-    const inline = await runCli(bun, ["serve", "--device", emulator.uri, "--tcp", "0.0.0.0:0", "--token", "x"]);
+    const inline = await runCli(bun, [
+      "serve",
+      "--device",
+      emulator.uri,
+      "--tcp",
+      "0.0.0.0:0",
+      "--token",
+      "x",
+    ]);
     expect(inline.status).toBe(2);
     expect(inline.stderr).toMatch(/no --token on the command line/);
   });
@@ -112,7 +140,9 @@ describe("qrng serve's access rules", () => {
   });
 
   it("with a token, TCP and HTTP consumers without it are refused and those with it served", async () => {
-    const d = await daemon(["--device", emulator.uri, "--tcp", "0.0.0.0:0", "--http", "0.0.0.0:0"], bun, { QRNG_TOKEN: "tok-123" });
+    const d = await daemon(["--device", emulator.uri, "--tcp", "0.0.0.0:0", "--http", "0.0.0.0:0"], bun, {
+      QRNG_TOKEN: "tok-123",
+    });
     const tcp = d.tcp!.replace("0.0.0.0", "127.0.0.1");
     const http = d.http!.replace("0.0.0.0", "127.0.0.1");
     const refused = await streamRead(tcp, 100);
@@ -138,7 +168,18 @@ describe("qrng serve's access rules", () => {
 
 describe("qrng serve's caps and deadlines", () => {
   it("refuses requests over --max-request and answers HTTP clients over their rate with 429", async () => {
-    const d = await daemon(["--device", emulator.uri, "--unix", join(dir, "caps.sock"), "--http", "127.0.0.1:0", "--max-request", "8K", "--client-rate", "8K"]);
+    const d = await daemon([
+      "--device",
+      emulator.uri,
+      "--unix",
+      join(dir, "caps.sock"),
+      "--http",
+      "127.0.0.1:0",
+      "--max-request",
+      "8K",
+      "--client-rate",
+      "8K",
+    ]);
     const tooBig = await streamRead(d.unix!, 8193);
     expect(tooBig.error).toMatchObject({ kind: "usage" });
     expect(tooBig.error!.message).toMatch(/1 to 8192 bytes/);
@@ -150,7 +191,16 @@ describe("qrng serve's caps and deadlines", () => {
   });
 
   it("holds a stream consumer to its rate cap", async () => {
-    const d = await daemon(["--device", emulator.uri, "--unix", join(dir, "rate.sock"), "--max-request", "8K", "--client-rate", "8K"]);
+    const d = await daemon([
+      "--device",
+      emulator.uri,
+      "--unix",
+      join(dir, "rate.sock"),
+      "--max-request",
+      "8K",
+      "--client-rate",
+      "8K",
+    ]);
     const began = Date.now();
     // Five reads on one connection: 8K at once (the bucket's burst), then 8K a second.
     const total = await new Promise<number>((resolve, reject) => {
@@ -174,11 +224,22 @@ describe("qrng serve's caps and deadlines", () => {
     // Nothing listens on the emulator's port once it is gone: take a port and let it go.
     const closed = await startEmulator(["--tcp", "127.0.0.1:0"]);
     await closed.stop();
-    const d = await daemon(["--device", closed.uri, "--unix", join(dir, "empty.sock"), "--http", "127.0.0.1:0", "--wait-ms", "700"]);
+    const d = await daemon([
+      "--device",
+      closed.uri,
+      "--unix",
+      join(dir, "empty.sock"),
+      "--http",
+      "127.0.0.1:0",
+      "--wait-ms",
+      "700",
+    ]);
     const waited = await streamRead(d.unix!, 32);
     expect(waited.data.length).toBe(0);
     expect(waited.error).toMatchObject({ kind: "timeout" });
-    expect(waited.error!.message).toMatch(/within 700 ms: the device .* is being reopened after: Cannot connect/);
+    expect(waited.error!.message).toMatch(
+      /within 700 ms: the device .* is being reopened after: Cannot connect/,
+    );
     const answer = await httpGet(`${d.http}/random?bytes=32`);
     expect(answer.status).toBe(503);
     expect(answer.json().error).toMatch(/No validated bytes within 700 ms/);
@@ -190,7 +251,16 @@ describe("qrng serve's caps and deadlines", () => {
   });
 
   it("pauses the device when the pool is full instead of reading it to throw away", async () => {
-    const d = await daemon(["--device", emulator.uri, "--http", "127.0.0.1:0", "--pool", "256K", "--max-request", "64K"]);
+    const d = await daemon([
+      "--device",
+      emulator.uri,
+      "--http",
+      "127.0.0.1:0",
+      "--pool",
+      "256K",
+      "--max-request",
+      "64K",
+    ]);
     await metricUntil(d.http!, 'qrng_serve_device_state{state="paused"}', (n) => n === 1);
     const committed = await metricUntil(d.http!, "qrng_serve_bytes_committed_total", (n) => n > 0);
     await new Promise((r) => setTimeout(r, 1500));
@@ -206,7 +276,18 @@ describe("qrng serve's failures and shutdown", () => {
     let replaying = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "1M", "--seed", String(seed)]);
     const port = new URL(replaying.uri.replace("tcp:", "http:")).port;
     try {
-      const d = await daemon(["--device", replaying.uri, "--unix", join(dir, "replay.sock"), "--http", "127.0.0.1:0", "--pool", "256K", "--max-request", "64K"]);
+      const d = await daemon([
+        "--device",
+        replaying.uri,
+        "--unix",
+        join(dir, "replay.sock"),
+        "--http",
+        "127.0.0.1:0",
+        "--pool",
+        "256K",
+        "--max-request",
+        "64K",
+      ]);
       const before = await streamRead(d.unix!, 65536);
       expect(before.data.length).toBe(65536);
       // The same emulator again, on the same port: its stream starts over.
@@ -215,7 +296,10 @@ describe("qrng serve's failures and shutdown", () => {
       // Empty the pool (the old device's bytes, good to serve) so that the device is read again.
       const drained = [before.data];
       for (let i = 0; i < 4; i++) drained.push((await streamRead(d.unix!, 65536)).data);
-      await expect.poll(async () => (await httpGet(`${d.http}/health`)).status, { timeout: 30_000, interval: 200 }).toBe(503);
+      await expect.poll(async () => (await httpGet(`${d.http}/health`)).status, {
+        timeout: 30_000,
+        interval: 200,
+      }).toBe(503);
       const health = (await httpGet(`${d.http}/health`)).json();
       expect(health).toMatchObject({ status: "failed", deviceState: "failed" });
       expect(health.problem).toMatch(/Repetition check/);
@@ -239,7 +323,18 @@ describe("qrng serve's failures and shutdown", () => {
   it("on SIGTERM finishes a read in progress from the pool, then ends it with a clear error, and exits 0", async () => {
     const slow = await startEmulator(["--tcp", "127.0.0.1:0", "--rate", "20000", "--seed", "62"]);
     try {
-      const d = await daemon(["--device", slow.uri, "--unix", join(dir, "drain.sock"), "--pool", "64K", "--max-request", "64K", "--wait-ms", "60000"]);
+      const d = await daemon([
+        "--device",
+        slow.uri,
+        "--unix",
+        join(dir, "drain.sock"),
+        "--pool",
+        "64K",
+        "--max-request",
+        "64K",
+        "--wait-ms",
+        "60000",
+      ]);
       // A read larger than the device gives in the time: it is in progress at the SIGTERM.
       const reading = streamRead(d.unix!, 65536);
       await new Promise((r) => setTimeout(r, 1500));

@@ -4,7 +4,12 @@
  * the link has shown.
  */
 import { describe, expect, it } from "vitest";
-import { IDLE_STOP_QUIET_MS, MAX_ANSWER_READY_BYTES, STOP_QUIET_MS, StopAnswerWatch } from "../cli/devices/cmdctrl/stop_answer.ts";
+import {
+  IDLE_STOP_QUIET_MS,
+  MAX_ANSWER_READY_BYTES,
+  STOP_QUIET_MS,
+  StopAnswerWatch,
+} from "../cli/devices/cmdctrl/stop_answer.ts";
 
 const ANSWER_TIMEOUT_MS = 3000;
 const ack = (flags = 0x01) => Uint8Array.of(0x11, flags, 0x40, 0x34, 0, 0);

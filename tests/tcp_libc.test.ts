@@ -56,14 +56,21 @@ function fakeLibc(script: {
     write: (_fd: number, data: Uint8Array) => data.length,
     close: () => (calls.push("close"), 0),
     strerror: (errno: number) =>
-      errno === ECONNREFUSED ? "Connection refused" : errno === ECONNRESET ? "Connection reset by peer" : `errno ${errno}`,
+      errno === ECONNREFUSED
+        ? "Connection refused"
+        : errno === ECONNRESET
+        ? "Connection reset by peer"
+        : `errno ${errno}`,
   } as unknown as Libc;
   return { libc, calls, addresses };
 }
 
 describe("TCP through libc", () => {
   it("connects to the host's IPv4 sockaddr, waiting out EINPROGRESS until the socket is writable", async () => {
-    const { libc, addresses } = fakeLibc({ connect: [-EINPROGRESS, -EISCONN], pollReady: [false, false, true] });
+    const { libc, addresses } = fakeLibc({
+      connect: [-EINPROGRESS, -EISCONN],
+      pollReady: [false, false, true],
+    });
     const transport = await connectLibcTcp(libc, "127.0.0.1", 54936);
     expect(transport?.description).toBe("tcp://127.0.0.1:54936");
     // AF_INET (2, little-endian), port 54936 in network order, 127.0.0.1.
@@ -99,12 +106,17 @@ describe("TCP through libc", () => {
   });
 
   it("hands out the bytes that arrived together with the peer's hangup", async () => {
-    const { libc } = fakeLibc({ reads: [-EAGAIN, new Uint8Array([9]), -EAGAIN], pollRead: [POLLHUP, POLLHUP] });
+    const { libc } = fakeLibc({
+      reads: [-EAGAIN, new Uint8Array([9]), -EAGAIN],
+      pollRead: [POLLHUP, POLLHUP],
+    });
     const transport = (await connectLibcTcp(libc, "127.0.0.1", 1))!;
     const buffer = new Uint8Array(8);
     expect(await transport.read(buffer, 1000)).toBe(1);
     expect(buffer[0]).toBe(9);
-    await expect(transport.read(buffer, 1000)).rejects.toThrow("Cannot read from tcp://127.0.0.1:1: the other side hung up");
+    await expect(transport.read(buffer, 1000)).rejects.toThrow(
+      "Cannot read from tcp://127.0.0.1:1: the other side hung up",
+    );
   });
 
   it("uses node:net where no C library loads", async () => {
@@ -112,7 +124,11 @@ describe("TCP through libc", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const transport = await connectTcpPreferLibc("127.0.0.1", port, () => Promise.reject(new Error("no FFI")));
+      const transport = await connectTcpPreferLibc(
+        "127.0.0.1",
+        port,
+        () => Promise.reject(new Error("no FFI")),
+      );
       const buffer = new Uint8Array(4);
       expect(await transport.read(buffer, 1000)).toBe(1);
       expect(buffer[0]).toBe(0x11);

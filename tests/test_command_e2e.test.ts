@@ -56,7 +56,9 @@ for (const runner of RUNNERS) {
       }
       expect(text).toContain("would exceed this value less than 0.01 percent of the times.");
       expect(text).toContain("Serial correlation coefficient is undefined (all values equal!).");
-      expect(text).toMatch(/Verdict: FAIL \(fips, rct, apt, bitcount, repetition, chi-square, serial-correlation, dsv\)/);
+      expect(text).toMatch(
+        /Verdict: FAIL \(fips, rct, apt, bitcount, repetition, chi-square, serial-correlation, dsv\)/,
+      );
       const terse = await runCli(runner, ["test", "--ent-terse"], { stdin: new Uint8Array(1_000_000) });
       expect(terse.stdout.toString().split("\n")[1]).toBe(VECTORS[4].entBytes);
     });
@@ -70,9 +72,13 @@ for (const runner of RUNNERS) {
     });
 
     it("calls too little data inconclusive, never PASS, with exit status 3 (and no NaN for one byte)", async () => {
-      const ten = await runCli(runner, ["test"], { stdin: new Uint8Array([7, 1, 200, 3, 99, 5, 6, 42, 8, 9]) });
+      const ten = await runCli(runner, ["test"], {
+        stdin: new Uint8Array([7, 1, 200, 3, 99, 5, 6, 42, 8, 9]),
+      });
       expect(ten.status).toBe(3);
-      expect(ten.stdout.toString()).toMatch(/\nVerdict: INCONCLUSIVE \(10 bytes: at least 2,504 are needed to judge\)\n$/);
+      expect(ten.stdout.toString()).toMatch(
+        /\nVerdict: INCONCLUSIVE \(10 bytes: at least 2,504 are needed to judge\)\n$/,
+      );
       const json = await runCli(runner, ["test", "--json"], { stdin: "0123456789" });
       expect(json.status).toBe(3);
       expect(JSON.parse(json.stdout.toString())).toMatchObject({ verdict: "inconclusive", pass: false });
@@ -80,7 +86,9 @@ for (const runner of RUNNERS) {
       expect(one.status).toBe(3);
       expect(one.stdout.toString()).toContain("most common value 1 times in 1: H = 0.000000 bits per byte");
       expect(one.stdout.toString()).not.toMatch(/NaN/);
-      expect(one.stdout.toString()).toMatch(/\nVerdict: INCONCLUSIVE \(1 bytes: .*; failed anyway: [a-z-]+\)\n/);
+      expect(one.stdout.toString()).toMatch(
+        /\nVerdict: INCONCLUSIVE \(1 bytes: .*; failed anyway: [a-z-]+\)\n/,
+      );
     });
 
     it("passes good data and prints the readable report", async () => {
@@ -149,7 +157,12 @@ for (const runner of RUNNERS) {
       expect(json.health.cutoffs.rct).toBe(21);
       expect(json.health.cutoffs.apt).toBe(589);
       expect(json.health.samples).toBe(1_000_000);
-      expect(json.checks.map((c: { name: string }) => c.name)).toEqual(["rct", "apt", "bitcount", "repetition"]);
+      expect(json.checks.map((c: { name: string }) => c.name)).toEqual([
+        "rct",
+        "apt",
+        "bitcount",
+        "repetition",
+      ]);
       expect(result.status).toBe(0);
     });
   });

@@ -51,6 +51,7 @@ describe("qrng test progress", () => {
   it("shows progress on stderr when stderr is a terminal, and clears it", async () => {
     const run = testPlatform(["test", "--fips"], data, true);
     expect(await runApp(run.platform)).toBe(0);
+    // deno-lint-ignore no-control-regex -- the progress line ends with the erase-line escape
     expect(run.stderr()).toMatch(/^\rqrng test: \d+ MB read, \d+ MB\/s\x1b\[K/);
     expect(run.stderr().endsWith("\r\x1b[K")).toBe(true);
     expect(run.stdout()).toContain("rngtest: FIPS 140-2 successes: ");

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { connectUdp, UDP_QUEUE_MAX_BYTES } from "../cli/transports/udp.ts";
-import { binaryBuilt, type Runner, RUNNERS, runCli } from "./_support/cli.ts";
+import { binaryBuilt, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
 import { type DatagramFault, type DatagramPeer, startDatagramPeer } from "./_support/datagram_peer.ts";
 import { startEmulator } from "./_support/qcicada_emulator.ts";
 
@@ -36,11 +36,15 @@ async function readFrom(
   peer = await startDatagramPeer(mode, fault);
   const extra = [...(options.file ? ["-o", options.file] : []), ...(options.signed ? ["--signed"] : [])];
   const r = await runCli(options.runner ?? bun, ["read", "4K", "--device", peer.uri, ...extra]);
-  const out = options.file ? (existsSync(options.file) ? readFileSync(options.file) : Buffer.alloc(0)) : r.stdout;
+  const out = options.file
+    ? (existsSync(options.file) ? readFileSync(options.file) : Buffer.alloc(0))
+    : r.stdout;
   const answered = peer.answered();
   // Nothing twice, nothing foreign: one contiguous run of the bytes the device sent as answers.
   if (out.length > 0) expect(Buffer.from(answered).indexOf(out), r.stderr).toBeGreaterThanOrEqual(0);
-  for (const stray of peer.strays.slice(0, 50)) expect(out.includes(Buffer.from(stray.subarray(0, 16)))).toBe(false);
+  for (const stray of peer.strays.slice(0, 50)) {
+    expect(out.includes(Buffer.from(stray.subarray(0, 16)))).toBe(false);
+  }
   expect(r.stderr).not.toMatch(/\n\s+at /);
   return { ...r, out };
 }
@@ -93,7 +97,9 @@ describe("qrng read over tcpudp from a peer sending unrequested datagrams", () =
     const r = await readFrom("tcpudp", "flood");
     expect(r.status, r.stderr).toBe(0);
     expect(r.out.length).toBe(4096);
-    expect(r.stderr).toMatch(/dropped \d+ datagrams \(\d+ bytes\) that arrived while the receive queue was full/);
+    expect(r.stderr).toMatch(
+      /dropped \d+ datagrams \(\d+ bytes\) that arrived while the receive queue was full/,
+    );
   });
 
   for (const runner of RUNNERS.filter((r) => r.name !== "bun" && (r.name !== "binary" || binaryBuilt))) {
@@ -158,7 +164,16 @@ describe("the TCP+UDP emulator", () => {
     const host = dgram.createSocket("udp4");
     await new Promise<void>((resolve) => host.bind(0, "127.0.0.1", resolve));
     const emulator = await startEmulator(
-      ["--tcpudp", "127.0.0.1:0", "--data-port", String(host.address().port), "--startup-ms", "0", "--rate", "max"],
+      [
+        "--tcpudp",
+        "127.0.0.1:0",
+        "--data-port",
+        String(host.address().port),
+        "--startup-ms",
+        "0",
+        "--rate",
+        "max",
+      ],
     );
     const commands = net.connect(Number(new URL(emulator.uri).port), "127.0.0.1");
     try {
@@ -186,7 +201,9 @@ describe("the TCP+UDP emulator", () => {
   it("serves a host on the same machine that binds UDP port 54936 itself", async (ctx) => {
     const taken = "port 54936 is taken on this machine (another emulator or test?)";
     if (!(await portFree(54936))) ctx.skip(taken);
-    const emulator = await startEmulator(["--tcpudp", "--seed", "4", "--rate", "max"]).catch(() => ctx.skip(taken));
+    const emulator = await startEmulator(["--tcpudp", "--seed", "4", "--rate", "max"]).catch(() =>
+      ctx.skip(taken)
+    );
     try {
       expect(emulator.uri).toBe("tcpudp://127.0.0.1:54936");
       const r = await runCli(bun, ["read", "4K", "--device", "tcpudp://127.0.0.1"]);

@@ -85,17 +85,25 @@ for (const runner of RUNNERS) {
     });
 
     // Under a file size limit the PNG write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
-    it.skipIf(runner.name === "deno")("leaves an existing PNG as it was when the new one cannot be written in full", async () => {
-      const own = mkdtempSync(join(dir, "view-full-"));
-      const out = join(own, "bits.png");
-      writeFileSync(out, "the previous image");
-      const result = await runCli(withFileSizeLimit(runner, 16), ["view", join(ROOT, "tests/fixtures/data.sha1"), "--bitmap", out]);
-      expect(result.stderr).toBe(`qrng: Cannot write ${out}: file too large\n`);
-      expect(result.status).toBe(1);
-      expect(readFileSync(out, "utf8")).toBe("the previous image");
-      expect(readdirSync(own)).toEqual(["bits.png"]);
-      rmSync(own, { recursive: true });
-    });
+    it.skipIf(runner.name === "deno")(
+      "leaves an existing PNG as it was when the new one cannot be written in full",
+      async () => {
+        const own = mkdtempSync(join(dir, "view-full-"));
+        const out = join(own, "bits.png");
+        writeFileSync(out, "the previous image");
+        const result = await runCli(withFileSizeLimit(runner, 16), [
+          "view",
+          join(ROOT, "tests/fixtures/data.sha1"),
+          "--bitmap",
+          out,
+        ]);
+        expect(result.stderr).toBe(`qrng: Cannot write ${out}: file too large\n`);
+        expect(result.status).toBe(1);
+        expect(readFileSync(out, "utf8")).toBe("the previous image");
+        expect(readdirSync(own)).toEqual(["bits.png"]);
+        rmSync(own, { recursive: true });
+      },
+    );
 
     it("views a device's raw bytes (the emulated XR232USB's first answers)", async () => {
       const result = await runCli(runner, [

@@ -47,17 +47,27 @@ for (const runner of RUNNERS) {
     });
 
     // Under a file size limit the write fails part-way (EFBIG); Deno dies of SIGXFSZ instead.
-    it.skipIf(runner.name === "deno")("leaves an existing -o FILE as it was when the bytes cannot be written in full", async () => {
-      const own = mkdtempSync(join(dir, "model-full-"));
-      const file = join(own, "bytes.bin");
-      writeFileSync(file, "the previous run");
-      const result = await runCli(withFileSizeLimit(runner, 16), ["model", "xr232usb", "--seconds", "2", "-o", file]);
-      expect(result.stderr).toBe(`qrng: Cannot write ${file}: file too large\n`);
-      expect(result.status).toBe(1);
-      expect(readFileSync(file, "utf8")).toBe("the previous run");
-      expect(readdirSync(own)).toEqual(["bytes.bin"]);
-      rmSync(own, { recursive: true });
-    });
+    it.skipIf(runner.name === "deno")(
+      "leaves an existing -o FILE as it was when the bytes cannot be written in full",
+      async () => {
+        const own = mkdtempSync(join(dir, "model-full-"));
+        const file = join(own, "bytes.bin");
+        writeFileSync(file, "the previous run");
+        const result = await runCli(withFileSizeLimit(runner, 16), [
+          "model",
+          "xr232usb",
+          "--seconds",
+          "2",
+          "-o",
+          file,
+        ]);
+        expect(result.stderr).toBe(`qrng: Cannot write ${file}: file too large\n`);
+        expect(result.status).toBe(1);
+        expect(readFileSync(file, "utf8")).toBe("the previous run");
+        expect(readdirSync(own)).toEqual(["bytes.bin"]);
+        rmSync(own, { recursive: true });
+      },
+    );
 
     it("plays recorded pulse widths from a file", async () => {
       const file = join(dir, `pulses-${runner.name}.txt`);

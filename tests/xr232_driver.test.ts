@@ -126,13 +126,21 @@ describe("identification", () => {
   });
 
   it("calls a constant, a repeating pattern, few values or few bytes no XR232 and says what it saw", () => {
-    expect(classify(new Uint8Array(160).fill(0x12))).toMatchObject({ kind: "other", seen: "0x12, 160 times" });
+    expect(classify(new Uint8Array(160).fill(0x12))).toMatchObject({
+      kind: "other",
+      seen: "0x12, 160 times",
+    });
     const pattern = Uint8Array.from({ length: 160 }, (_, i) => [0xde, 0xad, 0x01][i % 3]);
-    expect(classify(pattern)).toMatchObject({ kind: "other", seen: "a repeating 3-byte pattern (de ad 01) in 160 bytes" });
+    expect(classify(pattern)).toMatchObject({
+      kind: "other",
+      seen: "a repeating 3-byte pattern (de ad 01) in 160 bytes",
+    });
     const model = new Xr232Model(2n);
     model.advance(1, true);
     const twoValues = model.serve(160, 1200).map((b) => (b & 1 ? 0xff : 0)); // random, but only 2 values
-    expect(classify(twoValues).seen).toBe("only 2 distinct byte values in 160 bytes (random bytes give about 119)");
+    expect(classify(twoValues).seen).toBe(
+      "only 2 distinct byte values in 160 bytes (random bytes give about 119)",
+    );
     expect(classify(new Uint8Array([0x12, 0x99]))).toMatchObject({ kind: "other" });
     expect(classify(new Uint8Array([0x12, 0x99])).seen).toMatch(/^only 2 byte\(s\) \(12 99\), too few/);
   });

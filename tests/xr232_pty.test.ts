@@ -73,7 +73,14 @@ for (const runner of RUNNERS) {
 
     it("calls a device answering the same byte to every magic character no XR232, saying what it saw", async () => {
       // Pulses of exactly 8 poll ticks lock the classic XR232's pool: a constant answer.
-      const stuck = await startEmulateChild(runner, ["xr232", "--serial", "--set", "sigma=0", "--set", "medianHz=125000"]);
+      const stuck = await startEmulateChild(runner, [
+        "xr232",
+        "--serial",
+        "--set",
+        "sigma=0",
+        "--set",
+        "medianHz=125000",
+      ]);
       const result = await runCli(runner, ["ident", stuck.uri]);
       await stuck.stop();
       expect(result.status).toBe(1);
@@ -102,7 +109,9 @@ for (const runner of RUNNERS) {
         expect(result.status, result.stderr).toBe(0);
         // The emulator marks its pty; a real serial port cannot carry the mark.
         expect(JSON.parse(result.stdout.toString())).toMatchObject({ emulated: true, bytes: n });
-        expect(result.stderr).toMatch(/WARNING: xr232:\/dev\/pts\/\d+\?baud=\d+ is an emulator: .*NOT random/);
+        expect(result.stderr).toMatch(
+          /WARNING: xr232:\/dev\/pts\/\d+\?baud=\d+ is an emulator: .*NOT random/,
+        );
         // the emulator may notice the open just before the host sets its rate
         expect(log.stderr).toMatch(new RegExp(`(host opened the port at|host set) ${baud} baud`));
         const expected = modelAnswers(seed, baud, HELD_BACK + n).subarray(HELD_BACK);

@@ -9,7 +9,12 @@
  */
 import { memoryView } from "./_instantiate.ts";
 import { type EntStats, entStats, mostCommonValueEntropy } from "./ent.ts";
-import { configureRepetition, type RepetitionParameters, type RepetitionResults, repetitionResults } from "./repetition.ts";
+import {
+  configureRepetition,
+  type RepetitionParameters,
+  type RepetitionResults,
+  repetitionResults,
+} from "./repetition.ts";
 import { configureHealth, type HealthCutoffs, healthCutoffs, type HealthTestOptions } from "./health.ts";
 import {
   type AnalysisExports,

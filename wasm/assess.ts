@@ -16,8 +16,16 @@ export const TRUNCATED_BITSTRING_BITS = 1_000_000;
 
 /** The ten estimators, by the names the JSON uses. */
 export type EstimatorId =
-  | "mcv" | "collision" | "markov" | "compression" | "tTuple" | "lrs"
-  | "multiMcw" | "lag" | "multiMmc" | "lz78y";
+  | "mcv"
+  | "collision"
+  | "markov"
+  | "compression"
+  | "tTuple"
+  | "lrs"
+  | "multiMcw"
+  | "lag"
+  | "multiMmc"
+  | "lz78y";
 
 /** Which data an estimate ran on: the symbols as they are, or their bits. */
 export type Track = "literal" | "bitstring";
@@ -72,10 +80,31 @@ export interface NonIidAssessment extends AssessedSamples {
 
 /** The tool's label for each value key, as `ea_non_iid -vv` prints it. */
 export const FIELD_LABELS: Record<string, string> = {
-  modeCount: "Mode count", pHat: "p-hat", pU: "p_u", v: "v", sumT: "Sum t_i", xBar: "X-bar",
-  sigmaHat: "sigma-hat", xBarPrime: "X-bar'", p: "p", pFound: "Found p", p0: "P_0", p1: "P_1",
-  p00: "P_{0,0}", p01: "P_{0,1}", p10: "P_{1,0}", p11: "P_{1,1}", pHatMax: "p-hat_max", t: "t",
-  u: "u", c: "C", r: "r", n: "N", pGlobal: "P_global", pGlobalPrime: "P_global'", pLocal: "P_local",
+  modeCount: "Mode count",
+  pHat: "p-hat",
+  pU: "p_u",
+  v: "v",
+  sumT: "Sum t_i",
+  xBar: "X-bar",
+  sigmaHat: "sigma-hat",
+  xBarPrime: "X-bar'",
+  p: "p",
+  pFound: "Found p",
+  p0: "P_0",
+  p1: "P_1",
+  p00: "P_{0,0}",
+  p01: "P_{0,1}",
+  p10: "P_{1,0}",
+  p11: "P_{1,1}",
+  pHatMax: "p-hat_max",
+  t: "t",
+  u: "u",
+  c: "C",
+  r: "r",
+  n: "N",
+  pGlobal: "P_global",
+  pGlobalPrime: "P_global'",
+  pLocal: "P_local",
   testBlocks: "test blocks",
 };
 
@@ -90,21 +119,39 @@ interface EstimatorSpec {
 }
 
 const PREDICTOR_FIELDS: Array<[string, number]> = [
-  ["c", 0], ["r", 1], ["n", 2], ["pGlobal", 3], ["pGlobalPrime", 4], ["pLocal", 5],
+  ["c", 0],
+  ["r", 1],
+  ["n", 2],
+  ["pGlobal", 3],
+  ["pGlobalPrime", 4],
+  ["pLocal", 5],
 ];
 
 const SPECS: Record<EstimatorId, EstimatorSpec> = {
-  mcv: { id: "mcv", name: "Most Common Value", fields: [["modeCount", 0], ["pHat", 1], ["pU", 2]], entropySlot: 3 },
+  mcv: {
+    id: "mcv",
+    name: "Most Common Value",
+    fields: [["modeCount", 0], ["pHat", 1], ["pU", 2]],
+    entropySlot: 3,
+  },
   collision: {
-    id: "collision", name: "Collision", entropySlot: 6, foundSlot: 7,
+    id: "collision",
+    name: "Collision",
+    entropySlot: 6,
+    foundSlot: 7,
     fields: [["v", 0], ["sumT", 1], ["xBar", 2], ["sigmaHat", 3], ["xBarPrime", 4], ["p", 5]],
   },
   markov: {
-    id: "markov", name: "Markov", entropySlot: 7,
+    id: "markov",
+    name: "Markov",
+    entropySlot: 7,
     fields: [["p0", 0], ["p1", 1], ["p00", 2], ["p01", 3], ["p10", 4], ["p11", 5], ["pHatMax", 6]],
   },
   compression: {
-    id: "compression", name: "Compression", entropySlot: 4, foundSlot: 5,
+    id: "compression",
+    name: "Compression",
+    entropySlot: 4,
+    foundSlot: 5,
     fields: [["xBar", 0], ["sigmaHat", 1], ["xBarPrime", 2], ["p", 3], ["testBlocks", 6]],
   },
   tTuple: { id: "tTuple", name: "t-Tuple", fields: [["t", 0], ["pHatMax", 1], ["pU", 2]], entropySlot: 3 },
@@ -127,15 +174,34 @@ export interface TrackData {
 export function runEstimator(wasm: AssessExports, id: EstimatorId, data: TrackData): Estimate {
   const { ptr, len, width } = data;
   switch (id) {
-    case "mcv": wasm.mostCommonValue(ptr, len); break;
-    case "collision": wasm.collision(ptr, len); break;
-    case "markov": wasm.markov(ptr, len); break;
-    case "compression": wasm.compression(ptr, len); break;
-    case "tTuple": case "lrs": wasm.tupleAndLrs(ptr, len, width); break;
-    case "multiMcw": wasm.multiMcw(ptr, len, width); break;
-    case "lag": wasm.lag(ptr, len, width); break;
-    case "multiMmc": wasm.multiMmc(ptr, len, width); break;
-    case "lz78y": wasm.lz78y(ptr, len, width); break;
+    case "mcv":
+      wasm.mostCommonValue(ptr, len);
+      break;
+    case "collision":
+      wasm.collision(ptr, len);
+      break;
+    case "markov":
+      wasm.markov(ptr, len);
+      break;
+    case "compression":
+      wasm.compression(ptr, len);
+      break;
+    case "tTuple":
+    case "lrs":
+      wasm.tupleAndLrs(ptr, len, width);
+      break;
+    case "multiMcw":
+      wasm.multiMcw(ptr, len, width);
+      break;
+    case "lag":
+      wasm.lag(ptr, len, width);
+      break;
+    case "multiMmc":
+      wasm.multiMmc(ptr, len, width);
+      break;
+    case "lz78y":
+      wasm.lz78y(ptr, len, width);
+      break;
   }
   return readEstimate(wasm, SPECS[id], data.track);
 }
@@ -223,10 +289,14 @@ export function prepareSamples(samples: Uint8Array, options: AssessOptions): Pre
   const binary = bits === 1 || distinct === 2;
   const warnings: string[] = [];
   if (samples.length < RECORD_SAMPLES) {
-    warnings.push(`only ${samples.length} samples: SP 800-90B asks for at least ${RECORD_SAMPLES} (the figure is not one of record)`);
+    warnings.push(
+      `only ${samples.length} samples: SP 800-90B asks for at least ${RECORD_SAMPLES} (the figure is not one of record)`,
+    );
   }
   if (binary && bits > 1) {
-    warnings.push(`${bits}-bit data with only two distinct values was assessed as binary, as NIST's tool does: H_bitstring and the ${bits} × H_bitstring bound were skipped`);
+    warnings.push(
+      `${bits}-bit data with only two distinct values was assessed as binary, as NIST's tool does: H_bitstring and the ${bits} × H_bitstring bound were skipped`,
+    );
   }
   const literal: TrackData = { track: "literal", ptr, len: samples.length, width: binary ? 1 : bits };
   let bitstring: TrackData | undefined;
@@ -238,8 +308,15 @@ export function prepareSamples(samples: Uint8Array, options: AssessOptions): Pre
     bitstring = { track: "bitstring", ptr: bitsPtr, len, width: 1 };
   }
   return {
-    wasm, samples: samples.length, bitsPerSymbol: bits, distinctSymbols: distinct, translated, binary,
-    literal, bitstring, warnings,
+    wasm,
+    samples: samples.length,
+    bitsPerSymbol: bits,
+    distinctSymbols: distinct,
+    translated,
+    binary,
+    literal,
+    bitstring,
+    warnings,
   };
 }
 
@@ -254,7 +331,9 @@ function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
   const tracks = bitstring ? [bitstring, literal] : [literal];
   const bitsOnly = bitstring ?? literal;
   for (const data of tracks) estimates.push(runEstimator(wasm, "mcv", data));
-  for (const id of ["collision", "markov", "compression"] as const) estimates.push(runEstimator(wasm, id, bitsOnly));
+  for (const id of ["collision", "markov", "compression"] as const) {
+    estimates.push(runEstimator(wasm, id, bitsOnly));
+  }
   for (const data of tracks) {
     estimates.push(runEstimator(wasm, "tTuple", data));
     estimates.push(readEstimate(wasm, SPECS.lrs, data.track)); // same pass
@@ -263,14 +342,25 @@ function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
     for (const data of tracks) estimates.push(runEstimator(wasm, id, data));
   }
   for (const e of estimates) {
-    if (e.minEntropy === null) warnings.push(`${e.track} ${e.name} could not run (${whyNot(e)}) and is left out of the minimum`);
+    if (e.minEntropy === null) {
+      warnings.push(`${e.track} ${e.name} could not run (${whyNot(e)}) and is left out of the minimum`);
+    }
   }
   const original = lowest(estimates.filter((e) => e.track === "literal"));
   if (!bitstring) {
     return {
-      samples: samples.length, bitsPerSymbol: bits, distinctSymbols: distinct, translated, binary,
-      bitstringBits: 0, estimates, hOriginal: original.minEntropy!, hBitstring: null,
-      minEntropy: original.minEntropy!, binding: { estimator: original.estimator, track: "literal" }, warnings,
+      samples: samples.length,
+      bitsPerSymbol: bits,
+      distinctSymbols: distinct,
+      translated,
+      binary,
+      bitstringBits: 0,
+      estimates,
+      hOriginal: original.minEntropy!,
+      hBitstring: null,
+      minEntropy: original.minEntropy!,
+      binding: { estimator: original.estimator, track: "literal" },
+      warnings,
     };
   }
   const perBit = lowest(estimates.filter((e) => e.track === "bitstring"));
@@ -278,9 +368,17 @@ function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
   const bindsBits = fromBits < original.minEntropy!;
   const binding = bindsBits ? perBit : original;
   return {
-    samples: samples.length, bitsPerSymbol: bits, distinctSymbols: distinct, translated, binary,
-    bitstringBits: bitstring.len, estimates, hOriginal: original.minEntropy!, hBitstring: perBit.minEntropy!,
-    minEntropy: Math.min(original.minEntropy!, fromBits), binding: { estimator: binding.estimator, track: binding.track },
+    samples: samples.length,
+    bitsPerSymbol: bits,
+    distinctSymbols: distinct,
+    translated,
+    binary,
+    bitstringBits: bitstring.len,
+    estimates,
+    hOriginal: original.minEntropy!,
+    hBitstring: perBit.minEntropy!,
+    minEntropy: Math.min(original.minEntropy!, fromBits),
+    binding: { estimator: binding.estimator, track: binding.track },
     warnings,
   };
 }

@@ -10,7 +10,15 @@
  */
 import { memoryView } from "./_instantiate.ts";
 import { RESULT_SLOTS } from "./_assess.ts";
-import { type AssessedSamples, type AssessOptions, type Estimate, type PreparedSamples, prepareSamples, runEstimator, withWasmMemory } from "./assess.ts";
+import {
+  type AssessedSamples,
+  type AssessOptions,
+  type Estimate,
+  type PreparedSamples,
+  prepareSamples,
+  runEstimator,
+  withWasmMemory,
+} from "./assess.ts";
 
 /** Shuffles SP 800-90B §5.1 ranks the data against. */
 export const PERMUTATION_SHUFFLES = 10_000;
@@ -21,10 +29,25 @@ const SHUFFLES_PER_STEP = 50;
 
 /** The permutation statistics, in the tool's order and with its names. */
 export const PERMUTATION_STATISTICS = [
-  "excursion", "numDirectionalRuns", "lenDirectionalRuns", "numIncreasesDecreases", "numRunsMedian",
-  "lenRunsMedian", "avgCollision", "maxCollision", "periodicity(1)", "periodicity(2)", "periodicity(8)",
-  "periodicity(16)", "periodicity(32)", "covariance(1)", "covariance(2)", "covariance(8)", "covariance(16)",
-  "covariance(32)", "compression",
+  "excursion",
+  "numDirectionalRuns",
+  "lenDirectionalRuns",
+  "numIncreasesDecreases",
+  "numRunsMedian",
+  "lenRunsMedian",
+  "avgCollision",
+  "maxCollision",
+  "periodicity(1)",
+  "periodicity(2)",
+  "periodicity(8)",
+  "periodicity(16)",
+  "periodicity(32)",
+  "covariance(1)",
+  "covariance(2)",
+  "covariance(8)",
+  "covariance(16)",
+  "covariance(32)",
+  "compression",
 ] as const;
 
 /** How to run the IID track. */
@@ -92,12 +115,17 @@ function mcvFigure(prepared: PreparedSamples): IidMinEntropy {
   if (bitstring) estimates.push(runEstimator(wasm, "mcv", bitstring));
   const hOriginal = estimates[0].minEntropy!;
   const hBitstring = bitstring ? estimates[1].minEntropy! : null;
-  const minEntropy = hBitstring === null ? hOriginal : Math.min(hOriginal, prepared.bitsPerSymbol * hBitstring);
+  const minEntropy = hBitstring === null
+    ? hOriginal
+    : Math.min(hOriginal, prepared.bitsPerSymbol * hBitstring);
   return { estimates, hOriginal, hBitstring, minEntropy };
 }
 
 /** The IID min-entropy of `samples` alone (no tests): what the restart tests assess rows and columns by. */
-export function iidMinEntropy(samples: Uint8Array, options: AssessOptions = {}): IidMinEntropy & { warnings: string[] } {
+export function iidMinEntropy(
+  samples: Uint8Array,
+  options: AssessOptions = {},
+): IidMinEntropy & { warnings: string[] } {
   return withWasmMemory(samples, () => {
     const prepared = prepareSamples(samples, options);
     return { ...mcvFigure(prepared), warnings: prepared.warnings };
@@ -107,8 +135,12 @@ export function iidMinEntropy(samples: Uint8Array, options: AssessOptions = {}):
 /** Runs the IID track on `samples` (one symbol per byte, the low bits). */
 export function assessIid(samples: Uint8Array, options: IidOptions): IidAssessment {
   const shuffles = options.shuffles ?? PERMUTATION_SHUFFLES;
-  if (!(Number.isInteger(shuffles) && shuffles >= 1)) throw new RangeError(`shuffles must be a positive integer, not ${shuffles}`);
-  if (options.seed < 0n || options.seed >= 1n << 64n) throw new RangeError(`seed must be in 0..2^64-1, not ${options.seed}`);
+  if (!(Number.isInteger(shuffles) && shuffles >= 1)) {
+    throw new RangeError(`shuffles must be a positive integer, not ${shuffles}`);
+  }
+  if (options.seed < 0n || options.seed >= 1n << 64n) {
+    throw new RangeError(`seed must be in 0..2^64-1, not ${options.seed}`);
+  }
   return withWasmMemory(samples, () => assess(samples, options, shuffles));
 }
 
@@ -121,7 +153,9 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
   wasm.chiSquareTests(literal.ptr, literal.len, binary);
   const independence = chiSquareResult(slots(), 0), goodnessOfFit = chiSquareResult(slots(), 3);
   for (const [name, test] of [["independence", independence], ["goodness-of-fit", goodnessOfFit]] as const) {
-    if (test.score === null) warnings.push(`the chi-square ${name} test could not run (too little data) and counts as passed`);
+    if (test.score === null) {
+      warnings.push(`the chi-square ${name} test could not run (too little data) and counts as passed`);
+    }
   }
   wasm.longestRepeatTest(literal.ptr, literal.len, literal.width);
   const [collisionProbability, length, probability] = slots();
@@ -149,8 +183,13 @@ function assess(samples: Uint8Array, options: IidOptions, shuffles: number): Iid
   };
 
   return {
-    samples: prepared.samples, bitsPerSymbol: prepared.bitsPerSymbol, distinctSymbols: prepared.distinctSymbols,
-    translated: prepared.translated, binary, bitstringBits: bitstring?.len ?? 0, seed: options.seed.toString(),
+    samples: prepared.samples,
+    bitsPerSymbol: prepared.bitsPerSymbol,
+    distinctSymbols: prepared.distinctSymbols,
+    translated: prepared.translated,
+    binary,
+    bitstringBits: bitstring?.len ?? 0,
+    seed: options.seed.toString(),
     chiSquare: { independence, goodnessOfFit, passed: independence.passed && goodnessOfFit.passed },
     longestRepeat,
     permutation,

@@ -18,8 +18,8 @@
  */
 import { memoryView } from "./_instantiate.ts";
 import { newAssessInstance, RESULT_SLOTS } from "./_assess.ts";
-import { type AssessOptions, assessNonIid, type NonIidAssessment, withWasmMemory } from "./assess.ts";
-import { iidMinEntropy, type IidMinEntropy } from "./assess_iid.ts";
+import { assessNonIid, type AssessOptions, type NonIidAssessment, withWasmMemory } from "./assess.ts";
+import { type IidMinEntropy, iidMinEntropy } from "./assess_iid.ts";
 import { binomialThreshold } from "./cutoffs.ts";
 
 /** Restarts in a restart dataset (its rows). */
@@ -46,7 +46,6 @@ export interface RestartOptions extends AssessOptions {
 
 /** One dataset's assessment: the non-IID track, or the IID min-entropy (MCV). */
 export type DatasetAssessment = NonIidAssessment | (IidMinEntropy & { warnings: string[] });
-
 
 /** The restart tests' outcome. */
 export interface RestartAssessment {
@@ -80,20 +79,38 @@ export interface RestartAssessment {
 export function assessRestarts(samples: Uint8Array, options: RestartOptions): RestartAssessment {
   const cells = RESTARTS * SAMPLES_PER_RESTART;
   if (samples.length !== cells) {
-    throw new RangeError(`Cannot run the restart tests: they need ${cells} samples (${RESTARTS} restarts × ${SAMPLES_PER_RESTART}), not ${samples.length}`);
+    throw new RangeError(
+      `Cannot run the restart tests: they need ${cells} samples (${RESTARTS} restarts × ${SAMPLES_PER_RESTART}), not ${samples.length}`,
+    );
   }
   // As the tool infers it: enough bits for the largest sample.
-  const bits = options.bitsPerSymbol ?? Math.max(1, Math.ceil(Math.log2(samples.reduce((a, b) => Math.max(a, b), 0) + 1)));
+  const bits = options.bitsPerSymbol ??
+    Math.max(1, Math.ceil(Math.log2(samples.reduce((a, b) => Math.max(a, b), 0) + 1)));
   if (!(options.hInitial > 0 && options.hInitial <= bits)) {
-    throw new RangeError(`H_I must be above 0 and at most the ${bits} bits per symbol, not ${options.hInitial}`);
+    throw new RangeError(
+      `H_I must be above 0 and at most the ${bits} bits per symbol, not ${options.hInitial}`,
+    );
   }
   const track = options.track ?? "non-iid";
   const mask = (1 << bits) - 1;
   const { counts, columns } = withWasmMemory(samples, () => countAndTranspose(samples.map((s) => s & mask)));
   const [maxRowCount, row, maxColumnCount, column] = counts;
   const cutoff = restartCutoff(options.hInitial);
-  const sanity = { maxRowCount, row, maxColumnCount, column, cutoff, passed: Math.max(maxRowCount, maxColumnCount) <= cutoff };
-  const base = { restarts: RESTARTS, samplesPerRestart: SAMPLES_PER_RESTART, hInitial: options.hInitial, track, sanity };
+  const sanity = {
+    maxRowCount,
+    row,
+    maxColumnCount,
+    column,
+    cutoff,
+    passed: Math.max(maxRowCount, maxColumnCount) <= cutoff,
+  };
+  const base = {
+    restarts: RESTARTS,
+    samplesPerRestart: SAMPLES_PER_RESTART,
+    hInitial: options.hInitial,
+    track,
+    sanity,
+  };
   if (!sanity.passed) return { ...base, hRow: null, hColumn: null, passed: false, minEntropy: null };
   const assess = (data: Uint8Array): DatasetAssessment =>
     track === "iid" ? iidMinEntropy(data, options) : assessNonIid(data, options);
@@ -101,7 +118,12 @@ export function assessRestarts(samples: Uint8Array, options: RestartOptions): Re
   const hRow = rowsAssessment.hOriginal, hColumn = columnsAssessment.hOriginal;
   const passed = Math.min(hRow, hColumn) >= options.hInitial / 2;
   return {
-    ...base, rows: rowsAssessment, columns: columnsAssessment, hRow, hColumn, passed,
+    ...base,
+    rows: rowsAssessment,
+    columns: columnsAssessment,
+    hRow,
+    hColumn,
+    passed,
     minEntropy: passed ? Math.min(hRow, hColumn, options.hInitial) : null,
   };
 }

@@ -23,7 +23,15 @@ interface CmdCtrlExports {
   decoderReset(): void;
   encodeSimple(code: number): number;
   encodeStart(mode: number, length: number): number;
-  encodeSetConfig(pp: number, level: number, flags: number, lsbits: number, hash: number, block: number, target: number): number;
+  encodeSetConfig(
+    pp: number,
+    level: number,
+    flags: number,
+    lsbits: number,
+    hash: number,
+    block: number,
+    target: number,
+  ): number;
   encodeEnableInstance(instance: number, enable: number): number;
   encodeUpdateInit(total: number): number;
   encodeUpdateChunk(length: number): number;
@@ -88,7 +96,15 @@ export type DecoderEvent =
   | { type: "stopped"; status: Uint8Array }
   | { type: "protocol-error"; byte: number; held?: Uint8Array };
 
-const EVENT_TYPES = ["need-input", "response", "nack", "data", "signature", "stopped", "protocol-error"] as const;
+const EVENT_TYPES = [
+  "need-input",
+  "response",
+  "nack",
+  "data",
+  "signature",
+  "stopped",
+  "protocol-error",
+] as const;
 
 /**
  * One codec instance per connection. Encoders return a view of the command (valid until the
@@ -118,7 +134,9 @@ export class CmdCtrlCodec {
 
   /** A command without payload (GET_STATUS, STOP, GET_CONFIG, GET_STATISTICS, RESET, ...). */
   simple(code: number): Uint8Array {
-    if (this.#w.commandPayloadBytes(code) !== 0) throw new RangeError(`command 0x${code.toString(16)} takes a payload`);
+    if (this.#w.commandPayloadBytes(code) !== 0) {
+      throw new RangeError(`command 0x${code.toString(16)} takes a payload`);
+    }
     return this.#command(this.#w.encodeSimple(code));
   }
   /** START continuous (length 0). */
@@ -133,8 +151,15 @@ export class CmdCtrlCodec {
   /** SET_CONFIG with `config`. */
   setConfig(c: Config): Uint8Array {
     return this.#command(
-      this.#w.encodeSetConfig(c.postprocess, c.initialLevel, configFlagsByte(c), c.nLsbits, c.hashInputSize,
-        c.blockSize, c.autocalibrationTarget),
+      this.#w.encodeSetConfig(
+        c.postprocess,
+        c.initialLevel,
+        configFlagsByte(c),
+        c.nLsbits,
+        c.hashInputSize,
+        c.blockSize,
+        c.autocalibrationTarget,
+      ),
     );
   }
   /** ENABLE_INSTANCE. */

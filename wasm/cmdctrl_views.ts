@@ -6,7 +6,9 @@
 const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function need(bytes: Uint8Array, length: number, what: string): DataView {
-  if (bytes.length !== length) throw new RangeError(`${what} payload must be ${length} bytes, got ${bytes.length}`);
+  if (bytes.length !== length) {
+    throw new RangeError(`${what} payload must be ${length} bytes, got ${bytes.length}`);
+  }
   return view(bytes);
 }
 
@@ -258,14 +260,18 @@ export function certificateBlob(info: Info, publicKey: Uint8Array): Uint8Array {
   if (!hw) throw new RangeError(`hw_info '${info.hwInfo}' holds no CICADA-QRNG-<major>.<minor>`);
   const [major, minor] = [Number(hw[1]), Number(hw[2])];
   if (major > 0xff || minor > 0xff) {
-    throw new RangeError(`hw_info version ${hw[1]}.${hw[2]} does not fit the certificate's one byte per part`);
+    throw new RangeError(
+      `hw_info version ${hw[1]}.${hw[2]} does not fit the certificate's one byte per part`,
+    );
   }
   const serial = /QC(\d+)/.exec(info.serial);
   if (!serial) throw new RangeError(`serial '${info.serial}' holds no QC<number>`);
   const number = BigInt(serial[1]);
   if (number > 0xffffffffn) {
     throw new RangeError(
-      `serial number ${serial[1]} is above 4294967295: the certificate holds a 32-bit serial, so no certificate can name this device`,
+      `serial number ${
+        serial[1]
+      } is above 4294967295: the certificate holds a 32-bit serial, so no certificate can name this device`,
     );
   }
   const blob = new Uint8Array(72);

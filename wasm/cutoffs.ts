@@ -27,7 +27,12 @@ function firstAtMost(n: number, tailAt: (c: number) => boolean): number {
  * comes from the cutoff's `estimate`; either way the answer is exact. (Making every
  * tail took 10 ms for the 4096-bit bit-count block, most of `qrng test`'s start-up work.)
  */
-function exactCutoff(n: number, h: number, shift: number, estimate: number): { cutoff: number; scaledTail: bigint } {
+function exactCutoff(
+  n: number,
+  h: number,
+  shift: number,
+  estimate: number,
+): { cutoff: number; scaledTail: bigint } {
   if (shift < 0) return { cutoff: n + 1, scaledTail: 0n }; // only the empty tail is below 1
   const q = (1n << BigInt(h)) - 1n;
   const bound = 1n << BigInt(shift);

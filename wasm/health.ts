@@ -14,10 +14,22 @@
  * - Ideal data also fails windows, at `windowFalseRate`; {@link isPersistentFailure} says when
  *   the failures are more than that explains (then the source is broken: stop reading it).
  */
-import { binomialCutoff, binomialTail, binomialThreshold, bitcountBounds, rctCutoff, rctFailureRate } from "./cutoffs.ts";
+import {
+  binomialCutoff,
+  binomialTail,
+  binomialThreshold,
+  bitcountBounds,
+  rctCutoff,
+  rctFailureRate,
+} from "./cutoffs.ts";
 import { type AnalysisExports, newAnalysisInstance, SLOT } from "./_analysis.ts";
 import { memoryView } from "./_instantiate.ts";
-import { configureRepetition, type RepetitionParameters, type RepetitionResults, repetitionResults } from "./repetition.ts";
+import {
+  configureRepetition,
+  type RepetitionParameters,
+  type RepetitionResults,
+  repetitionResults,
+} from "./repetition.ts";
 
 /** How the health tests are parameterised. */
 export interface HealthTestOptions {
@@ -104,7 +116,9 @@ export function healthCutoffs(o: HealthTestOptions): HealthCutoffs {
   check(o);
   const w = o.symbols === "bits" ? 1024 : 512;
   const apt = Math.min( // clamped so the test can still fail
-    o.aptCutoff === "corrected" ? binomialCutoff(w - 1, o.h, o.alphaLog2).cutoff + 1 : binomialCutoff(w, o.h, o.alphaLog2).cutoff,
+    o.aptCutoff === "corrected"
+      ? binomialCutoff(w - 1, o.h, o.alphaLog2).cutoff + 1
+      : binomialCutoff(w, o.h, o.alphaLog2).cutoff,
     w,
   );
   const rct = rctCutoff(o.h, o.alphaLog2);
@@ -265,7 +279,9 @@ export class HealthGate {
     if (length > 0 && (this.#heldAt !== 0 || this.#pendingAt !== this.#held)) {
       throw new RangeError("commit without inputSpace()");
     }
-    if (!(length >= 0 && length <= this.#capacity - used)) throw new RangeError("commit beyond the input space");
+    if (!(length >= 0 && length <= this.#capacity - used)) {
+      throw new RangeError("commit beyond the input space");
+    }
     this.#compact();
     const w = this.#wasm;
     const staged = this.#pending + length;

@@ -121,14 +121,21 @@ export interface RepetitionResults {
 /** The first `count` (earlier, later) pairs of a tier's log at `ptr`. */
 function loggedRepeats(wasm: AnalysisExports, ptr: number, count: number): Repeat[] {
   const log = memoryView(wasm, Float64Array, ptr, 2 * LOGGED_REPEATS);
-  return Array.from({ length: Math.min(count, LOGGED_REPEATS) }, (_, i) => ({ earlier: log[2 * i], later: log[2 * i + 1] }));
+  return Array.from(
+    { length: Math.min(count, LOGGED_REPEATS) },
+    (_, i) => ({ earlier: log[2 * i], later: log[2 * i + 1] }),
+  );
 }
 
 /** Repeats each tier logs (core/analysis/layout.ts LOG_SLOTS). */
 const LOGGED_REPEATS = 32;
 
 /** Reads the check's counters from a snapshot (`stats`) and its logs. */
-export function repetitionResults(wasm: AnalysisExports, stats: Float64Array, parameters: RepetitionParameters): RepetitionResults {
+export function repetitionResults(
+  wasm: AnalysisExports,
+  stats: Float64Array,
+  parameters: RepetitionParameters,
+): RepetitionResults {
   const first = [
     ...loggedRepeats(wasm, wasm.repeatNearLogPtr(), stats[SLOT.repeatNearMatches]),
     ...loggedRepeats(wasm, wasm.repeatFarLogPtr(), stats[SLOT.repeatFarMatches]),

@@ -10,7 +10,13 @@ import { readUpTo } from "../byte_io.ts";
 import { assessNonIid } from "../../wasm/assess.ts";
 import { assessIid } from "../../wasm/assess_iid.ts";
 import { assessRestarts, RESTARTS, SAMPLES_PER_RESTART } from "../../wasm/assess_restart.ts";
-import { iidReport, iidToolLines, restartReport, summaryReport, toolStyleReport } from "../report/assess_text.ts";
+import {
+  iidReport,
+  iidToolLines,
+  restartReport,
+  summaryReport,
+  toolStyleReport,
+} from "../report/assess_text.ts";
 import { collectRestarts, collectSamples } from "./assess_device.ts";
 
 /** Most samples `qrng assess` takes: the bitstring of 8-bit samples stays inside WASM's 4 GiB. */
@@ -93,33 +99,55 @@ export const assessCommand: Command = {
     const { values, positionals } = parseFlags("assess", argv, FLAGS, 1);
     const path = positionals[0];
     const bits = parseBits(values.bits);
-    if (values.json && values.verbose) throw usageError("qrng assess: --json already has every value; drop -v");
+    if (values.json && values.verbose) {
+      throw usageError("qrng assess: --json already has every value; drop -v");
+    }
     if (values.iid && values["non-iid"]) throw usageError("qrng assess: choose one of --iid and --non-iid");
-    if (values.seed !== undefined && !values.iid) throw usageError("qrng assess: --seed seeds the IID track's shuffles; add --iid");
-    if (values.h !== undefined && values.restart === undefined) throw usageError("qrng assess: --h is the restart tests' H_I; add --restart FILE");
-    if (values.samples !== undefined && values.device === undefined) throw usageError("qrng assess: --samples is for --device");
+    if (values.seed !== undefined && !values.iid) {
+      throw usageError("qrng assess: --seed seeds the IID track's shuffles; add --iid");
+    }
+    if (values.h !== undefined && values.restart === undefined) {
+      throw usageError("qrng assess: --h is the restart tests' H_I; add --restart FILE");
+    }
+    if (values.samples !== undefined && values.device === undefined) {
+      throw usageError("qrng assess: --samples is for --device");
+    }
     const options = { bitsPerSymbol: bits, truncateBitstring: values.truncate };
     const interruption = new AbortController();
     const unsubscribe = platform.onInterrupt(() => interruption.abort());
     try {
       if (values.restart !== undefined) {
-        if (values.h === undefined) throw usageError("qrng assess: --restart needs --h H_I, the initial entropy estimate to check");
-        if (path !== undefined) throw usageError("qrng assess: --restart FILE names the data; give no other FILE");
+        if (values.h === undefined) {
+          throw usageError("qrng assess: --restart needs --h H_I, the initial entropy estimate to check");
+        }
+        if (path !== undefined) {
+          throw usageError("qrng assess: --restart FILE names the data; give no other FILE");
+        }
         const hInitial = parseH(values.h, bits ?? 8);
         let samples: Uint8Array;
         if (values.device !== undefined) {
-          if (values.samples !== undefined) throw usageError("qrng assess: a restart dataset is 1000 × 1000 samples; drop --samples");
+          if (values.samples !== undefined) {
+            throw usageError("qrng assess: a restart dataset is 1000 × 1000 samples; drop --samples");
+          }
           await refuseExisting(platform, values.restart);
           const progress = progressLine(platform, "restarts (samples)");
           samples = await collectRestarts(RESTARTS, SAMPLES_PER_RESTART, {
-            platform, uri: values.device, bits: bits ?? 8, signal: interruption.signal, onProgress: progress.update,
+            platform,
+            uri: values.device,
+            bits: bits ?? 8,
+            signal: interruption.signal,
+            onProgress: progress.update,
           });
           progress.clear();
           await writeFile(platform, values.restart, samples);
         } else {
           samples = await readSamples(platform, values.restart);
         }
-        const assessment = assessRestarts(samples, { ...options, hInitial, track: values.iid ? "iid" : "non-iid" });
+        const assessment = assessRestarts(samples, {
+          ...options,
+          hInitial,
+          track: values.iid ? "iid" : "non-iid",
+        });
         const text = values.json
           ? JSON.stringify({ file: values.restart, ...assessment }, null, 2) + "\n"
           : restartReport(assessment, values.restart);
@@ -128,16 +156,26 @@ export const assessCommand: Command = {
       }
       let samples: Uint8Array, source: string;
       if (values.device !== undefined) {
-        if (values.samples === undefined) throw usageError("qrng assess: --device needs --samples N (SP 800-90B asks for 1000000)");
+        if (values.samples === undefined) {
+          throw usageError("qrng assess: --device needs --samples N (SP 800-90B asks for 1000000)");
+        }
         const count = parseCount(values.samples);
         if (path !== undefined) await refuseExisting(platform, path);
         const progress = progressLine(platform, "raw samples");
-        samples = await collectSamples(count, { platform, uri: values.device, bits: bits ?? 8, signal: interruption.signal, onProgress: progress.update });
+        samples = await collectSamples(count, {
+          platform,
+          uri: values.device,
+          bits: bits ?? 8,
+          signal: interruption.signal,
+          onProgress: progress.update,
+        });
         progress.clear();
         if (path !== undefined) await writeFile(platform, path, samples);
         source = values.device;
       } else {
-        if (path === undefined) throw usageError("qrng assess: name a FILE to assess (or - for stdin), or a --device");
+        if (path === undefined) {
+          throw usageError("qrng assess: name a FILE to assess (or - for stdin), or a --device");
+        }
         samples = await readSamples(platform, path);
         source = path === "-" ? "stdin" : path;
       }
@@ -157,7 +195,14 @@ export const assessCommand: Command = {
 function assessSamples(
   samples: Uint8Array,
   source: string,
-  values: { bits?: string; iid?: boolean; seed?: string; truncate?: boolean; json?: boolean; verbose?: boolean },
+  values: {
+    bits?: string;
+    iid?: boolean;
+    seed?: string;
+    truncate?: boolean;
+    json?: boolean;
+    verbose?: boolean;
+  },
   platform: Platform,
 ): string {
   const options = { bitsPerSymbol: parseBits(values.bits), truncateBitstring: values.truncate };
@@ -185,7 +230,9 @@ function parseBits(text: string | undefined): number | undefined {
 function parseH(text: string, bits: number): number {
   const h = Number(text);
   if (!/^\d*\.?\d+$/.test(text) || !(h > 0 && h <= bits)) {
-    throw usageError(`qrng assess: --h wants the initial estimate H_I in bits per sample, above 0 and at most ${bits} (not '${text}')`);
+    throw usageError(
+      `qrng assess: --h wants the initial estimate H_I in bits per sample, above 0 and at most ${bits} (not '${text}')`,
+    );
   }
   return h;
 }
@@ -209,7 +256,10 @@ async function readSamples(platform: Platform, path: string): Promise<Uint8Array
   }
   const source = path === "-" ? "stdin" : path;
   if (samples.length > ASSESS_MAX_SAMPLES) {
-    throw new QrngError("input", `Cannot assess ${source}: more than ${ASSESS_MAX_SAMPLES} samples (assess a part)`);
+    throw new QrngError(
+      "input",
+      `Cannot assess ${source}: more than ${ASSESS_MAX_SAMPLES} samples (assess a part)`,
+    );
   }
   if (samples.length < 2) throw new QrngError("input", `Cannot assess ${source}: fewer than 2 samples`);
   return samples;
@@ -275,5 +325,7 @@ export function progressLine(platform: Platform, what: string) {
 function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes} min ${seconds % 60} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return minutes < 60
+    ? `${minutes} min ${seconds % 60} s`
+    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

@@ -12,7 +12,7 @@
  */
 import { QrngError, usageError } from "../errors.ts";
 import type { Platform } from "../platform.ts";
-import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
+import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { openSource } from "../sources/registry.ts";
 import { parseDeviceUri } from "../uri.ts";
@@ -65,17 +65,28 @@ export async function collectSamples(count: number, options: CollectOptions): Pr
 }
 
 /** Collects `restarts` × `perRestart` samples, the device reset before each row. */
-export async function collectRestarts(restarts: number, perRestart: number, options: CollectOptions): Promise<Uint8Array> {
+export async function collectRestarts(
+  restarts: number,
+  perRestart: number,
+  options: CollectOptions,
+): Promise<Uint8Array> {
   if (!isCmdCtrl(options.uri)) {
-    throw usageError(`qrng assess: ${options.uri} cannot be reset by command; power-cycle it ${restarts} times, ` +
-      `save ${perRestart} samples after each, and give that file to --restart`);
+    throw usageError(
+      `qrng assess: ${options.uri} cannot be reset by command; power-cycle it ${restarts} times, ` +
+        `save ${perRestart} samples after each, and give that file to --restart`,
+    );
   }
   return await withRawNoise(options, async (device, description) => {
     const rows = new Uint8Array(restarts * perRestart);
     for (let r = 0; r < restarts; r++) {
       await device.reset();
-      await readInto(device, rows.subarray(r * perRestart, (r + 1) * perRestart), `${description} after reset ${r + 1}`, options,
-        (done) => options.onProgress?.(r * perRestart + done, rows.length));
+      await readInto(
+        device,
+        rows.subarray(r * perRestart, (r + 1) * perRestart),
+        `${description} after reset ${r + 1}`,
+        options,
+        (done) => options.onProgress?.(r * perRestart + done, rows.length),
+      );
     }
     return rows;
   });
@@ -85,7 +96,10 @@ export async function collectRestarts(restarts: number, perRestart: number, opti
  * Opens the Cmd&Ctrl device, switches it to RAW_NOISE with n_lsbits = `bits`, runs `body`, and
  * puts the config back afterwards even when `body` fails or is interrupted.
  */
-async function withRawNoise<T>(options: CollectOptions, body: (device: CmdCtrlDevice, description: string) => Promise<T>): Promise<T> {
+async function withRawNoise<T>(
+  options: CollectOptions,
+  body: (device: CmdCtrlDevice, description: string) => Promise<T>,
+): Promise<T> {
   const { platform, uri, bits } = options;
   const log = (line: string) => platform.writeStderr(`qrng: ${printable(line)}\n`);
   const { device } = await openCmdCtrl(uri, { platform, log, signal: options.signal });
@@ -94,7 +108,9 @@ async function withRawNoise<T>(options: CollectOptions, body: (device: CmdCtrlDe
     const original = await device.config();
     const raw: Config = { ...original, postprocess: POSTPROCESS.indexOf("RAW_NOISE"), nLsbits: bits };
     await device.setConfig(raw);
-    log(`collecting raw samples: ${description} set to RAW_NOISE with n_lsbits ${bits} (its config is put back afterwards)`);
+    log(
+      `collecting raw samples: ${description} set to RAW_NOISE with n_lsbits ${bits} (its config is put back afterwards)`,
+    );
     try {
       return await body(device, description);
     } finally {
@@ -113,7 +129,13 @@ async function restoreConfig(device: CmdCtrlDevice, original: Config, descriptio
   try {
     await device.setConfig(original);
   } catch (error) {
-    throw new QrngError("device", `Cannot restore the config of ${description} (set it back with qrng config): ${(error as Error).message}`, { cause: error });
+    throw new QrngError(
+      "device",
+      `Cannot restore the config of ${description} (set it back with qrng config): ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
   }
 }
 
@@ -131,13 +153,25 @@ async function readInto(
   while (have < into.length) {
     const status = await device.status();
     const faults = statusFaults(status);
-    if (faults.length > 0) throw new QrngError("device", `${description} reports a failing health test or supply: ${faults.join(", ")}`);
+    if (faults.length > 0) {
+      throw new QrngError(
+        "device",
+        `${description} reports a failing health test or supply: ${faults.join(", ")}`,
+      );
+    }
     const ready = status.startupTestInProgress || !status.started ? 0 : status.readyBytes;
     if (ready === 0) {
       if (options.platform.now() - waitingSince > READY_WAIT_MS) {
-        throw new QrngError("timeout", `Cannot read raw samples: ${description} had none ready for ${READY_WAIT_MS / 1000} s`);
+        throw new QrngError(
+          "timeout",
+          `Cannot read raw samples: ${description} had none ready for ${READY_WAIT_MS / 1000} s`,
+        );
       }
-      await unlessAborted(options.platform.sleep(POLL_MS), options.signal, `read raw samples from ${description}`);
+      await unlessAborted(
+        options.platform.sleep(POLL_MS),
+        options.signal,
+        `read raw samples from ${description}`,
+      );
       continue;
     }
     const length = Math.min(ready, into.length - have, ONE_SHOT_MAX_BYTES);
@@ -153,7 +187,12 @@ async function readInto(
 /** Reads `count` bytes from any other source (the XR232 family). */
 async function readRawBytes(count: number, options: CollectOptions): Promise<Uint8Array> {
   const log = (line: string) => options.platform.writeStderr(`qrng: ${printable(line)}\n`);
-  const source = await openSource(options.uri, { platform: options.platform, sizeHint: count, log, signal: options.signal });
+  const source = await openSource(options.uri, {
+    platform: options.platform,
+    sizeHint: count,
+    log,
+    signal: options.signal,
+  });
   try {
     const samples = new Uint8Array(count);
     let have = 0;

@@ -3,9 +3,9 @@
  * reboot, hash-test, update) share: the --device/--json flags and opening the device (drained:
  * a device left streaming is stopped first). Their results print through output/result_text.ts.
  */
-import { type Command, parseFlags, type FlagSpec } from "../command.ts";
+import { type Command, type FlagSpec, parseFlags } from "../command.ts";
 import type { Platform } from "../platform.ts";
-import { type CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
+import type { CmdCtrlDevice } from "../devices/cmdctrl/driver.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { resolveDevice } from "./read_device.ts";
 import { printable } from "../printable.ts";
@@ -18,12 +18,18 @@ export const DEVICE_FLAGS = {
 } as const satisfies FlagSpec;
 
 /** The help lines for {@link DEVICE_FLAGS}. */
-export const DEVICE_FLAGS_HELP = `  --device URI         serial:/dev/ttyUSB0, tcp://host[:port], udp://host[:port],
+export const DEVICE_FLAGS_HELP =
+  `  --device URI         serial:/dev/ttyUSB0, tcp://host[:port], udp://host[:port],
                        tcpudp://host[:port], sim:qcicada; default: the one QRNG 'qrng list' finds
   --json               print one JSON object instead of key: value lines`;
 
 /** Parses `argv` with the device flags plus `extra`. */
-export function parseDeviceFlags<T extends FlagSpec>(name: string, argv: string[], extra: T, positionals = 0) {
+export function parseDeviceFlags<T extends FlagSpec>(
+  name: string,
+  argv: string[],
+  extra: T,
+  positionals = 0,
+) {
   return parseFlags(name, argv, { ...DEVICE_FLAGS, ...extra } as typeof DEVICE_FLAGS & T, positionals);
 }
 

@@ -25,7 +25,12 @@ const INTEGERS = {
 } as const;
 
 /** The field names `--set` accepts. */
-export const CONFIG_FIELDS = ["postprocess", "initial_level", ...Object.keys(BOOLEANS), ...Object.keys(INTEGERS)];
+export const CONFIG_FIELDS = [
+  "postprocess",
+  "initial_level",
+  ...Object.keys(BOOLEANS),
+  ...Object.keys(INTEGERS),
+];
 
 function parseBool(text: string, field: string): boolean {
   if (/^(1|true|yes|on)$/i.test(text)) return true;
@@ -44,7 +49,9 @@ export function applySettings(config: Config, settings: readonly string[]): Conf
     if (field === "postprocess") {
       const index = POSTPROCESS.indexOf(value.toUpperCase() as (typeof POSTPROCESS)[number]);
       const number = /^\d$/.test(value) ? Number(value) : index;
-      if (number < 0 || number > 2) throw usageError(`qrng config: postprocess is ${POSTPROCESS.join(", ")} or 0-2`);
+      if (number < 0 || number > 2) {
+        throw usageError(`qrng config: postprocess is ${POSTPROCESS.join(", ")} or 0-2`);
+      }
       next.postprocess = number;
     } else if (field === "initial_level" || field === "inital_level") {
       const level = Number(value);

@@ -22,5 +22,7 @@ export const rebootCommand = simpleDeviceCommand(
   "reboot",
   "Reboot a QCicada",
   "Sends REBOOT (F8 A1 25). The device may drop off before confirming; both count as sent.",
-  async (device) => ({ reboot: (await device.reboot()) ? "confirmed" : "sent (no confirmation: the device dropped off)" }),
+  async (device) => ({
+    reboot: (await device.reboot()) ? "confirmed" : "sent (no confirmation: the device dropped off)",
+  }),
 );

@@ -45,7 +45,9 @@ export const emulateCommand: Command = {
     const emulator = EMULATED_KINDS.find((e) => e.kind === kind);
     if (!emulator) {
       throw usageError(
-        `qrng emulate: ${kind ? `unknown kind '${kind}'` : "name a kind"} (known: ${EMULATED_KINDS.map((e) => e.kind).join(", ")})`,
+        `qrng emulate: ${kind ? `unknown kind '${kind}'` : "name a kind"} (known: ${
+          EMULATED_KINDS.map((e) => e.kind).join(", ")
+        })`,
       );
     }
     return await emulator.run(rest, platform);

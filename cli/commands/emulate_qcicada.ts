@@ -8,8 +8,8 @@ import { EMULATED_SERIAL_PREFIX } from "../protocol/cmdctrl.ts";
 import { STARTUP_TEST_MS } from "../emulators/qcicada/constants.ts";
 import { parseRate, parseSeed, parseWholeNumber } from "../emulators/qcicada/options.ts";
 
-
-const HELP = `Usage: qrng emulate qcicada (--serial | --tcp [ADDR:PORT] | --udp [ADDR:PORT] | --tcpudp [ADDR:PORT]) [options]
+const HELP =
+  `Usage: qrng emulate qcicada (--serial | --tcp [ADDR:PORT] | --udp [ADDR:PORT] | --tcpudp [ADDR:PORT]) [options]
 
 Emulates a Crypta Labs QCicada speaking Cmd&Ctrl. Its data is a seeded, reproducible stream:
 NOT random. Prints the device URI on the first stdout line and the emulator CA's public key
@@ -38,7 +38,6 @@ Example:
   qrng emulate qcicada --tcp 127.0.0.1:0 --rate max --seed 7
 `;
 
-
 const FLAGS = {
   serial: { type: "boolean" },
   tcp: { type: "boolean" },
@@ -63,6 +62,7 @@ const INFO_STRING_BYTES = 24;
 /** Checks an info string flag: at most 24 one-byte characters (any, escapes too: tests use them). */
 function infoString(text: string | undefined, flag: string): string | undefined {
   if (text === undefined) return undefined;
+  // deno-lint-ignore no-control-regex -- the range is every Latin-1 character, one byte each
   if (text.length > INFO_STRING_BYTES || /[^\x00-\xff]/.test(text)) {
     throw usageError(`qrng emulate qcicada: ${flag} takes up to ${INFO_STRING_BYTES} one-byte characters`);
   }
@@ -72,9 +72,13 @@ function infoString(text: string | undefined, flag: string): string | undefined 
 async function run(argv: string[], platform: Platform): Promise<number> {
   const { values, positionals } = parseFlags("emulate qcicada", argv, FLAGS, 1);
   const modes = (["serial", "tcp", "udp", "tcpudp"] as const).filter((m) => values[m]);
-  if (modes.length !== 1) throw usageError("qrng emulate qcicada: choose one of --serial, --tcp, --udp, --tcpudp");
+  if (modes.length !== 1) {
+    throw usageError("qrng emulate qcicada: choose one of --serial, --tcp, --udp, --tcpudp");
+  }
   const mode = modes[0];
-  if (mode === "serial" && positionals.length) throw usageError("qrng emulate qcicada: --serial takes no address");
+  if (mode === "serial" && positionals.length) {
+    throw usageError("qrng emulate qcicada: --serial takes no address");
+  }
   if (values["data-port"] !== undefined && mode !== "tcpudp") {
     throw usageError("qrng emulate qcicada: --data-port goes with --tcpudp");
   }
@@ -86,7 +90,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     values[flag] === undefined ? undefined : parseWholeNumber(values[flag], `--${flag}`);
   const serial = infoString(values["serial-number"], "--serial-number");
   if (serial !== undefined && !serial.startsWith(EMULATED_SERIAL_PREFIX)) {
-    throw usageError(`qrng emulate qcicada: --serial-number must start with ${EMULATED_SERIAL_PREFIX} (hosts tell the emulator by it)`);
+    throw usageError(
+      `qrng emulate qcicada: --serial-number must start with ${EMULATED_SERIAL_PREFIX} (hosts tell the emulator by it)`,
+    );
   }
   const { serveQcicada } = await import("../emulators/qcicada/serve.ts");
   return await serveQcicada({

@@ -50,7 +50,12 @@ async function run(kind: Xr232Kind, argv: string[], platform: Platform): Promise
 }
 
 function emulateKind(kind: Xr232Kind, summary: string) {
-  return { kind, summary, help: help(kind), run: (argv: string[], platform: Platform) => run(kind, argv, platform) };
+  return {
+    kind,
+    summary,
+    help: help(kind),
+    run: (argv: string[], platform: Platform) => run(kind, argv, platform),
+  };
 }
 
 /** `qrng emulate xr232usb`. */
@@ -59,4 +64,7 @@ export const emulateXr232usb = emulateKind(
   "XR232USB V1.1: firmware model behind a pty, identification below 2400 baud",
 );
 /** `qrng emulate xr232`. */
-export const emulateXr232 = emulateKind("xr232", "classic XR232: the same pool model, random bytes at any rate");
+export const emulateXr232 = emulateKind(
+  "xr232",
+  "classic XR232: the same pool model, random bytes at any rate",
+);

@@ -3,14 +3,15 @@
  * read` (cli/sources/gated.ts) and adds them to the Linux kernel's input pool with
  * RNDADDENTROPY (cli/runtime/kernel_random.ts), crediting what the gate vouches for
  * (cli/feed/credit.ts): whenever the kernel asks and at least at a minimum rate
- * (cli/feed/pacing.ts), until stopped or `--bytes N` were fed. A failure stops the feeding at
- * once: nothing after it is credited.
+ * (cli/feed/pacing.ts), until stopped or `--bytes N` were fed. Bytes are credited only after
+ * the gate's verdict and the device's status on their batch; a failure stops the feeding at
+ * once: nothing of its batch and nothing after it is credited.
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import { CreditLedger, creditBitsPerByte } from "../feed/credit.ts";
+import { creditBitsPerByte, CreditLedger } from "../feed/credit.ts";
 import { Pacer } from "../feed/pacing.ts";
-import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
+import { INTERRUPTED_EXIT_STATUS, type InterruptSignal, type Platform } from "../platform.ts";
 import { POSTPROCESS_FLAGS, postprocessOptions } from "./source_flags.ts";
 import { printable } from "../printable.ts";
 import { type KernelRandom, openKernelRandom } from "../runtime/kernel_random.ts";
@@ -33,6 +34,12 @@ const KERNEL_POLL_INTERVAL_MS = 100;
  * without noticing the daemon had gone.
  */
 const OPEN_ENDED_NEED_SECONDS = 10;
+/**
+ * The most bytes read ahead and judged together: the gate's verdict and the device's status
+ * (GatedReader.checkpoint) come before any of them is credited. A continuous device stops for
+ * its status, so judging every chunk would cost ~100 ms each.
+ */
+const JUDGED_BATCH_MAX_BYTES = 1 << 20;
 
 const HELP = `Usage: qrng feed [--device URI] [--bytes N] [--min-rate R] [--h H] [options]
 
@@ -86,14 +93,19 @@ function parseMinRate(text: string): number {
   try {
     return parseSize(text.replace(/\/s$/, ""));
   } catch {
-    throw usageError(`qrng feed: --min-rate needs bytes per second (64, 4K, 1M/s, max, or 0 to feed only when the kernel asks), not '${text}'`);
+    throw usageError(
+      `qrng feed: --min-rate needs bytes per second (64, 4K, 1M/s, max, or 0 to feed only when the kernel asks), not '${text}'`,
+    );
   }
 }
 
 /** Loads the C library the ioctl goes through, or explains why this runtime has none. */
 async function openKernel(platform: Platform): Promise<KernelRandom> {
   if (platform.runtime === "node" || !platform.libc) {
-    throw new QrngError("unsupported", "Cannot feed the kernel under Node: RNDADDENTROPY needs FFI; run qrng with Deno or Bun");
+    throw new QrngError(
+      "unsupported",
+      "Cannot feed the kernel under Node: RNDADDENTROPY needs FFI; run qrng with Deno or Bun",
+    );
   }
   return openKernelRandom(await platform.libc());
 }
@@ -107,7 +119,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     : limit === Infinity
     ? DEFAULT_MIN_RATE_BYTES_PER_SECOND
     : Infinity;
-  const h = values.h !== undefined ? await resolveHFlag("feed", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
+  const h = values.h !== undefined
+    ? await resolveHFlag("feed", values.h, "bytes", platform)
+    : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("feed", values.alpha) : DEFAULT_ALPHA_LOG2;
   const postprocess = postprocessOptions("feed", values);
   const ledger = new CreditLedger(creditBitsPerByte("feed", h, postprocess));
@@ -140,12 +154,19 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     };
   };
   const credited = () =>
-    `credited ${ledger.bits} bits for ${ledger.bytes} bytes (${+ledger.bitsPerByte.toPrecision(6)} bits/byte)`;
-  const chunk = new Uint8Array(FEED_CHUNK_BYTES);
+    `credited ${ledger.bits} bits for ${ledger.bytes} bytes (${+ledger.bitsPerByte.toPrecision(
+      6,
+    )} bits/byte)`;
+  const bytesWanted = limit !== Infinity
+    ? limit
+    : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS);
+  const batch = new Uint8Array(Math.min(JUDGED_BATCH_MAX_BYTES, bytesWanted));
+  /** Judged bytes not credited yet. */
+  let judged = batch.subarray(0, 0);
   try {
     source = await GatedReader.open(uri, {
       platform,
-      bytesWanted: limit !== Infinity ? limit : Math.max(FEED_CHUNK_BYTES, minRate * OPEN_ENDED_NEED_SECONDS),
+      bytesWanted,
       h,
       alphaLog2,
       postprocess,
@@ -153,16 +174,22 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       signal: interruption.signal,
     });
     if (source.emulated) {
-      log(`WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random, and the kernel is credited for it all the same`);
+      log(
+        `WARNING: ${uri} is an emulator: its data is a reproducible stream, NOT random, and the kernel is credited for it all the same`,
+      );
     }
     const pacer = new Pacer(minRate, started);
     while (ledger.bytes < limit) {
       const turn = await waitForTurn(platform, kernel, pacer, interruption.signal);
       if (turn === "stopped") break;
-      const bytes = chunk.subarray(0, Math.min(FEED_CHUNK_BYTES, limit - ledger.bytes));
-      await source.readInto(bytes);
-      // The health verdict on everything read so far comes before any of it is credited.
-      source.health.finish();
+      if (judged.length === 0) {
+        judged = batch.subarray(0, Math.min(batch.length, limit - ledger.bytes));
+        await source.readInto(judged);
+        // The health verdict and the device's status on everything read so far come before any of it is credited.
+        await source.checkpoint();
+      }
+      const bytes = judged.subarray(0, FEED_CHUNK_BYTES);
+      judged = judged.subarray(bytes.length);
       kernel.add(bytes, ledger.creditFor(bytes.length));
       bytes.fill(0);
       ledger.record(bytes.length);
@@ -181,14 +208,16 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   } finally {
     // After finish() this only confirms the device is released; otherwise it stops it.
     await source?.close().catch(() => {});
-    chunk.fill(0);
+    batch.fill(0);
     kernel.close();
     unsubscribe();
   }
   const result = summary();
   const text = values.json
     ? JSON.stringify(result) + "\n"
-    : `qrng feed: ${credited()} from ${printable(result.device)} in ${(result.elapsedMs / 1000).toFixed(1)} s ` +
+    : `qrng feed: ${credited()} from ${printable(result.device)} in ${
+      (result.elapsedMs / 1000).toFixed(1)
+    } s ` +
       `(${formatRate(result.bytesPerSecond)}; the kernel asked for ${formatBytes(bytesAsked)})` +
       `${stoppedBy ? `; stopped by ${stoppedBy}` : ""}\n`;
   await platform.stdout.write(new TextEncoder().encode(text));

@@ -24,11 +24,18 @@ ${DEVICE_FLAGS_HELP}
     const data = await readAll(await platform.openReader(positionals[0]));
     const result = await withDevice(platform, values.device, async (device) => {
       const test = await hashTest(device, data);
-      return { device: device.transport.description, bytes: data.length, device_sha256: bytesToHex(test.deviceDigest),
-        host_sha256: bytesToHex(test.hostDigest), match: test.match };
+      return {
+        device: device.transport.description,
+        bytes: data.length,
+        device_sha256: bytesToHex(test.deviceDigest),
+        host_sha256: bytesToHex(test.hostDigest),
+        match: test.match,
+      };
     });
     await printResult(platform, result, values.json);
-    if (!result.match) throw new QrngError("device", "Hash test failed: the device's digest differs from SHA-256 of the file");
+    if (!result.match) {
+      throw new QrngError("device", "Hash test failed: the device's digest differs from SHA-256 of the file");
+    }
     return 0;
   },
 };

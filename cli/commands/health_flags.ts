@@ -19,7 +19,9 @@ export function parseAlphaFlag(command: string, text: string): number {
   const power = /^2\s*(?:\^|\*\*)\s*(-\d+(?:\.\d+)?)$/.exec(text.trim());
   const log2 = power ? Number(power[1]) : Math.log2(Number(text));
   if (!Number.isFinite(log2) || log2 >= 0 || log2 < -100) {
-    throw usageError(`qrng ${command}: --alpha needs a probability from 2^-100 to below 1, such as 2^-30 or 1e-9 (not '${text}')`);
+    throw usageError(
+      `qrng ${command}: --alpha needs a probability from 2^-100 to below 1, such as 2^-30 or 1e-9 (not '${text}')`,
+    );
   }
   return log2;
 }
@@ -30,7 +32,9 @@ export function parseHFlag(command: string, text: string, symbols: "bits" | "byt
   const h = Number(text);
   if (!(h >= min && h <= max)) {
     throw usageError(
-      `qrng ${command}: --h needs a claimed min-entropy from ${min} to ${max} bits per ${symbols === "bits" ? "bit" : "byte"} (not '${text}')`,
+      `qrng ${command}: --h needs a claimed min-entropy from ${min} to ${max} bits per ${
+        symbols === "bits" ? "bit" : "byte"
+      } (not '${text}')`,
     );
   }
   return h;
@@ -41,7 +45,12 @@ export function parseHFlag(command: string, text: string, symbols: "bits" | "byt
  * min-entropy that `qrng assess --json` wrote there: of 8-bit samples for bytes, of 1-bit
  * samples for bits (a claim per sample must be about the samples the tests see).
  */
-export async function resolveHFlag(command: string, text: string, symbols: "bits" | "bytes", platform: Platform): Promise<number> {
+export async function resolveHFlag(
+  command: string,
+  text: string,
+  symbols: "bits" | "bytes",
+  platform: Platform,
+): Promise<number> {
   if (!/\.json$/i.test(text)) return parseHFlag(command, text, symbols);
   const bytes = await readAll(await platform.openReader(text));
   let assessment: { track?: unknown; bitsPerSymbol?: unknown; minEntropy?: unknown };
@@ -61,7 +70,9 @@ export async function resolveHFlag(command: string, text: string, symbols: "bits
   }
   const { min } = claimedHRange(symbols);
   if (assessment.minEntropy < min) {
-    throw usageError(`qrng ${command}: --h ${text} assesses ${assessment.minEntropy} bits per sample, below the ${min} the tests handle`);
+    throw usageError(
+      `qrng ${command}: --h ${text} assesses ${assessment.minEntropy} bits per sample, below the ${min} the tests handle`,
+    );
   }
   return parseHFlag(command, String(assessment.minEntropy), symbols);
 }

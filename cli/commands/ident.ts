@@ -48,7 +48,9 @@ export const identCommand: Command = {
     } else if (found.kind === "xr232usb") {
       const cycle = found.identification!;
       text = `${found.port}: XR232USB\n` +
-        `identification: "${printable(cycle)}" (${cycle.length} characters, repeating; ${found.received} received)\n` +
+        `identification: "${
+          printable(cycle)
+        }" (${cycle.length} characters, repeating; ${found.received} received)\n` +
         `recommended: ${found.device}\n`;
     } else {
       text = `${found.port}: classic XR232 (random bytes at ${baud} baud, no identification string)\n` +

@@ -36,15 +36,17 @@ export function formatPortTable(ports: readonly SerialPortInfo[]): string {
   if (ports.length === 0) return "No serial ports found.\n";
   const header = ["PORT", "QRNG", "USB ID", "MANUFACTURER", "PRODUCT", "SERIAL", "DRIVER"];
   // USB strings come from the device: printable() before the widths are measured.
-  const rows = ports.map((p) => [
-    p.path,
-    p.guess ? `${KIND_NAMES[p.guess.kind]}${p.guess.sure ? "" : " (maybe)"}` : "-",
-    p.usb ? `${p.usb.vendorId}:${p.usb.productId}` : "-",
-    p.usb?.manufacturer ?? "-",
-    p.usb?.product ?? "-",
-    p.usb?.serial ?? "-",
-    p.driver ?? "-",
-  ].map(printable));
+  const rows = ports.map((p) =>
+    [
+      p.path,
+      p.guess ? `${KIND_NAMES[p.guess.kind]}${p.guess.sure ? "" : " (maybe)"}` : "-",
+      p.usb ? `${p.usb.vendorId}:${p.usb.productId}` : "-",
+      p.usb?.manufacturer ?? "-",
+      p.usb?.product ?? "-",
+      p.usb?.serial ?? "-",
+      p.driver ?? "-",
+    ].map(printable)
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const out = [line(header), ...rows.map(line), ""];

@@ -10,7 +10,12 @@ import { isBaudRate } from "../uri.ts";
 import type { Platform } from "../platform.ts";
 import { OutputSink } from "../output/sink.ts";
 import { type Disturbance, XR232_DEFAULTS, Xr232Model } from "../../wasm/xr232.ts";
-import { parseDisturbances, parseModelSettings, parseSeconds, readPulseFile } from "../emulators/xr232_settings.ts";
+import {
+  parseDisturbances,
+  parseModelSettings,
+  parseSeconds,
+  readPulseFile,
+} from "../emulators/xr232_settings.ts";
 
 const HELP = `qrng model xr232usb: run the XR232USB sampling/pool model (emulated, seeded)
 
@@ -117,7 +122,12 @@ export const modelCommand: Command = {
     const recorded = values.pulses === undefined ? undefined : await readPulseFile(platform, values.pulses);
     let model: Xr232Model;
     try {
-      model = new Xr232Model(BigInt(seedText), parseModelSettings(values.set ?? [], "qrng model"), schedule, recorded);
+      model = new Xr232Model(
+        BigInt(seedText),
+        parseModelSettings(values.set ?? [], "qrng model"),
+        schedule,
+        recorded,
+      );
     } catch (error) {
       if (error instanceof RangeError) {
         throw usageError(`qrng model: ${error.message.replace(/^xr232 model: /, "")}`);
@@ -126,7 +136,9 @@ export const modelCommand: Command = {
     }
     const toStdout = values.output === "-";
     // The file is replaced only when the whole run is written (a failure leaves it as it was).
-    const out = values.output === undefined ? undefined : await OutputSink.open(platform, values.output, false);
+    const out = values.output === undefined
+      ? undefined
+      : await OutputSink.open(platform, values.output, false);
     let timeline: Timeline;
     try {
       timeline = await runTimeline(model, seconds, baud, (bytes) => out?.write(bytes));

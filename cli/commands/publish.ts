@@ -98,19 +98,29 @@ function parseWhole(text: string, flag: string, min: number, max: number): numbe
 
 async function run(argv: string[], platform: Platform): Promise<number> {
   const { values } = parseFlags("publish", argv, FLAGS);
-  if (values.to === undefined) throw usageError("qrng publish: give the NATS server with --to nats://HOST[:PORT]");
+  if (values.to === undefined) {
+    throw usageError("qrng publish: give the NATS server with --to nats://HOST[:PORT]");
+  }
   const target = parseDeviceUri(values.to);
   const address = parseNatsAddress(target.scheme, target.target, `qrng publish: --to '${values.to}'`);
   const stream = values.stream ?? DEFAULT_STREAM;
   checkStreamName(stream, "qrng publish");
   const blockBytes = values.block === undefined ? DEFAULT_BLOCK_BYTES : parseSize(values.block);
   if (blockBytes < MIN_BLOCK_BYTES || blockBytes > MAX_BLOCK_BYTES) {
-    throw usageError(`qrng publish: --block must be from ${MIN_BLOCK_BYTES} to ${formatBytes(MAX_BLOCK_BYTES)}`);
+    throw usageError(
+      `qrng publish: --block must be from ${MIN_BLOCK_BYTES} to ${formatBytes(MAX_BLOCK_BYTES)}`,
+    );
   }
   const limitBytes = values.bytes === undefined ? Infinity : parseSize(values.bytes);
-  const streamBytes = values["stream-bytes"] === undefined ? DEFAULT_STREAM_BYTES : parseSize(values["stream-bytes"]);
-  if (streamBytes < 2 * blockBytes) throw usageError("qrng publish: --stream-bytes must hold at least two blocks");
-  const h = values.h !== undefined ? await resolveHFlag("publish", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
+  const streamBytes = values["stream-bytes"] === undefined
+    ? DEFAULT_STREAM_BYTES
+    : parseSize(values["stream-bytes"]);
+  if (streamBytes < 2 * blockBytes) {
+    throw usageError("qrng publish: --stream-bytes must hold at least two blocks");
+  }
+  const h = values.h !== undefined
+    ? await resolveHFlag("publish", values.h, "bytes", platform)
+    : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("publish", values.alpha) : DEFAULT_ALPHA_LOG2;
   const log = (line: string) => platform.writeStderr(`qrng publish: ${printable(line)}\n`);
   const uri = values.device ?? await resolveDevice();
@@ -149,19 +159,39 @@ async function run(argv: string[], platform: Platform): Promise<number> {
       source: reader.description,
       signal: interruption.signal,
     });
-    const outcome = await publishRounds(reader, publisher, { platform, blockBytes, limitBytes, h, alphaLog2, signal: interruption.signal });
+    const outcome = await publishRounds(reader, publisher, {
+      platform,
+      blockBytes,
+      limitBytes,
+      h,
+      alphaLog2,
+      signal: interruption.signal,
+    });
     const elapsedMs = platform.now() - started;
     const state = await streamState(jsm, stream);
     const stats = publisher.stats();
-    const summary = { stream, device: reader.description, emulated: reader.emulated, ...stats, elapsedMs: Math.round(elapsedMs), state };
+    const summary = {
+      stream,
+      device: reader.description,
+      emulated: reader.emulated,
+      ...stats,
+      elapsedMs: Math.round(elapsedMs),
+      state,
+    };
     if (values.json) await platform.stdout.write(new TextEncoder().encode(JSON.stringify(summary) + "\n"));
     log(describeStats(stats, elapsedMs));
     log(
-      `stream ${stream}: ${state.messages} blocks (${formatBytes(state.bytes)}) in it, ${state.removed} taken from it ` +
+      `stream ${stream}: ${state.messages} blocks (${
+        formatBytes(state.bytes)
+      }) in it, ${state.removed} taken from it ` +
         `of ${state.stored} stored, ${state.deliveredUnacked} delivered and not yet acknowledged`,
     );
     if (outcome === "interrupted") {
-      log(`interrupted${interruptedBy && interruptedBy !== "SIGINT" ? ` by ${interruptedBy}` : ""}; the round being gathered was not published`);
+      log(
+        `interrupted${
+          interruptedBy && interruptedBy !== "SIGINT" ? ` by ${interruptedBy}` : ""
+        }; the round being gathered was not published`,
+      );
       return INTERRUPTED_EXIT_STATUS[interruptedBy ?? "SIGINT"];
     }
     return 0;
@@ -177,8 +207,12 @@ async function run(argv: string[], platform: Platform): Promise<number> {
 }
 
 function describeStats(stats: PublisherStats, elapsedMs: number): string {
-  const paused = stats.fullWaits ? `; the stream was full ${stats.fullWaits} time(s) (device paused, nothing dropped)` : "";
-  return `publisher ${stats.publisher}: ${stats.blocks} blocks (${formatBytes(stats.bytes)}) to ${stats.subject} ` +
+  const paused = stats.fullWaits
+    ? `; the stream was full ${stats.fullWaits} time(s) (device paused, nothing dropped)`
+    : "";
+  return `publisher ${stats.publisher}: ${stats.blocks} blocks (${
+    formatBytes(stats.bytes)
+  }) to ${stats.subject} ` +
     `at ${formatRate(stats.bytes / Math.max(elapsedMs / 1000, 1e-3))}${paused}`;
 }
 
@@ -211,7 +245,9 @@ async function publishRounds(
       const blocks: Uint8Array[] = [];
       let gathered = 0;
       const gatherStarted = platform.now();
-      while (gathered < roundBytes && (blocks.length === 0 || platform.now() - gatherStarted < ROUND_MAX_MS)) {
+      while (
+        gathered < roundBytes && (blocks.length === 0 || platform.now() - gatherStarted < ROUND_MAX_MS)
+      ) {
         const block = new Uint8Array(Math.min(blockBytes, roundBytes - gathered));
         await reader.readInto(block);
         blocks.push(block);

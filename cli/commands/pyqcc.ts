@@ -75,7 +75,8 @@ Accepts pyqcc-cli's flags and prints its output blocks, so scripts change only t
   --hash-test FILE   --update FILE   -v verbose
 `;
 
-const py = (value: unknown) => typeof value === "boolean" ? (value ? "True" : "False") : printable(String(value));
+const py = (value: unknown) =>
+  typeof value === "boolean" ? (value ? "True" : "False") : printable(String(value));
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function block(title: string, fields: Record<string, unknown>): string {
@@ -111,18 +112,33 @@ const DEFAULT_READ_BLOCK_BYTES = 1024;
 
 function configSettings(v: Record<string, string | boolean | undefined>): string[] {
   const map: Array<[string, string]> = [
-    ["postprocess", "postprocess"], ["hash-input-size", "hash_input_size"], ["block-size", "block_size"],
-    ["lsbits", "n_lsbits"], ["target-value", "autocalibration_target"], ["initial-ledctrl", "initial_level"],
-    ["auto-calibration", "auto_calibration"], ["startup-test", "startup_test"], ["repetition-count", "repetition_count"],
-    ["adaptive-proportion", "adaptive_proportion"], ["bit-count", "bit_count"], ["generate-on-error", "generate_on_error"],
+    ["postprocess", "postprocess"],
+    ["hash-input-size", "hash_input_size"],
+    ["block-size", "block_size"],
+    ["lsbits", "n_lsbits"],
+    ["target-value", "autocalibration_target"],
+    ["initial-ledctrl", "initial_level"],
+    ["auto-calibration", "auto_calibration"],
+    ["startup-test", "startup_test"],
+    ["repetition-count", "repetition_count"],
+    ["adaptive-proportion", "adaptive_proportion"],
+    ["bit-count", "bit_count"],
+    ["generate-on-error", "generate_on_error"],
   ];
   return map.filter(([flag]) => v[flag] !== undefined).map(([flag, field]) => {
     const value = String(v[flag]);
-    return `${field}=${flag === "postprocess" && value.toUpperCase() === "RAW_SAMPLE" ? "RAW_SAMPLES" : value}`;
+    return `${field}=${
+      flag === "postprocess" && value.toUpperCase() === "RAW_SAMPLE" ? "RAW_SAMPLES" : value
+    }`;
   });
 }
 
-async function readBytes(device: CmdCtrlDevice, count: number, continuous: boolean, blockSize: number): Promise<Uint8Array> {
+async function readBytes(
+  device: CmdCtrlDevice,
+  count: number,
+  continuous: boolean,
+  blockSize: number,
+): Promise<Uint8Array> {
   if (!continuous) return await readOneShots(device, count);
   await device.startContinuous();
   const data = await readStreamed(device, count, blockSize);
@@ -160,7 +176,10 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     await platform.stdout.write(new TextEncoder().encode(out.join("")));
     out.length = 0;
   };
-  const { device } = await openCmdCtrl(uri, { platform, log: (l) => v.verbose && platform.writeStderr(`${l}\n`) });
+  const { device } = await openCmdCtrl(uri, {
+    platform,
+    log: (l) => v.verbose && platform.writeStderr(`${l}\n`),
+  });
   try {
     const status = (s: Status) => out.push(block("STATUS", { ...s }));
     if (v.reset) status(await device.reset());
@@ -173,10 +192,14 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     if (disable !== undefined) status(await device.enableInstance(disable, false));
     if (v.info) {
       const info = await device.info();
-      out.push(block("GET INFO DONE", {
-        coreVersion: formatVersion(info.coreVersion), softwareVersion: formatVersion(info.swVersion),
-        serial: info.serial, hwInfo: info.hwInfo,
-      }).replace("### GET INFO DONE:", "### GET INFO DONE"));
+      out.push(
+        block("GET INFO DONE", {
+          coreVersion: formatVersion(info.coreVersion),
+          softwareVersion: formatVersion(info.swVersion),
+          serial: info.serial,
+          hwInfo: info.hwInfo,
+        }).replace("### GET INFO DONE:", "### GET INFO DONE"),
+      );
     }
     if (v.status) status(await device.status());
     if (v["get-config"]) {
@@ -194,7 +217,11 @@ async function run(argv: string[], platform: Platform): Promise<number> {
         : await readBytes(device, count, v.start ?? false, blockSize);
       const seconds = Math.max((platform.now() - started) / 1000, 1e-6);
       await emitData(platform, data, v.output, v.append ?? false);
-      out.push(`${signed ? "Signed read success" : "One shot read success"}\n Speed: ${Math.round(count * 8 / seconds)} bit/s\n`);
+      out.push(
+        `${signed ? "Signed read success" : "One shot read success"}\n Speed: ${
+          Math.round(count * 8 / seconds)
+        } bit/s\n`,
+      );
       await print();
     }
     if (v.start && v.read === undefined) {
@@ -212,4 +239,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
 }
 
 /** The pyqcc drop-in command. */
-export const pyqccCommand: Command = { name: "pyqcc", summary: "pyqcc-cli compatible front end (same flags, same output)", help: HELP, run };
+export const pyqccCommand: Command = {
+  name: "pyqcc",
+  summary: "pyqcc-cli compatible front end (same flags, same output)",
+  help: HELP,
+  run,
+};

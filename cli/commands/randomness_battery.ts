@@ -68,8 +68,12 @@ function healthOptions(values: Record<string, string | boolean | undefined>): He
   if (symbols !== "bits" && symbols !== "bytes") {
     throw usageError(`qrng test: --symbols is 'bits' or 'bytes' (not '${symbols}')`);
   }
-  const h = values.h === undefined ? claimedHRange(symbols).max : parseHFlag("test", values.h as string, symbols);
-  const alphaLog2 = values.alpha === undefined ? DEFAULT_ALPHA_LOG2 : parseAlphaFlag("test", values.alpha as string);
+  const h = values.h === undefined
+    ? claimedHRange(symbols).max
+    : parseHFlag("test", values.h as string, symbols);
+  const alphaLog2 = values.alpha === undefined
+    ? DEFAULT_ALPHA_LOG2
+    : parseAlphaFlag("test", values.alpha as string);
   const apt = (values["apt-cutoff"] as string | undefined) ?? "standard";
   if (apt !== "standard" && apt !== "corrected") {
     throw usageError(`qrng test: --apt-cutoff is 'standard' or 'corrected'`);
@@ -119,7 +123,13 @@ export const testCommand: Command = {
     const source = path === "-" ? "stdin" : path;
     const reader = path === "-" ? platform.stdin : await platform.openReader(path);
     const repetition = health ? { hPerByte: health.h * (health.symbols === "bits" ? 8 : 1) } : false;
-    const analyzer = new Analyzer({ fips: selection.fips, ent: selection.ent, dsv: selection.dsv, health, repetition });
+    const analyzer = new Analyzer({
+      fips: selection.fips,
+      ent: selection.ent,
+      dsv: selection.dsv,
+      health,
+      repetition,
+    });
     const progress = platform.isTerminal("stderr");
     const started = platform.now();
     let total = 0;
@@ -155,7 +165,9 @@ export const testCommand: Command = {
     if (values["ent-terse"]) text = entTerse(results.ent.bytes, false) + entTerse(results.ent.bits!, true);
     else if (values.json) {
       const { histogram, ...rest } = results;
-      text = JSON.stringify({ source, ...rest, histogram, selection, strict, checks, verdict, pass }, null, 2) + "\n";
+      text =
+        JSON.stringify({ source, ...rest, histogram, selection, strict, checks, verdict, pass }, null, 2) +
+        "\n";
     } else text = testReport(source, results, selection, checks, strict);
     await platform.stdout.write(new TextEncoder().encode(text));
     return verdict === "pass" ? 0 : verdict === "fail" ? 1 : EXIT_INCONCLUSIVE;

@@ -6,7 +6,7 @@
  */
 import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
-import { type InterruptSignal, INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
+import { INTERRUPTED_EXIT_STATUS, type InterruptSignal, type Platform } from "../platform.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { DEFAULT_ALPHA_LOG2, DEFAULT_H_PER_BYTE } from "../sources/health.ts";
 import { GatedReader } from "../sources/gated.ts";
@@ -80,7 +80,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const format = values.format ?? "raw";
   if (!isOutputFormat(format)) throw usageError(`qrng read: unknown format '${format}'`);
   if (values.append && values.output === undefined) throw usageError("qrng read: --append needs -o FILE");
-  const h = values.h !== undefined ? await resolveHFlag("read", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE;
+  const h = values.h !== undefined
+    ? await resolveHFlag("read", values.h, "bytes", platform)
+    : DEFAULT_H_PER_BYTE;
   const alphaLog2 = values.alpha !== undefined ? parseAlphaFlag("read", values.alpha) : DEFAULT_ALPHA_LOG2;
   const postprocess = postprocessOptions("read", values);
   const log = (line: string) => platform.writeStderr(`qrng read: ${printable(line)}\n`);

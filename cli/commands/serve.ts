@@ -106,7 +106,9 @@ function positiveWhole(text: string, flag: string): number {
 async function readToken(file: string | undefined, platform: Platform): Promise<string | undefined> {
   if (file === undefined) return platform.env(TOKEN_ENV) || undefined;
   const token = new TextDecoder().decode(await readAll(await platform.openReader(file))).trim();
-  if (token === "" || /\s/.test(token)) throw usageError(`qrng serve: ${file} must hold one token (no spaces)`);
+  if (token === "" || /\s/.test(token)) {
+    throw usageError(`qrng serve: ${file} must hold one token (no spaces)`);
+  }
   return token;
 }
 
@@ -124,26 +126,44 @@ interface ServeOptions {
 
 async function parseOptions(argv: string[], platform: Platform): Promise<ServeOptions> {
   if (argv.some((a) => a === "--token" || a.startsWith("--token="))) {
-    throw usageError(`qrng serve: no --token on the command line (other users can read it there): use --token-file FILE or ${TOKEN_ENV}`);
+    throw usageError(
+      `qrng serve: no --token on the command line (other users can read it there): use --token-file FILE or ${TOKEN_ENV}`,
+    );
   }
   const { values } = parseFlags("serve", argv, FLAGS);
-  if (!values.unix && !values.tcp && !values.http) throw usageError("qrng serve: give at least one of --unix, --tcp, --http");
+  if (!values.unix && !values.tcp && !values.http) {
+    throw usageError("qrng serve: give at least one of --unix, --tcp, --http");
+  }
   if (values.group && !values.unix) throw usageError("qrng serve: --group goes with --unix");
   const poolBytes = values.pool !== undefined ? parseSize(values.pool) : DEFAULT_POOL_BYTES;
-  const maxRequestBytes = values["max-request"] !== undefined ? parseSize(values["max-request"]) : DEFAULT_MAX_REQUEST_BYTES;
+  const maxRequestBytes = values["max-request"] !== undefined
+    ? parseSize(values["max-request"])
+    : DEFAULT_MAX_REQUEST_BYTES;
   if (maxRequestBytes < 1) throw usageError("qrng serve: --max-request must be at least 1");
   if (poolBytes < maxRequestBytes) {
-    throw usageError(`qrng serve: --pool (${poolBytes} bytes) must hold at least one largest request (--max-request ${maxRequestBytes})`);
+    throw usageError(
+      `qrng serve: --pool (${poolBytes} bytes) must hold at least one largest request (--max-request ${maxRequestBytes})`,
+    );
   }
   const rateText = values["client-rate"];
-  const clientRateBytesPerS = rateText === "max" ? Infinity : rateText !== undefined ? parseSize(rateText) : DEFAULT_CLIENT_RATE_BYTES_PER_S;
-  if (clientRateBytesPerS < 1) throw usageError("qrng serve: --client-rate must be at least 1 byte/s (or max)");
+  const clientRateBytesPerS = rateText === "max"
+    ? Infinity
+    : rateText !== undefined
+    ? parseSize(rateText)
+    : DEFAULT_CLIENT_RATE_BYTES_PER_S;
+  if (clientRateBytesPerS < 1) {
+    throw usageError("qrng serve: --client-rate must be at least 1 byte/s (or max)");
+  }
   const tcp = values.tcp !== undefined ? parseHostPort(values.tcp, 0, `--tcp '${values.tcp}'`) : undefined;
-  const http = values.http !== undefined ? parseHostPort(values.http, 0, `--http '${values.http}'`) : undefined;
+  const http = values.http !== undefined
+    ? parseHostPort(values.http, 0, `--http '${values.http}'`)
+    : undefined;
   const token = await readToken(values["token-file"], platform);
   for (const [flag, endpoint] of [["--tcp", tcp], ["--http", http]] as const) {
     if (endpoint && !isLoopback(endpoint.host) && token === undefined) {
-      throw usageError(`qrng serve: ${flag} ${endpoint.host} is beyond loopback: set a token (--token-file FILE or ${TOKEN_ENV})`);
+      throw usageError(
+        `qrng serve: ${flag} ${endpoint.host} is beyond loopback: set a token (--token-file FILE or ${TOKEN_ENV})`,
+      );
     }
   }
   const uri = values.device ?? await resolveDevice();
@@ -160,8 +180,12 @@ async function parseOptions(argv: string[], platform: Platform): Promise<ServeOp
     limits: {
       maxRequestBytes,
       clientRateBytesPerS,
-      waitMs: values["wait-ms"] !== undefined ? positiveWhole(values["wait-ms"], "--wait-ms") : DEFAULT_WAIT_MS,
-      maxClients: values["max-clients"] !== undefined ? positiveWhole(values["max-clients"], "--max-clients") : DEFAULT_MAX_CLIENTS,
+      waitMs: values["wait-ms"] !== undefined
+        ? positiveWhole(values["wait-ms"], "--wait-ms")
+        : DEFAULT_WAIT_MS,
+      maxClients: values["max-clients"] !== undefined
+        ? positiveWhole(values["max-clients"], "--max-clients")
+        : DEFAULT_MAX_CLIENTS,
       token,
     },
     h: values.h !== undefined ? await resolveHFlag("serve", values.h, "bytes", platform) : DEFAULT_H_PER_BYTE,
@@ -206,9 +230,22 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   const log = (line: string) => platform.writeStderr(`qrng serve: ${printable(line)}\n`);
   // The pool explains an empty pool by the filler's state; the filler fills the pool.
   const pool: Pool = new Pool(options.poolBytes, (): string => filler.whyEmpty());
-  const filler = new PoolFiller({ uri: options.uri, platform, pool, h: options.h, alphaLog2: options.alphaLog2, log });
+  const filler = new PoolFiller({
+    uri: options.uri,
+    platform,
+    pool,
+    h: options.h,
+    alphaLog2: options.alphaLog2,
+    log,
+  });
   const metrics = new ServeMetrics(platform.now());
-  const listeners = await startListeners(options, { pool, filler, metrics, limits: options.limits, now: () => platform.now() });
+  const listeners = await startListeners(options, {
+    pool,
+    filler,
+    metrics,
+    limits: options.limits,
+    now: () => platform.now(),
+  });
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const unsubscribe = platform.onInterrupt((signal) => {
@@ -217,7 +254,9 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     filler.reopen();
   });
   try {
-    for (const listener of listeners) await platform.stdout.write(new TextEncoder().encode(listener.uri + "\n"));
+    for (const listener of listeners) {
+      await platform.stdout.write(new TextEncoder().encode(listener.uri + "\n"));
+    }
     log(`serving ${options.uri} on ${listeners.map((l) => l.uri).join(", ")}`);
     const filling = filler.run();
     // A filler that failed closed has ended, but the daemon stays up to say so (/health,

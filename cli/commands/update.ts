@@ -30,11 +30,17 @@ ${DEVICE_FLAGS_HELP}
     const result = await withDevice(platform, values.device, async (device) => {
       const update = await updateFirmware(device, image, {
         onRetry: (offset, error) =>
-          platform.writeStderr(`qrng update: chunk at ${offset} failed (${describeError(error)}); retrying\n`),
+          platform.writeStderr(
+            `qrng update: chunk at ${offset} failed (${describeError(error)}); retrying\n`,
+          ),
         onProgress: progress
           ? (done, total) => {
             const width = 30, filled = Math.round(width * done / total);
-            platform.writeStderr(`\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${formatBytes(done)} of ${formatBytes(total)}`);
+            platform.writeStderr(
+              `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${formatBytes(done)} of ${
+                formatBytes(total)
+              }`,
+            );
           }
           : undefined,
       });

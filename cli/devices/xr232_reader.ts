@@ -207,7 +207,9 @@ const hexBytes = (bytes: Uint8Array) => bytesToHex(bytes).replace(/..(?!$)/g, "$
  */
 function notRandom(answers: Uint8Array): string | undefined {
   const n = answers.length;
-  if (n < MIN_RANDOM_ANSWERS) return `only ${n} byte(s) (${hexBytes(answers)}), too few to be an XR232's random bytes`;
+  if (n < MIN_RANDOM_ANSWERS) {
+    return `only ${n} byte(s) (${hexBytes(answers)}), too few to be an XR232's random bytes`;
+  }
   if (answers.every((b) => b === answers[0])) return `0x${hexBytes(answers.subarray(0, 1))}, ${n} times`;
   for (let period = 2; period * 2 <= n; period++) {
     if (answers.every((b, i) => i < period || b === answers[i - period])) {
@@ -219,7 +221,9 @@ function notRandom(answers: Uint8Array): string | undefined {
   const distinct = new Set(answers).size;
   const expected = 256 * (1 - (255 / 256) ** n);
   if (distinct < expected / 2) {
-    return `only ${distinct} distinct byte values in ${n} bytes (random bytes give about ${Math.round(expected)})`;
+    return `only ${distinct} distinct byte values in ${n} bytes (random bytes give about ${
+      Math.round(expected)
+    })`;
   }
   return undefined;
 }
@@ -233,7 +237,12 @@ export function classify(answers: Uint8Array): Identification {
   if (answers.length === 0) return { kind: "unknown", recommendedBaud: 0, received: 0 };
   const cycle = repeatingCycle(answers);
   if (cycle !== undefined) {
-    return { kind: "xr232usb", identification: cycle, recommendedBaud: XR232USB_BAUD, received: answers.length };
+    return {
+      kind: "xr232usb",
+      identification: cycle,
+      recommendedBaud: XR232USB_BAUD,
+      received: answers.length,
+    };
   }
   const seen = notRandom(answers);
   if (seen !== undefined) return { kind: "other", seen, recommendedBaud: 0, received: answers.length };

@@ -18,7 +18,11 @@ export interface Xr232ServeOptions {
 }
 
 /** Serves an emulated `kind` on a new pty until interrupted; resolves the exit status. */
-export async function serveXr232(kind: Xr232Kind, options: Xr232ServeOptions, platform: Platform): Promise<number> {
+export async function serveXr232(
+  kind: Xr232Kind,
+  options: Xr232ServeOptions,
+  platform: Platform,
+): Promise<number> {
   const where = `qrng emulate ${kind}`;
   const device = newXr232Device(kind, options.device, where);
   if (!platform.libc) throw new QrngError("unsupported", `${where} --serial needs Deno or Bun (FFI)`);

@@ -4,7 +4,7 @@
  * is on, and the host waits while CTS is off. Collects the per-second timeline `qrng model`
  * prints and hands the served bytes to a callback in order.
  */
-import { type Xr232Event, type Xr232Model, type Xr232Stats } from "../../wasm/xr232.ts";
+import type { Xr232Event, Xr232Model, Xr232Stats } from "../../wasm/xr232.ts";
 
 /** Bytes asked for per model call; small enough for second boundaries to fall close. */
 const CHUNK_BYTES = 4096;

@@ -13,7 +13,9 @@ export class Pacer {
 
   /** `bytesPerSecond` may be Infinity (never wait) or 0 (never due: feed only when asked). */
   constructor(bytesPerSecond: number, startMs: number) {
-    if (!(bytesPerSecond >= 0)) throw new RangeError(`Pacer: rate must be ≥ 0 bytes/s, not ${bytesPerSecond}`);
+    if (!(bytesPerSecond >= 0)) {
+      throw new RangeError(`Pacer: rate must be ≥ 0 bytes/s, not ${bytesPerSecond}`);
+    }
     this.#bytesPerSecond = bytesPerSecond;
     this.#startMs = startMs;
   }

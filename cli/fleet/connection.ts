@@ -53,7 +53,9 @@ export interface NatsCredentialFiles {
 
 /** Parses `nats://host[:port]` or `tls://host[:port]` (`where` names it in errors). */
 export function parseNatsAddress(scheme: string, hostPort: string, where: string): NatsAddress {
-  if (scheme !== "nats" && scheme !== "tls") throw usageError(`${where}: use nats://host[:port] or tls://host[:port]`);
+  if (scheme !== "nats" && scheme !== "tls") {
+    throw usageError(`${where}: use nats://host[:port] or tls://host[:port]`);
+  }
   const { host, port } = parseHostPort(hostPort, NATS_PORT, where);
   const hostText = host.includes(":") ? `[${host}]` : host;
   return { server: `${scheme}://${hostText}:${port}`, tls: scheme === "tls" };
@@ -87,7 +89,9 @@ async function credentials(
     const seed = new TextDecoder().decode(await readSecretFile(platform, files.nkey, "NKey seed")).trim();
     authenticator.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
   }
-  if (files.creds) authenticator.push(credsAuthenticator(await readSecretFile(platform, files.creds, "credentials")));
+  if (files.creds) {
+    authenticator.push(credsAuthenticator(await readSecretFile(platform, files.creds, "credentials")));
+  }
   const caFile = platform.env(NATS_ENV.caFile);
   const certFile = platform.env(NATS_ENV.certFile);
   const keyFile = platform.env(NATS_ENV.keyFile);
@@ -116,7 +120,10 @@ export async function connectNats(
       reconnectTimeWait: 250,
     });
   } catch (error) {
-    throw new QrngError("disconnected", `Cannot connect to NATS at ${address.server}: ${describeError(error)}`);
+    throw new QrngError(
+      "disconnected",
+      `Cannot connect to NATS at ${address.server}: ${describeError(error)}`,
+    );
   }
 }
 

@@ -76,7 +76,14 @@ export class BlockPublisher {
   /** The counts so far. */
   stats(): PublisherStats {
     const { id: publisher, subject } = this.#options;
-    return { publisher, subject, blocks: this.#blocks, bytes: this.#bytes, fullWaits: this.#fullWaits, retries: this.#retries };
+    return {
+      publisher,
+      subject,
+      blocks: this.#blocks,
+      bytes: this.#bytes,
+      fullWaits: this.#fullWaits,
+      retries: this.#retries,
+    };
   }
 
   /**
@@ -111,16 +118,25 @@ export class BlockPublisher {
     const deadline = platform.now() + PUBLISH_RETRY_DEADLINE_MS;
     let waitMs = RETRY_FIRST_MS;
     for (;;) {
-      if (signal?.aborted) throw new QrngError("interrupted", `publish interrupted before block ${sequence} was stored`);
+      if (signal?.aborted) {
+        throw new QrngError("interrupted", `publish interrupted before block ${sequence} was stored`);
+      }
       try {
-        await this.#js.publish(subject, block, { msgID: `${id}-${sequence}`, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+        await this.#js.publish(subject, block, {
+          msgID: `${id}-${sequence}`,
+          headers: h,
+          timeout: PUBLISH_TIMEOUT_MS,
+        });
         this.#blocks++;
         this.#bytes += block.length;
         return;
       } catch (error) {
         if (isStreamFull(error)) this.#fullWaits++;
         else if (platform.now() < deadline) this.#retries++;
-        else throw new QrngError("disconnected", `Cannot publish block ${sequence} to ${subject}: ${describeError(error)}`);
+        else {throw new QrngError(
+            "disconnected",
+            `Cannot publish block ${sequence} to ${subject}: ${describeError(error)}`,
+          );}
       }
       await platform.sleep(waitMs);
       waitMs = Math.min(2 * waitMs, RETRY_MAX_MS);

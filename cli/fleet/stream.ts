@@ -13,8 +13,8 @@ import {
   DiscardPolicy,
   type JetStreamManager,
   RetentionPolicy,
-  type StreamInfo,
   StorageType,
+  type StreamInfo,
 } from "@nats-io/jetstream";
 import { describeError, QrngError, usageError } from "../errors.ts";
 
@@ -72,7 +72,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
   try {
     info = await jsm.streams.info(spec.name);
   } catch (error) {
-    if ((error as { name?: string }).name !== "StreamNotFoundError") throw streamError(spec.name, "look up", error);
+    if ((error as { name?: string }).name !== "StreamNotFoundError") {
+      throw streamError(spec.name, "look up", error);
+    }
     try {
       info = await jsm.streams.add({
         name: spec.name,

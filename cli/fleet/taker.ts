@@ -96,7 +96,12 @@ export class BlockTaker {
     try {
       const consumer = await js.consumers.get(stream, CONSUMER_NAME);
       const max_messages = Math.max(1, Math.min(prefetchBlocks, PREFETCH_MAX_BLOCKS));
-      return new BlockTaker(stream, jsm, await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }), max_messages);
+      return new BlockTaker(
+        stream,
+        jsm,
+        await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }),
+        max_messages,
+      );
     } catch (error) {
       throw streamError(stream, "join the consumer of", error);
     }
@@ -117,7 +122,9 @@ export class BlockTaker {
         }
         this.#delivered.push(message);
         this.#wake?.();
-        if (this.#delivered.length >= this.#prefetch) await new Promise<void>((resolve) => (this.#space = resolve));
+        if (this.#delivered.length >= this.#prefetch) {
+          await new Promise<void>((resolve) => (this.#space = resolve));
+        }
       }
     } catch {
       // Stopped by close(), or the consumer is gone: take() then finds nothing, and its
@@ -190,14 +197,19 @@ export class BlockTaker {
    * proves the delete was not applied (no stream leader at the moment) is retried.
    */
   async #claim(message: JsMsg): Promise<Claim> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1;; attempt++) {
       try {
-        const deleted = await this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, false);
+        const deleted = await this.#jsm.streams.deleteMessage(
+          this.stream,
+          message.info.streamSequence,
+          false,
+        );
         if (deleted) return "claimed";
       } catch (error) {
         const text = describeError(error);
         // Gone at the first try: someone else's claim. After a retry it may have been ours.
-        const gone = GONE_CODES.includes((error as { code?: number }).code ?? 0) || /no message found/i.test(text);
+        const gone = GONE_CODES.includes((error as { code?: number }).code ?? 0) ||
+          /no message found/i.test(text);
         if (gone && attempt === 1) {
           this.#claimedElsewhere++;
           return "elsewhere";

@@ -11,9 +11,16 @@
 import type { Config, Info, Statistics, Status } from "../../wasm/cmdctrl.ts";
 import type { OpenedCmdCtrl } from "../devices/cmdctrl/connect.ts";
 import { cmdCtrlSource, describeCmdCtrl } from "../devices/cmdctrl/source.ts";
-import { checkCertificate, type CertificateCheck, hashTest, type HashTestResult, importCaKey, verifiedSignedRead } from "../devices/cmdctrl/checks.ts";
+import {
+  type CertificateCheck,
+  checkCertificate,
+  hashTest,
+  type HashTestResult,
+  importCaKey,
+  verifiedSignedRead,
+} from "../devices/cmdctrl/checks.ts";
 import { readOneShots, readStreamed } from "../devices/cmdctrl/raw_read.ts";
-import { type UpdateOptions, type UpdateResult, updateFirmware } from "../devices/cmdctrl/update.ts";
+import { updateFirmware, type UpdateOptions, type UpdateResult } from "../devices/cmdctrl/update.ts";
 import { openCmdCtrl } from "../sources/cmdctrl.ts";
 import { GatedReader, type GatedReaderOptions } from "../sources/gated.ts";
 import { type CallOptions, type LibraryContext, type OpenOptions, QrngSource } from "./source.ts";
@@ -31,7 +38,11 @@ export class CmdCtrlQrng extends QrngSource {
   static async open(uri: string, context: LibraryContext, options: OpenOptions): Promise<CmdCtrlQrng> {
     const qrng = new CmdCtrlQrng(uri, context, options);
     await qrng.exclusive("open", async () => {
-      const opened = await openCmdCtrl(uri, { platform: context.platform, log: options.log, signal: qrng.signal });
+      const opened = await openCmdCtrl(uri, {
+        platform: context.platform,
+        log: options.log,
+        signal: qrng.signal,
+      });
       qrng.#opened = opened;
       const { description, emulated } = describeCmdCtrl(opened, await opened.device.info());
       qrng.describe(description, emulated);
@@ -141,7 +152,10 @@ export class CmdCtrlQrng extends QrngSource {
   protected override async openSession(options: GatedReaderOptions): Promise<GatedReader> {
     // A stream left running by startContinuous would garble the session's first commands.
     if (this.#device.streaming) await this.#device.stop();
-    return await GatedReader.openWith((sourceOptions) => cmdCtrlSource(this.#opened!, sourceOptions, false), options);
+    return await GatedReader.openWith(
+      (sourceOptions) => cmdCtrlSource(this.#opened!, sourceOptions, false),
+      options,
+    );
   }
 
   protected override async release(): Promise<void> {

@@ -18,7 +18,11 @@ export type Qrng = CmdCtrlQrng | Xr232Qrng | PlainQrng;
 export type PlainQrng = QrngSource & { readonly family?: undefined };
 
 /** Opens the source `uri` names with the runtime `context` (the package entry supplies it). */
-export async function openWith(context: LibraryContext, uri: string, options: OpenOptions = {}): Promise<Qrng> {
+export async function openWith(
+  context: LibraryContext,
+  uri: string,
+  options: OpenOptions = {},
+): Promise<Qrng> {
   if (options.signal?.aborted) throw interruptedError(`open ${uri}`);
   switch (deviceFamily(parseDeviceUri(uri))) {
     case "cmdctrl":

@@ -79,7 +79,9 @@ export class QrngSource {
     this.uri = uri;
     this.context = context;
     this.options = options;
-    this.signal = options.signal ? AbortSignal.any([options.signal, this.#closing.signal]) : this.#closing.signal;
+    this.signal = options.signal
+      ? AbortSignal.any([options.signal, this.#closing.signal])
+      : this.#closing.signal;
   }
 
   /** Opens a source with no device commands, its first read session at once (errors surface here). */
@@ -101,7 +103,9 @@ export class QrngSource {
 
   /** Resolves `n` validated bytes in a new array. */
   async read(n: number, options: CallOptions = {}): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`read: byte count must be a whole number ≥ 0, not ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`read: byte count must be a whole number ≥ 0, not ${n}`);
+    }
     const bytes = new Uint8Array(n);
     await this.readInto(bytes, options);
     return bytes;
@@ -127,11 +131,13 @@ export class QrngSource {
     return this.#readable ??= new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
-          controller.enqueue(await this.reading(`read from ${this.uri}`, async (session) => {
-            let run = await session.next();
-            while (run.length === 0) run = await session.next();
-            return run.slice();
-          }));
+          controller.enqueue(
+            await this.reading(`read from ${this.uri}`, async (session) => {
+              let run = await session.next();
+              while (run.length === 0) run = await session.next();
+              return run.slice();
+            }),
+          );
         } catch (error) {
           controller.error(error);
         }
@@ -210,7 +216,9 @@ export class QrngSource {
    * "interrupted" as soon as it aborts (the operation still finishes before the next one runs).
    */
   protected exclusive<T>(what: string, operation: () => Promise<T>, options: CallOptions = {}): Promise<T> {
-    if (this.#closed) return Promise.reject(new QrngError("disconnected", `Cannot ${what}: ${this.uri} is closed`));
+    if (this.#closed) {
+      return Promise.reject(new QrngError("disconnected", `Cannot ${what}: ${this.uri} is closed`));
+    }
     if (options.signal?.aborted) return Promise.reject(interruptedError(what));
     const run = this.#queue.then(operation);
     this.#queue = run.catch(() => {});
@@ -229,7 +237,11 @@ export class QrngSource {
    * Runs a read in the session. A read that fails (a device fault, a health failure, its caller
    * gave up) ends the session: the next read opens a fresh gate.
    */
-  private reading<T>(what: string, read: (session: GatedReader) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  private reading<T>(
+    what: string,
+    read: (session: GatedReader) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     return this.exclusive(what, async () => {
       const session = await this.session();
       try {

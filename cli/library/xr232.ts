@@ -31,7 +31,11 @@ export class Xr232Qrng extends QrngSource {
    * answer is neither's.
    */
   ident(options: IdentOptions = {}): Promise<Xr232Identity> {
-    return this.command("identify the device", () => identifyXr232(this.#probeUri(), options.baud ?? IDENT_BAUD, this.context.platform), options);
+    return this.command(
+      "identify the device",
+      () => identifyXr232(this.#probeUri(), options.baud ?? IDENT_BAUD, this.context.platform),
+      options,
+    );
   }
 
   /** The device without its read parameters (identification sets its own rate); an emulator keeps its seed. */

@@ -79,7 +79,8 @@ function temporaryPath(target: string): string {
 /** `opening`, or a rejection of kind "interrupted" once `signal` aborts (the open is left to finish unseen). */
 function untilAborted(opening: Promise<ByteWriter>, signal: AbortSignal, path: string): Promise<ByteWriter> {
   return new Promise((resolve, reject) => {
-    const stop = () => reject(new QrngError("interrupted", `Cannot write ${path}: interrupted while waiting for its reader`));
+    const stop = () =>
+      reject(new QrngError("interrupted", `Cannot write ${path}: interrupted while waiting for its reader`));
     if (signal.aborted) return stop();
     signal.addEventListener("abort", stop, { once: true });
     opening.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
@@ -105,11 +106,22 @@ export class OutputSink {
    * appended to in place. Opening a FIFO waits for its reader; `signal` ends that wait (kind
    * "interrupted").
    */
-  static async open(platform: Platform, path: string | undefined, append: boolean, signal?: AbortSignal): Promise<OutputSink> {
-    if (path === undefined || path === "-") return new OutputSink(platform, platform.stdout, { kind: "stdout" });
+  static async open(
+    platform: Platform,
+    path: string | undefined,
+    append: boolean,
+    signal?: AbortSignal,
+  ): Promise<OutputSink> {
+    if (path === undefined || path === "-") {
+      return new OutputSink(platform, platform.stdout, { kind: "stdout" });
+    }
     // Name FILE, as the user gave it, in every error (not its target or temporary file).
     const fail = (error: unknown): never => {
-      throw new QrngError("output", `Cannot write ${path}: ${describeError((error as Error).cause ?? error)}`, { cause: error });
+      throw new QrngError(
+        "output",
+        `Cannot write ${path}: ${describeError((error as Error).cause ?? error)}`,
+        { cause: error },
+      );
     };
     const target = await linkTarget(platform, path).catch(fail);
     const info = await platform.fileInfo(path).catch(fail);
@@ -150,7 +162,11 @@ export class OutputSink {
   #named(error: unknown): unknown {
     const d = this.#destination;
     if (d.kind === "stdout" || (error instanceof QrngError && error.kind !== "output")) return error;
-    return new QrngError("output", `Cannot write ${d.path}: ${describeError((error as Error).cause ?? error)}`, { cause: error });
+    return new QrngError(
+      "output",
+      `Cannot write ${d.path}: ${describeError((error as Error).cause ?? error)}`,
+      { cause: error },
+    );
   }
 
   /** Success: publishes the output (a replaced file is renamed over its target). */

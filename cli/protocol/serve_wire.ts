@@ -158,7 +158,10 @@ export class FrameDecoder {
     this.#remaining = length;
     if (type === FRAME.data) return;
     if (length > MAX_CONTROL_PAYLOAD_BYTES) {
-      throw new QrngError("protocol", `a control frame of ${length} bytes (at most ${MAX_CONTROL_PAYLOAD_BYTES})`);
+      throw new QrngError(
+        "protocol",
+        `a control frame of ${length} bytes (at most ${MAX_CONTROL_PAYLOAD_BYTES})`,
+      );
     }
     this.#control = new Uint8Array(length);
     this.#controlFill = 0;

@@ -13,7 +13,8 @@ export function formatG17(x: number): string {
   if (x === 0) return "0";
   const [mantissa, exponentText] = x.toExponential(16).split("e");
   const exponent = Number(exponentText);
-  const trim = (digits: string) => digits.includes(".") ? digits.replace(/0+$/, "").replace(/\.$/, "") : digits;
+  const trim = (digits: string) =>
+    digits.includes(".") ? digits.replace(/0+$/, "").replace(/\.$/, "") : digits;
   if (exponent < -4 || exponent >= 17) {
     const sign = exponent < 0 ? "-" : "+";
     return `${trim(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
@@ -30,7 +31,9 @@ function toolLines(e: Estimate): string[] {
   // Values are in the tool's order; it says whether p was found just before printing p.
   for (const [key, value] of Object.entries(e.values)) {
     if (key === "p" && "pFound" in e.values) {
-      lines.push(prefix + (e.values.pFound ? "Found p." : "Could Not Find p. Proceeding with the lower bound for p."));
+      lines.push(
+        prefix + (e.values.pFound ? "Found p." : "Could Not Find p. Proceeding with the lower bound for p."),
+      );
     }
     if (NOT_PRINTED.has(key)) continue;
     if (key === "pLocal" && value === null) lines.push(prefix + "P_local can't change the result.");
@@ -42,9 +45,13 @@ function toolLines(e: Estimate): string[] {
 
 /** The lines `ea_non_iid -vv` prints for this assessment (after its "Opening file" line). */
 export function toolStyleReport(a: NonIidAssessment): string {
-  const lines = [`Loaded ${a.samples} samples of ${a.distinctSymbols} distinct ${a.bitsPerSymbol}-bit-wide symbols`];
+  const lines = [
+    `Loaded ${a.samples} samples of ${a.distinctSymbols} distinct ${a.bitsPerSymbol}-bit-wide symbols`,
+  ];
   if (!a.binary) lines.push(`Number of Binary Symbols: ${a.bitstringBits}`);
-  if (a.samples < RECORD_SAMPLES) lines.push("", `*** Warning: data contains less than ${RECORD_SAMPLES} samples ***`, "");
+  if (a.samples < RECORD_SAMPLES) {
+    lines.push("", `*** Warning: data contains less than ${RECORD_SAMPLES} samples ***`, "");
+  }
   if (a.translated) lines.push("", "Symbols have been translated.", "");
   for (const e of a.estimates) lines.push(...toolLines(e));
   if (a.hBitstring !== null) lines.push(`H_bitstring = ${formatG17(a.hBitstring)}`);
@@ -60,7 +67,9 @@ export function summaryReport(a: NonIidAssessment, source: string): string {
   const find = (name: string, track: string) => a.estimates.find((e) => e.name === name && e.track === track);
   const lowestOf = (track: string) => {
     let best: Estimate | undefined;
-    for (const e of a.estimates) if (e.track === track && e.minEntropy !== null && (!best || e.minEntropy < best.minEntropy!)) best = e;
+    for (const e of a.estimates) {
+      if (e.track === track && e.minEntropy !== null && (!best || e.minEntropy < best.minEntropy!)) best = e;
+    }
     return best;
   };
   const lowLiteral = lowestOf("literal"), lowBits = lowestOf("bitstring");
@@ -71,8 +80,12 @@ export function summaryReport(a: NonIidAssessment, source: string): string {
     return short(e.minEntropy) + mark;
   };
   const out = [
-    `${source}: ${a.samples.toLocaleString("en-US")} samples, ${a.bitsPerSymbol} bit${a.bitsPerSymbol > 1 ? "s" : ""} per symbol, ` +
-    `${a.distinctSymbols} distinct${a.translated ? " (translated to 0.." + (a.distinctSymbols - 1) + ")" : ""}`,
+    `${source}: ${a.samples.toLocaleString("en-US")} samples, ${a.bitsPerSymbol} bit${
+      a.bitsPerSymbol > 1 ? "s" : ""
+    } per symbol, ` +
+    `${a.distinctSymbols} distinct${
+      a.translated ? " (translated to 0.." + (a.distinctSymbols - 1) + ")" : ""
+    }`,
     `SP 800-90B non-IID track (§6.3): min-entropy estimates, 99 % upper bounds`,
     "",
   ];
@@ -81,9 +94,15 @@ export function summaryReport(a: NonIidAssessment, source: string): string {
     out.push(`${"estimator".padEnd(width)}${"per bit".padStart(17)}`);
     for (const name of names) out.push(`${name.padEnd(width)}${cell(find(name, "literal")).padStart(17)}`);
   } else {
-    out.push(`${"estimator".padEnd(width)}${"bitstring (/bit)".padStart(17)}${"literal (/symbol)".padStart(19)}`);
+    out.push(
+      `${"estimator".padEnd(width)}${"bitstring (/bit)".padStart(17)}${"literal (/symbol)".padStart(19)}`,
+    );
     for (const name of names) {
-      out.push(`${name.padEnd(width)}${cell(find(name, "bitstring")).padStart(17)}${cell(find(name, "literal")).padStart(19)}`);
+      out.push(
+        `${name.padEnd(width)}${cell(find(name, "bitstring")).padStart(17)}${
+          cell(find(name, "literal")).padStart(19)
+        }`,
+      );
     }
   }
   out.push("", "< lowest of its column   * sets the assessed min-entropy", "");
@@ -93,7 +112,9 @@ export function summaryReport(a: NonIidAssessment, source: string): string {
   out.push(`H_original: ${formatG17(a.hOriginal)} (${lowLiteral!.name})`);
   const how = a.hBitstring === null
     ? "H_original"
-    : a.binding.track === "bitstring" ? `${a.bitsPerSymbol} × H_bitstring` : "H_original";
+    : a.binding.track === "bitstring"
+    ? `${a.bitsPerSymbol} × H_bitstring`
+    : "H_original";
   out.push(`Assessed min entropy: ${formatG17(a.minEntropy)} bits per sample (${how})`);
   for (const w of a.warnings) out.push(`warning: ${w}`);
   return out.join("\n") + "\n";
@@ -123,37 +144,54 @@ export function iidReport(a: IidAssessment, source: string): string {
   const chi = (name: string, t: typeof independence) =>
     t.score === null
       ? `${name.padEnd(28)}could not run (too little data)`
-      : `${name.padEnd(28)}score ${fixed6(t.score)}, ${t.degreesOfFreedom} degrees of freedom, p-value ${fixed6(t.pValue)}  ${verdict(t.passed)}`;
+      : `${name.padEnd(28)}score ${fixed6(t.score)}, ${t.degreesOfFreedom} degrees of freedom, p-value ${
+        fixed6(t.pValue)
+      }  ${verdict(t.passed)}`;
   const lrs = a.longestRepeat;
   const out = [
-    `${source}: ${a.samples.toLocaleString("en-US")} samples, ${a.bitsPerSymbol} bit${a.bitsPerSymbol > 1 ? "s" : ""} per symbol, ` +
+    `${source}: ${a.samples.toLocaleString("en-US")} samples, ${a.bitsPerSymbol} bit${
+      a.bitsPerSymbol > 1 ? "s" : ""
+    } per symbol, ` +
     `${a.distinctSymbols} distinct${a.binary ? " (binary)" : ""}`,
     `SP 800-90B IID track (§5): tests fail at p < 0.001; shuffles seeded with --seed ${a.seed}`,
     "",
     chi("Chi-square independence", independence),
     chi("Chi-square goodness of fit", goodnessOfFit),
-    `${"Longest repeated substring".padEnd(28)}P_col ${fixed6(lrs.collisionProbability)}, length ${lrs.length}, ` +
+    `${"Longest repeated substring".padEnd(28)}P_col ${
+      fixed6(lrs.collisionProbability)
+    }, length ${lrs.length}, ` +
     `Pr(X >= 1) ${fixed6(lrs.probability)}  ${verdict(lrs.passed)}`,
     "",
     `Permutation tests: ${a.permutation.shuffles} shuffles; C0, C1, C2 count those whose statistic is above, equal to, below the data's`,
     "(a statistic passes once C0 + C1 and C1 + C2 both exceed 5, fails if either is 5 or less after 10,000)",
-    `${"statistic".padStart(24)}${"value".padStart(16)}${"C0 (>)".padStart(9)}${"C1 (=)".padStart(9)}${"C2 (<)".padStart(9)}`,
+    `${"statistic".padStart(24)}${"value".padStart(16)}${"C0 (>)".padStart(9)}${"C1 (=)".padStart(9)}${
+      "C2 (<)".padStart(9)
+    }`,
   ];
   for (const s of a.permutation.statistics) {
     const name = s.name === "compression" ? "compression*" : s.name;
-    out.push(`${name.padStart(24)}${Number(s.value.toPrecision(8)).toString().padStart(16)}` +
-      `${String(s.c0).padStart(9)}${String(s.c1).padStart(9)}${String(s.c2).padStart(9)}  ${verdict(s.passed)}`);
+    out.push(
+      `${name.padStart(24)}${Number(s.value.toPrecision(8)).toString().padStart(16)}` +
+        `${String(s.c0).padStart(9)}${String(s.c1).padStart(9)}${String(s.c2).padStart(9)}  ${
+          verdict(s.passed)
+        }`,
+    );
   }
-  out.push("* LZ78 phrase count (NIST's tool ranks bzip2's output length; its value differs, its role does not)", "");
+  out.push(
+    "* LZ78 phrase count (NIST's tool ranks bzip2's output length; its value differs, its role does not)",
+    "",
+  );
   const failed = [
     ...(independence.passed ? [] : ["chi-square independence"]),
     ...(goodnessOfFit.passed ? [] : ["chi-square goodness of fit"]),
     ...(lrs.passed ? [] : ["longest repeated substring"]),
     ...permutationFailures(a),
   ];
-  out.push(a.iid
-    ? "IID: every test passed; the IID min-entropy below may be claimed (SP 800-90B §5)"
-    : `IID: NO (failed: ${failed.join(", ")}); assess with the non-IID track (qrng assess --non-iid)`);
+  out.push(
+    a.iid
+      ? "IID: every test passed; the IID min-entropy below may be claimed (SP 800-90B §5)"
+      : `IID: NO (failed: ${failed.join(", ")}); assess with the non-IID track (qrng assess --non-iid)`,
+  );
   out.push(`H_original: ${formatG17(a.hOriginal)} (Most Common Value)`);
   if (a.hBitstring !== null) {
     out.push(`H_bitstring: ${formatG17(a.hBitstring)}`);
@@ -168,21 +206,35 @@ export function restartReport(a: RestartAssessment, source: string): string {
   const s = a.sanity;
   const out = [
     `${source}: restart dataset, ${a.restarts} restarts × ${a.samplesPerRestart} samples, H_I = ${a.hInitial}`,
-    `SP 800-90B restart tests (§3.1.4), rows and columns assessed by the ${a.track === "iid" ? "IID track's MCV estimate" : "non-IID track"}`,
+    `SP 800-90B restart tests (§3.1.4), rows and columns assessed by the ${
+      a.track === "iid" ? "IID track's MCV estimate" : "non-IID track"
+    }`,
     "",
     `Sanity check: a value occurs ${s.maxRowCount} times in row ${s.row} and a value ${s.maxColumnCount} times in column ${s.column}; ` +
-    `an H_I source explains at most ${s.cutoff} (X_cutoff; α = 0.01 over ${a.restarts + a.samplesPerRestart} rows and columns)  ${verdict(s.passed)}`,
+    `an H_I source explains at most ${s.cutoff} (X_cutoff; α = 0.01 over ${
+      a.restarts + a.samplesPerRestart
+    } rows and columns)  ${verdict(s.passed)}`,
   ];
   if (!s.passed) {
-    out.push("", "Restart tests FAILED: H_I is not supported by the restarts (the rows and columns were not assessed)");
+    out.push(
+      "",
+      "Restart tests FAILED: H_I is not supported by the restarts (the rows and columns were not assessed)",
+    );
     return out.join("\n") + "\n";
   }
   out.push(`Row dataset:    H_r = ${formatG17(a.hRow!)}`, `Column dataset: H_c = ${formatG17(a.hColumn!)}`);
   const low = Math.min(a.hRow!, a.hColumn!);
-  out.push(`Validation: min(H_r, H_c) = ${formatG17(low)} ${a.passed ? ">=" : "<"} H_I / 2 = ${formatG17(a.hInitial / 2)}  ${verdict(a.passed)}`, "");
-  out.push(a.passed
-    ? `Validated min entropy: min(H_r, H_c, H_I) = ${formatG17(a.minEntropy!)} bits per sample`
-    : "Restart tests FAILED: the restarts support less than half of H_I");
+  out.push(
+    `Validation: min(H_r, H_c) = ${formatG17(low)} ${a.passed ? ">=" : "<"} H_I / 2 = ${
+      formatG17(a.hInitial / 2)
+    }  ${verdict(a.passed)}`,
+    "",
+  );
+  out.push(
+    a.passed
+      ? `Validated min entropy: min(H_r, H_c, H_I) = ${formatG17(a.minEntropy!)} bits per sample`
+      : "Restart tests FAILED: the restarts support less than half of H_I",
+  );
   const warnings = new Set([...(a.rows?.warnings ?? []), ...(a.columns?.warnings ?? [])]);
   for (const w of warnings) out.push(`warning: ${w}`);
   return out.join("\n") + "\n";

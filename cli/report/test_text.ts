@@ -64,7 +64,9 @@ function healthSection(r: AnalysisResults, checks: Check[]): string[] {
   if (rep) {
     const p = rep.parameters;
     lines.push(
-      `  Repetition check: any stretch of ${n(p.nearStretchBytes)}+ bytes recurring within ${p.nearHistoryBytes / 2 ** 20} MiB, ` +
+      `  Repetition check: any stretch of ${n(p.nearStretchBytes)}+ bytes recurring within ${
+        p.nearHistoryBytes / 2 ** 20
+      } MiB, ` +
         `of ${n(p.stretchBytes)}+ within ${p.historyBytes / 2 ** 20} MiB ` +
         `(${p.gramBytes}-byte grams); ${n(rep.repeats)} repeats in ${n(rep.bytes)} bytes` +
         (rep.first.length

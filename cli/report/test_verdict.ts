@@ -124,7 +124,9 @@ export function judge(r: AnalysisResults, selection: Selection, strict: boolean)
       trials: rep.bytes,
       rule: rep.overloads > 0
         ? `fail on any repeat; the table overflowed ${rep.overloads} times (far more fingerprints than random data gives)`
-        : `fail on any repeat${rep.repeats >= REPEAT_COUNT_LIMIT ? ` (the check stops counting at ${REPEAT_COUNT_LIMIT})` : ""}`,
+        : `fail on any repeat${
+          rep.repeats >= REPEAT_COUNT_LIMIT ? ` (the check stops counting at ${REPEAT_COUNT_LIMIT})` : ""
+        }`,
     });
   }
   if (selection.ent && r.bytes > 0) {

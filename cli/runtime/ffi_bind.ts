@@ -50,7 +50,12 @@ function posixSymbols(appleArm64: boolean, errnoSymbol: string): Record<string, 
     read: sig(["i32", "buffer", "usize"], "isize"),
     write: sig(["i32", "buffer", "usize"], "isize"),
     poll: sig(["buffer", "u64", "i32"], "i32"),
-    ioctl: sig(appleArm64 ? ["i32", "u64", "u64", "u64", "u64", "u64", "u64", "u64", "buffer"] : ["i32", "u64", "buffer"], "i32"),
+    ioctl: sig(
+      appleArm64
+        ? ["i32", "u64", "u64", "u64", "u64", "u64", "u64", "u64", "buffer"]
+        : ["i32", "u64", "buffer"],
+      "i32",
+    ),
     tcgetattr: sig(["i32", "buffer"], "i32"),
     tcsetattr: sig(["i32", "i32", "buffer"], "i32"),
     tcflush: sig(["i32", "i32"], "i32"),
@@ -86,7 +91,10 @@ const cString = (text: string) => encoder.encode(`${text}\0`);
 export function bindSystemLibrary(ffi: FfiDialect): SystemLibrary {
   if (ffi.os === "win32") return bindKernel32(ffi);
   if (ffi.os !== "linux" && ffi.os !== "darwin") {
-    throw new QrngError("unsupported", `Cannot open serial ports on ${ffi.os}: only Linux, macOS and Windows are supported`);
+    throw new QrngError(
+      "unsupported",
+      `Cannot open serial ports on ${ffi.os}: only Linux, macOS and Windows are supported`,
+    );
   }
   const os = ffi.os;
   const appleArm64 = os === "darwin" && ffi.arch === "arm64";
@@ -148,7 +156,9 @@ function bindKernel32(ffi: FfiDialect): Kernel32 {
     createFile(path, access, creation, flags) {
       const wide = new Uint16Array(path.length + 1);
       for (let i = 0; i < path.length; i++) wide[i] = path.charCodeAt(i);
-      const handle = BigInt(c.CreateFileW(new Uint8Array(wide.buffer), access, 0, null, creation, flags, null));
+      const handle = BigInt(
+        c.CreateFileW(new Uint8Array(wide.buffer), access, 0, null, creation, flags, null),
+      );
       return handle === INVALID_HANDLE || handle === 0n ? null : handle;
     },
     closeHandle: (handle) => c.CloseHandle(handle as bigint) !== 0,

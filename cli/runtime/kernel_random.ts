@@ -11,7 +11,15 @@
  * kernel never asks again, so a feeder that waited to be asked would go silent.
  */
 import { QrngError } from "../errors.ts";
-import { ERRNO, type Libc, OPEN_FLAGS, POLLFD_BYTES, POLLOUT, requirePosix, type SystemLibrary } from "./libc.ts";
+import {
+  ERRNO,
+  type Libc,
+  OPEN_FLAGS,
+  POLLFD_BYTES,
+  POLLOUT,
+  requirePosix,
+  type SystemLibrary,
+} from "./libc.ts";
 
 /** The kernel's random device, whose ioctls and poll reach the input pool. */
 export const KERNEL_RANDOM_PATH = "/dev/random";
@@ -54,7 +62,10 @@ function refusal(libc: Libc, errno: number): QrngError {
         `(run qrng feed as root, or give it that capability as docs/qrng-feed.service does)`,
     );
   }
-  return new QrngError("unsupported", `Cannot feed the kernel: ${KERNEL_RANDOM_PATH} refused RNDADDENTROPY: ${libc.strerror(errno)}`);
+  return new QrngError(
+    "unsupported",
+    `Cannot feed the kernel: ${KERNEL_RANDOM_PATH} refused RNDADDENTROPY: ${libc.strerror(errno)}`,
+  );
 }
 
 /**
@@ -65,7 +76,10 @@ function refusal(libc: Libc, errno: number): QrngError {
 export function openKernelRandom(library: SystemLibrary): KernelRandom {
   const libc = requirePosix(library, "feed the kernel (RNDADDENTROPY is Linux's)");
   if (libc.os !== "linux") {
-    throw new QrngError("unsupported", "Cannot feed the kernel: not available on macOS (RNDADDENTROPY is Linux's; macOS seeds its own pool)");
+    throw new QrngError(
+      "unsupported",
+      "Cannot feed the kernel: not available on macOS (RNDADDENTROPY is Linux's; macOS seeds its own pool)",
+    );
   }
   const { O_WRONLY, O_NONBLOCK, O_CLOEXEC } = OPEN_FLAGS.linux;
   const fd = libc.open(KERNEL_RANDOM_PATH, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -81,8 +95,11 @@ export function openKernelRandom(library: SystemLibrary): KernelRandom {
     header.setInt32(0, bits, true);
     header.setInt32(4, length, true);
     let result: number;
-    do result = libc.ioctl(fd, RNDADDENTROPY, request.subarray(0, RAND_POOL_INFO_HEADER_BYTES + length));
-    while (result === -ERRNO.linux.EINTR);
+    do result = libc.ioctl(
+      fd,
+      RNDADDENTROPY,
+      request.subarray(0, RAND_POOL_INFO_HEADER_BYTES + length),
+    ); while (result === -ERRNO.linux.EINTR);
     return result;
   };
 
@@ -94,8 +111,12 @@ export function openKernelRandom(library: SystemLibrary): KernelRandom {
       return libc.poll(pollfd, 1, 0) > 0 && (pollView.getInt16(6, true) & POLLOUT) !== 0;
     },
     add(bytes, bits) {
-      if (bytes.length > MAX_ADD_BYTES) throw new RangeError(`KernelRandom.add: at most ${MAX_ADD_BYTES} bytes a call, not ${bytes.length}`);
-      if (!Number.isSafeInteger(bits) || bits < 0) throw new RangeError(`KernelRandom.add: bits must be a whole number ≥ 0, not ${bits}`);
+      if (bytes.length > MAX_ADD_BYTES) {
+        throw new RangeError(`KernelRandom.add: at most ${MAX_ADD_BYTES} bytes a call, not ${bytes.length}`);
+      }
+      if (!Number.isSafeInteger(bits) || bits < 0) {
+        throw new RangeError(`KernelRandom.add: bits must be a whole number ≥ 0, not ${bits}`);
+      }
       request.set(bytes, RAND_POOL_INFO_HEADER_BYTES);
       const result = call(bytes.length, bits);
       // Our copy of what seeds the kernel is not left lying in memory.

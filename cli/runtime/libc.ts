@@ -107,7 +107,17 @@ export const POLLNVAL = 0x020;
 /** errno values qrng distinguishes, per OS. */
 export const ERRNO = {
   linux: { EPERM: 1, EINTR: 4, EIO: 5, EAGAIN: 11, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
-  darwin: { EPERM: 1, EINTR: 4, EIO: 5, EAGAIN: 35, ENOENT: 2, EACCES: 13, EBUSY: 16, ENOTTY: 25, EINVAL: 22 },
+  darwin: {
+    EPERM: 1,
+    EINTR: 4,
+    EIO: 5,
+    EAGAIN: 35,
+    ENOENT: 2,
+    EACCES: 13,
+    EBUSY: 16,
+    ENOTTY: 25,
+    EINVAL: 22,
+  },
 } as const;
 
 /** open(2) flags qrng uses, per OS. */

@@ -24,7 +24,10 @@ export function loadDenoLibc(): SystemLibrary {
       const definitions = Object.fromEntries(
         Object.entries(symbols).map(([name, { parameters, result }]) => [
           name,
-          { parameters: parameters.map((t) => DENO_TYPE[t]), result: DENO_TYPE[result] as Deno.NativeResultType },
+          {
+            parameters: parameters.map((t) => DENO_TYPE[t]),
+            result: DENO_TYPE[result] as Deno.NativeResultType,
+          },
         ]),
       );
       // Deno types 64-bit parameters as bigint but accepts numbers: call through a loose view.

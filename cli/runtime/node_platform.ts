@@ -7,7 +7,15 @@ import * as fs from "node:fs";
 import process from "node:process";
 import { isatty } from "node:tty";
 import { describeError, QrngError } from "../errors.ts";
-import type { ByteReader, ByteWriter, FileInfo, InterruptSignal, OpenWriterOptions, Platform, StdStream } from "../platform.ts";
+import type {
+  ByteReader,
+  ByteWriter,
+  FileInfo,
+  InterruptSignal,
+  OpenWriterOptions,
+  Platform,
+  StdStream,
+} from "../platform.ts";
 import type { SystemLibrary } from "./libc.ts";
 import { loadLibc } from "./load_libc.ts";
 
@@ -18,7 +26,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function readOnce(fd: number, buffer: Uint8Array): Promise<number> {
   return new Promise((resolve, reject) =>
-    fs.read(fd, buffer, 0, buffer.length, null, (error, bytesRead) => error ? reject(error) : resolve(bytesRead))
+    fs.read(
+      fd,
+      buffer,
+      0,
+      buffer.length,
+      null,
+      (error, bytesRead) => error ? reject(error) : resolve(bytesRead),
+    )
   );
 }
 
@@ -108,7 +123,9 @@ function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
           if (code === "EAGAIN") await sleep(RETRY_WAIT_MS);
           else if (code === "EPIPE" || code === "ECONNRESET") {
             throw new QrngError("closed", `Cannot write ${name}: the reader closed it`, { cause: error });
-          } else throw new QrngError("output", `Cannot write ${name}: ${describeError(error)}`, { cause: error });
+          } else {throw new QrngError("output", `Cannot write ${name}: ${describeError(error)}`, {
+              cause: error,
+            });}
         }
       }
     },
@@ -123,10 +140,15 @@ function fdWriter(fd: number, name: string, closeFd: boolean): ByteWriter {
 
 function openFd(path: string, flags: string, kind: "input" | "output", mode = 0o644): Promise<number> {
   return new Promise((resolve, reject) =>
-    fs.open(path, flags, mode, (error, fd) =>
-      error
-        ? reject(new QrngError(kind, `Cannot open ${path}: ${describeError(error)}`, { cause: error }))
-        : resolve(fd))
+    fs.open(
+      path,
+      flags,
+      mode,
+      (error, fd) =>
+        error
+          ? reject(new QrngError(kind, `Cannot open ${path}: ${describeError(error)}`, { cause: error }))
+          : resolve(fd),
+    )
   );
 }
 

@@ -33,7 +33,14 @@ export const RECONNECT_MAX_MS = 5000;
 export type FillerState = "opening" | "reading" | "paused" | "reconnecting" | "failed" | "stopped";
 
 /** Every state, for metrics that list them all. */
-export const FILLER_STATES: readonly FillerState[] = ["opening", "reading", "paused", "reconnecting", "failed", "stopped"];
+export const FILLER_STATES: readonly FillerState[] = [
+  "opening",
+  "reading",
+  "paused",
+  "reconnecting",
+  "failed",
+  "stopped",
+];
 
 /** How to read the device. */
 export interface FillerOptions {
@@ -177,7 +184,9 @@ export class PoolFiller {
     }
     const reader = this.#reader;
     if (this.#description === this.options.uri) {
-      this.options.log(`reading ${reader.description}${reader.emulated ? " (an EMULATOR: its data is NOT random)" : ""}`);
+      this.options.log(
+        `reading ${reader.description}${reader.emulated ? " (an EMULATOR: its data is NOT random)" : ""}`,
+      );
     }
     this.#description = reader.description;
     this.#emulated = reader.emulated;
@@ -213,7 +222,9 @@ export class PoolFiller {
     if (error.kind === "health") {
       this.#state = "failed";
       this.#problem = error.message;
-      this.bytesDropped += this.options.pool.close(new QrngError("health", `Device failed its health tests: ${error.message}`));
+      this.bytesDropped += this.options.pool.close(
+        new QrngError("health", `Device failed its health tests: ${error.message}`),
+      );
       this.options.log(`FAILED CLOSED: ${error.message}; serving nothing until restarted`);
       return false;
     }

@@ -24,7 +24,12 @@ export const DEFAULT_HTTP_BYTES = 32;
 
 const FORMATS = ["raw", "hex", "base64"] as const;
 
-function reply(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function reply(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body) + "\n";
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
   res.end(text);
@@ -34,7 +39,11 @@ function reply(res: http.ServerResponse, status: number, body: unknown, headers:
 export async function listenHttp(host: string, port: number, context: ServeContext): Promise<DaemonListener> {
   const { limits, metrics } = context;
   const buckets = new ClientBuckets(() =>
-    new TokenBucket(limits.clientRateBytesPerS, Math.max(limits.clientRateBytesPerS, limits.maxRequestBytes), context.now)
+    new TokenBucket(
+      limits.clientRateBytesPerS,
+      Math.max(limits.clientRateBytesPerS, limits.maxRequestBytes),
+      context.now,
+    )
   );
   const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
@@ -58,7 +67,9 @@ export async function listenHttp(host: string, port: number, context: ServeConte
         "www-authenticate": "Bearer",
       });
     }
-    if (req.method !== "GET") return reply(res, 405, { error: `${req.method} is not served: use GET` }, { allow: "GET" });
+    if (req.method !== "GET") {
+      return reply(res, 405, { error: `${req.method} is not served: use GET` }, { allow: "GET" });
+    }
     if (path === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
       return void res.end(metrics.render(context));
@@ -83,7 +94,11 @@ export async function listenHttp(host: string, port: number, context: ServeConte
     });
   }
 
-  async function random(req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): Promise<void> {
+  async function random(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    params: URLSearchParams,
+  ): Promise<void> {
     metrics.requests.http++;
     const bytesText = params.get("bytes") ?? String(DEFAULT_HTTP_BYTES);
     const format = params.get("format") ?? "raw";
@@ -92,11 +107,19 @@ export async function listenHttp(host: string, port: number, context: ServeConte
       metrics.countError(kind);
       reply(res, status, { error }, headers);
     };
-    if (!/^\d+$/.test(bytesText) || bytes < 1) return refuse(400, "usage", `bytes must be a whole number ≥ 1, not '${bytesText}'`);
-    if (bytes > limits.maxRequestBytes) {
-      return refuse(413, "usage", `a request of ${bytes} bytes: this daemon answers 1 to ${limits.maxRequestBytes}`);
+    if (!/^\d+$/.test(bytesText) || bytes < 1) {
+      return refuse(400, "usage", `bytes must be a whole number ≥ 1, not '${bytesText}'`);
     }
-    if (!(FORMATS as readonly string[]).includes(format)) return refuse(400, "usage", `format must be raw, hex or base64, not '${format}'`);
+    if (bytes > limits.maxRequestBytes) {
+      return refuse(
+        413,
+        "usage",
+        `a request of ${bytes} bytes: this daemon answers 1 to ${limits.maxRequestBytes}`,
+      );
+    }
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      return refuse(400, "usage", `format must be raw, hex or base64, not '${format}'`);
+    }
     const bucket = buckets.of(req.socket.remoteAddress ?? "");
     const delayMs = bucket.delayFor(bytes);
     if (delayMs > 0) {
@@ -113,10 +136,16 @@ export async function listenHttp(host: string, port: number, context: ServeConte
     }
     metrics.bytesServed.http += bytes;
     if (format === "raw") {
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes), "cache-control": "no-store" });
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-length": String(bytes),
+        "cache-control": "no-store",
+      });
       return void res.end(taken);
     }
-    const data = format === "hex" ? Buffer.from(taken).toString("hex") : Buffer.from(taken).toString("base64");
+    const data = format === "hex"
+      ? Buffer.from(taken).toString("hex")
+      : Buffer.from(taken).toString("base64");
     reply(res, 200, { bytes, format, data });
   }
 

@@ -33,7 +33,8 @@ export function hangUp(socket: net.Socket): Promise<void> {
 /** Starts `server` listening; rejects kind "device" naming `where` when it cannot (taken, no such address). */
 export function listen(server: net.Server, start: () => void, where: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(new QrngError("device", `Cannot listen on ${where}: ${describeError(error)}`));
+    const onError = (error: Error) =>
+      reject(new QrngError("device", `Cannot listen on ${where}: ${describeError(error)}`));
     server.once("error", onError);
     server.once("listening", () => (server.off("error", onError), resolve()));
     start();

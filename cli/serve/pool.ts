@@ -82,7 +82,9 @@ export class Pool {
 
   /** Marks `bytes` written at the start of {@link stageSpace} as staged: kept, not yet served. */
   stage(bytes: number): void {
-    if (!(bytes >= 0 && bytes <= this.stageSpace().length)) throw new RangeError(`Pool: ${bytes} bytes beyond the stage space`);
+    if (!(bytes >= 0 && bytes <= this.stageSpace().length)) {
+      throw new RangeError(`Pool: ${bytes} bytes beyond the stage space`);
+    }
     this.#staged += bytes;
   }
 
@@ -139,7 +141,9 @@ export class Pool {
         reject: (error) => (finish(), reject(error)),
       };
       const timer = setTimeout(() => {
-        waiter.reject(new QrngError("timeout", `No validated bytes within ${options.waitMs} ms: ${this.whyEmpty()}`));
+        waiter.reject(
+          new QrngError("timeout", `No validated bytes within ${options.waitMs} ms: ${this.whyEmpty()}`),
+        );
         // A whole take at the head may have held back smaller ones behind it.
         this.#serveWaiters();
       }, options.waitMs);

@@ -55,7 +55,7 @@ class StreamConnection {
     readonly context: ServeContext,
     tokenRequired: boolean,
   ) {
-    const { limits, metrics, filler } = context;
+    const { limits, metrics } = context;
     this.#authorized = !tokenRequired;
     this.#bucket = new TokenBucket(
       limits.clientRateBytesPerS,
@@ -153,7 +153,8 @@ class StreamConnection {
       metrics.countError("usage");
       this.socket.write(encodeJsonFrame(FRAME.error, {
         kind: "usage",
-        message: `a read of ${bytes} bytes: this daemon answers reads of 1 to ${limits.maxRequestBytes} bytes`,
+        message:
+          `a read of ${bytes} bytes: this daemon answers reads of 1 to ${limits.maxRequestBytes} bytes`,
       }));
       return;
     }
@@ -178,7 +179,9 @@ class StreamConnection {
       if (signal.aborted) return;
       const kind = error instanceof QrngError ? error.kind : "device";
       metrics.countError(kind);
-      if (!this.socket.destroyed) this.socket.write(encodeJsonFrame(FRAME.error, { kind, message: describeError(error) }));
+      if (!this.socket.destroyed) {
+        this.socket.write(encodeJsonFrame(FRAME.error, { kind, message: describeError(error) }));
+      }
     }
   }
 
@@ -235,7 +238,12 @@ export async function listenStream(endpoint: StreamEndpoint, context: ServeConte
     if (connections.size >= context.limits.maxClients) {
       context.metrics.countError("busy");
       socket.on("error", () => {});
-      socket.end(encodeJsonFrame(FRAME.error, { kind: "disconnected", message: `too many consumers (at most ${context.limits.maxClients})` }));
+      socket.end(
+        encodeJsonFrame(FRAME.error, {
+          kind: "disconnected",
+          message: `too many consumers (at most ${context.limits.maxClients})`,
+        }),
+      );
       return;
     }
     const connection = new StreamConnection(socket, listener, context, tokenRequired);
@@ -246,16 +254,21 @@ export async function listenStream(endpoint: StreamEndpoint, context: ServeConte
   if (endpoint.kind === "unix") {
     uri = `unix:${await bindUnixSocket(server, endpoint.path, endpoint.groupId)}`;
   } else {
-    await listen(server, () => server.listen(endpoint.port, endpoint.host), `${endpoint.host}:${endpoint.port}`);
+    await listen(
+      server,
+      () => server.listen(endpoint.port, endpoint.host),
+      `${endpoint.host}:${endpoint.port}`,
+    );
     const address = server.address() as net.AddressInfo;
     const host = address.address.includes(":") ? `[${address.address}]` : address.address;
     uri = `qrng+tcp://${host}:${address.port}`;
   }
   return {
     uri,
-    async stopAccepting() {
+    stopAccepting() {
       server.close(); // its callback waits for every connection: draining decides when they go
       if (endpoint.kind === "unix") removeSocketFile(endpoint.path);
+      return Promise.resolve();
     },
     async idle() {
       await Promise.all([...connections].map((c) => c.idle()));

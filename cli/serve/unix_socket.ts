@@ -39,7 +39,11 @@ export function groupId(name: string): number {
 }
 
 /** Binds `server` at `path` as the module comment says; resolves `path`. */
-export async function bindUnixSocket(server: net.Server, path: string, gid: number | undefined): Promise<string> {
+export async function bindUnixSocket(
+  server: net.Server,
+  path: string,
+  gid: number | undefined,
+): Promise<string> {
   if (fs.existsSync(path)) {
     if (!fs.statSync(path).isSocket()) throw usageError(`qrng serve: ${path} exists and is not a socket`);
     if (await answers(path)) throw usageError(`qrng serve: another daemon is listening on ${path}`);

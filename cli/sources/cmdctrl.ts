@@ -45,25 +45,38 @@ async function channelsFor(uri: DeviceUri, platform: Platform): Promise<CmdCtrlC
     }
     case "tcpudp": {
       checkUriParams(uri, ["udp"]);
-      const dataPort = uri.params.udp !== undefined ? parsePort(uri.params.udp, `device '${uri.text}'`) : TCPUDP_DATA_PORT;
+      const dataPort = uri.params.udp !== undefined
+        ? parsePort(uri.params.udp, `device '${uri.text}'`)
+        : TCPUDP_DATA_PORT;
       const { commands, data } = await connectTcpUdp(uri.target, uri.port!, dataPort);
       return { commands, data, datagrams: data, emulated: false };
     }
     case "sim": {
-      if (uri.target !== "qcicada") throw usageError(`sim:${uri.target} is not a Cmd&Ctrl device (try sim:qcicada)`);
+      if (uri.target !== "qcicada") {
+        throw usageError(`sim:${uri.target} is not a Cmd&Ctrl device (try sim:qcicada)`);
+      }
       // Loaded only for sim: (the emulator brings its keys and curves along).
       const { startSimQcicada } = await import("../emulators/qcicada/sim.ts");
       return { commands: startSimQcicada(uri, platform), emulated: true };
     }
   }
-  throw usageError(`'${uri.text}' is not a Crypta Labs device URI (serial:, tcp://, udp://, tcpudp://, sim:qcicada)`);
+  throw usageError(
+    `'${uri.text}' is not a Crypta Labs device URI (serial:, tcp://, udp://, tcpudp://, sim:qcicada)`,
+  );
 }
 
 /** Opens the Cmd&Ctrl device `uri` names (text or parsed) and makes it ready for commands. */
-export async function openCmdCtrl(uri: string | DeviceUri, options: OpenCmdCtrlOptions): Promise<OpenedCmdCtrl> {
+export async function openCmdCtrl(
+  uri: string | DeviceUri,
+  options: OpenCmdCtrlOptions,
+): Promise<OpenedCmdCtrl> {
   const parsed = typeof uri === "string" ? parseDeviceUri(uri) : uri;
   const channels = await channelsFor(parsed, options.platform);
-  return await connectCmdCtrl(channels, { now: () => options.platform.now(), log: options.log, signal: options.signal });
+  return await connectCmdCtrl(channels, {
+    now: () => options.platform.now(),
+    log: options.log,
+    signal: options.signal,
+  });
 }
 
 /** Opens the Cmd&Ctrl device `uri` names as a random source. */

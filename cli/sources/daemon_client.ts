@@ -48,10 +48,16 @@ function daemonDriver(scheme: "unix" | "qrng+tcp", summary: string): SourceDrive
     summary,
     async open(uri, options) {
       checkUriParams(uri, ["token-file"]);
-      const endpoint = scheme === "unix" ? uri.target : parseHostPort(uri.target, SERVE_TCP_PORT, `device '${uri.text}'`);
-      const connected = typeof endpoint === "string" ? await connectUnix(endpoint) : await connectTcp(endpoint.host, endpoint.port);
+      const endpoint = scheme === "unix"
+        ? uri.target
+        : parseHostPort(uri.target, SERVE_TCP_PORT, `device '${uri.text}'`);
+      const connected = typeof endpoint === "string"
+        ? await connectUnix(endpoint)
+        : await connectTcp(endpoint.host, endpoint.port);
       const transport = options.signal ? abortableTransport(connected, options.signal) : connected;
-      const where = `qrng serve at ${scheme === "unix" ? uri.text : connected.description.replace(/^tcp:/, "qrng+tcp:")}`;
+      const where = `qrng serve at ${
+        scheme === "unix" ? uri.text : connected.description.replace(/^tcp:/, "qrng+tcp:")
+      }`;
       try {
         const source = new DaemonSource(transport, where, options.sizeHint);
         await source.greet(await tokenFor(uri, options));
@@ -65,9 +71,15 @@ function daemonDriver(scheme: "unix" | "qrng+tcp", summary: string): SourceDrive
 }
 
 /** `unix:/PATH`: a daemon's Unix socket. */
-export const unixDaemonDriver = daemonDriver("unix", "a running 'qrng serve' on a Unix socket: unix:/run/qrng.sock");
+export const unixDaemonDriver = daemonDriver(
+  "unix",
+  "a running 'qrng serve' on a Unix socket: unix:/run/qrng.sock",
+);
 /** `qrng+tcp://HOST[:PORT]`: a daemon's TCP listener. */
-export const tcpDaemonDriver = daemonDriver("qrng+tcp", `a running 'qrng serve' over TCP: qrng+tcp://host[:${SERVE_TCP_PORT}]`);
+export const tcpDaemonDriver = daemonDriver(
+  "qrng+tcp",
+  `a running 'qrng serve' over TCP: qrng+tcp://host[:${SERVE_TCP_PORT}]`,
+);
 
 class DaemonSource implements RandomSource {
   description: string;
@@ -91,17 +103,25 @@ class DaemonSource implements RandomSource {
   /** Reads the hello and presents `token` when the daemon asks for one. */
   async greet(token: string | undefined): Promise<void> {
     const frame = await this.#nextFrame();
-    if (frame.type !== FRAME.hello) throw new QrngError("protocol", `${this.where} did not greet (is it a qrng serve?)`);
+    if (frame.type !== FRAME.hello) {
+      throw new QrngError("protocol", `${this.where} did not greet (is it a qrng serve?)`);
+    }
     const hello = decodeJson<Hello>(frame.payload, "hello");
     if (hello.protocol !== SERVE_PROTOCOL_VERSION) {
-      throw new QrngError("protocol", `${this.where} speaks protocol ${hello.protocol}, this qrng ${SERVE_PROTOCOL_VERSION}`);
+      throw new QrngError(
+        "protocol",
+        `${this.where} speaks protocol ${hello.protocol}, this qrng ${SERVE_PROTOCOL_VERSION}`,
+      );
     }
     this.description = `${hello.device} via ${this.where}`;
     this.emulated = hello.emulated;
     this.#maxRequestBytes = hello.maxRequestBytes;
     if (hello.tokenRequired) {
       if (token === undefined) {
-        throw new QrngError("usage", `${this.where} needs a token: set QRNG_TOKEN or add ?token-file=PATH to the device`);
+        throw new QrngError(
+          "usage",
+          `${this.where} needs a token: set QRNG_TOKEN or add ?token-file=PATH to the device`,
+        );
       }
       await this.transport.write(encodeFrame(FRAME.token, new TextEncoder().encode(token)));
     }
@@ -121,7 +141,10 @@ class DaemonSource implements RandomSource {
         const error = decodeJson<WireError>(frame.payload, "error");
         throw new QrngError(error.kind, `${this.where}: ${error.message}`);
       }
-      throw new QrngError("protocol", `${this.where} sent frame type 0x${frame.type.toString(16)} mid-stream`);
+      throw new QrngError(
+        "protocol",
+        `${this.where} sent frame type 0x${frame.type.toString(16)} mid-stream`,
+      );
     }
   }
 
@@ -142,7 +165,9 @@ class DaemonSource implements RandomSource {
   async #nextFrame(): Promise<Frame> {
     while (this.#frames.length === 0) {
       const count = await this.transport.read(this.#buffer, DAEMON_REPLY_TIMEOUT_MS);
-      if (count === 0) throw new QrngError("timeout", `${this.where} sent nothing for ${DAEMON_REPLY_TIMEOUT_MS} ms`);
+      if (count === 0) {
+        throw new QrngError("timeout", `${this.where} sent nothing for ${DAEMON_REPLY_TIMEOUT_MS} ms`);
+      }
       this.#frames.push(...this.#decoder.push(this.#buffer.subarray(0, count)));
     }
     return this.#frames.shift()!;

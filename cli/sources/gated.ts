@@ -101,7 +101,10 @@ export class GatedReader {
     if (!this.#judged) this.#dropUnjudged();
     this.#judged = false;
     const sourceOptions = { ...this.#sourceOptions, ...(options.signal ? { signal: options.signal } : {}) };
-    this.#source = await this.#open({ ...sourceOptions, sizeHint: this.postprocess.inputFor(options.bytesWanted) });
+    this.#source = await this.#open({
+      ...sourceOptions,
+      sizeHint: this.postprocess.inputFor(options.bytesWanted),
+    });
   }
 
   /** Marks everything the gate holds (untested, held back, released but not handed out) for dropping. */
@@ -177,7 +180,9 @@ export class GatedReader {
 
   /** Resolves exactly `n` validated bytes in a new array. */
   async read(n: number): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`read: byte count must be a whole number ≥ 0, not ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`read: byte count must be a whole number ≥ 0, not ${n}`);
+    }
     const bytes = new Uint8Array(n);
     await this.readInto(bytes);
     return bytes;

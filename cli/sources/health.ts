@@ -102,14 +102,19 @@ export class ReadHealth {
     const r = this.gate.stats().repetition!;
     const stop = "stopped (nothing of the repeat was output)";
     if (r.repeats === 0) {
-      return new QrngError("health", `Repetition check overloaded: far more fingerprints than random data gives; ${stop}`);
+      return new QrngError(
+        "health",
+        `Repetition check overloaded: far more fingerprints than random data gives; ${stop}`,
+      );
     }
     const { earlier, later } = r.first[0];
     const distance = later - earlier;
     return new QrngError(
       "health",
       `Repetition check: the ${r.parameters.gramBytes} bytes at stream offset ${later} repeat those at offset ` +
-        `${earlier}, ${distance} byte${distance === 1 ? "" : "s"} earlier (a stuck, cycling or replaying source); ${stop}`,
+        `${earlier}, ${distance} byte${
+          distance === 1 ? "" : "s"
+        } earlier (a stuck, cycling or replaying source); ${stop}`,
     );
   }
 

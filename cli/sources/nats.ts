@@ -36,18 +36,23 @@ export function natsDriver(scheme: "nats" | "tls"): SourceDriver {
 
 async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
   // The NATS client loads only when a fleet is read: other commands keep their start-up time.
-  const [{ closeNats, connectNats, parseNatsAddress }, { checkStreamName }, { BlockTaker }] = await Promise.all([
-    import("../fleet/connection.ts"),
-    import("../fleet/stream.ts"),
-    import("../fleet/taker.ts"),
-  ]);
+  const [{ closeNats, connectNats, parseNatsAddress }, { checkStreamName }, { BlockTaker }] = await Promise
+    .all([
+      import("../fleet/connection.ts"),
+      import("../fleet/stream.ts"),
+      import("../fleet/taker.ts"),
+    ]);
   checkUriParams(uri, ["creds", "nkey", "wait"]);
   const slash = uri.target.indexOf("/");
   const stream = slash < 0 ? "" : uri.target.slice(slash + 1);
-  if (slash < 0 || stream === "") throw usageError(`device '${uri.text}': name the stream (${uri.scheme}://host[:port]/STREAM)`);
+  if (slash < 0 || stream === "") {
+    throw usageError(`device '${uri.text}': name the stream (${uri.scheme}://host[:port]/STREAM)`);
+  }
   checkStreamName(stream, `device '${uri.text}'`);
   const waitMs = uri.params.wait === undefined ? DEFAULT_WAIT_MS : Number(uri.params.wait);
-  if (!Number.isInteger(waitMs) || waitMs < 0) throw usageError(`invalid wait '${uri.params.wait}' in device '${uri.text}'`);
+  if (!Number.isInteger(waitMs) || waitMs < 0) {
+    throw usageError(`invalid wait '${uri.params.wait}' in device '${uri.text}'`);
+  }
   const address = parseNatsAddress(uri.scheme, uri.target.slice(0, slash), `device '${uri.text}'`);
   const nc = await connectNats(options.platform, address, { creds: uri.params.creds, nkey: uri.params.nkey });
   try {
@@ -59,12 +64,20 @@ async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<R
       try {
         taker = await BlockTaker.open(nc, stream, prefetch);
       } catch (error) {
-        if (!/stream not found/i.test((error as Error).message) || options.platform.now() > deadline) throw error;
+        if (!/stream not found/i.test((error as Error).message) || options.platform.now() > deadline) {
+          throw error;
+        }
         if (options.signal?.aborted) throw interruptedError(`wait for stream ${stream}`);
         await options.platform.sleep(STREAM_POLL_MS);
       }
     }
-    return new NatsSource(() => closeNats(nc), taker, `stream ${stream} at ${address.server}`, waitMs, options);
+    return new NatsSource(
+      () => closeNats(nc),
+      taker,
+      `stream ${stream} at ${address.server}`,
+      waitMs,
+      options,
+    );
   } catch (error) {
     await closeNats(nc);
     throw error;
@@ -93,7 +106,10 @@ class NatsSource implements RandomSource {
       if (this.#closed) throw new QrngError("disconnected", `${this.description}: closed`);
       if (signal?.aborted) throw interruptedError(`read from ${this.description}`);
       if (platform.now() - since > this.waitMs) {
-        throw new QrngError("timeout", `Cannot read data: ${this.description} offered no blocks for ${this.waitMs} ms`);
+        throw new QrngError(
+          "timeout",
+          `Cannot read data: ${this.description} offered no blocks for ${this.waitMs} ms`,
+        );
       }
       const { blocks, bytes } = this.taker.stats();
       const blockBytes = blocks > 0 ? bytes / blocks : TYPICAL_BLOCK_BYTES;

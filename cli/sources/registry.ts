@@ -53,16 +53,24 @@ const cmdctrl = (scheme: string, summary: string): SourceDriver => ({
 
 function simKind(uri: DeviceUri): SimKind {
   const sim = SIM_KINDS.find((e) => e.kind === uri.target);
-  if (!sim) throw usageError(`no emulator '${uri.target}' (known: ${SIM_KINDS.map((e) => e.kind).join(", ")})`);
+  if (!sim) {
+    throw usageError(`no emulator '${uri.target}' (known: ${SIM_KINDS.map((e) => e.kind).join(", ")})`);
+  }
   return sim;
 }
 
 /** Every source driver, by URI scheme. */
 export const SOURCE_DRIVERS: SourceDriver[] = [
-  cmdctrl("serial", "Crypta Labs Cmd&Ctrl device on a serial port (QCicada, Firefly, Dragonfly): serial:/dev/ttyUSB0"),
+  cmdctrl(
+    "serial",
+    "Crypta Labs Cmd&Ctrl device on a serial port (QCicada, Firefly, Dragonfly): serial:/dev/ttyUSB0",
+  ),
   cmdctrl("tcp", "Crypta Labs network unit over TCP: tcp://host[:54936]"),
   cmdctrl("udp", "Crypta Labs network unit over UDP: udp://host[:54936]"),
-  cmdctrl("tcpudp", "Crypta Labs network unit, commands by TCP and data by UDP: tcpudp://host[:54936][?udp=PORT]"),
+  cmdctrl(
+    "tcpudp",
+    "Crypta Labs network unit, commands by TCP and data by UDP: tcpudp://host[:54936][?udp=PORT]",
+  ),
   {
     scheme: "xr232",
     summary: "XR232 / XR232USB on a serial port: xr232:/dev/ttyUSB0[?baud=230400&cts-timeout=wait|MS]",
@@ -83,7 +91,9 @@ export const SOURCE_DRIVERS: SourceDriver[] = [
 function driverFor(uri: DeviceUri): SourceDriver {
   const driver = SOURCE_DRIVERS.find((d) => d.scheme === uri.scheme);
   if (!driver) {
-    throw usageError(`unknown device scheme '${uri.scheme}:' (known: ${SOURCE_DRIVERS.map((d) => d.scheme).join(", ")})`);
+    throw usageError(
+      `unknown device scheme '${uri.scheme}:' (known: ${SOURCE_DRIVERS.map((d) => d.scheme).join(", ")})`,
+    );
   }
   return driver;
 }

@@ -71,7 +71,12 @@ interface OpenedPort {
 type StallPolicy = ReturnType<typeof policyFromParams>;
 
 /** Reads `opened` at `baud` with the stall policy `policy`. */
-function readPort(opened: OpenedPort, baud: number, policy: StallPolicy, options: SourceOptions): RandomSource {
+function readPort(
+  opened: OpenedPort,
+  baud: number,
+  policy: StallPolicy,
+  options: SourceOptions,
+): RandomSource {
   // Ctrl-C must also end a wait for a silent device (the generous policy waits indefinitely).
   let interrupted = false;
   const unsubscribe = options.platform.onInterrupt(() => (interrupted = true));
@@ -98,7 +103,11 @@ export async function openXr232Source(uri: DeviceUri, options: SourceOptions): P
 }
 
 /** Opens `sim:xr232usb` or `sim:xr232` (the in-process emulator) as a random source. */
-export function openSimXr232Source(kind: Xr232Kind, uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
+export function openSimXr232Source(
+  kind: Xr232Kind,
+  uri: DeviceUri,
+  options: SourceOptions,
+): Promise<RandomSource> {
   const where = `device '${uri.text}'`;
   checkUriParams(uri, [...XR232_URI_PARAMS, "seed", "disturb", ...Object.keys(XR232_DEFAULTS)]);
   const baud = baudFromUri(uri, kind === "xr232usb" ? XR232USB_BAUD : XR232_CLASSIC_BAUD);
@@ -108,5 +117,7 @@ export function openSimXr232Source(kind: Xr232Kind, uri: DeviceUri, options: Sou
   const settings = parseXr232Settings({ seed: uri.params.seed, disturb: uri.params.disturb, set }, where);
   const port = checkedXr232(() => new Xr232SimPort(kind, baud, clock, settings), where);
   const policy = policyFromParams(uri.params, uri.text);
-  return Promise.resolve(readPort({ port, description: port.description, emulated: true }, baud, policy, options));
+  return Promise.resolve(
+    readPort({ port, description: port.description, emulated: true }, baud, policy, options),
+  );
 }

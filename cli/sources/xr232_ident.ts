@@ -37,7 +37,11 @@ export interface Xr232Identity {
   readonly received: number;
 }
 
-async function openPort(uri: DeviceUri, baud: number, platform: Platform): Promise<{ port: Xr232Port; base: string }> {
+async function openPort(
+  uri: DeviceUri,
+  baud: number,
+  platform: Platform,
+): Promise<{ port: Xr232Port; base: string }> {
   // The rate is the caller's: identification probes at a low rate whatever the device is later read at.
   checkUriParams(uri, uri.scheme === "sim" ? ["seed"] : []);
   if (uri.scheme === "sim") {
@@ -59,7 +63,11 @@ async function openPort(uri: DeviceUri, baud: number, platform: Platform): Promi
  * at `baud`. Rejects with kind "timeout" when nothing answers and "device" when the answer is
  * neither kind's.
  */
-export async function identifyXr232(device: string, baud: number, platform: Platform): Promise<Xr232Identity> {
+export async function identifyXr232(
+  device: string,
+  baud: number,
+  platform: Platform,
+): Promise<Xr232Identity> {
   const { port, base } = await openPort(parseDeviceUri(device), baud, platform);
   const answers = new Uint8Array(IDENT_REQUESTS);
   let got = 0;
@@ -78,7 +86,9 @@ export async function identifyXr232(device: string, baud: number, platform: Plat
   if (result.kind === "unknown") {
     throw new QrngError(
       "timeout",
-      `Cannot identify ${port.description}: no answer to ${IDENT_REQUESTS} magic characters in ${Math.round(budgetMs)} ms`,
+      `Cannot identify ${port.description}: no answer to ${IDENT_REQUESTS} magic characters in ${
+        Math.round(budgetMs)
+      } ms`,
     );
   }
   if (result.kind === "other") {

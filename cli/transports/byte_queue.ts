@@ -4,7 +4,7 @@
  * out as much as fits. Above `highWaterBytes` the producer is told to pause, below half of it
  * to resume, so a slow reader bounds memory.
  */
-import { QrngError } from "../errors.ts";
+import type { QrngError } from "../errors.ts";
 
 /** Options of {@link ByteQueue}. */
 export interface ByteQueueOptions {

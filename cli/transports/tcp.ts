@@ -70,7 +70,10 @@ export function connectUnix(path: string): Promise<Transport> {
   return connectSocket({ path }, `unix:${path}`);
 }
 
-function connectSocket(endpoint: { host: string; port: number } | { path: string }, description: string): Promise<Transport> {
+function connectSocket(
+  endpoint: { host: string; port: number } | { path: string },
+  description: string,
+): Promise<Transport> {
   let socket: net.Socket;
   const queue = new ByteQueue({
     highWaterBytes: CLIENT_HIGH_WATER_BYTES,
@@ -88,7 +91,12 @@ function connectSocket(endpoint: { host: string; port: number } | { path: string
     });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new QrngError("timeout", `Cannot connect to ${description}: no answer in ${TCP_CONNECT_TIMEOUT_MS} ms`));
+      reject(
+        new QrngError(
+          "timeout",
+          `Cannot connect to ${description}: no answer in ${TCP_CONNECT_TIMEOUT_MS} ms`,
+        ),
+      );
     }, TCP_CONNECT_TIMEOUT_MS);
     socket.once("error", (error) => {
       clearTimeout(timer);

@@ -18,8 +18,24 @@ import type { Transport } from "./transport.ts";
 
 /** Socket constants, per OS. */
 const SOCKET = {
-  linux: { AF_INET: 2, SOCK_STREAM: 1, IPPROTO_TCP: 6, TCP_NODELAY: 1, FIONBIO: 0x5421, EINPROGRESS: 115, EISCONN: 106 },
-  darwin: { AF_INET: 2, SOCK_STREAM: 1, IPPROTO_TCP: 6, TCP_NODELAY: 1, FIONBIO: 0x8004667e, EINPROGRESS: 36, EISCONN: 56 },
+  linux: {
+    AF_INET: 2,
+    SOCK_STREAM: 1,
+    IPPROTO_TCP: 6,
+    TCP_NODELAY: 1,
+    FIONBIO: 0x5421,
+    EINPROGRESS: 115,
+    EISCONN: 106,
+  },
+  darwin: {
+    AF_INET: 2,
+    SOCK_STREAM: 1,
+    IPPROTO_TCP: 6,
+    TCP_NODELAY: 1,
+    FIONBIO: 0x8004667e,
+    EINPROGRESS: 36,
+    EISCONN: 56,
+  },
 } as const;
 
 /** Bytes of a `struct sockaddr_in`. */

@@ -33,13 +33,16 @@ export function listenTcp(host: string, port: number): Promise<TcpListener> {
     const backlog: AcceptedConnection[] = [];
     const server = net.createServer((socket) => {
       const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-      const transport = Object.assign(socketTransport(socket, `tcp://${remoteHost}:${socket.remotePort}`), { remoteHost });
+      const transport = Object.assign(socketTransport(socket, `tcp://${remoteHost}:${socket.remotePort}`), {
+        remoteHost,
+      });
       const taker = waiting.shift();
       if (taker) taker(transport);
       else backlog.push(transport);
     });
-    server.once("error", (error) =>
-      reject(new QrngError("device", `Cannot listen on ${host}:${port}: ${describeError(error)}`))
+    server.once(
+      "error",
+      (error) => reject(new QrngError("device", `Cannot listen on ${host}:${port}: ${describeError(error)}`)),
     );
     server.listen(port, host, () => {
       const address = server.address() as net.AddressInfo;

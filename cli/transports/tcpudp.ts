@@ -19,7 +19,11 @@ export interface TcpUdpChannels {
 }
 
 /** Connects commands by TCP and binds the data port. */
-export async function connectTcpUdp(host: string, port: number, dataPort = TCPUDP_DATA_PORT): Promise<TcpUdpChannels> {
+export async function connectTcpUdp(
+  host: string,
+  port: number,
+  dataPort = TCPUDP_DATA_PORT,
+): Promise<TcpUdpChannels> {
   const commands = await connectTcp(host, port);
   try {
     const data = await openUdp({

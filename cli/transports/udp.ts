@@ -68,10 +68,19 @@ export interface UdpOptions {
   dropDuplicates?: boolean;
 }
 
-function bind(socket: dgram.Socket, port: number, host: string | undefined, description: string): Promise<void> {
+function bind(
+  socket: dgram.Socket,
+  port: number,
+  host: string | undefined,
+  description: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    socket.once("error", (error) =>
-      reject(new QrngError("device", `Cannot bind UDP port ${port} for ${description}: ${describeError(error)}`))
+    socket.once(
+      "error",
+      (error) =>
+        reject(
+          new QrngError("device", `Cannot bind UDP port ${port} for ${description}: ${describeError(error)}`),
+        ),
     );
     socket.bind(port, host, () => {
       socket.removeAllListeners("error");
@@ -97,7 +106,9 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
   let peer = options.peer;
   const onlyFromPeer = options.onlyFromPeer ?? peer !== undefined;
   socket.on("message", (message: Uint8Array, remote: dgram.RemoteInfo) => {
-    if (onlyFromPeer && peer && remote.address !== peer.host && !sameLoopback(remote.address, peer.host)) return;
+    if (onlyFromPeer && peer && remote.address !== peer.host && !sameLoopback(remote.address, peer.host)) {
+      return;
+    }
     options.onSender?.(remote.address, remote.port);
     if (!options.peer) peer = { host: remote.address, port: remote.port };
     if (queue.size + message.length > UDP_QUEUE_MAX_BYTES) {
@@ -112,10 +123,15 @@ export async function openUdp(options: UdpOptions): Promise<UdpEndpoint> {
   socket.on("error", () => queue.end(new QrngError("disconnected", `${options.description}: socket error`)));
   const send = (datagram: Uint8Array, to: { host: string; port: number }) =>
     new Promise<void>((resolve, reject) =>
-      socket.send(datagram, to.port, to.host, (error) =>
-        error
-          ? reject(new QrngError("disconnected", `${options.description}: ${describeError(error)}`))
-          : resolve())
+      socket.send(
+        datagram,
+        to.port,
+        to.host,
+        (error) =>
+          error
+            ? reject(new QrngError("disconnected", `${options.description}: ${describeError(error)}`))
+            : resolve(),
+      )
     );
   let closed = false;
   return {
@@ -174,7 +190,9 @@ class RecentDatagrams {
     };
     const head = Math.min(datagram.length, FINGERPRINT_END_BYTES);
     for (let i = 0; i < head; i++) mix(datagram[i]);
-    for (let i = Math.max(head, datagram.length - FINGERPRINT_END_BYTES); i < datagram.length; i++) mix(datagram[i]);
+    for (let i = Math.max(head, datagram.length - FINGERPRINT_END_BYTES); i < datagram.length; i++) {
+      mix(datagram[i]);
+    }
     const key = `${datagram.length}:${fnv >>> 0}:${murmur >>> 0}`;
     if (this.#keys.has(key)) return true;
     const evicted = this.#order[this.#next];
@@ -187,7 +205,8 @@ class RecentDatagrams {
 }
 
 function sameLoopback(a: string, b: string): boolean {
-  const loop = (x: string) => x === "127.0.0.1" || x === "::1" || x === "localhost" || x === "::ffff:127.0.0.1";
+  const loop = (x: string) =>
+    x === "127.0.0.1" || x === "::1" || x === "localhost" || x === "::ffff:127.0.0.1";
   return loop(a) && loop(b);
 }
 

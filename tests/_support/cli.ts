@@ -23,7 +23,11 @@ export interface Runner {
 }
 
 export const RUNNERS: readonly Runner[] = [
-  { name: "deno", command: join(BIN, "deno"), prefix: ["run", "--allow-all", "--quiet", join(ROOT, "cli/main.ts")] },
+  {
+    name: "deno",
+    command: join(BIN, "deno"),
+    prefix: ["run", "--allow-all", "--quiet", join(ROOT, "cli/main.ts")],
+  },
   { name: "bun", command: join(BIN, "bun"), prefix: [join(ROOT, "cli/main.ts")] },
   { name: "binary", command: join(ROOT, "dist", "qrng"), prefix: [] },
 ];
@@ -33,7 +37,11 @@ export const RUNNERS: readonly Runner[] = [
  * fail with EFBIG, as on a full disk. Deno dies of SIGXFSZ there instead of failing the write.
  */
 export function withFileSizeLimit(runner: Runner, blocks: number): Runner {
-  return { ...runner, command: "/bin/sh", prefix: ["-c", `ulimit -f ${blocks} && exec "$0" "$@"`, runner.command, ...runner.prefix] };
+  return {
+    ...runner,
+    command: "/bin/sh",
+    prefix: ["-c", `ulimit -f ${blocks} && exec "$0" "$@"`, runner.command, ...runner.prefix],
+  };
 }
 
 /** The compiled binary exists only after `npm run build`; tests of it say so when it is missing. */
@@ -117,7 +125,11 @@ export function spawnCli(
 }
 
 /** Runs `qrng ...args` under `runner` to completion. */
-export async function runCli(runner: Runner, args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+export async function runCli(
+  runner: Runner,
+  args: readonly string[],
+  options: RunCliOptions = {},
+): Promise<CliResult> {
   const run = spawnCli(runner, args, { ...options, stdin: "pipe" });
   const stdout: Buffer[] = [];
   run.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));

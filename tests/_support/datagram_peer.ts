@@ -49,13 +49,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Starts a peer speaking `mode` with `fault`. */
 export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramFault): Promise<DatagramPeer> {
-  const machine = new QcicadaMachine({ seed: 21, rateBytesPerS: Infinity, startupMs: 0, now: () => performance.now() });
+  const machine = new QcicadaMachine({
+    seed: 21,
+    rateBytesPerS: Infinity,
+    startupMs: 0,
+    now: () => performance.now(),
+  });
   const answered: Uint8Array[] = [];
   const strays: Uint8Array[] = [];
   const socket = dgram.createSocket("udp4");
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
   const send = (bytes: Uint8Array, port: number) =>
-    new Promise<void>((resolve, reject) => socket.send(bytes, port, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      socket.send(bytes, port, "127.0.0.1", (e) => (e ? reject(e) : resolve()))
+    );
   const stray = async (port: number) => {
     const foreign = new Uint8Array(randomBytes(UDP_DATAGRAM_BYTES));
     strays.push(foreign);
@@ -90,7 +97,11 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
     }
   };
   /** Answers `command`: responses by `respond`, data as datagrams to `dataPort`. */
-  const serve = async (command: Uint8Array, respond: (b: Uint8Array) => Promise<void>, dataPort: () => number) => {
+  const serve = async (
+    command: Uint8Array,
+    respond: (b: Uint8Array) => Promise<void>,
+    dataPort: () => number,
+  ) => {
     if (command.length > 0) await beforeAnswer(command[0], dataPort());
     for (const reply of machine.receive(command)) {
       if (reply.data) await sendData(reply.bytes, dataPort());
@@ -104,7 +115,9 @@ export async function startDatagramPeer(mode: "udp" | "tcpudp", fault: DatagramF
   if (mode === "udp") {
     let chain = Promise.resolve();
     socket.on("message", (message, remote) => {
-      chain = chain.then(() => serve(new Uint8Array(message), (b) => send(b, remote.port), () => remote.port));
+      chain = chain.then(() =>
+        serve(new Uint8Array(message), (b) => send(b, remote.port), () => remote.port)
+      );
     });
     uri = `udp://127.0.0.1:${port}`;
     close = () => new Promise((resolve) => socket.close(() => resolve()));

@@ -35,7 +35,10 @@ function delayedPipe(from: Socket, to: Socket, latencyMs: number, jitterMs: numb
     if (queue.length > 0) timer = setTimeout(pump, queue[0].dueMs - performance.now());
   };
   const schedule = (deliver: () => void) => {
-    const due = Math.max(queue.at(-1)?.dueMs ?? 0, performance.now() + latencyMs + (Math.random() * 2 - 1) * jitterMs);
+    const due = Math.max(
+      queue.at(-1)?.dueMs ?? 0,
+      performance.now() + latencyMs + (Math.random() * 2 - 1) * jitterMs,
+    );
     queue.push({ dueMs: due, deliver });
     if (!timer) timer = setTimeout(pump, due - performance.now());
   };

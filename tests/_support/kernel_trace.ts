@@ -43,8 +43,9 @@ export function addEntropyCalls(log: string): AddEntropyCall[] {
   const lines = threadLogs.flatMap((name) => readFileSync(join(dirname(log), name), "utf8").split("\n"))
     .filter((line) => line.includes("RNDADDENTROPY"));
   return lines.map((line) => {
-    const match = /RNDADDENTROPY, \{entropy_count=(\d+), buf_size=(\d+), buf="((?:\\x[0-9a-f]{2})*)"\}\) = (-?\d+)/
-      .exec(line);
+    const match =
+      /RNDADDENTROPY, \{entropy_count=(\d+), buf_size=(\d+), buf="((?:\\x[0-9a-f]{2})*)"\}\) = (-?\d+)/
+        .exec(line);
     if (!match) throw new Error(`unexpected strace line: ${line}`);
     const bytes = Buffer.from(match[3].replaceAll("\\x", ""), "hex");
     return { entropyCount: Number(match[1]), bufSize: Number(match[2]), bytes, result: match[4] };

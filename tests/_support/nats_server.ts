@@ -96,7 +96,16 @@ function storeDir(): string {
 /** Starts one JetStream server on a free loopback port; `extra` adds flags (e.g. --user). */
 export async function startNatsServer(extra: readonly string[] = []): Promise<NatsNode> {
   const port = await freePort();
-  const node = new NatsNode("nats", port, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir(), ...extra]);
+  const node = new NatsNode("nats", port, [
+    "-js",
+    "-a",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-sd",
+    storeDir(),
+    ...extra,
+  ]);
   started.push(node);
   await node.start();
   return node;
@@ -104,7 +113,9 @@ export async function startNatsServer(extra: readonly string[] = []): Promise<Na
 
 /** Starts a three-node JetStream cluster on loopback; resolves once it has a meta leader. */
 export async function startNatsCluster(): Promise<NatsNode[]> {
-  const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })));
+  const ports = await Promise.all(
+    [0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })),
+  );
   const nodes = ports.map(({ client, route }, i) =>
     new NatsNode(`node${i + 1}`, client, [
       ...["-js", "-a", "127.0.0.1", "-p", String(client), "-sd", storeDir(), "-n", `node${i + 1}`],

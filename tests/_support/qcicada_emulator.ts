@@ -19,7 +19,12 @@ export interface RunningEmulator {
 
 /** Starts the emulator with `args` (e.g. ["--tcp", "127.0.0.1:0", "--seed", "5"]). */
 export function startEmulator(args: string[]): Promise<RunningEmulator> {
-  const child = spawn(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "cli/main.ts"), "emulate", "qcicada", ...args], {
+  const child = spawn(join(ROOT, "node_modules", ".bin", "bun"), [
+    join(ROOT, "cli/main.ts"),
+    "emulate",
+    "qcicada",
+    ...args,
+  ], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -27,7 +32,10 @@ export function startEmulator(args: string[]): Promise<RunningEmulator> {
   child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${err}`))), 20_000);
+    const timer = setTimeout(
+      () => (child.kill("SIGKILL"), reject(new Error(`emulator did not start: ${err}`))),
+      20_000,
+    );
     child.on("exit", () => reject(new Error(`emulator exited: ${err}`)));
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();

@@ -10,7 +10,12 @@ import { listenTcp } from "../../cli/transports/tcp_server.ts";
 import { CMD, RESP } from "../../wasm/cmdctrl.ts";
 
 /** Status flag bits (spec §3). */
-export const FLAG = { started: 0x01, startupTestInProgress: 0x02, voltageLow: 0x04, repetitionCount: 0x40 } as const;
+export const FLAG = {
+  started: 0x01,
+  startupTestInProgress: 0x02,
+  voltageLow: 0x04,
+  repetitionCount: 0x40,
+} as const;
 
 /** What the device does wrong. */
 export type Misbehaviour =
@@ -57,12 +62,16 @@ class MisbehavingMachine extends QcicadaMachine {
     return replies.flatMap((reply): Reply[] => {
       if (!isAck(reply)) return [reply];
       if ("notStarted" in m) return [withFlags(reply, FLAG.started, true)];
-      if ("zeroReady" in m) return [{ ...reply, bytes: Uint8Array.of(reply.bytes[0], reply.bytes[1], 0, 0, 0, 0) }];
+      if ("zeroReady" in m) {
+        return [{ ...reply, bytes: Uint8Array.of(reply.bytes[0], reply.bytes[1], 0, 0, 0, 0) }];
+      }
       if (code === CMD.STOP && wasStreaming) {
         if ("silentStop" in m) return [];
         if ("stopFlags" in m) return [withFlags(reply, m.stopFlags)];
       }
-      if (code === CMD.GET_STATUS && inStartup && "startupFlags" in m) return [withFlags(reply, m.startupFlags)];
+      if (code === CMD.GET_STATUS && inStartup && "startupFlags" in m) {
+        return [withFlags(reply, m.startupFlags)];
+      }
       if (code === CMD.GET_STATUS && this.#oneShots > 0 && "laterStatusFlags" in m) {
         return [withFlags(reply, m.laterStatusFlags)];
       }
@@ -100,7 +109,10 @@ export async function startScriptedQcicada(
   const stopWaiting: Array<(v: undefined) => void> = [];
   const serving = (async () => {
     while (!stopped) {
-      const connection = await Promise.race([listener.accept(), new Promise<undefined>((r) => stopWaiting.push(r))]);
+      const connection = await Promise.race([
+        listener.accept(),
+        new Promise<undefined>((r) => stopWaiting.push(r)),
+      ]);
       if (!connection) break;
       await runSession(machine, connection, {
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -112,7 +124,9 @@ export async function startScriptedQcicada(
   return {
     uri: `tcp://127.0.0.1:${listener.port}`,
     async received(code, times = 1) {
-      while (machine.commands.filter((c) => c === code).length < times) await new Promise((r) => setTimeout(r, 20));
+      while (machine.commands.filter((c) => c === code).length < times) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     async close() {
       stopped = true;

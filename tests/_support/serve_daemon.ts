@@ -24,12 +24,19 @@ export interface RunningDaemon {
 const DAEMON_START_MS = 30_000;
 
 /** Starts `qrng serve ...args` under `runner`; resolves once it printed every listener's URI. */
-export function startDaemon(runner: Runner, args: readonly string[], env?: Record<string, string>): Promise<RunningDaemon> {
+export function startDaemon(
+  runner: Runner,
+  args: readonly string[],
+  env?: Record<string, string>,
+): Promise<RunningDaemon> {
   const listeners = args.filter((a) => a === "--unix" || a === "--tcp" || a === "--http").length;
   const run = spawnCli(runner, ["serve", ...args], { env, timeoutMs: 120_000 });
   let out = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`qrng serve did not start: ${run.stderr()}`)), DAEMON_START_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`qrng serve did not start: ${run.stderr()}`)),
+      DAEMON_START_MS,
+    );
     void run.exited.then((status) => reject(new Error(`qrng serve exited ${status}: ${run.stderr()}`)));
     run.child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
@@ -81,7 +88,10 @@ export function streamRead(uri: string, bytes: number, token?: string): Promise<
       resolve({ ...result, hello: hello ?? {} });
     };
     socket.on("error", reject);
-    socket.on("close", () => done({ data: Buffer.concat(data), error: { kind: "closed", message: "the daemon hung up" } }));
+    socket.on(
+      "close",
+      () => done({ data: Buffer.concat(data), error: { kind: "closed", message: "the daemon hung up" } }),
+    );
     socket.on("connect", () => {
       if (token !== undefined) socket.write(encodeFrame(FRAME.token, new TextEncoder().encode(token)));
       socket.write(encodeRead(bytes));
@@ -90,7 +100,10 @@ export function streamRead(uri: string, bytes: number, token?: string): Promise<
       for (const frame of decoder.push(chunk)) {
         if (frame.type === FRAME.hello) hello = JSON.parse(Buffer.from(frame.payload).toString());
         if (frame.type === FRAME.error) {
-          return done({ data: Buffer.concat(data), error: JSON.parse(Buffer.from(frame.payload).toString()) });
+          return done({
+            data: Buffer.concat(data),
+            error: JSON.parse(Buffer.from(frame.payload).toString()),
+          });
         }
         if (frame.type === FRAME.data) {
           data.push(Buffer.from(frame.payload));
@@ -138,7 +151,11 @@ const NEAR_BYTES = 4 << 20;
  * Splits `output` into the longest pieces that occur in one of `streams`, searching near
  * `hint` first (and moving it on).
  */
-export function locate(output: Buffer, streams: readonly Buffer[], hint: LocateHint = { stream: 0, at: 0 }): Located {
+export function locate(
+  output: Buffer,
+  streams: readonly Buffer[],
+  hint: LocateHint = { stream: 0, at: 0 },
+): Located {
   const pieces: Piece[] = [];
   const fragments: Buffer[] = [];
   let fragmentAt = -1;
@@ -163,7 +180,10 @@ export function locate(output: Buffer, streams: readonly Buffer[], hint: LocateH
     fragmentAt = -1;
     const stream = streams[found.stream];
     let length = PROBE_BYTES;
-    while (at + length < output.length && found.start + length < stream.length && output[at + length] === stream[found.start + length]) {
+    while (
+      at + length < output.length && found.start + length < stream.length &&
+      output[at + length] === stream[found.start + length]
+    ) {
       length++;
     }
     pieces.push({ stream: found.stream, start: found.start, length });
@@ -190,7 +210,9 @@ export function placeFragments(
   const unplaced: Buffer[] = [];
   const taken = new Set<string>();
   for (const fragment of fragments) {
-    const spot = pieces.flatMap((p) => [p.start + p.length, p.start - fragment.length].map((start) => ({ stream: p.stream, start })))
+    const spot = pieces.flatMap((p) =>
+      [p.start + p.length, p.start - fragment.length].map((start) => ({ stream: p.stream, start }))
+    )
       .find(({ stream, start }) =>
         start >= 0 && !taken.has(`${stream}:${start}`) &&
         streams[stream].subarray(start, start + fragment.length).equals(fragment)
@@ -210,6 +232,7 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
+  // deno-lint-ignore no-explicit-any -- tests read the daemon's JSON answers field by field
   json(): any;
   text(): string;
 }

@@ -14,7 +14,9 @@ const SHOWN_STDERR_CHARS = 4000;
 
 function describeRuns(runs: readonly RecordedRun[]): string {
   return runs.map((run) => {
-    const text = run.stderr.length > SHOWN_STDERR_CHARS ? `…${run.stderr.slice(-SHOWN_STDERR_CHARS)}` : run.stderr;
+    const text = run.stderr.length > SHOWN_STDERR_CHARS
+      ? `…${run.stderr.slice(-SHOWN_STDERR_CHARS)}`
+      : run.stderr;
     return `\n--- ${run.command} (${run.outcome}); stderr:\n${text === "" ? "(empty)\n" : text}`;
   }).join("");
 }

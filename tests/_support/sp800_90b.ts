@@ -49,9 +49,11 @@ export function parseToolOutput(text: string): ToolOutput {
     const track = m[1] === "Literal" ? "literal" : "bitstring";
     const rest = m[3];
     if (rest === "Found p.") values.push({ track, name: m[2], key: "pFound", value: true });
-    else if (rest.startsWith("Could Not Find p.")) values.push({ track, name: m[2], key: "pFound", value: false });
-    else if (rest === "P_local can't change the result.") values.push({ track, name: m[2], key: "pLocal", value: null });
-    else {
+    else if (rest.startsWith("Could Not Find p.")) {
+      values.push({ track, name: m[2], key: "pFound", value: false });
+    } else if (rest === "P_local can't change the result.") {
+      values.push({ track, name: m[2], key: "pLocal", value: null });
+    } else {
       const [label, value] = rest.split(" = ");
       const key = label === "min entropy" ? "minEntropy" : KEY_OF_LABEL.get(label);
       if (!key) throw new Error(`Unknown label in tool output: ${line}`);
@@ -88,7 +90,9 @@ export const NIST_SAMPLES: Array<{ name: string; bits?: number }> = [
 
 /** The samples of `name` (truerand_8bit.bin is shared with the other vectors). */
 export function loadSamples(name: string): Uint8Array {
-  if (name === "truerand_8bit") return readFileSync(new URL("../fixtures/truerand_8bit.bin", import.meta.url));
+  if (name === "truerand_8bit") {
+    return readFileSync(new URL("../fixtures/truerand_8bit.bin", import.meta.url));
+  }
   return gunzipSync(readFileSync(new URL(`${name}.bin.gz`, SP800_90B_DIR)));
 }
 

@@ -30,10 +30,14 @@ export interface ToolIidOutput {
 /** Parses one `ea_iid -v` output. */
 export function parseIidToolOutput(text: string): ToolIidOutput {
   const all = (re: RegExp) => [...text.matchAll(re)].map((m) => Number(m[1]));
-  const scores = all(/score = (\S+)/g), dfs = all(/degrees of freedom = (\S+)/g), ps = all(/p-value = (\S+)/g);
+  const scores = all(/score = (\S+)/g),
+    dfs = all(/degrees of freedom = (\S+)/g),
+    ps = all(/p-value = (\S+)/g);
   const initialBlock = text.slice(text.indexOf("Initial test results")).split("\n").slice(1, 20);
   // Runs stopped during the permutation tests (see the README) have no table.
-  const table = text.includes("-----\n") ? text.slice(text.indexOf("-----\n") + 6).split("\n").slice(0, 19) : [];
+  const table = text.includes("-----\n")
+    ? text.slice(text.indexOf("-----\n") + 6).split("\n").slice(0, 19)
+    : [];
   const one = (re: RegExp) => Number(re.exec(text)![1]);
   const hBitstring = /H_bitstring: (\S+)/.exec(text);
   return {
@@ -52,7 +56,13 @@ export function parseIidToolOutput(text: string): ToolIidOutput {
     }),
     counts: table.map((line) => {
       const [name, c0, c1, c2] = line.trim().split(/\s+/);
-      return { name: name.replace(/\*$/, ""), c0: Number(c0), c1: Number(c1), c2: Number(c2), failed: name.endsWith("*") };
+      return {
+        name: name.replace(/\*$/, ""),
+        c0: Number(c0),
+        c1: Number(c1),
+        c2: Number(c2),
+        failed: name.endsWith("*"),
+      };
     }),
     permutationPassed: text.includes("** Passed IID permutation tests"),
     hOriginal: one(/H_original: (\S+)/),

@@ -17,7 +17,7 @@ export function restartDataset(stuck: boolean): Uint8Array {
     x >>>= 0;
     out[i] = x >>> 24;
   }
-  if (stuck) for (let row = 1; row < 1000; row++) out.copyWithin(row * 1000, 0, 20);
+  if (stuck) { for (let row = 1; row < 1000; row++) out.copyWithin(row * 1000, 0, 20); }
   return out;
 }
 

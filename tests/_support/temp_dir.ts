@@ -5,11 +5,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 
 /** Creates `$TMPDIR/PREFIX-XXXXXX` now and removes it in this file's afterAll. */
 export function testTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Like {@link testTempDir}, but made in beforeAll: a run whose filter skips every test of the
+ * file runs neither hook, and so leaves nothing behind. Read `path` inside tests.
+ */
+export function suiteTempDir(prefix: string): { readonly path: string } {
+  const dir = { path: "" };
+  beforeAll(() => void (dir.path = mkdtempSync(join(tmpdir(), `${prefix}-`))));
+  afterAll(() => dir.path && rmSync(dir.path, { recursive: true, force: true }));
   return dir;
 }

@@ -26,7 +26,8 @@ export interface HashTestResult {
 export async function hashTest(device: CmdCtrlDevice, data: Uint8Array): Promise<HashTestResult> {
   const hostDigest = sha256(data);
   const deviceDigest = await device.hashTest(data);
-  const match = deviceDigest.length === hostDigest.length && deviceDigest.every((b, i) => b === hostDigest[i]);
+  const match = deviceDigest.length === hostDigest.length &&
+    deviceDigest.every((b, i) => b === hostDigest[i]);
   return { bytes: data.length, deviceDigest, hostDigest, match };
 }
 
@@ -66,7 +67,9 @@ export async function importCaKey(key: string | Uint8Array): Promise<CryptoKey> 
   const text = key.trim();
   if (text.startsWith("-----BEGIN")) {
     const base64 = text.replace(/-----[^-]+-----|\s/g, "");
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new QrngError("input", "the PEM CA key is not valid base64");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
+      throw new QrngError("input", "the PEM CA key is not valid base64");
+    }
     return await importCaSpki(new Uint8Array(Buffer.from(base64, "base64")));
   }
   if (!HEX_KEY.test(text)) throw new QrngError("input", "the CA key is neither 128 hex digits nor a PEM key");
@@ -87,9 +90,15 @@ async function importCaPoint(point: Uint8Array): Promise<CryptoKey> {
 async function importCaSpki(der: Uint8Array): Promise<CryptoKey> {
   let point: Uint8Array;
   try {
-    const spki = await crypto.subtle.importKey("spki", der as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, true, [
-      "verify",
-    ]);
+    const spki = await crypto.subtle.importKey(
+      "spki",
+      der as BufferSource,
+      { name: "ECDSA", namedCurve: "P-256" },
+      true,
+      [
+        "verify",
+      ],
+    );
     point = new Uint8Array(await crypto.subtle.exportKey("raw", spki));
   } catch {
     throw notP256();
@@ -106,9 +115,18 @@ export async function checkCertificate(device: CmdCtrlDevice, ca: CryptoKey): Pr
   try {
     blob = certificateBlob(info, publicKey);
   } catch (error) {
-    throw new QrngError("device", `Cannot check the certificate of ${device.transport.description}: ${describeError(error)}`);
+    throw new QrngError(
+      "device",
+      `Cannot check the certificate of ${device.transport.description}: ${describeError(error)}`,
+    );
   }
-  return { serial: info.serial, publicKey, certificate, blob, valid: await verifySignature(ca, blob, certificate) };
+  return {
+    serial: info.serial,
+    publicKey,
+    certificate,
+    blob,
+    valid: await verifySignature(ca, blob, certificate),
+  };
 }
 
 /**

@@ -40,7 +40,10 @@ export interface OpenedCmdCtrl {
 }
 
 /** Drives the device on `channels` and drains it; closes the channels if that fails. */
-export async function connectCmdCtrl(channels: CmdCtrlChannels, options: ConnectCmdCtrlOptions): Promise<OpenedCmdCtrl> {
+export async function connectCmdCtrl(
+  channels: CmdCtrlChannels,
+  options: ConnectCmdCtrlOptions,
+): Promise<OpenedCmdCtrl> {
   const { commands, data, datagrams, maxReadBytes, emulated } = channels;
   const device = new CmdCtrlDevice(commands, { data, datagrams, maxReadBytes, ...options });
   try {

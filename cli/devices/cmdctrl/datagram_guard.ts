@@ -76,13 +76,17 @@ export class DatagramGuard {
     const parts: string[] = [];
     const duplicates = now.duplicates - before.duplicates;
     if (duplicates > 0) {
-      const which = duplicates === 1 ? "datagram that repeats a recent one" : "datagrams that repeat recent ones";
+      const which = duplicates === 1
+        ? "datagram that repeats a recent one"
+        : "datagrams that repeat recent ones";
       parts.push(`dropped ${duplicates} ${which}: network duplicates, or a device replaying data`);
     }
     const overflow = now.overflowDatagrams - before.overflowDatagrams;
     if (overflow > 0) {
       const bytes = now.overflowBytes - before.overflowBytes;
-      parts.push(`dropped ${overflow} datagrams (${bytes} bytes) that arrived while the receive queue was full`);
+      parts.push(
+        `dropped ${overflow} datagrams (${bytes} bytes) that arrived while the receive queue was full`,
+      );
     }
     return parts.join(", ");
   }

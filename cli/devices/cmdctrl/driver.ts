@@ -91,7 +91,9 @@ export class CmdCtrlDevice {
     this.#now = options.now;
     if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
-    this.#sink = options.maxReadBytes ? this.#codec.input.subarray(0, options.maxReadBytes) : this.#codec.input;
+    this.#sink = options.maxReadBytes
+      ? this.#codec.input.subarray(0, options.maxReadBytes)
+      : this.#codec.input;
   }
 
   /** Whether continuous mode is running. */
@@ -116,7 +118,10 @@ export class CmdCtrlDevice {
       const n = await this.transport.read(this.#sink, waitMs);
       if (n === 0) {
         if (watch.tailSeen) break;
-        throw new QrngError("timeout", `Cannot stop ${this.transport.description}: no answer to STOP in ${waitMs} ms`);
+        throw new QrngError(
+          "timeout",
+          `Cannot stop ${this.transport.description}: no answer to STOP in ${waitMs} ms`,
+        );
       }
       watch.received(this.#sink.subarray(0, n), this.#now());
       this.#checkDrainLimit(started);
@@ -160,7 +165,10 @@ export class CmdCtrlDevice {
       if (event.type !== "need-input") return event;
       const n = await this.transport.read(this.#sink, timeoutMs);
       if (n === 0) {
-        throw new QrngError("timeout", `Cannot ${what}: ${this.transport.description} did not answer in ${timeoutMs} ms`);
+        throw new QrngError(
+          "timeout",
+          `Cannot ${what}: ${this.transport.description} did not answer in ${timeoutMs} ms`,
+        );
       }
       this.#codec.feed(n);
     }
@@ -168,7 +176,9 @@ export class CmdCtrlDevice {
 
   /** Sends `command` and resolves its response (NACK and stray bytes become errors). */
   async #request(command: Uint8Array, what: string): Promise<Response> {
-    if (this.#streaming) throw new QrngError("device", `Cannot ${what}: the device is streaming (stop it first)`);
+    if (this.#streaming) {
+      throw new QrngError("device", `Cannot ${what}: the device is streaming (stop it first)`);
+    }
     await this.#send(command);
     return this.#response(what);
   }
@@ -200,7 +210,9 @@ export class CmdCtrlDevice {
   }
   /** GET_STATISTICS. */
   async statistics(): Promise<Statistics> {
-    return parseStatistics((await this.#request(this.#codec.simple(CMD.GET_STATISTICS), "read statistics")).payload);
+    return parseStatistics(
+      (await this.#request(this.#codec.simple(CMD.GET_STATISTICS), "read statistics")).payload,
+    );
   }
   /** RESET: restarts generation (startup test) and clears statistics. */
   async reset(): Promise<Status> {
@@ -212,7 +224,9 @@ export class CmdCtrlDevice {
   }
   /** ENABLE_INSTANCE. */
   async enableInstance(instance: number, enable: boolean): Promise<Status> {
-    return parseStatus((await this.#request(this.#codec.enableInstance(instance, enable), "enable instance")).payload);
+    return parseStatus(
+      (await this.#request(this.#codec.enableInstance(instance, enable), "enable instance")).payload,
+    );
   }
   /** GET_DEV_AUTH_PUBKEY: the device's P-256 public key x‖y. */
   async publicKey(): Promise<Uint8Array> {
@@ -229,13 +243,17 @@ export class CmdCtrlDevice {
       await this.#response("reboot");
       return true;
     } catch (error) {
-      if (error instanceof QrngError && (error.kind === "timeout" || error.kind === "disconnected")) return false;
+      if (error instanceof QrngError && (error.kind === "timeout" || error.kind === "disconnected")) {
+        return false;
+      }
       throw error;
     }
   }
   /** UPDATE_INIT. */
   async updateInit(totalLength: number): Promise<UpdateState> {
-    return parseUpdate((await this.#request(this.#codec.updateInit(totalLength), "start the update")).payload);
+    return parseUpdate(
+      (await this.#request(this.#codec.updateInit(totalLength), "start the update")).payload,
+    );
   }
   /** UPDATE_CHUNK of ≤ CHUNK_BYTES bytes. */
   async updateChunk(data: Uint8Array): Promise<UpdateState> {
@@ -245,9 +263,13 @@ export class CmdCtrlDevice {
   async hashTest(data: Uint8Array): Promise<Uint8Array> {
     await this.#request(this.#codec.simple(CMD.HASH_TEST_INIT), "start the hash test");
     for (let offset = 0; offset < data.length; offset += CHUNK_BYTES) {
-      await this.#request(this.#codec.hashChunk(data.subarray(offset, offset + CHUNK_BYTES)), "send a hash-test chunk");
+      await this.#request(
+        this.#codec.hashChunk(data.subarray(offset, offset + CHUNK_BYTES)),
+        "send a hash-test chunk",
+      );
     }
-    return (await this.#request(this.#codec.simple(CMD.HASH_TEST_DIGEST), "read the hash-test digest")).payload;
+    return (await this.#request(this.#codec.simple(CMD.HASH_TEST_DIGEST), "read the hash-test digest"))
+      .payload;
   }
 
   /** Reads exactly `length` data bytes into `into` (decoder or data channel). */
@@ -308,7 +330,9 @@ export class CmdCtrlDevice {
     const command = this.#codec.signedRead(length);
     if (this.#data) this.#codec.arm(CMD.SIGNED_READ, 0, 0); // data by UDP, signature by TCP
     const answer = await this.#request(command, what);
-    if (answer.code !== RESP.SIGNED_READ) throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
+    if (answer.code !== RESP.SIGNED_READ) {
+      throw new QrngError("protocol", `Cannot ${what}: unexpected answer`);
+    }
     const data = new Uint8Array(length);
     await this.#dataInto(data, what);
     const event = await this.#event(what, RESPONSE_TIMEOUT_MS);
@@ -381,7 +405,12 @@ export class CmdCtrlDevice {
 
   async #readData(channel: Transport, into: Uint8Array): Promise<number> {
     const n = await channel.read(into, DATA_TIMEOUT_MS);
-    if (n === 0) throw new QrngError("timeout", `Cannot read data: ${channel.description} sent none for ${DATA_TIMEOUT_MS} ms`);
+    if (n === 0) {
+      throw new QrngError(
+        "timeout",
+        `Cannot read data: ${channel.description} sent none for ${DATA_TIMEOUT_MS} ms`,
+      );
+    }
     return n;
   }
 
@@ -397,7 +426,9 @@ export class CmdCtrlDevice {
       this.#undelivered = event.bytes;
     }
     const run = this.#undelivered.subarray(0, limit);
-    this.#undelivered = run.length < this.#undelivered.length ? this.#undelivered.subarray(run.length) : undefined;
+    this.#undelivered = run.length < this.#undelivered.length
+      ? this.#undelivered.subarray(run.length)
+      : undefined;
     return run;
   }
 
@@ -406,7 +437,9 @@ export class CmdCtrlDevice {
    * discard them) and success is the 11 + status tail once the line is quiet. Resolves the status.
    */
   async stop(keep?: (data: Uint8Array) => void | Promise<void>): Promise<Status> {
-    if (!this.#streaming) return parseStatus((await this.#request(this.#codec.simple(CMD.STOP), "stop")).payload);
+    if (!this.#streaming) {
+      return parseStatus((await this.#request(this.#codec.simple(CMD.STOP), "stop")).payload);
+    }
     this.#streaming = false;
     const undelivered = this.#undelivered;
     this.#undelivered = undefined;
@@ -446,7 +479,10 @@ export class CmdCtrlDevice {
       }
       const tail = this.#codec.stopQuiet();
       if (tail.type === "stopped") return parseStatus(tail.status.slice());
-      throw new QrngError("protocol", `Cannot stop ${this.transport.description}: the stream did not end with ACK and status`);
+      throw new QrngError(
+        "protocol",
+        `Cannot stop ${this.transport.description}: the stream did not end with ACK and status`,
+      );
     }
   }
 

@@ -30,7 +30,11 @@ export async function readOneShots(device: CmdCtrlDevice, count: number): Promis
  * Reads `count` bytes of the stream the device is sending (after startContinuous), copying at
  * most `blockBytes` at a time (pyqcc's --read-block-size bounds each copy, as its block reads do).
  */
-export async function readStreamed(device: CmdCtrlDevice, count: number, blockBytes = Infinity): Promise<Uint8Array> {
+export async function readStreamed(
+  device: CmdCtrlDevice,
+  count: number,
+  blockBytes = Infinity,
+): Promise<Uint8Array> {
   const out = new Uint8Array(count);
   for (let have = 0; have < count;) {
     // Streamed runs arrive in whatever sizes the transport gives.

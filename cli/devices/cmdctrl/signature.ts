@@ -27,16 +27,31 @@ export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
   const point = raw.length === SIGNATURE_BYTES ? new Uint8Array([4, ...raw]) : raw;
   if (!isOnP256(point)) throw new QrngError("protocol", "Cannot use the public key: it is not a P-256 point");
   try {
-    return await crypto.subtle.importKey("raw", point as BufferSource, { name: "ECDSA", namedCurve: "P-256" }, false, [
-      "verify",
-    ]);
+    return await crypto.subtle.importKey(
+      "raw",
+      point as BufferSource,
+      { name: "ECDSA", namedCurve: "P-256" },
+      false,
+      [
+        "verify",
+      ],
+    );
   } catch {
     throw new QrngError("protocol", "Cannot use the public key: it is not a P-256 point");
   }
 }
 
 /** Whether `signature` (r‖s) is the key's signature over `data`. */
-export async function verifySignature(key: CryptoKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+export async function verifySignature(
+  key: CryptoKey,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   if (signature.length !== SIGNATURE_BYTES) return false;
-  return await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature as BufferSource, data as BufferSource);
+  return await crypto.subtle.verify(
+    { name: "ECDSA", hash: "SHA-256" },
+    key,
+    signature as BufferSource,
+    data as BufferSource,
+  );
 }

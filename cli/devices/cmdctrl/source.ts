@@ -21,7 +21,7 @@ import { QrngError } from "../../errors.ts";
 import { type Info, type Status, statusFaults } from "../../../wasm/cmdctrl.ts";
 import type { RandomSource, SourceOptions } from "../device.ts";
 import { interruptedError, unlessAborted } from "../../transports/abortable.ts";
-import { DATA_TIMEOUT_MS, type CmdCtrlDevice } from "./driver.ts";
+import { type CmdCtrlDevice, DATA_TIMEOUT_MS } from "./driver.ts";
 import type { OpenedCmdCtrl } from "./connect.ts";
 import { EMULATED_SERIAL_PREFIX } from "../../protocol/cmdctrl.ts";
 import { importPublicKey, verifySignature } from "./signature.ts";
@@ -58,7 +58,10 @@ const MAX_REQUEST_BYTES = 0xffff;
 function judgeStatus(status: Status, description: string, opening = false): void {
   const faults = statusFaults(status);
   if (faults.length > 0) {
-    throw new QrngError("device", `${description} reports a failing health test or supply: ${faults.join(", ")}`);
+    throw new QrngError(
+      "device",
+      `${description} reports a failing health test or supply: ${faults.join(", ")}`,
+    );
   }
   if (status.startupTestInProgress && !opening) {
     throw new QrngError("device", `${description} restarted its startup test during the read`);
@@ -69,10 +72,15 @@ function judgeStatus(status: Status, description: string, opening = false): void
 }
 
 /** What a connected device is, for messages, and whether it is an emulator. */
-export function describeCmdCtrl(opened: OpenedCmdCtrl, info: Info): { description: string; emulated: boolean } {
+export function describeCmdCtrl(
+  opened: OpenedCmdCtrl,
+  info: Info,
+): { description: string; emulated: boolean } {
   // qrng's emulators say so in their serial, also when reached over a real transport.
   const emulated = opened.emulated || info.serial.startsWith(EMULATED_SERIAL_PREFIX);
-  const description = `${emulated ? "emulated " : ""}QCicada-compatible ${info.serial} (${info.hwInfo}) on ${opened.device.transport.description}`;
+  const description = `${
+    emulated ? "emulated " : ""
+  }QCicada-compatible ${info.serial} (${info.hwInfo}) on ${opened.device.transport.description}`;
   return { description, emulated };
 }
 
@@ -88,7 +96,11 @@ function pause(options: SourceOptions, ms: number, what: string): Promise<void> 
  * fails to open or is closed; without, it only stops the device's stream, and the caller goes on
  * using the device for commands.
  */
-export async function cmdCtrlSource(opened: OpenedCmdCtrl, options: SourceOptions, ownsDevice = true): Promise<RandomSource> {
+export async function cmdCtrlSource(
+  opened: OpenedCmdCtrl,
+  options: SourceOptions,
+  ownsDevice = true,
+): Promise<RandomSource> {
   const device = opened.device;
   try {
     const { description, emulated } = describeCmdCtrl(opened, await device.info());
@@ -151,7 +163,10 @@ class CmdCtrlSource implements RandomSource {
       this.#ready = status.readyBytes;
       if (this.#ready > 0) return;
       if (this.options.platform.now() - since > READY_WAIT_MS) {
-        throw new QrngError("timeout", `Cannot read data: ${this.description} reported 0 ready bytes for ${READY_WAIT_MS} ms`);
+        throw new QrngError(
+          "timeout",
+          `Cannot read data: ${this.description} reported 0 ready bytes for ${READY_WAIT_MS} ms`,
+        );
       }
       await pause(this.options, POLL_MS, `wait for data from ${this.description}`);
     }
@@ -200,7 +215,10 @@ class CmdCtrlSource implements RandomSource {
       const { data, signature, settled } = await this.device.signedRead(length);
       this.#ready -= length;
       if (!(await verifySignature(this.key!, data, signature))) {
-        throw new QrngError("device", `Signed read of ${length} bytes from ${this.description} failed verification: refusing the data`);
+        throw new QrngError(
+          "device",
+          `Signed read of ${length} bytes from ${this.description} failed verification: refusing the data`,
+        );
       }
       if (settled) this.#settledBy(settled);
       return data;

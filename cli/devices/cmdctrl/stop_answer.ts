@@ -46,7 +46,9 @@ export class StopAnswerWatch {
 
   /** Bytes received after STOP, in order, and when (monotonic ms). */
   received(bytes: Uint8Array, atMs: number): void {
-    if (this.#lastArrival >= 0) this.#longestPauseMs = Math.max(this.#longestPauseMs, atMs - this.#lastArrival);
+    if (this.#lastArrival >= 0) {
+      this.#longestPauseMs = Math.max(this.#longestPauseMs, atMs - this.#lastArrival);
+    }
     this.#lastArrival = atMs;
     const keep = Math.min(bytes.length, STOP_ANSWER_BYTES);
     this.#tail.copyWithin(0, keep);

@@ -38,7 +38,11 @@ export function updateStatusName(state: UpdateState): string {
 }
 
 /** Installs `image` on the device; rejects with kind "device" when the device refuses it. */
-export async function updateFirmware(device: CmdCtrlDevice, image: Uint8Array, options: UpdateOptions = {}): Promise<UpdateResult> {
+export async function updateFirmware(
+  device: CmdCtrlDevice,
+  image: Uint8Array,
+  options: UpdateOptions = {},
+): Promise<UpdateResult> {
   const init = await device.updateInit(image.length);
   if (init.status !== READY || init.remaining !== image.length) {
     throw new QrngError(
@@ -64,15 +68,25 @@ export async function updateFirmware(device: CmdCtrlDevice, image: Uint8Array, o
     }
     const remaining = image.length - offset - chunk.length;
     if (state.status > COMPLETED) {
-      throw new QrngError("device", `Update aborted at byte ${offset}: device reported ${updateStatusName(state)}`);
+      throw new QrngError(
+        "device",
+        `Update aborted at byte ${offset}: device reported ${updateStatusName(state)}`,
+      );
     }
     if (state.remaining !== remaining || (remaining === 0) !== (state.status === COMPLETED)) {
       throw new QrngError(
         "device",
-        `Update aborted: device answered ${updateStatusName(state)} with ${state.remaining} remaining, expected ${remaining}`,
+        `Update aborted: device answered ${
+          updateStatusName(state)
+        } with ${state.remaining} remaining, expected ${remaining}`,
       );
     }
     options.onProgress?.(offset + chunk.length, image.length);
   }
-  return { bytes: image.length, chunks: Math.ceil(image.length / CHUNK_BYTES), retries, status: updateStatusName(state) };
+  return {
+    bytes: image.length,
+    chunks: Math.ceil(image.length / CHUNK_BYTES),
+    retries,
+    status: updateStatusName(state),
+  };
 }

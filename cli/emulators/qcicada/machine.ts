@@ -21,15 +21,20 @@ import {
   infoBytes,
   parseConfig,
   RESP,
-  type Status,
   statisticsBytes,
+  type Status,
   statusBytes,
   updateBytes,
 } from "../../../wasm/cmdctrl.ts";
 import { SeededBytes } from "../seeded_bytes.ts";
 import { deviceSign, type InfoStrings, type QcicadaIdentity, qcicadaIdentity } from "./identity.ts";
 
-import { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS } from "./constants.ts";
+import {
+  DEFAULT_RATE_BYTES_PER_S,
+  MAX_IMAGE_BYTES,
+  ONE_SHOT_MAX_BYTES,
+  STARTUP_TEST_MS,
+} from "./constants.ts";
 export { DEFAULT_RATE_BYTES_PER_S, MAX_IMAGE_BYTES, ONE_SHOT_MAX_BYTES, STARTUP_TEST_MS };
 
 /** While streaming, data can pile up for this long before the pool is full. */
@@ -151,7 +156,8 @@ export class QcicadaMachine {
     this.#streaming = false;
     this.#ready = 0;
     this.#refilledAt = this.#o.now();
-    this.#startupUntil = this.#o.now() + (this.#config.startupTest ? this.#o.startupMs ?? STARTUP_TEST_MS : 0);
+    this.#startupUntil = this.#o.now() +
+      (this.#config.startupTest ? this.#o.startupMs ?? STARTUP_TEST_MS : 0);
   }
 
   #inStartup(): boolean {
@@ -178,7 +184,9 @@ export class QcicadaMachine {
    * STREAM_BUFFER_MS of data (a fast stream must not be throttled by the one-shot pool).
    */
   #capacity(): number {
-    return this.#streaming ? Math.max(ONE_SHOT_MAX_BYTES, Math.ceil(this.#rate * STREAM_BUFFER_MS / 1000)) : ONE_SHOT_MAX_BYTES;
+    return this.#streaming
+      ? Math.max(ONE_SHOT_MAX_BYTES, Math.ceil(this.#rate * STREAM_BUFFER_MS / 1000))
+      : ONE_SHOT_MAX_BYTES;
   }
 
   #stuck(): boolean {
@@ -294,21 +302,26 @@ export class QcicadaMachine {
         return frame(RESP.CONFIG, configBytes(this.#config));
       case CMD.SET_CONFIG: {
         const c = parseConfig(p);
-        if (p.every((b) => b === 0) || c.postprocess > 2 || c.nLsbits < 1 || c.nLsbits > 8 || p[5] & 0xc0 ||
-          !(c.initialLevel >= 0 && c.initialLevel <= 100)) return nack;
+        if (
+          p.every((b) => b === 0) || c.postprocess > 2 || c.nLsbits < 1 || c.nLsbits > 8 || p[5] & 0xc0 ||
+          !(c.initialLevel >= 0 && c.initialLevel <= 100)
+        ) return nack;
         this.#config = c;
         return this.#ack();
       }
       case CMD.GET_STATISTICS:
-        return frame(RESP.STATISTICS, statisticsBytes({
-          generatedBytes: BigInt(this.#generated),
-          repetitionCountFailures: this.#rctFailures,
-          adaptiveProportionFailures: 0,
-          bitcountFailures: 0,
-          speed: Math.min(0xffffffff, this.#rate === Infinity ? 0xffffffff : this.#rate * 8),
-          sensifAverage: 2048,
-          ledctrlLevel: this.#config.initialLevel,
-        }));
+        return frame(
+          RESP.STATISTICS,
+          statisticsBytes({
+            generatedBytes: BigInt(this.#generated),
+            repetitionCountFailures: this.#rctFailures,
+            adaptiveProportionFailures: 0,
+            bitcountFailures: 0,
+            speed: Math.min(0xffffffff, this.#rate === Infinity ? 0xffffffff : this.#rate * 8),
+            sensifAverage: 2048,
+            ledctrlLevel: this.#config.initialLevel,
+          }),
+        );
       case CMD.RESET:
         this.#generated = 0;
         this.#rctFailures = 0;
@@ -378,7 +391,8 @@ export class QcicadaMachine {
 
   #updateChunk(length: number, data: Uint8Array, sum: number): Uint8Array {
     const u = this.#update;
-    const answer = (status: number, remaining: number) => frame(RESP.UPDATE, updateBytes({ status, remaining }));
+    const answer = (status: number, remaining: number) =>
+      frame(RESP.UPDATE, updateBytes({ status, remaining }));
     if (!u) return answer(3, 0);
     const remaining = u.image.length - u.received;
     if (length === 0 || length > 1024 || length > remaining) return answer(6, remaining);

@@ -10,7 +10,9 @@ export function parseRate(text: string | undefined): number {
   if (text === undefined) return DEFAULT_RATE_BYTES_PER_S;
   if (text === "max") return Infinity;
   const match = /^(\d+(?:\.\d+)?)([kmg]?)$/i.exec(text);
-  if (!match || Number(match[1]) <= 0) throw usageError(`invalid rate '${text}' (bytes/s, e.g. 100000, 1M, or max)`);
+  if (!match || Number(match[1]) <= 0) {
+    throw usageError(`invalid rate '${text}' (bytes/s, e.g. 100000, 1M, or max)`);
+  }
   return Number(match[1]) * 1024 ** " kmg".indexOf(match[2].toLowerCase() || " ");
 }
 
@@ -18,7 +20,9 @@ export function parseRate(text: string | undefined): number {
 export function parseSeed(text: string | undefined): number {
   if (text === undefined) return 1;
   const seed = Number(text);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw usageError(`invalid seed '${text}' (0..4294967295)`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw usageError(`invalid seed '${text}' (0..4294967295)`);
+  }
   return seed;
 }
 
@@ -29,4 +33,3 @@ export function parseWholeNumber(text: string, name: string): number {
   }
   return Number(text);
 }
-

@@ -44,7 +44,9 @@ export async function serveQcicada(options: QcicadaServeOptions, platform: Platf
     now: () => platform.now(),
     onImage: (image) =>
       platform.writeStderr(
-        `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${bytesToHex(sha256(image))}\n`,
+        `qrng emulate: firmware image installed: ${image.length} bytes, sha256 ${
+          bytesToHex(sha256(image))
+        }\n`,
       ),
   });
   let stopped = false;
@@ -66,12 +68,16 @@ export async function serveQcicada(options: QcicadaServeOptions, platform: Platf
     });
   const announce = async (uri: string) => {
     platform.writeStderr(
-      `qrng emulate: EMULATED QCicada (serial ${printable(machine.identity.info.serial)}, seed ${seed}) on ${uri}: ` +
+      `qrng emulate: EMULATED QCicada (serial ${
+        printable(machine.identity.info.serial)
+      }, seed ${seed}) on ${uri}: ` +
         `its data is a reproducible stream, not random\n`,
     );
     if (options.json) {
       const ca = bytesToHex(machine.identity.caPublic);
-      return await write(JSON.stringify({ device: uri, caPublicKey: ca, serial: machine.identity.info.serial, seed }));
+      return await write(
+        JSON.stringify({ device: uri, caPublicKey: ca, serial: machine.identity.info.serial, seed }),
+      );
     }
     await write(uri);
     await write(`ca ${bytesToHex(machine.identity.caPublic)}`);
@@ -95,7 +101,9 @@ export async function serveQcicada(options: QcicadaServeOptions, platform: Platf
     } else {
       const { host, port } = listen;
       const listener = await listenTcp(host, port);
-      const data = mode === "tcpudp" ? await openTcpUdpData(host, listener.port, options.dataPort) : undefined;
+      const data = mode === "tcpudp"
+        ? await openTcpUdpData(host, listener.port, options.dataPort)
+        : undefined;
       await announce(`${mode}://${host}:${listener.port}`);
       while (!stopped) {
         const next = await Promise.race([listener.accept(), interrupted]);
@@ -127,7 +135,11 @@ export async function serveQcicada(options: QcicadaServeOptions, platform: Platf
  * the emulator listens there unless that port is `dataPort`, which belongs to the hosts.
  */
 async function openTcpUdpData(host: string, tcpPort: number, dataPort: number) {
-  const channel = await openUdp({ bindHost: host, peer: { host, port: dataPort }, description: "emulator data" });
+  const channel = await openUdp({
+    bindHost: host,
+    peer: { host, port: dataPort },
+    description: "emulator data",
+  });
   let served: string | undefined;
   let registered: { host: string; port: number } | undefined;
   const registrations = tcpPort === dataPort ? undefined : await openUdp({
@@ -153,5 +165,3 @@ async function openTcpUdpData(host: string, tcpPort: number, dataPort: number) {
     },
   };
 }
-
-

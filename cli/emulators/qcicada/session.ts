@@ -39,14 +39,20 @@ export interface SessionOptions {
 }
 
 /** Serves `transport` until it disconnects or `stopped()`; resolves then. */
-export async function runSession(machine: SessionMachine, transport: Transport, options: SessionOptions): Promise<void> {
+export async function runSession(
+  machine: SessionMachine,
+  transport: Transport,
+  options: SessionOptions,
+): Promise<void> {
   const input = new Uint8Array(4096);
   const chunkBytes = options.dataChunkBytes ?? STREAM_CHUNK_BYTES;
   const dataBuffer = new Uint8Array(chunkBytes);
   const answer = async (bytes: Uint8Array) => {
     const replies = machine.receive(bytes);
     if (replies.length > 0 && options.replyDelayMs) await options.sleep(options.replyDelayMs);
-    for (const reply of replies) await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
+    for (const reply of replies) {
+      await (reply.data ? options.data ?? transport : transport).write(reply.bytes);
+    }
   };
   // A device another client left streaming has data in flight ahead of anything a new client
   // sends: start with a burst, so that a STOP that arrived with the connection follows data.
@@ -61,7 +67,10 @@ export async function runSession(machine: SessionMachine, transport: Transport, 
       }
       if (!machine.streaming) continue;
       // Send in bursts of about BURST_MS of data, listening for STOP while waiting for them.
-      const burst = Math.max(1, Math.min(chunkBytes, ONE_SHOT_MAX_BYTES, Math.floor(machine.rateBytesPerS * BURST_MS / 1000)));
+      const burst = Math.max(
+        1,
+        Math.min(chunkBytes, ONE_SHOT_MAX_BYTES, Math.floor(machine.rateBytesPerS * BURST_MS / 1000)),
+      );
       if (machine.readyBytes() < burst) {
         const m = await transport.read(input, Math.min(machine.msUntilData(burst), BURST_MS));
         if (m > 0) await answer(input.subarray(0, m));

@@ -60,7 +60,12 @@ async function listenWithData(
     const listener = await listenTcp("127.0.0.1", 0);
     if (!data) return { listener };
     try {
-      const udp = await openUdp({ bindHost: "127.0.0.1", bindPort: listener.port, description: "adversary data", onSender });
+      const udp = await openUdp({
+        bindHost: "127.0.0.1",
+        bindPort: listener.port,
+        description: "adversary data",
+        onSender,
+      });
       return { listener, udp };
     } catch (error) {
       await listener.close();
@@ -70,7 +75,11 @@ async function listenWithData(
 }
 
 /** Starts the device; `libc` is needed for "serial" only. */
-export async function startAdversary(transport: AdversaryTransport, script: FaultScript, libc?: SystemLibrary): Promise<RunningAdversary> {
+export async function startAdversary(
+  transport: AdversaryTransport,
+  script: FaultScript,
+  libc?: SystemLibrary,
+): Promise<RunningAdversary> {
   const now = () => performance.now();
   const recorder = new Recorder();
   const machine = new FaultyMachine(script, recorder, now);
@@ -99,7 +108,12 @@ export async function startAdversary(transport: AdversaryTransport, script: Faul
     },
   });
   const session = (commands: FaultyLink, data: FaultyLink, chunk?: number) =>
-    runSession(machine, pausing(commands), { data: data.data, dataChunkBytes: chunk, sleep, stopped: () => stopped });
+    runSession(machine, pausing(commands), {
+      data: data.data,
+      dataChunkBytes: chunk,
+      sleep,
+      stopped: () => stopped,
+    });
   const closers: Array<() => Promise<void>> = [];
   let uri: string;
   let serving: Promise<void>;
@@ -113,19 +127,29 @@ export async function startAdversary(transport: AdversaryTransport, script: Faul
     serving = session(pty, pty);
   } else if (transport === "udp") {
     let udpLink: FaultyLink | undefined;
-    const udp = await openUdp({ bindHost: "127.0.0.1", bindPort: 0, description: "adversary UDP", onSender: (h, p) => udpLink?.notePeer(h, p) });
+    const udp = await openUdp({
+      bindHost: "127.0.0.1",
+      bindPort: 0,
+      description: "adversary UDP",
+      onSender: (h, p) => udpLink?.notePeer(h, p),
+    });
     const own = udpLink = link(udp, true);
     closers.push(() => own.close());
     uri = `udp://127.0.0.1:${udp.port}`;
     serving = session(own, own, UDP_STREAM_CHUNK_BYTES);
   } else {
     let dataLink: FaultyLink | undefined;
-    const { listener, udp } = await listenWithData(transport === "tcpudp", (h, p) => dataLink?.notePeer(h, p));
+    const { listener, udp } = await listenWithData(
+      transport === "tcpudp",
+      (h, p) => dataLink?.notePeer(h, p),
+    );
     if (udp) {
       const own = dataLink = link(udp, true);
       closers.push(() => own.close());
     }
-    uri = transport === "tcpudp" ? `tcpudp://127.0.0.1:${listener.port}?udp=0` : `tcp://127.0.0.1:${listener.port}`;
+    uri = transport === "tcpudp"
+      ? `tcpudp://127.0.0.1:${listener.port}?udp=0`
+      : `tcp://127.0.0.1:${listener.port}`;
     let current: FaultyLink | undefined;
     let wake = () => {};
     const stopping = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));

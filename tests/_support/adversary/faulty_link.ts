@@ -104,7 +104,8 @@ export class FaultyLink {
   /** Sends `pieces` in order after the latency; "inject" is a foreign datagram from another port. */
   async #send(pieces: Array<Uint8Array | "inject">): Promise<void> {
     if (this.#error) throw this.#error;
-    const deliver = (piece: Uint8Array | "inject") => piece === "inject" ? this.#inject() : this.#inner.write(piece);
+    const deliver = (piece: Uint8Array | "inject") =>
+      piece === "inject" ? this.#inject() : this.#inner.write(piece);
     if (!this.#delayed) {
       for (const piece of pieces) await deliver(piece);
       return;
@@ -136,7 +137,12 @@ export class FaultyLink {
   async #inject(): Promise<void> {
     const peer = this.#peer;
     if (!peer) return;
-    this.#injector ??= openUdp({ bindHost: "127.0.0.1", peer, onlyFromPeer: false, description: "foreign sender" });
+    this.#injector ??= openUdp({
+      bindHost: "127.0.0.1",
+      peer,
+      onlyFromPeer: false,
+      description: "foreign sender",
+    });
     await (await this.#injector).write(this.#o.foreign(DATA_DATAGRAM_BYTES));
   }
 

@@ -120,7 +120,9 @@ export class FaultyMachine implements SessionMachine {
       ? "stop"
       : undefined;
     const first = replies[0];
-    if (first && first.bytes[0] === RESP.ACK && first.bytes.length === STATUS_ANSWER_BYTES) this.#alterStatus(first.bytes, kind);
+    if (first && first.bytes[0] === RESP.ACK && first.bytes.length === STATUS_ANSWER_BYTES) {
+      this.#alterStatus(first.bytes, kind);
+    }
     const data = replies.find((r) => r.data);
     if (data) {
       this.#shape(data.bytes);
@@ -181,9 +183,13 @@ export class FaultyMachine implements SessionMachine {
       if (match < from || match >= from + (rule.count ?? Infinity)) return;
       for (const flag of rule.raise ?? []) answer[1] |= 1 << STATUS_FLAGS.indexOf(flag);
       for (const flag of rule.clear ?? []) answer[1] &= ~(1 << STATUS_FLAGS.indexOf(flag));
-      if ((rule.raise ?? []).some((f) => FAULT_FLAGS.includes(f)) || rule.clear?.includes("started")) this.#record.fault();
+      if ((rule.raise ?? []).some((f) => FAULT_FLAGS.includes(f)) || rule.clear?.includes("started")) {
+        this.#record.fault();
+      }
     });
-    if (this.#script.readyBytes !== undefined) new DataView(answer.buffer, answer.byteOffset + 2, 4).setUint32(0, this.#script.readyBytes, true);
+    if (this.#script.readyBytes !== undefined) {
+      new DataView(answer.buffer, answer.byteOffset + 2, 4).setUint32(0, this.#script.readyBytes, true);
+    }
   }
 
   /** Replaces data by the script's periodic pattern, continuing where the last reply ended. */
@@ -213,7 +219,9 @@ export class FaultyMachine implements SessionMachine {
       return;
     }
     if (this.#pattern) signature.bytes = deviceSign(this.inner.identity, data.bytes);
-    if (this.#script.replay === "signed") this.#firstBlock = { data: data.bytes.slice(), signature: signature.bytes };
+    if (this.#script.replay === "signed") {
+      this.#firstBlock = { data: data.bytes.slice(), signature: signature.bytes };
+    }
   }
 
   /** Cuts or lengthens the replies to the `nth` `code` command as the resize rules say. */
@@ -228,7 +236,11 @@ export class FaultyMachine implements SessionMachine {
         target.bytes = target.bytes.subarray(0, Math.max(0, target.bytes.length + rule.bytes));
       } else if (rule.part === "data") {
         // Surplus after the data, as its own write: foreign, never recorded.
-        out = [...out.slice(0, out.indexOf(target) + 1), this.#foreignData(rule.bytes), ...out.slice(out.indexOf(target) + 1)];
+        out = [
+          ...out.slice(0, out.indexOf(target) + 1),
+          this.#foreignData(rule.bytes),
+          ...out.slice(out.indexOf(target) + 1),
+        ];
       } else {
         const longer = new Uint8Array(target.bytes.length + rule.bytes);
         longer.set(target.bytes);

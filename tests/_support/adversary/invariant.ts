@@ -43,7 +43,10 @@ class ChunkIndex {
   }
 
   #slot(view: DataView, at: number): number {
-    return Math.imul(view.getUint32(at, true) ^ Math.imul(view.getUint32(at + 4, true), 0x9e3779b1), 0x85ebca6b) >>> this.#shift;
+    return Math.imul(
+      view.getUint32(at, true) ^ Math.imul(view.getUint32(at + 4, true), 0x9e3779b1),
+      0x85ebca6b,
+    ) >>> this.#shift;
   }
 
   /** The earliest position where `chunk` (CHECK_CHUNK_BYTES long) occurs, or -1. */
@@ -71,17 +74,24 @@ export function outputViolations(output: Uint8Array, record: DeviceRecord): stri
   const limit = record.faultAtByte ?? Infinity;
   for (let at = 0; at < output.length; at += CHECK_CHUNK_BYTES) {
     const chunk = output.subarray(at, at + CHECK_CHUNK_BYTES);
-    const where = chunk.length === CHECK_CHUNK_BYTES ? index.first(chunk) : Buffer.from(record.data).indexOf(chunk);
+    const where = chunk.length === CHECK_CHUNK_BYTES
+      ? index.first(chunk)
+      : Buffer.from(record.data).indexOf(chunk);
     if (where < 0) {
       note(`output bytes ${at}..${at + chunk.length} were never sent by the device as data (invented)`);
       continue;
     }
     const key = Buffer.from(chunk).toString("latin1");
     const earlier = seen.get(key);
-    if (earlier !== undefined) note(`output bytes ${at}..${at + chunk.length} repeat output bytes ${earlier}.. (output twice)`);
-    else seen.set(key, at);
+    if (earlier !== undefined) {
+      note(`output bytes ${at}..${at + chunk.length} repeat output bytes ${earlier}.. (output twice)`);
+    } else seen.set(key, at);
     if (where + chunk.length > limit) {
-      note(`output bytes ${at}..${at + chunk.length} were sent at device byte ${where}, after its fault at byte ${limit}`);
+      note(
+        `output bytes ${at}..${
+          at + chunk.length
+        } were sent at device byte ${where}, after its fault at byte ${limit}`,
+      );
     }
   }
   if (found.length <= SHOWN_VIOLATIONS) return found;

@@ -11,11 +11,19 @@ import { readRecord } from "./record.ts";
 import type { FaultScript } from "./script.ts";
 
 /** Starts the device; `scratch` is a path prefix for the child's record file. */
-export function launchAdversary(transport: AdversaryTransport, script: FaultScript, scratch: string): Promise<RunningAdversary> {
+export function launchAdversary(
+  transport: AdversaryTransport,
+  script: FaultScript,
+  scratch: string,
+): Promise<RunningAdversary> {
   return transport === "serial" ? startChild(transport, script, scratch) : startAdversary(transport, script);
 }
 
-async function startChild(transport: AdversaryTransport, script: FaultScript, scratch: string): Promise<RunningAdversary> {
+async function startChild(
+  transport: AdversaryTransport,
+  script: FaultScript,
+  scratch: string,
+): Promise<RunningAdversary> {
   const recordPath = `${scratch}.record.json`;
   const child = await startUriChild(join(ROOT, "node_modules", ".bin", "bun"), [
     join(ROOT, "tests/_support/adversary/main.ts"),

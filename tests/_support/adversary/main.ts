@@ -45,7 +45,11 @@ try {
   usage((error as Error).message);
 }
 const transport = chosen[0];
-const device = await startAdversary(transport, script, transport === "serial" ? await loadLibc(runtime) : undefined);
+const device = await startAdversary(
+  transport,
+  script,
+  transport === "serial" ? await loadLibc(runtime) : undefined,
+);
 process.stdout.write(`${device.uri}\n`);
 
 let ending = false;

@@ -120,9 +120,13 @@ export function parseFaultScript(text: string): FaultScript {
   } catch (error) {
     throw new Error(`fault script is not JSON: ${(error as Error).message}`);
   }
-  if (typeof script !== "object" || script === null || Array.isArray(script)) throw new Error("fault script must be an object");
+  if (typeof script !== "object" || script === null || Array.isArray(script)) {
+    throw new Error("fault script must be an object");
+  }
   for (const key of Object.keys(script)) {
-    if (!(key in KEYS)) throw new Error(`fault script: unknown key '${key}' (known: ${Object.keys(KEYS).join(", ")})`);
+    if (!(key in KEYS)) {
+      throw new Error(`fault script: unknown key '${key}' (known: ${Object.keys(KEYS).join(", ")})`);
+    }
   }
   const s = script as FaultScript;
   for (const rule of s.flags ?? []) {
