@@ -1,4 +1,4 @@
-// The WASM core from any runtime (README "For embedders"); tests/core_bundle.test.ts runs this file.
+// The WASM core from any runtime (docs/library.md); tests/core_bundle.test.ts runs this file.
 import { Analyzer, HealthGate, isPersistentFailure } from "qrng/core";
 
 /** ent's byte statistics and the FIPS 140-2 battery. @param {Uint8Array} bytes */

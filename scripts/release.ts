@@ -58,7 +58,7 @@ function coreReadme(): string {
   const core = digestCore(readCoreModules(join(ROOT, "wasm")));
   return `# qrng-core ${VERSION}
 
-The WebAssembly core of qrng (its README: "For embedders"): SP 800-90B health tests, FIPS
+The WebAssembly core of qrng (qrng's docs/library.md: "For embedders"): SP 800-90B health tests, FIPS
 140-2, ent statistics and the device codecs, as one ES module with
 the WASM embedded (\`qrng-core.js\`, no imports, no top-level await: Node, Deno, Bun, browsers)
 and its types (\`qrng-core.d.ts\`).

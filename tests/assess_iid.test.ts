@@ -48,7 +48,7 @@ describe("assessIid computes what ea_iid -v prints on NIST's samples", () => {
 });
 
 describe("assessIid reaches ea_iid's verdicts", () => {
-  // The 10^6-sample files reach the tool's verdicts too (README, "IID track"), in 5-10 s each
+  // The 10^6-sample files reach the tool's verdicts too (docs/assess.md, "IID track"), in 5-10 s each
   // (minutes on a loaded machine): too long to block a test worker for.
   for (const { name, bits } of NIST_SAMPLES.filter((s) => s.name.endsWith("_short"))) {
     it(`${name}: the same verdict on each test after the full permutation run`, { timeout: 120_000 }, () => {

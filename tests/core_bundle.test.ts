@@ -1,7 +1,7 @@
 /**
  * The WASM core as the package `qrng/core` (dist/core/, written by `npm run build`): an
  * installed copy of qrng in a scratch project is imported by plain Node, Deno and Bun running
- * docs/embed_example.js (the README's example), the same example runs in headless Chromium
+ * docs/embed_example.js (docs/library.md's example), the same example runs in headless Chromium
  * when it is installed, and a TypeScript consumer is checked against the declarations.
  */
 import { execFile } from "node:child_process";
@@ -175,10 +175,10 @@ describe("the qrng/core bundle", () => {
   });
 });
 
-describe("README", () => {
+describe("docs/library.md", () => {
   it("quotes docs/embed_example.js as it is", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const quoted = readme.includes(readFileSync(EXAMPLE, "utf8"));
-    expect(quoted, "README.md quotes docs/embed_example.js").toBe(true);
+    const page = readFileSync(join(ROOT, "docs", "library.md"), "utf8");
+    const quoted = page.includes(readFileSync(EXAMPLE, "utf8"));
+    expect(quoted, "docs/library.md quotes docs/embed_example.js").toBe(true);
   });
 });

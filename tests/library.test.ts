@@ -1,8 +1,8 @@
 /**
- * The library as its users get it (README "Library"): a project that depends on qrng imports
+ * The library as its users get it (docs/library.md): a project that depends on qrng imports
  * `open` from "qrng" (package.json "exports", dist/lib/ from scripts/build_library.ts) under
  * Node, Deno and Bun, and Deno also from the sources (deno.json "exports"). Every ```js block of
- * the README's Library section runs in each, against the in-process emulators, and prints
+ * docs/library.md's Library section runs in each, against the in-process emulators, and prints
  * exactly the ```text block after it; a TypeScript consumer type-checks against the declarations.
  */
 import { execFile } from "node:child_process";
@@ -23,18 +23,17 @@ const EXAMPLE_TIMEOUT_MS = 120_000;
 /** A project that depends on qrng, as `npm install <path to qrng>` would lay it out. */
 const consumer = testTempDir("qrng-library");
 
-/** The README's Library section: each ```js block with the ```text block that follows it. */
-function readmeExamples(): { code: string; output: string }[] {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf("\n## Library");
-  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+/** docs/library.md up to "For embedders": each ```js block with the ```text block that follows it. */
+function documentedExamples(): { code: string; output: string }[] {
+  const page = readFileSync(join(ROOT, "docs", "library.md"), "utf8");
+  const section = page.slice(0, page.indexOf("\n## "));
   return [...section.matchAll(/```js\n(.*?)```\n+```text\n(.*?)```/gs)].map(([, code, output]) => ({
     code,
     output,
   }));
 }
 
-const EXAMPLES = readmeExamples();
+const EXAMPLES = documentedExamples();
 
 /**
  * A Deno project beside it that takes "qrng" from the sources, where deno.json "exports" points
@@ -92,7 +91,7 @@ beforeAll(async () => {
   }
 }, EXAMPLE_TIMEOUT_MS);
 
-describe("README's Library section", () => {
+describe("docs/library.md's Library section", () => {
   it("has examples, each followed by what it prints", () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(4);
   });
@@ -100,7 +99,7 @@ describe("README's Library section", () => {
 
 describe.each(RUNTIMES)("the library under $name", ({ command, args, cwd }) => {
   it.each(EXAMPLES.map((example, index) => ({ ...example, index })))(
-    "runs README example $index and prints what the README shows",
+    "runs documented example $index and prints what docs/library.md shows",
     async ({ index, output }) => {
       expect(await run(command, [...args, `example${index}.mjs`], cwd)).toBe(output);
     },

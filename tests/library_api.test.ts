@@ -1,5 +1,5 @@
 /**
- * The library's promises (cli/mod.ts, README "Library"), against the in-process emulators: reads
+ * The library's promises (cli/mod.ts, docs/library.md), against the in-process emulators: reads
  * are the device's health-gated stream in order however they are asked for; commands and
  * abandoned reads end the read session and later reads start a fresh gate; signals end waits
  * with kind "interrupted"; faulty devices fail closed with typed errors; the Cmd&Ctrl and XR232
