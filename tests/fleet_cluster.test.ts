@@ -142,13 +142,25 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       const written = (taker: (typeof takers)[number]) =>
         existsSync(taker.output) ? statSync(taker.output).size : 0;
 
-      // Mid-run: once the takers have a quarter of their share, kill two of them and the node
-      // leading the stream, then bring the node back on the same ports and store.
-      const anyExited = () => [...publishers, ...takers].some((p) => p.run.child.exitCode !== null);
-      while (!takers.every((t) => written(t) > TAKER_BYTES / 4) && !anyExited()) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      // Mid-run: each of two takers is killed once it has a quarter of its share (checked
+      // often: one that finished first would not be "killed"), and once every other taker has
+      // a quarter too, the node leading the stream, then brought back on the same ports and store.
+      const killedNow = new Set<(typeof takers)[number]>();
+      const anyExited = () =>
+        [...publishers, ...takers.filter((t) => !t.killed)].some((p) => p.run.child.exitCode !== null);
+      const midRun = () => takers.every((t) => (t.killed ? killedNow.has(t) : written(t) > TAKER_BYTES / 4));
+      while (!midRun() && !anyExited()) {
+        for (const taker of takers.filter((t) => t.killed && !killedNow.has(t))) {
+          if (written(taker) > TAKER_BYTES / 4) {
+            taker.run.child.kill("SIGKILL");
+            killedNow.add(taker);
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      for (const taker of takers.filter((t) => t.killed)) taker.run.child.kill("SIGKILL");
+      for (const taker of takers.filter((t) => t.killed && !killedNow.has(t))) {
+        taker.run.child.kill("SIGKILL");
+      }
       const nc = await natsClient(url);
       const info = await (await jetstreamManager(nc)).streams.info("FLEET");
       expect(info.config.num_replicas).toBe(3);
