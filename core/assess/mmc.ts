@@ -242,39 +242,48 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
 function multiMmcBits(ptr: usize, len: i32): void {
   if (len < 3) return;
   const counts = alloc(<usize>4 << (MAX_ORDER + 2));
-  const used = alloc(<usize>(MAX_ORDER + 1) << 2);
+  const used = alloc(<usize>(MAX_ORDER + 1) << 2); // pairs admitted, kept for capped orders only
   const scores = alloc(<usize>MAX_ORDER << 2);
   // Step 2's training: order 1, context s[0], next s[1].
   const first = <u32>load<u8>(ptr);
   let now: u32 = (first << 1) | load<u8>(ptr + 1);
   store<u32>(counts + (<usize>now << 2), 1);
-  store<i32>(used + 4, 1);
   let winner = 0;
   for (let i = 2; i < len; i++) {
     // Guess, score and predict in one pass: the prediction is the guess of the winner as it
-    // stood before this step's scoring (the scoreboard rule of runs.ts, inlined).
+    // stood before this step's scoring (the scoreboard rule of runs.ts, inlined and, like it,
+    // branch-free: whether a guess is right is a coin toss on noisy data).
     const actual = <i32>load<u8>(ptr + i);
     const known = min(i, MAX_ORDER);
     const leader = winner;
+    let leading = load<i32>(scores + (<usize>winner << 2));
     let prediction = NULL_SYMBOL;
     for (let d = 1; d <= known; d++) {
       const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
       const pair = load<u64>(pairAt);
-      // The next step's training: `actual` followed this context (a new pair only below the cap).
+      // The next step's training: `actual` followed this context. Only an order with more
+      // possible pairs than the cap (2^(d+1) > MAX_PAIRS: order 16) can be refused a new one.
       const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
-      const usedAt = used + (<usize>d << 2);
-      if (count != 0 || load<i32>(usedAt) < MAX_PAIRS) {
-        if (count == 0) store<i32>(usedAt, load<i32>(usedAt) + 1);
+      if (count == 0 && (2 << d) > MAX_PAIRS) {
+        const usedAt = used + (<usize>d << 2);
+        const pairs = load<i32>(usedAt);
+        if (pairs < MAX_PAIRS) {
+          store<i32>(usedAt, pairs + 1);
+          store<u32>(pairAt + (<usize>actual << 2), 1);
+        }
+      } else {
         store<u32>(pairAt + (<usize>actual << 2), count + 1);
       }
-      if (pair == 0) continue;
-      const g = <u32>(pair >> 32) >= <u32>pair ? 1 : 0;
-      if (d - 1 == leader) prediction = g;
-      if (g != actual) continue;
+      const seen = pair != 0;
+      const g = <i32>(<u32>(pair >> 32) >= <u32>pair);
+      prediction = select<i32>(g, prediction, seen && d - 1 == leader);
+      const hit = <i32>seen & <i32>(g == actual);
       const at = scores + (<usize>(d - 1) << 2);
-      const score = load<i32>(at) + 1;
+      const score = load<i32>(at) + hit;
       store<i32>(at, score);
-      if (score >= load<i32>(scores + (<usize>winner << 2))) winner = d - 1;
+      const takes = <bool>(hit & <i32>(score >= leading));
+      winner = select<i32>(d - 1, winner, takes);
+      leading = select<i32>(score, leading, takes);
     }
     if (prediction != NULL_SYMBOL) record(prediction == actual);
     now = (now << 1) | <u32>actual;
