@@ -2,7 +2,8 @@
  * MultiMMC prediction (§6.3.9): Markov models of order d = 1..16 count which symbol followed
  * each d-symbol context (at most 100,000 (context, next) pairs per order); subpredictor d
  * guesses the commonest successor of the current context, the larger symbol on ties. Short
- * contexts (order·width + width ≤ 17 bits) index flat arrays; longer ones share one hash table.
+ * contexts (order·width + width ≤ 17 bits) index flat arrays; up to 16 bits of context the
+ * leaders still do, with the pairs in the one hash table all longer contexts share.
  * Bits, the bulk of any assessment, take a path of their own: every order is a flat array of
  * count pairs, so a guess is one 8-byte load.
  *
@@ -18,6 +19,11 @@ import {
 } from "./context.ts";
 import { find, insert, newTable } from "./table.ts";
 
+/**
+ * Contexts of up to this many bits keep their leader in flat arrays (6 bytes a context: 384 KiB
+ * for 2 symbols of 8 bits) even where their pairs are hashed: a guess is then one cached load.
+ */
+const DIRECT_LEADER_BITS: i32 = 16;
 /** Cap on (context, next) pairs per order. */
 const MAX_PAIRS: i32 = 100000;
 /** Tag layout: order << 10 | 512 for a context's leader entry, order << 10 | next for a pair. */
@@ -94,21 +100,68 @@ function surelyUnknown(order: i32): bool {
   return true;
 }
 
+/**
+ * Counts `next`, which is not the leader, after a known context (lo, hi) of `order` whose
+ * leading successor `leader` has `best`: in its pair entry, admitted as a new pair if the cap
+ * allows. Returns next's new count if that takes the lead (the old leader's count then moves
+ * to the old leader's own pair entry; next's becomes stale), else 0.
+ */
+function countFollower(order: i32, step: i32, lo: u64, hi: u64, next: i32, leader: i32, best: u32): u32 {
+  const pairTag = (<u32>order << 10) | <u32>next;
+  let pair = find(lo, hi, pairTag, KEY_BITS);
+  if (pair == 0) {
+    if (!admit(order, step, lo, hi)) return 0;
+    pair = insert(lo, hi, pairTag);
+  }
+  const count = load<u32>(pair, 20) + 1;
+  if (count > best || (count == best && next > leader)) {
+    const formerTag = (<u32>order << 10) | <u32>leader;
+    let former = find(lo, hi, formerTag, KEY_BITS);
+    if (former == 0) former = insert(lo, hi, formerTag);
+    store<u32>(former, best, 20);
+    return count;
+  }
+  store<u32>(pair, count, 20);
+  return 0;
+}
+
 /** Counts `next` after the context of `order` ending one symbol back (at step `step`); raises its leader. */
 function train(order: i32, next: i32, step: i32): void {
-  const flat = load<usize>(at8(pairCounts, order));
-  if (flat != 0) {
+  const leadCounts = load<usize>(at8(leaderCounts, order));
+  if (leadCounts != 0) {
     const context = <i32>contextLo(beforeLo, order);
-    const slot = at4(flat, (context << width) | next);
-    let count = load<u32>(slot);
-    if (count == 0 && !admit(order, step, <u64>context, 0)) return;
-    store<u32>(slot, ++count);
-    const leadCounts = load<usize>(at8(leaderCounts, order));
-    const leadSymbols = load<usize>(at8(leaderSymbols, order));
-    const best = load<u32>(at4(leadCounts, context));
-    if (count > best || (count == best && next > <i32>load<u16>(leadSymbols + (<usize>context << 1)))) {
-      store<u32>(at4(leadCounts, context), count);
-      store<u16>(leadSymbols + (<usize>context << 1), <u16>next);
+    const leadCountAt = at4(leadCounts, context);
+    const leadSymbolAt = load<usize>(at8(leaderSymbols, order)) + (<usize>context << 1);
+    const flat = load<usize>(at8(pairCounts, order));
+    if (flat != 0) {
+      const slot = at4(flat, (context << width) | next);
+      let count = load<u32>(slot);
+      if (count == 0 && !admit(order, step, <u64>context, 0)) return;
+      store<u32>(slot, ++count);
+      const best = load<u32>(leadCountAt);
+      if (count > best || (count == best && next > <i32>load<u16>(leadSymbolAt))) {
+        store<u32>(leadCountAt, count);
+        store<u16>(leadSymbolAt, <u16>next);
+      }
+      return;
+    }
+    // Leaders direct, pairs hashed (as below): the leader's count is the only one kept here.
+    const best = load<u32>(leadCountAt);
+    if (best == 0) {
+      if (!admit(order, step, <u64>context, 0)) return;
+      store<u32>(leadCountAt, 1);
+      store<u16>(leadSymbolAt, <u16>next);
+      return;
+    }
+    const leader = <i32>load<u16>(leadSymbolAt);
+    if (next == leader) {
+      store<u32>(leadCountAt, best + 1);
+      return;
+    }
+    const taken = countFollower(order, step, <u64>context, 0, next, leader, best);
+    if (taken != 0) {
+      store<u32>(leadCountAt, taken);
+      store<u16>(leadSymbolAt, <u16>next);
     }
     return;
   }
@@ -132,32 +185,19 @@ function train(order: i32, next: i32, step: i32): void {
     store<u32>(lead, best + 1, 20);
     return;
   }
-  const pairTag = (<u32>order << 10) | <u32>next;
-  let pair = find(lo, hi, pairTag, KEY_BITS);
-  if (pair == 0) {
-    if (!admit(order, step, lo, hi)) return;
-    pair = insert(lo, hi, pairTag);
-  }
-  const count = load<u32>(pair, 20) + 1;
-  if (count > best || (count == best && next > leader)) {
-    // `next` takes the lead; the old leader's count moves to its own pair entry.
-    const formerTag = (<u32>order << 10) | <u32>leader;
-    let former = find(lo, hi, formerTag, KEY_BITS);
-    if (former == 0) former = insert(lo, hi, formerTag);
-    store<u32>(former, best, 20);
-    store<u32>(lead, count, 20);
+  const taken = countFollower(order, step, lo, hi, next, leader, best);
+  if (taken != 0) {
+    store<u32>(lead, taken, 20);
     store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
-  } else {
-    store<u32>(pair, count, 20);
   }
 }
 
 /** The leading successor of the context of `order` ending at the newest symbol (step `step`), or NULL_SYMBOL. */
 function guess(order: i32, step: i32): i32 {
-  const flat = load<usize>(at8(pairCounts, order));
-  if (flat != 0) {
+  const leadCounts = load<usize>(at8(leaderCounts, order));
+  if (leadCounts != 0) {
     const context = <i32>contextLo(nowLo, order);
-    if (load<u32>(at4(load<usize>(at8(leaderCounts, order)), context)) == 0) return NULL_SYMBOL;
+    if (load<u32>(at4(leadCounts, context)) == 0) return NULL_SYMBOL;
     return <i32>load<u16>(load<usize>(at8(leaderSymbols, order)) + (<usize>context << 1));
   }
   const lead = find(contextLo(nowLo, order), contextHi(nowHi, order), (<u32>order << 10) | LEADER_FLAG, KEY_BITS);
@@ -189,18 +229,20 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
   orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
-  let hashedOrders = 0;
+  // Table entries: a hashed order's pairs and leaders, or only the pairs where leaders are direct.
+  let entries = 0;
   for (let d = 1; d <= MAX_ORDER; d++) {
-    const bits = (d + 1) * width;
-    if (bits > DIRECT_BITS) {
-      hashedOrders++;
+    const contextBits = d * width;
+    if (contextBits > DIRECT_LEADER_BITS) {
+      entries += MAX_PAIRS * 2;
       continue;
     }
-    store<usize>(at8(pairCounts, d), alloc(<usize>4 << bits));
-    store<usize>(at8(leaderCounts, d), alloc(<usize>4 << (d * width)));
-    store<usize>(at8(leaderSymbols, d), alloc(<usize>2 << (d * width)));
+    store<usize>(at8(leaderCounts, d), alloc(<usize>4 << contextBits));
+    store<usize>(at8(leaderSymbols, d), alloc(<usize>2 << contextBits));
+    if (contextBits + width <= DIRECT_BITS) store<usize>(at8(pairCounts, d), alloc(<usize>4 << (contextBits + width)));
+    else entries += MAX_PAIRS;
   }
-  newTable(max(1, hashedOrders * MAX_PAIRS * 2));
+  newTable(max(1, entries));
   const scores = alloc(<usize>MAX_ORDER << 2);
   const guesses = alloc(<usize>MAX_ORDER << 2);
   resetHistory(width);
