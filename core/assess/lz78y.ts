@@ -68,6 +68,11 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   // The ids each step's guesses found: the next step trains exactly those contexts.
   const guessIds = alloc(<usize>(MAX_ORDER + 1) << 2);
   resetHistory(width);
+  // Every step adds its contexts longest first, each one's suffix right after it, so a context
+  // is known only if its one-shorter suffix is: a guess stops looking at the first unknown
+  // order. The one exception is the order admitted last, when the dictionary filled up in the
+  // middle of a step (its suffix was refused): that order is always looked up.
+  let unchainedOrder = 0;
   for (let i = 0; i < MAX_ORDER; i++) pushSymbol(<u64>load<u8>(ptr + i));
   for (let i = MAX_ORDER + 1; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
@@ -75,7 +80,11 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
     for (let j = MAX_ORDER; j >= 1; j--) {
       let id = i > MAX_ORDER + 1 ? load<i32>(guessIds + (<usize>j << 2)) : contextId(beforeLo, beforeHi, j);
       if (id == 0) id = addContext(beforeLo, beforeHi, j);
-      if (id == 0) continue;
+      if (id == 0) {
+        // The first refusal: order j + 1 may be the exception (harmless to assume it is).
+        if (unchainedOrder == 0) unchainedOrder = j + 1;
+        continue;
+      }
       const slot = successorCounts + (<usize>((id << width) | previous) << 2);
       const count = load<u32>(slot) + 1;
       store<u32>(slot, count);
@@ -86,14 +95,18 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
         store<u16>(leaderSymbols + (<usize>id << 1), <u16>previous);
       }
     }
+    // The longest context with the strictly highest count predicts: shortest first, ties to
+    // the longer (a known context has been counted at least once).
     let prediction = NULL_SYMBOL;
     let bestCount: u32 = 0;
-    for (let j = MAX_ORDER; j >= 1; j--) {
-      const id = contextId(nowLo, nowHi, j);
+    let unknown = false;
+    for (let j = 1; j <= MAX_ORDER; j++) {
+      const id = unknown && j != unchainedOrder ? 0 : contextId(nowLo, nowHi, j);
       store<i32>(guessIds + (<usize>j << 2), id);
-      if (id == 0) continue;
+      unknown = id == 0;
+      if (unknown) continue;
       const count = load<u32>(leaderCounts + (<usize>id << 2));
-      if (count > bestCount) {
+      if (count >= bestCount) {
         bestCount = count;
         prediction = <i32>load<u16>(leaderSymbols + (<usize>id << 1));
       }
