@@ -280,7 +280,42 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
  * a step's guess reads is the one the next step trains, so each step trains its successor's
  * counts right after guessing, while the pair is at hand: the order of reads and updates is
  * the standard's.
+ *
+ * One order's part of a step: reads the pair of the context `now` ends with, counts `actual`
+ * after it (a new pair only below the cap, which only order 16 can reach: 2^(d+1) > MAX_PAIRS)
+ * and returns 2 bits, (seen << 1) | guess. Inlined with a constant order, all of the address
+ * arithmetic folds away.
  */
+// @ts-ignore: decorator
+@inline function bitsOrderStep(counts: usize, used: usize, now: u32, actual: i32, d: i32): u32 {
+  const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
+  const pair = load<u64>(pairAt);
+  const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
+  if ((2 << d) > MAX_PAIRS && count == 0) {
+    const usedAt = used + (<usize>d << 2);
+    const pairs = load<i32>(usedAt);
+    if (pairs < MAX_PAIRS) {
+      store<i32>(usedAt, pairs + 1);
+      store<u32>(pairAt + (<usize>actual << 2), 1);
+    }
+  } else {
+    store<u32>(pairAt + (<usize>actual << 2), count + 1);
+  }
+  return (<u32>(pair != 0) << 1) | <u32>(<u32>(pair >> 32) >= <u32>pair);
+}
+
+/** bitsOrderStep of orders first .. first + 3, 2 bits each, order `first` lowest. */
+// @ts-ignore: decorator
+@inline function bitsFourOrders(counts: usize, used: usize, now: u32, actual: i32, first: i32): u32 {
+  return bitsOrderStep(counts, used, now, actual, first)
+    | (bitsOrderStep(counts, used, now, actual, first + 1) << 2)
+    | (bitsOrderStep(counts, used, now, actual, first + 2) << 4)
+    | (bitsOrderStep(counts, used, now, actual, first + 3) << 6);
+}
+
+/** Even bits of a word of 2-bit fields. */
+const LOW_OF_PAIRS: u32 = 0x55555555;
+
 function multiMmcBits(ptr: usize, len: i32): void {
   if (len < 3) return;
   const counts = alloc(<usize>4 << (MAX_ORDER + 2));
@@ -292,42 +327,34 @@ function multiMmcBits(ptr: usize, len: i32): void {
   store<u32>(counts + (<usize>now << 2), 1);
   let winner = 0;
   for (let i = 2; i < len; i++) {
-    // Guess, score and predict in one pass: the prediction is the guess of the winner as it
-    // stood before this step's scoring (the scoreboard rule of runs.ts, inlined and, like it,
-    // branch-free: whether a guess is right is a coin toss on noisy data).
     const actual = <i32>load<u8>(ptr + i);
-    const known = min(i, MAX_ORDER);
-    const leader = winner;
+    // Order d's (seen, guess) at bits 2(d − 1) + 1, 2(d − 1).
+    let orders: u32 = 0;
+    if (i >= MAX_ORDER) {
+      orders = bitsFourOrders(counts, used, now, actual, 1)
+        | (bitsFourOrders(counts, used, now, actual, 5) << 8)
+        | (bitsFourOrders(counts, used, now, actual, 9) << 16)
+        | (bitsFourOrders(counts, used, now, actual, 13) << 24);
+    } else {
+      for (let d = 1; d <= i; d++) orders |= bitsOrderStep(counts, used, now, actual, d) << (2 * (d - 1));
+    }
+    // The prediction is the guess of the winner as it stood before this step's scoring.
+    const winnerBits = orders >> (2 * winner);
+    if ((winnerBits & 2) != 0) record(<i32>(winnerBits & 1) == actual);
+    // The scoreboard rule of runs.ts over the subpredictors that were right, in order.
+    const seen = (orders >> 1) & LOW_OF_PAIRS;
+    let hits = seen & ~(orders ^ (actual != 0 ? LOW_OF_PAIRS : 0));
     let leading = load<i32>(scores + (<usize>winner << 2));
-    let prediction = NULL_SYMBOL;
-    for (let d = 1; d <= known; d++) {
-      const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
-      const pair = load<u64>(pairAt);
-      // The next step's training: `actual` followed this context. Only an order with more
-      // possible pairs than the cap (2^(d+1) > MAX_PAIRS: order 16) can be refused a new one.
-      const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
-      if (count == 0 && (2 << d) > MAX_PAIRS) {
-        const usedAt = used + (<usize>d << 2);
-        const pairs = load<i32>(usedAt);
-        if (pairs < MAX_PAIRS) {
-          store<i32>(usedAt, pairs + 1);
-          store<u32>(pairAt + (<usize>actual << 2), 1);
-        }
-      } else {
-        store<u32>(pairAt + (<usize>actual << 2), count + 1);
-      }
-      const seen = pair != 0;
-      const g = <i32>(<u32>(pair >> 32) >= <u32>pair);
-      prediction = select<i32>(g, prediction, seen && d - 1 == leader);
-      const hit = <i32>seen & <i32>(g == actual);
-      const at = scores + (<usize>(d - 1) << 2);
-      const score = load<i32>(at) + hit;
+    while (hits != 0) {
+      const j = <i32>ctz(hits) >> 1;
+      hits &= hits - 1;
+      const at = scores + (<usize>j << 2);
+      const score = load<i32>(at) + 1;
       store<i32>(at, score);
-      const takes = <bool>(hit & <i32>(score >= leading));
-      winner = select<i32>(d - 1, winner, takes);
+      const takes = score >= leading;
+      winner = select<i32>(j, winner, takes);
       leading = select<i32>(score, leading, takes);
     }
-    if (prediction != NULL_SYMBOL) record(prediction == actual);
     now = (now << 1) | <u32>actual;
   }
 }
