@@ -61,10 +61,12 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   width = symbolWidth;
   contexts = 0;
   directIds = alloc(<usize>4 << (DIRECT_CONTEXT_BITS + 1));
-  successorCounts = alloc(<usize>(MAX_CONTEXTS + 1) << (2 + width));
-  leaderCounts = alloc(<usize>(MAX_CONTEXTS + 1) << 2);
-  leaderSymbols = alloc(<usize>(MAX_CONTEXTS + 1) << 1);
-  newTable(MAX_CONTEXTS);
+  // A step adds at most MAX_ORDER contexts, so short data needs less than the cap allows.
+  const room = <i32>min(<i64>MAX_CONTEXTS, <i64>len * MAX_ORDER);
+  successorCounts = alloc(<usize>(room + 1) << (2 + width));
+  leaderCounts = alloc(<usize>(room + 1) << 2);
+  leaderSymbols = alloc(<usize>(room + 1) << 1);
+  newTable(room);
   // The ids each step's guesses found: the next step trains exactly those contexts.
   const guessIds = alloc(<usize>(MAX_ORDER + 1) << 2);
   resetHistory(width);

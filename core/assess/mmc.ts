@@ -229,18 +229,20 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
   orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
-  // Table entries: a hashed order's pairs and leaders, or only the pairs where leaders are direct.
+  // Table entries: a hashed order's pairs and leaders, or only the pairs where leaders are direct;
+  // an order admits at most one pair a step, so short data needs less than the cap allows.
+  const pairsPerOrder = min(MAX_PAIRS, len);
   let entries = 0;
   for (let d = 1; d <= MAX_ORDER; d++) {
     const contextBits = d * width;
     if (contextBits > DIRECT_LEADER_BITS) {
-      entries += MAX_PAIRS * 2;
+      entries += pairsPerOrder * 2;
       continue;
     }
     store<usize>(at8(leaderCounts, d), alloc(<usize>4 << contextBits));
     store<usize>(at8(leaderSymbols, d), alloc(<usize>2 << contextBits));
     if (contextBits + width <= DIRECT_BITS) store<usize>(at8(pairCounts, d), alloc(<usize>4 << (contextBits + width)));
-    else entries += MAX_PAIRS;
+    else entries += pairsPerOrder;
   }
   newTable(max(1, entries));
   const scores = alloc(<usize>MAX_ORDER << 2);
