@@ -170,8 +170,9 @@ export class BlockTaker {
     const claimed: Uint8Array[] = [];
     delivered.forEach((message, i) => {
       if (claims[i] === "unconfirmed") {
-        // Not acknowledged (on a work queue that would remove it): if the delete never
-        // happened, the block is offered again and claimed by someone; if it did, it is lost.
+        // Not acknowledged (that would end its deliveries, and remove it from an earlier
+        // version's work-queue stream): if the delete never happened, the block is offered
+        // again and claimed by someone; if it did, it is lost.
         message.nak();
         return;
       }
