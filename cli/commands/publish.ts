@@ -17,7 +17,7 @@ import { GatedReader } from "../sources/gated.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { parseDeviceUri } from "../uri.ts";
 import { closeNats, connectNats, NATS_ENV, parseNatsAddress } from "../fleet/connection.ts";
-import { MemoryReclaimer } from "../fleet/memory.ts";
+import { fleetReclaimer } from "../fleet/memory.ts";
 import { BlockPublisher, type PublisherStats } from "../fleet/publisher.ts";
 import {
   checkStreamName,
@@ -240,7 +240,7 @@ async function publishRounds(
   // the device pauses (stopped by its checkpoint) with at most that one round in hand.
   let publishing: Promise<void> = Promise.resolve();
   let gatheredTotal = 0;
-  const reclaimer = new MemoryReclaimer();
+  const reclaimer = fleetReclaimer();
   try {
     while (gatheredTotal < limitBytes) {
       const roundBytes = Math.min(ROUND_MAX_BYTES, limitBytes - gatheredTotal);
