@@ -253,7 +253,11 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   let winner = 0;
   for (let i = 2; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
-    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) train(d, previous, i);
+    // Order d trains the context its last guess looked up: one found unknown in a full order
+    // cannot be admitted, so training it would change nothing.
+    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) {
+      if (load<i32>(at4(guesses, d - 1)) != NULL_SYMBOL || load<i32>(at4(pairsUsed, d)) < MAX_PAIRS) train(d, previous, i);
+    }
     let unknown = false;
     for (let d = 1; d <= MAX_ORDER; d++) {
       let g = NULL_SYMBOL;
