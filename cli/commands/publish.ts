@@ -17,7 +17,7 @@ import { GatedReader } from "../sources/gated.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { parseDeviceUri } from "../uri.ts";
 import { closeNats, connectNats, NATS_ENV, parseNatsAddress } from "../fleet/connection.ts";
-import { MemoryReclaimer } from "../fleet/memory.ts";
+import { MemoryReclaimer } from "../runtime/memory.ts";
 import { BlockPublisher, type PublisherStats } from "../fleet/publisher.ts";
 import {
   checkStreamName,

@@ -19,7 +19,7 @@ import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstre
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { describeError } from "../errors.ts";
-import { MemoryReclaimer } from "./memory.ts";
+import { MemoryReclaimer } from "../runtime/memory.ts";
 import { CONSUMER_NAME, ensureConsumer, streamError } from "./stream.ts";
 
 /** The most blocks a taker holds delivered and unclaimed (the consumer's prefetch). */
