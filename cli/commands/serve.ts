@@ -199,12 +199,18 @@ async function parseOptions(argv: string[], platform: Platform): Promise<ServeOp
 }
 
 /** Starts every listener `options` names, or none (those started are closed on a failure). */
-async function startListeners(options: ServeOptions, context: ServeContext): Promise<DaemonListener[]> {
+async function startListeners(
+  options: ServeOptions,
+  context: ServeContext,
+  runtime: Platform["runtime"],
+): Promise<DaemonListener[]> {
   const listeners: DaemonListener[] = [];
   try {
     if (options.unix) listeners.push(await listenStream({ kind: "unix", ...options.unix }, context));
     if (options.tcp) listeners.push(await listenStream({ kind: "tcp", ...options.tcp }, context));
-    if (options.http) listeners.push(await listenHttp(options.http.host, options.http.port, context));
+    if (options.http) {
+      listeners.push(await listenHttp(options.http.host, options.http.port, context, runtime));
+    }
     return listeners;
   } catch (error) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
@@ -245,7 +251,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     metrics,
     limits: options.limits,
     now: () => platform.now(),
-  });
+  }, platform.runtime);
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const unsubscribe = platform.onInterrupt((signal) => {
