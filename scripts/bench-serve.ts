@@ -308,8 +308,8 @@ try {
       `and doing nothing else, the same clients)`,
   );
   console.log(
-    `daemon memory:   ${mb(peak)} MiB peak resident (target < 100 MiB) ${
-      peak < 100 * 1048576 ? "OK" : "ABOVE TARGET"
+    `daemon memory:   ${mb(peak)} MiB = ${(peak / 1e6).toFixed(1)} MB peak resident (target < 100 MB) ${
+      peak < 100e6 ? "OK" : "ABOVE TARGET"
     }`,
   );
 } finally {

@@ -60,7 +60,7 @@ Prints the URI of each listener on stdout (port 0 picks a free port); runs until
   --max-request SIZE   the largest single request [1M]
   --client-rate R      each client's rate cap in bytes/s (64M, or max) [64M]
   --wait-ms MS         a consumer waiting on an empty pool gets an error after MS [${DEFAULT_WAIT_MS}]
-  --max-clients N      connections each listener takes at once [${DEFAULT_MAX_CLIENTS}]
+  --max-clients N      connections each listener takes at once (HTTP under Bun: requests) [${DEFAULT_MAX_CLIENTS}]
   --h H, --alpha A     the health tests' claim and false-alarm rate, as for 'qrng read'
 
 The device is read in bursts (at most 4 MiB or 1 s each); a burst's bytes enter the pool only
