@@ -47,6 +47,13 @@ const CHUNK_BYTES = 32;
  * drains, a runtime's stdout buffer would hold megabytes more.)
  */
 const KILLED_TAKER_SLACK_BYTES = 64 * BLOCK_BYTES + (64 << 10) + (1 << 20);
+/**
+ * What may be lost besides the killed takers' share: survivors' claims that lost a race to a
+ * redelivery's claim, the rest of their last blocks and their gates' hold-back (1.3 and 1.9 MB
+ * in all at 256 MiB). With work-queue retention nats-server 2.9 also removed blocks nobody
+ * claimed after the node restart: 11 and 22 MB in two runs (see cli/fleet/stream.ts).
+ */
+const SURVIVORS_LOSS_ALLOWANCE_BYTES = 6 << 20;
 const TEST_TIMEOUT_MS = 600_000;
 
 /** A 53-bit key of a 32-byte chunk (its first seven bytes, less three bits). */
@@ -213,9 +220,8 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       };
       const survivorsTook = survivors.reduce((sum, t) => sum + summaryOf(t).took, 0);
       const survivorsUnconfirmed = survivors.reduce((sum, t) => sum + summaryOf(t).uncertain, 0);
-      // What left the stream and no survivor took: the killed takers' claims, the unconfirmed
-      // claims whose delete did happen, and blocks found gone at a claim that no taker claimed
-      // (nats-server 2.9 removes some redelivered work-queue messages by itself: they are lost).
+      // What left the stream and no survivor took: the killed takers' claims, and the
+      // unconfirmed claims whose delete did happen.
       const leftElsewhere = published - inStream - survivorsTook;
       const killedOutput = takers.filter((t) => t.killed).reduce((sum, t) => sum + written(t), 0);
       expect(leftElsewhere).toBeGreaterThanOrEqual(killedOutput);
@@ -232,6 +238,9 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
         }, ` +
           `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
           `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
+      );
+      expect(lost).toBeLessThanOrEqual(
+        KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + SURVIVORS_LOSS_ALLOWANCE_BYTES,
       );
     },
     TEST_TIMEOUT_MS,

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { open } from "../cli/mod.ts";
@@ -219,6 +219,42 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     const output = new Set(chunksOf(read.stdout));
     for (const block of received.slice(0, 2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(false);
     for (const block of received.slice(2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(true);
+  });
+
+  it("creates streams whose blocks only takers remove, uses an earlier version's work queue, and refuses interest retention", async () => {
+    const publish = (stream: string) =>
+      runCli(bun, [
+        "publish",
+        "--device",
+        "sim:qcicada",
+        "--to",
+        server.url,
+        "--stream",
+        stream,
+        "--bytes",
+        "8K",
+      ]);
+    const nc = await natsClient(server.url);
+    try {
+      const jsm = await jetstreamManager(nc);
+      expect((await publish("RETAINED")).status).toBe(0);
+      expect((await jsm.streams.info("RETAINED")).config.retention).toBe(RetentionPolicy.Limits);
+      const others: [string, RetentionPolicy][] = [
+        ["OLD_QUEUE", RetentionPolicy.Workqueue],
+        ["INTEREST", RetentionPolicy.Interest],
+      ];
+      for (const [name, retention] of others) {
+        await jsm.streams.add({ name, subjects: [`qrng.${name}.>`], retention });
+      }
+      expect((await publish("OLD_QUEUE")).status).toBe(0);
+      const refused = await publish("INTEREST");
+      expect(refused.status).toBe(2);
+      expect(refused.stderr.trim()).toMatch(
+        /^qrng: Stream INTEREST exists with interest retention: qrng needs limits or workqueue/,
+      );
+    } finally {
+      await nc.close();
+    }
   });
 
   it("publishes nothing of the round a device fault ends, and exits 1 naming it", async () => {

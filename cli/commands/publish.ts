@@ -1,7 +1,7 @@
 /**
  * `qrng publish --device URI --to nats://HOST:PORT`: one QRNG feeding a fleet. Validated
- * blocks go into a NATS JetStream work-queue stream that any number of machines take from
- * (`qrng read --device nats://HOST:PORT/STREAM`). Blocks are gathered in rounds; a round is
+ * blocks go into a NATS JetStream stream used as a work queue, which any number of machines
+ * take from (`qrng read --device nats://HOST:PORT/STREAM`). Blocks are gathered in rounds; a round is
  * published only after the gate's verdict and the device's status were judged on it
  * (GatedReader.checkpoint), so nothing a later health or device fault taints goes out. While
  * a round is published the device is stopped; a full stream makes the publisher wait.
@@ -17,7 +17,7 @@ import { GatedReader } from "../sources/gated.ts";
 import { formatBytes, formatRate, parseSize } from "../units.ts";
 import { parseDeviceUri } from "../uri.ts";
 import { closeNats, connectNats, NATS_ENV, parseNatsAddress } from "../fleet/connection.ts";
-import { MemoryReclaimer } from "../runtime/memory.ts";
+import { fleetReclaimer } from "../fleet/memory.ts";
 import { BlockPublisher, type PublisherStats } from "../fleet/publisher.ts";
 import {
   checkStreamName,
@@ -42,7 +42,7 @@ const ROUND_MAX_MS = 1000;
 
 const HELP = `Usage: qrng publish --device URI --to nats://HOST[:PORT] [--stream NAME] [options]
 
-Publishes health-tested blocks from a device into a NATS JetStream work-queue stream, for
+Publishes health-tested blocks from a device into a NATS JetStream stream (a work queue), for
 many machines to take (qrng read --device nats://HOST:PORT/STREAM): each block reaches at
 most one of them. Blocks are judged in rounds (up to 1 MiB or 1 s): the health verdict and
 the device's status come before any of a round is published. A full stream pauses the
@@ -50,7 +50,7 @@ device until takers make room; nothing is dropped.
 
   --device URI         the QRNG (as for qrng read); without it the one qrng list finds
   --to URL             the NATS server: nats://host[:4222], or tls://host[:4222] for TLS
-  --stream NAME        the stream [${DEFAULT_STREAM}]; created when missing (work queue, discard new)
+  --stream NAME        the stream [${DEFAULT_STREAM}]; created when missing (bounded, discard new)
   --subject S          subject prefix: blocks go to S.<publisher-id> [qrng.NAME]
   --replicas N         a new stream's replicas [1, or 3 on a cluster]
   --stream-bytes SIZE  a new stream's size bound [${formatBytes(DEFAULT_STREAM_BYTES)}]
@@ -240,7 +240,7 @@ async function publishRounds(
   // the device pauses (stopped by its checkpoint) with at most that one round in hand.
   let publishing: Promise<void> = Promise.resolve();
   let gatheredTotal = 0;
-  const reclaimer = new MemoryReclaimer();
+  const reclaimer = fleetReclaimer();
   try {
     while (gatheredTotal < limitBytes) {
       const roundBytes = Math.min(ROUND_MAX_BYTES, limitBytes - gatheredTotal);

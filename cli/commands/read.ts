@@ -16,6 +16,10 @@ import { OutputSink } from "../output/sink.ts";
 import { resolveDevice } from "./read_device.ts";
 import { POSTPROCESS_FLAGS, POSTPROCESS_HELP, postprocessOptions, withCtsTimeout } from "./source_flags.ts";
 import { printable } from "../printable.ts";
+import { MemoryReclaimer } from "../runtime/memory.ts";
+
+/** Bytes read between two full collections under Bun (see cli/runtime/memory.ts). */
+const READ_RECLAIM_EVERY_BYTES = 64 << 20;
 
 /** Progress redraw interval on a terminal. */
 const PROGRESS_MS = 250;
@@ -134,12 +138,14 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     const formatter = new Formatter(format);
     const progress = platform.isTerminal("stderr");
     let shownAt = started;
+    const reclaimer = new MemoryReclaimer(READ_RECLAIM_EVERY_BYTES);
     while (written < size && !interruption.signal.aborted) {
       const released = await source.next();
       if (released.length > 0) {
         const take = Math.min(released.length, size - written);
         await sink.write(formatter.push(released.subarray(0, take)));
         written += take;
+        reclaimer.moved(take);
       }
       if (progress && platform.now() - shownAt > PROGRESS_MS) {
         shownAt = platform.now();

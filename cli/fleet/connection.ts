@@ -61,6 +61,7 @@ export function parseNatsAddress(scheme: string, hostPort: string, where: string
   return { server: `${scheme}://${hostText}:${port}`, tls: scheme === "tls" };
 }
 
+/** Reads a file of secrets; `what` names it in errors ("credentials file /x"). */
 async function readSecretFile(platform: Platform, path: string, what: string): Promise<Uint8Array> {
   try {
     const reader = await platform.openReader(path);
@@ -70,8 +71,60 @@ async function readSecretFile(platform: Platform, path: string, what: string): P
       await reader.close();
     }
   } catch (error) {
-    throw new QrngError("input", `Cannot read the NATS ${what} file ${path}: ${describeError(error)}`);
+    throw new QrngError("input", `Cannot read the NATS ${what}: ${describeError(error)}`);
   }
+}
+
+/**
+ * Checks a credential once before connecting: the client would only parse a garbled file
+ * during the handshake and report it as a failed connection.
+ */
+function checkedAuthenticator(authenticator: Authenticator, path: string, what: string): Authenticator {
+  try {
+    authenticator("qrng-check");
+  } catch (error) {
+    throw new QrngError(
+      "input",
+      `The NATS ${what} file ${path} holds no valid ${what}: ${describeError(error)}`,
+    );
+  }
+  return authenticator;
+}
+
+/** The PEM label each TLS file must hold, and the variable that names it. */
+const TLS_FILES = [
+  { option: "ca", variable: NATS_ENV.caFile, what: "CA certificate", pem: "CERTIFICATE" },
+  { option: "cert", variable: NATS_ENV.certFile, what: "client certificate", pem: "CERTIFICATE" },
+  { option: "key", variable: NATS_ENV.keyFile, what: "client key", pem: "PRIVATE KEY" },
+] as const;
+
+/**
+ * TLS options from the files the environment names, read here so that a missing or garbled
+ * file is named as such (the client reports both as a failed connection, or not at all).
+ * TLS 1.2 at most: with 1.3 a server's refusal of the client certificate arrives after the
+ * handshake, which the NATS client misses (Bun waits out the connect timeout, Deno dies of an
+ * uncaught error); with 1.2 it fails the handshake, and the connect with it.
+ */
+async function tlsOptions(platform: Platform, address: NatsAddress): Promise<TlsOptions | undefined> {
+  const options: Pick<TlsOptions, "ca" | "cert" | "key"> = {};
+  for (const { option, variable, what, pem } of TLS_FILES) {
+    const path = platform.env(variable);
+    if (!path) continue;
+    const text = new TextDecoder().decode(
+      await readSecretFile(platform, path, `${what} file ${path} (${variable})`),
+    );
+    if (!new RegExp(`-----BEGIN [A-Z ]*${pem}-----`).test(text)) {
+      throw new QrngError(
+        "input",
+        `The NATS ${what} file ${path} (${variable}) holds no PEM ${pem.toLowerCase()}`,
+      );
+    }
+    options[option] = text;
+  }
+  if (!address.tls && Object.keys(options).length === 0) return undefined;
+  // The client hands its TLS options on to node:tls, which knows maxVersion.
+  const tls: TlsOptions & { maxVersion: "TLSv1.2" } = { ...options, maxVersion: "TLSv1.2" };
+  return tls;
 }
 
 /** The client's authenticator and TLS options from the environment and `files`. */
@@ -86,17 +139,19 @@ async function credentials(
   if (token) authenticator.push(tokenAuthenticator(token));
   if (user) authenticator.push(usernamePasswordAuthenticator(user, platform.env(NATS_ENV.password) ?? ""));
   if (files.nkey) {
-    const seed = new TextDecoder().decode(await readSecretFile(platform, files.nkey, "NKey seed")).trim();
-    authenticator.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
+    const seed = new TextDecoder().decode(
+      await readSecretFile(platform, files.nkey, `NKey seed file ${files.nkey}`),
+    ).trim();
+    const nkey = nkeyAuthenticator(new TextEncoder().encode(seed));
+    authenticator.push(checkedAuthenticator(nkey, files.nkey, "NKey seed"));
   }
   if (files.creds) {
-    authenticator.push(credsAuthenticator(await readSecretFile(platform, files.creds, "credentials")));
+    const creds = credsAuthenticator(
+      await readSecretFile(platform, files.creds, `credentials file ${files.creds}`),
+    );
+    authenticator.push(checkedAuthenticator(creds, files.creds, "credentials"));
   }
-  const caFile = platform.env(NATS_ENV.caFile);
-  const certFile = platform.env(NATS_ENV.certFile);
-  const keyFile = platform.env(NATS_ENV.keyFile);
-  const tlsFiles = { ...(caFile && { caFile }), ...(certFile && { certFile }), ...(keyFile && { keyFile }) };
-  const tls = address.tls || Object.keys(tlsFiles).length > 0 ? tlsFiles : undefined;
+  const tls = await tlsOptions(platform, address);
   return { ...(authenticator.length && { authenticator }), ...(tls && { tls }) };
 }
 
@@ -122,9 +177,21 @@ export async function connectNats(
   } catch (error) {
     throw new QrngError(
       "disconnected",
-      `Cannot connect to NATS at ${address.server}: ${describeError(error)}`,
+      `Cannot connect to NATS at ${address.server}: ${describeError(error)}${tlsHint(error)}`,
     );
   }
+}
+
+/** What to check after a TLS failure, by the error's code (the client's text names no file). */
+function tlsHint(error: unknown): string {
+  const code = String((error as { code?: unknown })?.code ?? "");
+  if (/ALERT_BAD_CERTIFICATE|CERTIFICATE_REQUIRED/.test(code)) {
+    return `; the server refused the client certificate (${NATS_ENV.certFile}, ${NATS_ENV.keyFile})`;
+  }
+  if (/CERT|SELF_SIGNED|VERIFY/.test(code)) {
+    return `; the server's certificate is not signed by the CA in ${NATS_ENV.caFile}, or names another host`;
+  }
+  return "";
 }
 
 /** How long closing waits for the server to take what is still buffered (acks, naks). */

@@ -1,8 +1,18 @@
 /**
- * The JetStream stream a fleet shares: a work queue (a message leaves the stream once taken),
- * bounded in bytes with "discard new" (a full stream refuses publishes, which the publisher
- * turns into backpressure: nothing is dropped silently), and one durable pull consumer all
- * takers share. Publishers create both when missing; takers create the consumer.
+ * The JetStream stream a fleet shares: a queue whose blocks leave it only when a taker claims
+ * them (deletes them, see taker.ts), bounded in bytes with "discard new" (a full stream
+ * refuses publishes, which the publisher turns into backpressure: nothing is dropped
+ * silently), and one durable pull consumer all takers share. Publishers create both when
+ * missing; takers create the consumer.
+ *
+ * Retention is "limits" with no limit but the size bound, not "work queue": the claims already
+ * make it a work queue, and with work-queue retention nats-server 2.9 also removes a message
+ * when its delivery is acknowledged, on each replica by itself, outside the stream's
+ * replicated log (2.11 proposes those removals through the log instead). After a node was
+ * killed and restarted, replicas so disagreed on what the stream held that takers found blocks
+ * gone that no taker had claimed: 11 and 22 MB of 256 MiB in the acceptance test, against 1.3
+ * and 1.9 MB with limits retention, where only the replicated deletes remove blocks. Streams
+ * made by earlier versions (work queue) are still used.
  *
  * Message layout: subject `<prefix>.<publisher id>`, the block as payload, and headers
  * {@link BLOCK_HEADERS}: who published it, its sequence number in that publisher's output, what
@@ -32,6 +42,9 @@ export const ACK_WAIT_MS = 10_000;
 /** How long the server remembers a message id: a publish retried within it is stored once. */
 export const DUPLICATE_WINDOW_MS = 120_000;
 const NANOS_PER_MS = 1_000_000;
+
+/** Retentions under which only takers remove blocks: ours (limits) and earlier versions' (work queue). */
+const QUEUE_RETENTIONS: readonly RetentionPolicy[] = [RetentionPolicy.Limits, RetentionPolicy.Workqueue];
 
 /** The headers every block carries. */
 export const BLOCK_HEADERS = {
@@ -79,7 +92,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       info = await jsm.streams.add({
         name: spec.name,
         subjects: [`${spec.subjectPrefix}.>`],
-        retention: RetentionPolicy.Workqueue,
+        retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.New,
         max_bytes: spec.maxBytes,
         storage: StorageType.File,
@@ -93,10 +106,10 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       });
     }
   }
-  if (info.config.retention !== RetentionPolicy.Workqueue) {
+  if (!QUEUE_RETENTIONS.includes(info.config.retention)) {
     throw new QrngError(
       "usage",
-      `Stream ${spec.name} exists with ${info.config.retention} retention: qrng needs a work queue (a block must leave the stream once taken)`,
+      `Stream ${spec.name} exists with ${info.config.retention} retention: qrng needs limits or workqueue retention (a block must leave the stream only when taken)`,
     );
   }
   await ensureConsumer(jsm, spec.name);

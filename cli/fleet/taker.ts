@@ -19,7 +19,7 @@ import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstre
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { describeError } from "../errors.ts";
-import { MemoryReclaimer } from "../runtime/memory.ts";
+import { fleetReclaimer } from "./memory.ts";
 import { CONSUMER_NAME, ensureConsumer, streamError } from "./stream.ts";
 
 /** The most blocks a taker holds delivered and unclaimed (the consumer's prefetch). */
@@ -72,7 +72,7 @@ export class BlockTaker {
   #claimedElsewhere = 0;
   #unconfirmed = 0;
   #firstUnconfirmed: string | undefined;
-  readonly #reclaimer = new MemoryReclaimer();
+  readonly #reclaimer = fleetReclaimer();
 
   /** The most deliveries held at once (the pull batch): the pump waits while that many are. */
   readonly #prefetch: number;
@@ -170,8 +170,9 @@ export class BlockTaker {
     const claimed: Uint8Array[] = [];
     delivered.forEach((message, i) => {
       if (claims[i] === "unconfirmed") {
-        // Not acknowledged (on a work queue that would remove it): if the delete never
-        // happened, the block is offered again and claimed by someone; if it did, it is lost.
+        // Not acknowledged (that would end its deliveries, and remove it from an earlier
+        // version's work-queue stream): if the delete never happened, the block is offered
+        // again and claimed by someone; if it did, it is lost.
         message.nak();
         return;
       }
