@@ -111,7 +111,7 @@ export async function startNatsServer(extra: readonly string[] = []): Promise<Na
   return node;
 }
 
-/** Starts a three-node JetStream cluster on loopback; resolves once it has a meta leader. */
+/** Starts a three-node JetStream cluster on loopback; resolves once it places replicated streams. */
 export async function startNatsCluster(): Promise<NatsNode[]> {
   const ports = await Promise.all(
     [0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })),
@@ -126,7 +126,35 @@ export async function startNatsCluster(): Promise<NatsNode[]> {
   started.push(...nodes);
   await Promise.all(nodes.map((node) => node.start()));
   await waitForJetStream(nodes[0].url);
+  await waitForPlacement(nodes[0].url, nodes.length);
   return nodes;
+}
+
+/**
+ * Polls until the cluster places a stream on `replicas` nodes: a meta leader answers before every
+ * peer has joined it, and on a loaded machine a replicated stream created then is refused ("no
+ * suitable peers for placement").
+ */
+async function waitForPlacement(url: string, replicas: number, timeoutMs = 60_000): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deadline = Date.now() + timeoutMs;
+    const probe = { name: "PLACEMENT_PROBE", subjects: ["placement.probe"], num_replicas: replicas };
+    for (;;) {
+      const placed = await jsm.streams.add(probe).then(() => true, (error: Error) => {
+        if (Date.now() > deadline) {
+          throw new Error(`the cluster at ${url} cannot place ${replicas} replicas: ${error.message}`);
+        }
+        return false;
+      });
+      if (placed) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await jsm.streams.delete(probe.name);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Polls until JetStream answers at `url` (a cluster elects its meta leader first). */
