@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import { existsSync, statSync } from "node:fs";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
@@ -105,6 +105,22 @@ describe.each(RUNNERS.filter((r) => r.name !== "binary" || binaryBuilt))(
       expect(await d.stop("SIGTERM")).toBe(0);
       expect(existsSync(socket)).toBe(false);
       expect(d.run.stderr()).toMatch(/stopped; \d+ bytes served/);
+    });
+
+    it("refuses to start, in one line naming the address, when its HTTP port is taken", async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+      try {
+        const where = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+        const result = await runCli(runner, ["serve", "--device", emulator.uri, "--http", where]);
+        expect(result.status).toBe(1);
+        expect(result.stdout.length).toBe(0);
+        expect(result.stderr.trim().split("\n")).toEqual([
+          expect.stringContaining(`Cannot listen on ${where}`),
+        ]);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
     });
   },
 );

@@ -60,7 +60,7 @@ Prints the URI of each listener on stdout (port 0 picks a free port); runs until
   --max-request SIZE   the largest single request [1M]
   --client-rate R      each client's rate cap in bytes/s (64M, or max) [64M]
   --wait-ms MS         a consumer waiting on an empty pool gets an error after MS [${DEFAULT_WAIT_MS}]
-  --max-clients N      connections each listener takes at once [${DEFAULT_MAX_CLIENTS}]
+  --max-clients N      connections each listener takes at once (HTTP under Bun: requests) [${DEFAULT_MAX_CLIENTS}]
   --h H, --alpha A     the health tests' claim and false-alarm rate, as for 'qrng read'
 
 The device is read in bursts (at most 4 MiB or 1 s each); a burst's bytes enter the pool only
@@ -199,12 +199,18 @@ async function parseOptions(argv: string[], platform: Platform): Promise<ServeOp
 }
 
 /** Starts every listener `options` names, or none (those started are closed on a failure). */
-async function startListeners(options: ServeOptions, context: ServeContext): Promise<DaemonListener[]> {
+async function startListeners(
+  options: ServeOptions,
+  context: ServeContext,
+  runtime: Platform["runtime"],
+): Promise<DaemonListener[]> {
   const listeners: DaemonListener[] = [];
   try {
     if (options.unix) listeners.push(await listenStream({ kind: "unix", ...options.unix }, context));
     if (options.tcp) listeners.push(await listenStream({ kind: "tcp", ...options.tcp }, context));
-    if (options.http) listeners.push(await listenHttp(options.http.host, options.http.port, context));
+    if (options.http) {
+      listeners.push(await listenHttp(options.http.host, options.http.port, context, runtime));
+    }
     return listeners;
   } catch (error) {
     await Promise.all(listeners.map((l) => l.stopAccepting()));
@@ -245,7 +251,7 @@ async function run(argv: string[], platform: Platform): Promise<number> {
     metrics,
     limits: options.limits,
     now: () => platform.now(),
-  });
+  }, platform.runtime);
   let stop: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const unsubscribe = platform.onInterrupt((signal) => {

@@ -1,13 +1,15 @@
 /**
  * Keeps the daemon's pool filled from the device, in bursts behind ONE health gate:
  *
- * - a burst opens the device (the gate's GatedReader.reopen after the first), reads into the
- *   pool's free room while there is any (consumers free more meanwhile), for at most
- *   {@link BURST_MAX_MS}, then finishes: the last
- *   health verdict and the device's final status are judged, as `qrng read -o` does before it
- *   commits. Only then do the burst's bytes enter the pool; a burst that fails leaves nothing
- *   (and the gate drops what it still held of it);
- * - a full pool pauses the device (it is closed between bursts), never reads it to throw away;
+ * - a burst reads into the pool's free room while there is any (consumers free more meanwhile),
+ *   for at most {@link BURST_MAX_MS}, then stops the device and judges: the last health verdict
+ *   and the device's status in the STOP's answer (GatedReader.checkpoint), as `qrng read -o`
+ *   does before it commits. Only then do the burst's bytes enter the pool; a burst that fails
+ *   leaves nothing (and the gate drops what it still held of it). The device stays open for the
+ *   next burst (its START follows the STOP's answer on the same connection): a reopen would add
+ *   its round trips to every STOP's ~100 ms of quiet;
+ * - a full pool pauses the device (it is closed until there is room; the gate's
+ *   GatedReader.reopen opens it again), never reads it to throw away;
  * - a device fault (timeout, disconnect, a status flag) ends the burst; the device is reopened
  *   after a delay that doubles up to {@link RECONNECT_MAX_MS}. The gate's history carries over,
  *   so a device that replays its stream after reconnecting fails the repetition check;
@@ -19,11 +21,14 @@ import type { Platform } from "../platform.ts";
 import { GatedReader } from "../sources/gated.ts";
 import { unlessAborted } from "../transports/abortable.ts";
 import type { Pool } from "./pool.ts";
+import { MemoryReclaimer } from "../runtime/memory.ts";
 
 /** The longest burst: bytes of a slow device reach the pool at least this often. */
 export const BURST_MAX_MS = 1000;
 /** Room a burst waits for (less when the pool is smaller): a burst costs an open and a STOP. */
 export const REFILL_MIN_BYTES = 1 << 20;
+/** Bytes read between two collections of the garbage reading leaves (see cli/runtime/memory.ts). */
+export const RECLAIM_EVERY_READ_BYTES = 8 * 1024 * 1024;
 /** The first delay before reopening a faulty device; it doubles up to {@link RECONNECT_MAX_MS}. */
 export const RECONNECT_FIRST_MS = 250;
 /** The longest delay between reopening attempts. */
@@ -63,10 +68,13 @@ export class PoolFiller {
   #description: string;
   #emulated: boolean;
   #reader: GatedReader | undefined;
+  /** Whether {@link #reader}'s device is open (between bursts, until the pool fills). */
+  #open = false;
   #identify: () => void = () => {};
   /** Resolves once the device was first opened: {@link description} and {@link emulated} are known. */
   readonly identified = new Promise<void>((resolve) => (this.#identify = resolve));
   #session = new AbortController();
+  readonly #reclaimer = new MemoryReclaimer(RECLAIM_EVERY_READ_BYTES);
   #stopping = false;
   #reopenAsked = false;
   /** Bytes committed to the pool. */
@@ -130,6 +138,7 @@ export class PoolFiller {
     while (!this.#stopping && this.#state !== "failed") {
       const session = this.#session.signal;
       if (pool.free < refillBytes) {
+        await this.#close();
         this.#state = "paused";
         await this.#until(pool.roomFor(refillBytes), session);
       } else {
@@ -148,7 +157,7 @@ export class PoolFiller {
         this.#reopenAsked = false;
       }
     }
-    await this.#reader?.close();
+    await this.#close();
     if (this.#stopping) this.#state = "stopped";
   }
 
@@ -169,6 +178,10 @@ export class PoolFiller {
     // Every burst ends with a STOP, which costs the device about 100 ms of quiet (spec §4): a
     // burst goes on while there is room, to spread that cost.
     const target = pool.free;
+    if (this.#open) {
+      await this.#read(this.#reader!);
+      return;
+    }
     if (this.#state !== "reconnecting") this.#state = "opening";
     if (this.#reader) {
       await this.#reader.reopen({ bytesWanted: target, signal });
@@ -192,6 +205,13 @@ export class PoolFiller {
     this.#emulated = reader.emulated;
     this.#identify();
     if (this.#state === "reconnecting") this.options.log(`reopened ${reader.description}`);
+    this.#open = true;
+    await this.#read(reader);
+  }
+
+  /** Reads one burst from the open device into the pool and commits it once judged. */
+  async #read(reader: GatedReader): Promise<void> {
+    const { pool, platform } = this.options;
     this.#state = "reading";
     // Straight into the pool's free space, staged: consumers see none of it before the commit.
     const started = platform.now();
@@ -201,16 +221,23 @@ export class PoolFiller {
         const run = await reader.next(space.length);
         space.set(run);
         pool.stage(run.length);
+        this.#reclaimer.moved(run.length);
       }
-      // The last verdict and the device's final status, before anything is committed.
-      await reader.finish();
+      // The last verdict and the device's status after these bytes, before anything is committed.
+      await reader.checkpoint();
     } catch (error) {
       this.bytesUncommitted += pool.dropStaged();
-      await reader.close();
+      await this.#close();
       throw error;
     }
     this.bytesCommitted += pool.commitStaged();
     this.bursts++;
+  }
+
+  /** Releases the device (a STOP if it streams); the gate stays for the next open. */
+  async #close(): Promise<void> {
+    this.#open = false;
+    await this.#reader?.close();
   }
 
   /**

@@ -12,31 +12,40 @@
  * Bearer TOKEN`. Each client address has its own rate cap.
  */
 import { Buffer } from "node:buffer";
-import * as http from "node:http";
 import { describeError, QrngError } from "../errors.ts";
 import { bearerToken, tokenMatches } from "./access.ts";
 import type { ServeContext } from "./context.ts";
-import { type DaemonListener, listen } from "./listen.ts";
+import type { DaemonListener } from "./listen.ts";
 import { ClientBuckets, TokenBucket } from "./rate.ts";
+import { type HttpAnswer, type HttpRequest, startHttpServer } from "./http_server.ts";
+import { MemoryReclaimer } from "../runtime/memory.ts";
 
 /** The byte count of /random without ?bytes=. */
 export const DEFAULT_HTTP_BYTES = 32;
 
 const FORMATS = ["raw", "hex", "base64"] as const;
 
-function reply(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body) + "\n";
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(text);
+/** Requests between two collections of the garbage they leave (see cli/runtime/memory.ts). */
+export const RECLAIM_EVERY_REQUESTS = 500;
+
+/** The headers of every raw answer: made once, not per request. */
+const RAW_HEADERS = { "content-type": "application/octet-stream", "cache-control": "no-store" } as const;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer {
+  return {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
+    body: JSON.stringify(body) + "\n",
+  };
 }
 
-/** Listens for HTTP on `host:port`. */
-export async function listenHttp(host: string, port: number, context: ServeContext): Promise<DaemonListener> {
+/** Listens for HTTP on `host:port` with the server of `runtime` (see http_server.ts). */
+export async function listenHttp(
+  host: string,
+  port: number,
+  context: ServeContext,
+  runtime: "deno" | "bun" | "node",
+): Promise<DaemonListener> {
   const { limits, metrics } = context;
   const buckets = new ClientBuckets(() =>
     new TokenBucket(
@@ -45,44 +54,57 @@ export async function listenHttp(host: string, port: number, context: ServeConte
       context.now,
     )
   );
-  const inFlight = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
-    const handled = handle(req, res).catch((error) => {
-      if (!res.headersSent) reply(res, 500, { error: describeError(error) });
-    });
-    inFlight.add(handled);
-    void handled.finally(() => inFlight.delete(handled));
-  });
-  server.maxConnections = limits.maxClients;
-  server.on("connection", (socket) => {
-    metrics.consumers.http++;
-    socket.on("close", () => metrics.consumers.http--);
+  const inFlight = new Set<Promise<HttpAnswer | undefined>>();
+  // Beside the requests, not before them: a client waits for no collection.
+  const reclaimer = new MemoryReclaimer(RECLAIM_EVERY_REQUESTS, false);
+  const server = await startHttpServer(runtime, {
+    host,
+    port,
+    maxClients: limits.maxClients,
+    onConsumers: (delta) => void (metrics.consumers.http += delta),
+    handler(request) {
+      reclaimer.moved(1);
+      let answer: HttpAnswer | undefined | Promise<HttpAnswer | undefined>;
+      try {
+        answer = handle(request);
+      } catch (error) {
+        return json(500, { error: describeError(error) });
+      }
+      if (!(answer instanceof Promise)) return answer;
+      const handled = answer.catch((error) => json(500, { error: describeError(error) }));
+      inFlight.add(handled);
+      void handled.finally(() => inFlight.delete(handled));
+      return handled;
+    },
   });
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const [path, query = ""] = (req.url ?? "/").split("?", 2);
-    if (limits.token !== undefined && !tokenMatches(bearerToken(req.headers.authorization), limits.token)) {
+  function handle(request: HttpRequest): HttpAnswer | undefined | Promise<HttpAnswer | undefined> {
+    const [path, query = ""] = request.target.split("?", 2);
+    if (limits.token !== undefined && !tokenMatches(bearerToken(request.authorization), limits.token)) {
       metrics.countError("usage");
-      return reply(res, 401, { error: "a bearer token is required (Authorization: Bearer TOKEN)" }, {
+      return json(401, { error: "a bearer token is required (Authorization: Bearer TOKEN)" }, {
         "www-authenticate": "Bearer",
       });
     }
-    if (req.method !== "GET") {
-      return reply(res, 405, { error: `${req.method} is not served: use GET` }, { allow: "GET" });
+    if (request.method !== "GET") {
+      return json(405, { error: `${request.method} is not served: use GET` }, { allow: "GET" });
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      return void res.end(metrics.render(context));
+      return {
+        status: 200,
+        headers: { "content-type": "text/plain; version=0.0.4" },
+        body: metrics.render(context),
+      };
     }
-    if (path === "/health") return health(res);
-    if (path === "/random") return await random(req, res, new URLSearchParams(query));
-    reply(res, 404, { error: `no ${path}: GET /random, /health or /metrics` });
+    if (path === "/health") return health();
+    if (path === "/random") return random(request, new URLSearchParams(query));
+    return json(404, { error: `no ${path}: GET /random, /health or /metrics` });
   }
 
-  function health(res: http.ServerResponse): void {
+  function health(): HttpAnswer {
     const { pool, filler } = context;
     const status = filler.state === "failed" ? "failed" : filler.state === "reconnecting" ? "degraded" : "ok";
-    reply(res, status === "failed" ? 503 : 200, {
+    return json(status === "failed" ? 503 : 200, {
       status,
       device: filler.description,
       emulated: filler.emulated,
@@ -94,18 +116,17 @@ export async function listenHttp(host: string, port: number, context: ServeConte
     });
   }
 
-  async function random(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+  function random(
+    request: HttpRequest,
     params: URLSearchParams,
-  ): Promise<void> {
+  ): HttpAnswer | undefined | Promise<HttpAnswer | undefined> {
     metrics.requests.http++;
     const bytesText = params.get("bytes") ?? String(DEFAULT_HTTP_BYTES);
     const format = params.get("format") ?? "raw";
     const bytes = Number(bytesText);
     const refuse = (status: number, kind: string, error: string, headers?: Record<string, string>) => {
       metrics.countError(kind);
-      reply(res, status, { error }, headers);
+      return json(status, { error }, headers);
     };
     if (!/^\d+$/.test(bytesText) || bytes < 1) {
       return refuse(400, "usage", `bytes must be a whole number ≥ 1, not '${bytesText}'`);
@@ -120,66 +141,60 @@ export async function listenHttp(host: string, port: number, context: ServeConte
     if (!(FORMATS as readonly string[]).includes(format)) {
       return refuse(400, "usage", `format must be raw, hex or base64, not '${format}'`);
     }
-    const bucket = buckets.of(req.socket.remoteAddress ?? "");
+    const bucket = buckets.of(request.clientAddress);
     const delayMs = bucket.delayFor(bytes);
     if (delayMs > 0) {
       return refuse(429, "rate", `over this client's rate cap of ${limits.clientRateBytesPerS} bytes/s`, {
         "retry-after": String(Math.ceil(delayMs / 1000)),
       });
     }
-    const taken = context.pool.takeNow(bytes) ?? await waitFor(bytes, res);
-    if (taken === undefined) return;
-    bucket.spend(bytes);
-    if (res.destroyed) {
-      metrics.bytesUndelivered += bytes;
-      return;
-    }
-    metrics.bytesServed.http += bytes;
-    if (format === "raw") {
-      res.writeHead(200, {
-        "content-type": "application/octet-stream",
-        "content-length": String(bytes),
-        "cache-control": "no-store",
-      });
-      return void res.end(taken);
-    }
-    const data = format === "hex"
-      ? Buffer.from(taken).toString("hex")
-      : Buffer.from(taken).toString("base64");
-    reply(res, 200, { bytes, format, data });
+    const deliver = (taken: Uint8Array): HttpAnswer | undefined => {
+      bucket.spend(bytes);
+      if (request.gone.aborted) {
+        metrics.bytesUndelivered += bytes;
+        return undefined;
+      }
+      metrics.bytesServed.http += bytes;
+      if (format === "raw") return { status: 200, headers: RAW_HEADERS, body: taken };
+      const data = format === "hex"
+        ? Buffer.from(taken).toString("hex")
+        : Buffer.from(taken).toString("base64");
+      return json(200, { bytes, format, data });
+    };
+    const taken = context.pool.takeNow(bytes);
+    return taken ? deliver(taken) : waitFor(bytes, request, deliver);
   }
 
-  /** Waits on the pool for `bytes`; answers 503 (and resolves undefined) when none come. */
-  async function waitFor(bytes: number, res: http.ServerResponse): Promise<Uint8Array | undefined> {
-    // The client hanging up ends the wait; bytes taken for it after all count as undelivered.
-    const gone = new AbortController();
-    res.on("close", () => gone.abort());
+  /** Waits on the pool for `bytes` and answers with `deliver`, or 503 when none come. */
+  async function waitFor(
+    bytes: number,
+    request: HttpRequest,
+    deliver: (taken: Uint8Array) => HttpAnswer | undefined,
+  ): Promise<HttpAnswer | undefined> {
+    let taken: Uint8Array;
     try {
-      return await context.pool.take(bytes, { whole: true, waitMs: limits.waitMs, signal: gone.signal });
+      // The client hanging up ends the wait; bytes taken for it after all count as undelivered.
+      taken = await context.pool.take(bytes, { whole: true, waitMs: limits.waitMs, signal: request.gone });
     } catch (error) {
-      if (gone.signal.aborted) return undefined;
-      const kind = error instanceof QrngError ? error.kind : "device";
-      metrics.countError(kind);
-      reply(res, 503, { error: describeError(error) });
-      return undefined;
+      if (request.gone.aborted) return undefined;
+      metrics.countError(error instanceof QrngError ? error.kind : "device");
+      return json(503, { error: describeError(error) });
     }
+    return deliver(taken);
   }
 
-  await listen(server, () => server.listen(port, host), `${host}:${port}`);
-  const address = server.address() as { address: string; port: number };
-  const shown = address.address.includes(":") ? `[${address.address}]` : address.address;
+  const uri = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
   return {
-    uri: `http://${shown}:${address.port}`,
+    uri,
     stopAccepting() {
-      server.close();
-      server.closeIdleConnections?.();
+      server.stopAccepting();
       return Promise.resolve();
     },
     async idle() {
       await Promise.all([...inFlight]);
     },
     closeConnections() {
-      server.closeAllConnections?.(); // not in every runtime: the exit that follows ends them anyway
+      server.closeConnections();
       return Promise.resolve();
     },
   };

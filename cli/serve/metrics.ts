@@ -57,7 +57,12 @@ export class ServeMetrics {
       byListener(this.bytesServed),
     );
     metric("requests_total", "counter", "Requests answered.", byListener(this.requests));
-    metric("consumers", "gauge", "Consumers connected.", byListener(this.consumers));
+    metric(
+      "consumers",
+      "gauge",
+      "Consumers connected (HTTP under Bun: requests in progress).",
+      byListener(this.consumers),
+    );
     metric(
       "request_errors_total",
       "counter",

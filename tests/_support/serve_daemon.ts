@@ -176,6 +176,7 @@ export function locate(
       at++;
       continue;
     }
+    const previous = fragmentAt < 0 ? pieces.at(-1) : undefined;
     if (fragmentAt >= 0) fragments.push(output.subarray(fragmentAt, at));
     fragmentAt = -1;
     const stream = streams[found.stream];
@@ -186,7 +187,20 @@ export function locate(
     ) {
       length++;
     }
-    pieces.push({ stream: found.stream, start: found.start, length });
+    // The previous piece was extended while its stream happened to go on as this piece's
+    // does (one byte in 256 at each boundary): those bytes lead into this piece instead,
+    // else two consumers' pieces would seem to share them.
+    let shared = 0;
+    if (previous) {
+      while (
+        shared < PROBE_BYTES - 1 && shared < previous.length - PROBE_BYTES && shared < found.start &&
+        stream[found.start - shared - 1] === output[at - shared - 1]
+      ) {
+        shared++;
+      }
+      pieces[pieces.length - 1] = { ...previous, length: previous.length - shared };
+    }
+    pieces.push({ stream: found.stream, start: found.start - shared, length: length + shared });
     hint.stream = found.stream;
     hint.at = found.start + length;
     at += length;
@@ -209,12 +223,27 @@ export function placeFragments(
   const placed: Piece[] = [];
   const unplaced: Buffer[] = [];
   const taken = new Set<string>();
+  // A spot some piece already covers is no consumer's: a byte or two match there by chance.
+  const ranges = streams.map(() => [] as Array<[number, number]>);
+  for (const p of pieces) ranges[p.stream].push([p.start, p.start + p.length]);
+  for (const list of ranges) list.sort((a, b) => a[0] - b[0]);
+  const covered = (stream: number, start: number, end: number): boolean => {
+    const list = ranges[stream];
+    let low = 0;
+    for (let high = list.length; low < high;) {
+      const middle = (low + high) >> 1;
+      if (list[middle][0] < end) low = middle + 1;
+      else high = middle;
+    }
+    // The ranges starting before `end`: the nearest two (pieces may overlap when a test fails).
+    return list.slice(Math.max(0, low - 2), low).some(([, rangeEnd]) => rangeEnd > start);
+  };
   for (const fragment of fragments) {
     const spot = pieces.flatMap((p) =>
       [p.start + p.length, p.start - fragment.length].map((start) => ({ stream: p.stream, start }))
     )
       .find(({ stream, start }) =>
-        start >= 0 && !taken.has(`${stream}:${start}`) &&
+        start >= 0 && !taken.has(`${stream}:${start}`) && !covered(stream, start, start + fragment.length) &&
         streams[stream].subarray(start, start + fragment.length).equals(fragment)
       );
     if (!spot) {
