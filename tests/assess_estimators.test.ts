@@ -313,6 +313,17 @@ describe("the fast estimators count exactly what the plain definitions count", (
     expect(slots[6]).toBeCloseTo(lrsMax, 14);
   });
 
+  it("LZ78Y counts exactly when a context admitted as its dictionary filled comes back", () => {
+    // 200 symbols: pairs rarely repeat, so each step admits about 15 contexts and the 65,536th
+    // comes in the middle of step 4,393 (order 14 in, its order-13 suffix refused). Samples
+    // 4,373.. come back at 4,800: there the order-14 context is known while its suffix is not,
+    // and it predicts right where the order-1 context would not.
+    const data = new Uint8Array(5000);
+    data.set(randomSymbols(4800, 8, 4).map((v) => v % 200));
+    data.copyWithin(4800, 4373, 4573);
+    expect(predictorOutcome(core("lz78y", data, 8))).toEqual(lz78y(data));
+  });
+
   it("MultiMMC counts exactly once its orders reach the 100,000-pair cap", () => {
     const data = randomSymbols(104_000, 8, 9); // orders 3..16 fill at about step 100,000
     expect(predictorOutcome(core("multiMmc", data, 8))).toEqual(multiMmc(data));

@@ -78,15 +78,10 @@ export function lagPredictor(ptr: usize, len: i32, width: i32): void {
       const behind = leadScore - 1;
       let eqLo: u64 = lo, eqHi: u64 = hi;
       for (let k = 0; k < PLANES && (eqLo | eqHi) != 0; k++) {
-        const planeLo = load<u64>(planes + (<usize>k << 4));
-        const planeHi = load<u64>(planes + (<usize>k << 4), 8);
-        if ((behind >> k) & 1) {
-          eqLo &= planeLo;
-          eqHi &= planeHi;
-        } else {
-          eqLo &= ~planeLo;
-          eqHi &= ~planeHi;
-        }
+        // Keep the lags whose score bit k equals bit k of `behind` (branch-free: all ones or none).
+        const bit = <u64>0 - <u64>((behind >> k) & 1);
+        eqLo &= ~(load<u64>(planes + (<usize>k << 4)) ^ bit);
+        eqHi &= ~(load<u64>(planes + (<usize>k << 4), 8) ^ bit);
       }
       if (eqLo != 0 || eqHi != 0) {
         leadersLo |= eqLo;

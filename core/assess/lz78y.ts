@@ -61,13 +61,20 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   width = symbolWidth;
   contexts = 0;
   directIds = alloc(<usize>4 << (DIRECT_CONTEXT_BITS + 1));
-  successorCounts = alloc(<usize>(MAX_CONTEXTS + 1) << (2 + width));
-  leaderCounts = alloc(<usize>(MAX_CONTEXTS + 1) << 2);
-  leaderSymbols = alloc(<usize>(MAX_CONTEXTS + 1) << 1);
-  newTable(MAX_CONTEXTS);
+  // A step adds at most MAX_ORDER contexts, so short data needs less than the cap allows.
+  const room = <i32>min(<i64>MAX_CONTEXTS, <i64>len * MAX_ORDER);
+  successorCounts = alloc(<usize>(room + 1) << (2 + width));
+  leaderCounts = alloc(<usize>(room + 1) << 2);
+  leaderSymbols = alloc(<usize>(room + 1) << 1);
+  newTable(room);
   // The ids each step's guesses found: the next step trains exactly those contexts.
   const guessIds = alloc(<usize>(MAX_ORDER + 1) << 2);
   resetHistory(width);
+  // Every step adds its contexts longest first, each one's suffix right after it, so a context
+  // is known only if its one-shorter suffix is: a guess stops looking at the first unknown
+  // order. The one exception is the order admitted last, when the dictionary filled up in the
+  // middle of a step (its suffix was refused): that order is always looked up.
+  let unchainedOrder = 0;
   for (let i = 0; i < MAX_ORDER; i++) pushSymbol(<u64>load<u8>(ptr + i));
   for (let i = MAX_ORDER + 1; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
@@ -75,7 +82,11 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
     for (let j = MAX_ORDER; j >= 1; j--) {
       let id = i > MAX_ORDER + 1 ? load<i32>(guessIds + (<usize>j << 2)) : contextId(beforeLo, beforeHi, j);
       if (id == 0) id = addContext(beforeLo, beforeHi, j);
-      if (id == 0) continue;
+      if (id == 0) {
+        // The first refusal: order j + 1 may be the exception (harmless to assume it is).
+        if (unchainedOrder == 0) unchainedOrder = j + 1;
+        continue;
+      }
       const slot = successorCounts + (<usize>((id << width) | previous) << 2);
       const count = load<u32>(slot) + 1;
       store<u32>(slot, count);
@@ -86,14 +97,18 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
         store<u16>(leaderSymbols + (<usize>id << 1), <u16>previous);
       }
     }
+    // The longest context with the strictly highest count predicts: shortest first, ties to
+    // the longer (a known context has been counted at least once).
     let prediction = NULL_SYMBOL;
     let bestCount: u32 = 0;
-    for (let j = MAX_ORDER; j >= 1; j--) {
-      const id = contextId(nowLo, nowHi, j);
+    let unknown = false;
+    for (let j = 1; j <= MAX_ORDER; j++) {
+      const id = unknown && j != unchainedOrder ? 0 : contextId(nowLo, nowHi, j);
       store<i32>(guessIds + (<usize>j << 2), id);
-      if (id == 0) continue;
+      unknown = id == 0;
+      if (unknown) continue;
       const count = load<u32>(leaderCounts + (<usize>id << 2));
-      if (count > bestCount) {
+      if (count >= bestCount) {
         bestCount = count;
         prediction = <i32>load<u16>(leaderSymbols + (<usize>id << 1));
       }
@@ -105,37 +120,44 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
 /**
  * Bits: a context of j bits is index 2^j + context (2 .. 2^17), its two successor counts a u32
  * pair at twice that; a context is in the dictionary once either count is non-zero (it is
- * counted in the step that adds it).
+ * counted in the step that adds it). The contexts a step predicts from are the ones the next
+ * step trains, longest first as the standard does, so each pair is trained right after it has
+ * been read for the prediction: one load per context and step instead of two.
  */
 function lz78yBits(ptr: usize, len: i32): void {
+  if (len <= MAX_ORDER + 1) return;
   const counts = alloc(<usize>8 << (MAX_ORDER + 1));
   let size = 0;
   let before: u32 = 0;
   for (let i = 0; i < MAX_ORDER; i++) before = (before << 1) | load<u8>(ptr + i);
+  // The first step's training; every later one is done by the step before it.
+  const first = <u32>load<u8>(ptr + MAX_ORDER);
+  for (let j = MAX_ORDER; j >= 1; j--) {
+    store<u32>(counts + (<usize>((1 << j) | (before & ((1 << j) - 1))) << 3) + (<usize>first << 2), 1);
+  }
+  size = MAX_ORDER;
+  let now = (before << 1) | first;
   for (let i = MAX_ORDER + 1; i < len; i++) {
-    const previous = <u32>load<u8>(ptr + i - 1);
-    const now = (before << 1) | previous;
-    for (let j = MAX_ORDER; j >= 1; j--) {
-      const pairAt = counts + (<usize>((1 << j) | (before & ((1 << j) - 1))) << 3);
-      if (load<u64>(pairAt) == 0) {
-        if (size >= MAX_CONTEXTS) continue;
-        size++;
-      }
-      const slot = pairAt + (<usize>previous << 2);
-      store<u32>(slot, load<u32>(slot) + 1);
-    }
+    const actual = <u32>load<u8>(ptr + i);
     let prediction = NULL_SYMBOL;
     let bestCount: u32 = 0;
     for (let j = MAX_ORDER; j >= 1; j--) {
-      const pair = load<u64>(counts + (<usize>((1 << j) | (now & ((1 << j) - 1))) << 3));
+      const pairAt = counts + (<usize>((1 << j) | (now & ((1 << j) - 1))) << 3);
+      const pair = load<u64>(pairAt);
       const after0 = <u32>pair, after1 = <u32>(pair >> 32);
       const count = max(after0, after1);
-      if (count > bestCount) {
-        bestCount = count;
-        prediction = after1 >= after0 ? 1 : 0;
+      const better = count > bestCount;
+      bestCount = select<u32>(count, bestCount, better);
+      prediction = select<i32>(<i32>(after1 >= after0), prediction, better);
+      // The next step's training of this context with `actual`.
+      if (pair == 0) {
+        if (size >= MAX_CONTEXTS) continue;
+        size++;
       }
+      const slot = pairAt + (<usize>actual << 2);
+      store<u32>(slot, load<u32>(slot) + 1);
     }
-    record(prediction == <i32>load<u8>(ptr + i));
-    before = now;
+    record(prediction == <i32>actual);
+    now = (now << 1) | actual;
   }
 }

@@ -2,7 +2,8 @@
  * MultiMMC prediction (§6.3.9): Markov models of order d = 1..16 count which symbol followed
  * each d-symbol context (at most 100,000 (context, next) pairs per order); subpredictor d
  * guesses the commonest successor of the current context, the larger symbol on ties. Short
- * contexts (order·width + width ≤ 17 bits) index flat arrays; longer ones share one hash table.
+ * contexts (order·width + width ≤ 17 bits) index flat arrays; up to 16 bits of context the
+ * leaders still do, with the pairs in the one hash table all longer contexts share.
  * Bits, the bulk of any assessment, take a path of their own: every order is a flat array of
  * count pairs, so a guess is one 8-byte load.
  *
@@ -18,6 +19,11 @@ import {
 } from "./context.ts";
 import { find, insert, newTable } from "./table.ts";
 
+/**
+ * Contexts of up to this many bits keep their leader in flat arrays (6 bytes a context: 384 KiB
+ * for 2 symbols of 8 bits) even where their pairs are hashed: a guess is then one cached load.
+ */
+const DIRECT_LEADER_BITS: i32 = 16;
 /** Cap on (context, next) pairs per order. */
 const MAX_PAIRS: i32 = 100000;
 /** Tag layout: order << 10 | 512 for a context's leader entry, order << 10 | next for a pair. */
@@ -94,21 +100,68 @@ function surelyUnknown(order: i32): bool {
   return true;
 }
 
+/**
+ * Counts `next`, which is not the leader, after a known context (lo, hi) of `order` whose
+ * leading successor `leader` has `best`: in its pair entry, admitted as a new pair if the cap
+ * allows. Returns next's new count if that takes the lead (the old leader's count then moves
+ * to the old leader's own pair entry; next's becomes stale), else 0.
+ */
+function countFollower(order: i32, step: i32, lo: u64, hi: u64, next: i32, leader: i32, best: u32): u32 {
+  const pairTag = (<u32>order << 10) | <u32>next;
+  let pair = find(lo, hi, pairTag, KEY_BITS);
+  if (pair == 0) {
+    if (!admit(order, step, lo, hi)) return 0;
+    pair = insert(lo, hi, pairTag);
+  }
+  const count = load<u32>(pair, 20) + 1;
+  if (count > best || (count == best && next > leader)) {
+    const formerTag = (<u32>order << 10) | <u32>leader;
+    let former = find(lo, hi, formerTag, KEY_BITS);
+    if (former == 0) former = insert(lo, hi, formerTag);
+    store<u32>(former, best, 20);
+    return count;
+  }
+  store<u32>(pair, count, 20);
+  return 0;
+}
+
 /** Counts `next` after the context of `order` ending one symbol back (at step `step`); raises its leader. */
 function train(order: i32, next: i32, step: i32): void {
-  const flat = load<usize>(at8(pairCounts, order));
-  if (flat != 0) {
+  const leadCounts = load<usize>(at8(leaderCounts, order));
+  if (leadCounts != 0) {
     const context = <i32>contextLo(beforeLo, order);
-    const slot = at4(flat, (context << width) | next);
-    let count = load<u32>(slot);
-    if (count == 0 && !admit(order, step, <u64>context, 0)) return;
-    store<u32>(slot, ++count);
-    const leadCounts = load<usize>(at8(leaderCounts, order));
-    const leadSymbols = load<usize>(at8(leaderSymbols, order));
-    const best = load<u32>(at4(leadCounts, context));
-    if (count > best || (count == best && next > <i32>load<u16>(leadSymbols + (<usize>context << 1)))) {
-      store<u32>(at4(leadCounts, context), count);
-      store<u16>(leadSymbols + (<usize>context << 1), <u16>next);
+    const leadCountAt = at4(leadCounts, context);
+    const leadSymbolAt = load<usize>(at8(leaderSymbols, order)) + (<usize>context << 1);
+    const flat = load<usize>(at8(pairCounts, order));
+    if (flat != 0) {
+      const slot = at4(flat, (context << width) | next);
+      let count = load<u32>(slot);
+      if (count == 0 && !admit(order, step, <u64>context, 0)) return;
+      store<u32>(slot, ++count);
+      const best = load<u32>(leadCountAt);
+      if (count > best || (count == best && next > <i32>load<u16>(leadSymbolAt))) {
+        store<u32>(leadCountAt, count);
+        store<u16>(leadSymbolAt, <u16>next);
+      }
+      return;
+    }
+    // Leaders direct, pairs hashed (as below): the leader's count is the only one kept here.
+    const best = load<u32>(leadCountAt);
+    if (best == 0) {
+      if (!admit(order, step, <u64>context, 0)) return;
+      store<u32>(leadCountAt, 1);
+      store<u16>(leadSymbolAt, <u16>next);
+      return;
+    }
+    const leader = <i32>load<u16>(leadSymbolAt);
+    if (next == leader) {
+      store<u32>(leadCountAt, best + 1);
+      return;
+    }
+    const taken = countFollower(order, step, <u64>context, 0, next, leader, best);
+    if (taken != 0) {
+      store<u32>(leadCountAt, taken);
+      store<u16>(leadSymbolAt, <u16>next);
     }
     return;
   }
@@ -132,32 +185,19 @@ function train(order: i32, next: i32, step: i32): void {
     store<u32>(lead, best + 1, 20);
     return;
   }
-  const pairTag = (<u32>order << 10) | <u32>next;
-  let pair = find(lo, hi, pairTag, KEY_BITS);
-  if (pair == 0) {
-    if (!admit(order, step, lo, hi)) return;
-    pair = insert(lo, hi, pairTag);
-  }
-  const count = load<u32>(pair, 20) + 1;
-  if (count > best || (count == best && next > leader)) {
-    // `next` takes the lead; the old leader's count moves to its own pair entry.
-    const formerTag = (<u32>order << 10) | <u32>leader;
-    let former = find(lo, hi, formerTag, KEY_BITS);
-    if (former == 0) former = insert(lo, hi, formerTag);
-    store<u32>(former, best, 20);
-    store<u32>(lead, count, 20);
+  const taken = countFollower(order, step, lo, hi, next, leader, best);
+  if (taken != 0) {
+    store<u32>(lead, taken, 20);
     store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
-  } else {
-    store<u32>(pair, count, 20);
   }
 }
 
 /** The leading successor of the context of `order` ending at the newest symbol (step `step`), or NULL_SYMBOL. */
 function guess(order: i32, step: i32): i32 {
-  const flat = load<usize>(at8(pairCounts, order));
-  if (flat != 0) {
+  const leadCounts = load<usize>(at8(leaderCounts, order));
+  if (leadCounts != 0) {
     const context = <i32>contextLo(nowLo, order);
-    if (load<u32>(at4(load<usize>(at8(leaderCounts, order)), context)) == 0) return NULL_SYMBOL;
+    if (load<u32>(at4(leadCounts, context)) == 0) return NULL_SYMBOL;
     return <i32>load<u16>(load<usize>(at8(leaderSymbols, order)) + (<usize>context << 1));
   }
   const lead = find(contextLo(nowLo, order), contextHi(nowHi, order), (<u32>order << 10) | LEADER_FLAG, KEY_BITS);
@@ -189,18 +229,22 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
   orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
-  let hashedOrders = 0;
+  // Table entries: a hashed order's pairs and leaders, or only the pairs where leaders are direct;
+  // an order admits at most one pair a step, so short data needs less than the cap allows.
+  const pairsPerOrder = min(MAX_PAIRS, len);
+  let entries = 0;
   for (let d = 1; d <= MAX_ORDER; d++) {
-    const bits = (d + 1) * width;
-    if (bits > DIRECT_BITS) {
-      hashedOrders++;
+    const contextBits = d * width;
+    if (contextBits > DIRECT_LEADER_BITS) {
+      entries += pairsPerOrder * 2;
       continue;
     }
-    store<usize>(at8(pairCounts, d), alloc(<usize>4 << bits));
-    store<usize>(at8(leaderCounts, d), alloc(<usize>4 << (d * width)));
-    store<usize>(at8(leaderSymbols, d), alloc(<usize>2 << (d * width)));
+    store<usize>(at8(leaderCounts, d), alloc(<usize>4 << contextBits));
+    store<usize>(at8(leaderSymbols, d), alloc(<usize>2 << contextBits));
+    if (contextBits + width <= DIRECT_BITS) store<usize>(at8(pairCounts, d), alloc(<usize>4 << (contextBits + width)));
+    else entries += pairsPerOrder;
   }
-  newTable(max(1, hashedOrders * MAX_PAIRS * 2));
+  newTable(max(1, entries));
   const scores = alloc(<usize>MAX_ORDER << 2);
   const guesses = alloc(<usize>MAX_ORDER << 2);
   resetHistory(width);
@@ -209,7 +253,11 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   let winner = 0;
   for (let i = 2; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
-    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) train(d, previous, i);
+    // Order d trains the context its last guess looked up: one found unknown in a full order
+    // cannot be admitted, so training it would change nothing.
+    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) {
+      if (load<i32>(at4(guesses, d - 1)) != NULL_SYMBOL || load<i32>(at4(pairsUsed, d)) < MAX_PAIRS) train(d, previous, i);
+    }
     let unknown = false;
     for (let d = 1; d <= MAX_ORDER; d++) {
       let g = NULL_SYMBOL;
@@ -238,45 +286,81 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
  * a step's guess reads is the one the next step trains, so each step trains its successor's
  * counts right after guessing, while the pair is at hand: the order of reads and updates is
  * the standard's.
+ *
+ * One order's part of a step: reads the pair of the context `now` ends with, counts `actual`
+ * after it (a new pair only below the cap, which only order 16 can reach: 2^(d+1) > MAX_PAIRS)
+ * and returns 2 bits, (seen << 1) | guess. Inlined with a constant order, all of the address
+ * arithmetic folds away.
  */
+// @ts-ignore: decorator
+@inline function bitsOrderStep(counts: usize, used: usize, now: u32, actual: i32, d: i32): u32 {
+  const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
+  const pair = load<u64>(pairAt);
+  const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
+  if ((2 << d) > MAX_PAIRS && count == 0) {
+    const usedAt = used + (<usize>d << 2);
+    const pairs = load<i32>(usedAt);
+    if (pairs < MAX_PAIRS) {
+      store<i32>(usedAt, pairs + 1);
+      store<u32>(pairAt + (<usize>actual << 2), 1);
+    }
+  } else {
+    store<u32>(pairAt + (<usize>actual << 2), count + 1);
+  }
+  return (<u32>(pair != 0) << 1) | <u32>(<u32>(pair >> 32) >= <u32>pair);
+}
+
+/** bitsOrderStep of orders first .. first + 3, 2 bits each, order `first` lowest. */
+// @ts-ignore: decorator
+@inline function bitsFourOrders(counts: usize, used: usize, now: u32, actual: i32, first: i32): u32 {
+  return bitsOrderStep(counts, used, now, actual, first)
+    | (bitsOrderStep(counts, used, now, actual, first + 1) << 2)
+    | (bitsOrderStep(counts, used, now, actual, first + 2) << 4)
+    | (bitsOrderStep(counts, used, now, actual, first + 3) << 6);
+}
+
+/** Even bits of a word of 2-bit fields. */
+const LOW_OF_PAIRS: u32 = 0x55555555;
+
 function multiMmcBits(ptr: usize, len: i32): void {
   if (len < 3) return;
   const counts = alloc(<usize>4 << (MAX_ORDER + 2));
-  const used = alloc(<usize>(MAX_ORDER + 1) << 2);
+  const used = alloc(<usize>(MAX_ORDER + 1) << 2); // pairs admitted, kept for capped orders only
   const scores = alloc(<usize>MAX_ORDER << 2);
   // Step 2's training: order 1, context s[0], next s[1].
   const first = <u32>load<u8>(ptr);
   let now: u32 = (first << 1) | load<u8>(ptr + 1);
   store<u32>(counts + (<usize>now << 2), 1);
-  store<i32>(used + 4, 1);
   let winner = 0;
   for (let i = 2; i < len; i++) {
-    // Guess, score and predict in one pass: the prediction is the guess of the winner as it
-    // stood before this step's scoring (the scoreboard rule of runs.ts, inlined).
     const actual = <i32>load<u8>(ptr + i);
-    const known = min(i, MAX_ORDER);
-    const leader = winner;
-    let prediction = NULL_SYMBOL;
-    for (let d = 1; d <= known; d++) {
-      const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
-      const pair = load<u64>(pairAt);
-      // The next step's training: `actual` followed this context (a new pair only below the cap).
-      const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
-      const usedAt = used + (<usize>d << 2);
-      if (count != 0 || load<i32>(usedAt) < MAX_PAIRS) {
-        if (count == 0) store<i32>(usedAt, load<i32>(usedAt) + 1);
-        store<u32>(pairAt + (<usize>actual << 2), count + 1);
-      }
-      if (pair == 0) continue;
-      const g = <u32>(pair >> 32) >= <u32>pair ? 1 : 0;
-      if (d - 1 == leader) prediction = g;
-      if (g != actual) continue;
-      const at = scores + (<usize>(d - 1) << 2);
+    // Order d's (seen, guess) at bits 2(d − 1) + 1, 2(d − 1).
+    let orders: u32 = 0;
+    if (i >= MAX_ORDER) {
+      orders = bitsFourOrders(counts, used, now, actual, 1)
+        | (bitsFourOrders(counts, used, now, actual, 5) << 8)
+        | (bitsFourOrders(counts, used, now, actual, 9) << 16)
+        | (bitsFourOrders(counts, used, now, actual, 13) << 24);
+    } else {
+      for (let d = 1; d <= i; d++) orders |= bitsOrderStep(counts, used, now, actual, d) << (2 * (d - 1));
+    }
+    // The prediction is the guess of the winner as it stood before this step's scoring.
+    const winnerBits = orders >> (2 * winner);
+    if ((winnerBits & 2) != 0) record(<i32>(winnerBits & 1) == actual);
+    // The scoreboard rule of runs.ts over the subpredictors that were right, in order.
+    const seen = (orders >> 1) & LOW_OF_PAIRS;
+    let hits = seen & ~(orders ^ (actual != 0 ? LOW_OF_PAIRS : 0));
+    let leading = load<i32>(scores + (<usize>winner << 2));
+    while (hits != 0) {
+      const j = <i32>ctz(hits) >> 1;
+      hits &= hits - 1;
+      const at = scores + (<usize>j << 2);
       const score = load<i32>(at) + 1;
       store<i32>(at, score);
-      if (score >= load<i32>(scores + (<usize>winner << 2))) winner = d - 1;
+      const takes = score >= leading;
+      winner = select<i32>(j, winner, takes);
+      leading = select<i32>(score, leading, takes);
     }
-    if (prediction != NULL_SYMBOL) record(prediction == actual);
     now = (now << 1) | <u32>actual;
   }
 }
