@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
+import { STALL_REJOIN_MS } from "../cli/fleet/taker.ts";
 import { open } from "../cli/mod.ts";
 import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
 import {
@@ -176,6 +177,35 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     expect(chunks.length).toBe(512);
     expect(chunks.every((c) => valid.has(c))).toBe(true);
   });
+
+  it(
+    "keeps a taker that waited longer than STALL_REJOIN_MS on an empty stream taking: its fresh pull subscription delivers",
+    async () => {
+      const stream = "IDLE";
+      const created = await runCli(bun, [
+        ...["publish", "--device", "sim:qcicada?seed=12", "--to", server.url, "--stream", stream],
+        ...["--bytes", "8K"],
+      ]);
+      expect(created.status).toBe(0);
+      const qrng = await open(`${server.url}/${stream}?wait=60000`);
+      try {
+        await qrng.read(4096); // both blocks (the gate keeps its first 1 KiB): the stream is empty
+        const reading = qrng.read(16384);
+        await new Promise((resolve) => setTimeout(resolve, STALL_REJOIN_MS + 2000));
+        const published = await runCli(bun, [
+          ...["publish", "--device", "sim:qcicada?seed=13", "--to", server.url, "--stream", stream],
+          ...["--bytes", "64K"],
+        ]);
+        expect(published.status).toBe(0);
+        // The rest of the first stream's second block, then the second stream's blocks.
+        const valid = new Set([...seededChunks(12, 8 * 1024), ...seededChunks(13, 64 * 1024)]);
+        expect(chunksOf(Buffer.from(await reading)).every((c) => valid.has(c))).toBe(true);
+      } finally {
+        await qrng.close();
+      }
+    },
+    60_000,
+  );
 
   it("never hands a block a dead taker claimed to another, and hands on the ones it only received", async () => {
     const stream = "DEAD_TAKER";

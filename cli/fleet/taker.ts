@@ -15,7 +15,7 @@
  * What is lost, in the end: unconfirmed claims, and blocks a taker claimed but did not use
  * (the rest of the last block of a read, or everything a killed taker held).
  */
-import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { ConsumeOptions, Consumer, ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { describeError } from "../errors.ts";
@@ -28,6 +28,12 @@ export const PREFETCH_MAX_BLOCKS = 64;
 export const TAKE_WAIT_MS = 1000;
 /** How long a pull request stays at the server; the client renews it (and rides out faults). */
 const PULL_EXPIRES_MS = 5000;
+/**
+ * Deliveries stopped this long: join the consumer again with a fresh pull subscription. The
+ * client renews its pulls through most faults, but a loaded fresh-clone run saw takers whose
+ * node was restarted get nothing more (60 s) while the stream held thousands of blocks.
+ */
+export const STALL_REJOIN_MS = 3 * PULL_EXPIRES_MS;
 
 /**
  * JetStream API errors saying the message is not in the stream (any more): "no message
@@ -62,7 +68,10 @@ export interface TakerStats {
 export class BlockTaker {
   readonly stream: string;
   readonly #jsm: JetStreamManager;
-  readonly #messages: ConsumerMessages;
+  readonly #consumer: Consumer;
+  /** The current pull subscription (replaced by a rejoin after a stall). */
+  #messages: ConsumerMessages;
+  #lastDeliveryMs = performance.now();
   /** Delivered, not yet claimed. */
   readonly #delivered: JsMsg[] = [];
   #wake: (() => void) | undefined;
@@ -79,12 +88,19 @@ export class BlockTaker {
   #space: (() => void) | undefined;
   #closing = false;
 
-  private constructor(stream: string, jsm: JetStreamManager, messages: ConsumerMessages, prefetch: number) {
+  private constructor(
+    stream: string,
+    jsm: JetStreamManager,
+    consumer: Consumer,
+    messages: ConsumerMessages,
+    prefetch: number,
+  ) {
     this.stream = stream;
     this.#jsm = jsm;
+    this.#consumer = consumer;
     this.#messages = messages;
     this.#prefetch = prefetch;
-    void this.#pump();
+    void this.#pump(messages);
   }
 
   /**
@@ -101,7 +117,8 @@ export class BlockTaker {
       return new BlockTaker(
         stream,
         jsm,
-        await consumer.consume({ max_messages, expires: PULL_EXPIRES_MS }),
+        consumer,
+        await consumer.consume(consumeOptions(max_messages)),
         max_messages,
       );
     } catch (error) {
@@ -115,13 +132,14 @@ export class BlockTaker {
    * read, so a taker never holds (and claims) more than its prefetch, and what it holds is
    * claimed well within the ack wait.
    */
-  async #pump(): Promise<void> {
+  async #pump(messages: ConsumerMessages): Promise<void> {
     try {
-      for await (const message of this.#messages) {
+      for await (const message of messages) {
         if (this.#closing) {
           message.nak();
           continue;
         }
+        this.#lastDeliveryMs = performance.now();
         this.#delivered.push(message);
         this.#wake?.();
         if (this.#delivered.length >= this.#prefetch) {
@@ -129,11 +147,35 @@ export class BlockTaker {
         }
       }
     } catch {
-      // Stopped by close(), or the consumer is gone: take() then finds nothing, and its
-      // caller's wait deadline names the stream.
+      // Stopped by close() or a rejoin, or the consumer is gone: take() then finds nothing, and
+      // its caller's wait deadline names the stream.
     }
+    if (messages !== this.#messages) return; // replaced by a rejoin
     this.#ended = true;
     this.#wake?.();
+  }
+
+  /**
+   * Replaces a pull subscription that delivers nothing with a fresh one. What the old one held
+   * undelivered is offered again after the ack wait; claims keep every block at most once. A
+   * rejoin that fails (the server is away) is tried again at the next stall.
+   */
+  async #rejoin(): Promise<void> {
+    this.#lastDeliveryMs = performance.now();
+    let fresh: ConsumerMessages;
+    try {
+      fresh = await this.#consumer.consume(consumeOptions(this.#prefetch));
+    } catch {
+      return;
+    }
+    if (this.#closing) {
+      fresh.stop();
+      return;
+    }
+    const stale = this.#messages;
+    this.#messages = fresh;
+    stale.stop();
+    void this.#pump(fresh);
   }
 
   /** The counts so far. */
@@ -162,6 +204,12 @@ export class BlockTaker {
         };
       });
       this.#wake = undefined;
+      if (
+        this.#delivered.length === 0 && !this.#ended &&
+        performance.now() - this.#lastDeliveryMs > STALL_REJOIN_MS
+      ) {
+        await this.#rejoin();
+      }
     }
     const delivered = this.#delivered.splice(0, Math.max(1, maxBlocks));
     this.#space?.();
@@ -228,4 +276,9 @@ export class BlockTaker {
       return "unconfirmed";
     }
   }
+}
+
+/** The pull subscription's options: `prefetch` deliveries at hand, pulls renewed every PULL_EXPIRES_MS. */
+function consumeOptions(prefetch: number): ConsumeOptions {
+  return { max_messages: prefetch, expires: PULL_EXPIRES_MS };
 }
