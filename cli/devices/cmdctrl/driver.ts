@@ -4,6 +4,12 @@
  * stale input is flushed before every command, STOP success is judged by the tail after the
  * data in flight, timeouts are generous, and every signature can be verified.
  *
+ * Ending a stream: once the device's INFO is known, GET_INFO goes right behind the STOP. Its
+ * answer, known byte for byte, marks where the data in flight and the STOP's answer end, so a
+ * stop costs a round trip instead of spec §4's 100 ms of quiet (which bounded a daemon that
+ * stops the device after every burst to judge its status). A device that drops that GET_INFO
+ * is stopped by the quiet rule from then on (see stop_answer.ts).
+ *
  * With a separate data channel (TCP+UDP), responses come on the transport and random data on
  * the channel; the driver counts the data bytes and treats a shortfall as an error.
  *
@@ -17,7 +23,7 @@ import { QrngError } from "../../errors.ts";
 import { DatagramGuard, type DatagramReceiver, endOfTurn } from "./datagram_guard.ts";
 import { abortableTransport } from "../../transports/abortable.ts";
 import type { Transport } from "../../transports/transport.ts";
-import { STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
+import { plausibleStopStatus, STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
 import {
   CHUNK_BYTES,
   CMD,
@@ -83,13 +89,19 @@ export class CmdCtrlDevice {
   #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
   readonly #guard: DatagramGuard | undefined;
+  readonly #log: (line: string) => void;
+  /** INFO's answer (code and payload) once read: sent for behind a STOP, it marks the end. */
+  #infoAnswer: Uint8Array | undefined;
+  /** Whether the device left a GET_INFO behind a STOP unanswered: stops then end on quiet. */
+  #markerIgnored = false;
 
   constructor(transport: Transport, options: DriverOptions) {
     const { signal } = options;
     this.transport = signal ? abortableTransport(transport, signal) : transport;
     this.#data = signal && options.data ? abortableTransport(options.data, signal) : options.data;
     this.#now = options.now;
-    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
+    this.#log = options.log ?? (() => {});
+    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, this.#log);
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
     this.#sink = options.maxReadBytes
       ? this.#codec.input.subarray(0, options.maxReadBytes)
@@ -141,6 +153,9 @@ export class CmdCtrlDevice {
     this.#codec.reset();
     this.#undelivered = undefined;
     this.#streaming = false;
+    // Whatever answers from now on is learnt afresh (a reconnect may reach another device).
+    this.#infoAnswer = undefined;
+    this.#markerIgnored = false;
     return discarded;
   }
 
@@ -220,7 +235,10 @@ export class CmdCtrlDevice {
   }
   /** GET_INFO. */
   async info(): Promise<Info> {
-    return parseInfo((await this.#request(this.#codec.simple(CMD.GET_INFO), "read info")).payload);
+    const { code, payload } = await this.#request(this.#codec.simple(CMD.GET_INFO), "read info");
+    const info = parseInfo(payload);
+    this.#infoAnswer = Uint8Array.of(code, ...payload);
+    return info;
   }
   /** ENABLE_INSTANCE. */
   async enableInstance(instance: number, enable: boolean): Promise<Status> {
@@ -434,7 +452,8 @@ export class CmdCtrlDevice {
 
   /**
    * STOP. When streaming, the data still in flight goes to `keep` (valid bytes; pass nothing to
-   * discard them) and success is the 11 + status tail once the line is quiet. Resolves the status.
+   * discard them) and success is the 11 + status tail: found by the marker behind it (see the
+   * module comment), or else once the line is quiet. Resolves the status.
    */
   async stop(keep?: (data: Uint8Array) => void | Promise<void>): Promise<Status> {
     if (!this.#streaming) {
@@ -444,7 +463,10 @@ export class CmdCtrlDevice {
     const undelivered = this.#undelivered;
     this.#undelivered = undefined;
     if (undelivered) await keep?.(undelivered); // decoded before STOP, not yet handed out
-    await this.transport.write(this.#codec.simple(CMD.STOP));
+    const marker = this.#data || this.#markerIgnored ? undefined : this.#infoAnswer;
+    const stop = this.#codec.simple(CMD.STOP);
+    if (marker) this.#codec.expectMarker(marker);
+    await this.transport.write(marker ? Uint8Array.of(CMD.STOP, CMD.GET_INFO) : stop);
     if (this.#data) {
       const status = parseStatus((await this.#response("stop")).payload);
       while (true) {
@@ -454,13 +476,23 @@ export class CmdCtrlDevice {
       }
       return status;
     }
-    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS);
+    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS, marker !== undefined);
     const started = this.#now();
+    const unacknowledged = (detail: string) =>
+      new QrngError(
+        "device",
+        `Cannot stop ${this.transport.description}: STOP was not acknowledged (${detail})`,
+      );
     while (true) {
       const event = this.#codec.next();
       if (event.type === "data") {
         await keep?.(event.bytes);
         continue;
+      }
+      if (event.type === "stopped") {
+        // INFO's answer came: the 6 bytes before it are ACK + status, or the STOP went unanswered.
+        if (!plausibleStopStatus(event.status)) throw unacknowledged("no status before INFO's answer");
+        return parseStatus(event.status.slice());
       }
       const waitMs = watch.waitMs();
       const n = await this.transport.read(this.#sink, waitMs);
@@ -472,12 +504,17 @@ export class CmdCtrlDevice {
       }
       if (!watch.tailSeen) {
         this.#codec.reset();
-        throw new QrngError(
-          "device",
-          `Cannot stop ${this.transport.description}: STOP was not acknowledged (no ACK and status in ${waitMs} ms)`,
+        throw unacknowledged(`no ACK and status in ${waitMs} ms`);
+      }
+      let tail = this.#codec.stopQuiet();
+      for (; tail.type === "data"; tail = this.#codec.stopQuiet()) await keep?.(tail.bytes);
+      if (marker) {
+        this.#markerIgnored = true;
+        this.#log(
+          `${this.transport.description} left a GET_INFO sent behind STOP unanswered: ` +
+            `its streams now end after ${STOP_QUIET_MS} ms of quiet`,
         );
       }
-      const tail = this.#codec.stopQuiet();
       if (tail.type === "stopped") return parseStatus(tail.status.slice());
       throw new QrngError(
         "protocol",
