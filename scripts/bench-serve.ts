@@ -3,9 +3,10 @@
  *
  *   bun scripts/bench-serve.ts [SIZE]        (default 256M per run)
  *
- * Starts `qrng emulate qcicada --tcp 127.0.0.1:0 --rate max --startup-ms 0`, then in the same run
+ * Starts two `qrng emulate qcicada --tcp 127.0.0.1:0 --rate max --startup-ms 0` (the daemon holds
+ * its device between bursts, as it holds a real one), then in the same run
  *  1. `qrng read SIZE --device tcp://... -o /dev/null --json` (the health-gated reader alone);
- *  2. `qrng serve` on that emulator (a Unix socket and HTTP, no per-client rate cap), and 16
+ *  2. `qrng serve` on the other emulator (a Unix socket and HTTP, no per-client rate cap), and 16
  *     consumers in this process reading SIZE between them over the Unix socket (protocol
  *     clients with two reads in flight each; no gate of their own), by the wall clock from the
  *     first request to the last byte;
@@ -61,22 +62,25 @@ function started(args: string[], lines: number): Promise<{ child: ChildProcess; 
   });
 }
 
-const emulator = await started(
-  [
-    join(BIN, "bun"),
-    join(ROOT, "cli/main.ts"),
-    "emulate",
-    "qcicada",
-    "--tcp",
-    "127.0.0.1:0",
-    "--rate",
-    RATE,
-    "--startup-ms",
-    "0",
-  ],
-  2,
-);
-const device = emulator.lines[0];
+/** An emulator of the same QCicada, at the benchmark's rate. */
+const startEmulator = () =>
+  started(
+    [
+      join(BIN, "bun"),
+      join(ROOT, "cli/main.ts"),
+      "emulate",
+      "qcicada",
+      "--tcp",
+      "127.0.0.1:0",
+      "--rate",
+      RATE,
+      "--startup-ms",
+      "0",
+    ],
+    2,
+  );
+const emulators = [await startEmulator(), await startEmulator()];
+const [device, servedDevice] = emulators.map((e) => e.lines[0]);
 
 /** qrng read's own rate (bytes/s), health tests on. */
 function qrngRead(bytes: number): Promise<number> {
@@ -241,7 +245,7 @@ try {
     ...qrng,
     "serve",
     "--device",
-    device,
+    servedDevice,
     "--unix",
     socketPath,
     "--http",
@@ -314,6 +318,6 @@ try {
   );
 } finally {
   daemon?.kill("SIGTERM");
-  emulator.child.kill("SIGINT");
+  for (const emulator of emulators) emulator.child.kill("SIGINT");
   rmSync(folder, { recursive: true, force: true });
 }

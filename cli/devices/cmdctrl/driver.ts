@@ -50,6 +50,15 @@ export { IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "./stop_answer.ts";
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
 
+/**
+ * Codecs of closed devices, for the next device to use: a daemon reopens its device after every
+ * pause, and under Bun a fresh WASM instance (its own memory) cost ~5 ms of a busy daemon's
+ * time (the runtime collects to make room for it).
+ */
+const spareCodecs: CmdCtrlCodec[] = [];
+/** The most spare codecs kept. */
+const MAX_SPARE_CODECS = 4;
+
 /** What the driver needs from its surroundings. */
 export interface DriverOptions {
   /** A separate channel carrying random data (TCP+UDP mode). */
@@ -81,7 +90,8 @@ interface Response {
 export class CmdCtrlDevice {
   readonly transport: Transport;
   readonly #data: Transport | undefined;
-  readonly #codec = new CmdCtrlCodec();
+  /** This device's codec until {@link close} hands it on (see spareCodecs). */
+  #ownCodec: CmdCtrlCodec | undefined;
   readonly #now: () => number;
   #streaming = false;
   #dataBuffer: Uint8Array | undefined;
@@ -96,6 +106,8 @@ export class CmdCtrlDevice {
   #markerIgnored = false;
 
   constructor(transport: Transport, options: DriverOptions) {
+    this.#ownCodec = spareCodecs.pop() ?? new CmdCtrlCodec();
+    this.#ownCodec.reset();
     const { signal } = options;
     this.transport = signal ? abortableTransport(transport, signal) : transport;
     this.#data = signal && options.data ? abortableTransport(options.data, signal) : options.data;
@@ -106,6 +118,11 @@ export class CmdCtrlDevice {
     this.#sink = options.maxReadBytes
       ? this.#codec.input.subarray(0, options.maxReadBytes)
       : this.#codec.input;
+  }
+
+  get #codec(): CmdCtrlCodec {
+    if (!this.#ownCodec) throw new QrngError("disconnected", `${this.transport.description} was closed`);
+    return this.#ownCodec;
   }
 
   /** Whether continuous mode is running. */
@@ -525,7 +542,13 @@ export class CmdCtrlDevice {
 
   /** Releases the transport(s). */
   async close(): Promise<void> {
-    await this.transport.close();
-    await this.#data?.close();
+    try {
+      await this.transport.close();
+      await this.#data?.close();
+    } finally {
+      // Nothing reads into the codec once the transports are closed: the next device may use it.
+      if (this.#ownCodec && spareCodecs.length < MAX_SPARE_CODECS) spareCodecs.push(this.#ownCodec);
+      this.#ownCodec = undefined;
+    }
   }
 }
