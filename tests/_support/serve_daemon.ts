@@ -122,6 +122,13 @@ export function emulatorStream(seed: number, bytes: number): Buffer {
 
 /** The shortest piece searched for in a stream: shorter ones could match anywhere by chance. */
 const PROBE_BYTES = 8;
+/**
+ * How far two consumers' located pieces may seem to overlap without a byte having been served
+ * twice: where one take ends and another begins, a stream byte or two can match the output by
+ * chance (1 in 256 each), and {@link locate} cannot tell which piece they belong to. Stretches
+ * served twice overlap by whole takes; a 32-byte chunk check catches them too.
+ */
+export const LOCATE_SLACK_BYTES = PROBE_BYTES - 1;
 
 /** A stretch of one of the streams. */
 export interface Piece {
