@@ -44,8 +44,8 @@ const RUN_MS_PER_MILLION: Record<EstimatorRun["estimator"], { bits: number; symb
   compression: { bits: 6, symbols: 6 },
   tTuple: { bits: 32, symbols: 30 },
   multiMcw: { bits: 10, symbols: 48 },
-  lag: { bits: 37, symbols: 30 },
-  multiMmc: { bits: 58, symbols: 380 },
+  lag: { bits: 11, symbols: 30 },
+  multiMmc: { bits: 47, symbols: 380 },
   lz78y: { bits: 51, symbols: 100 },
 };
 /** What starting the worker costs (a runtime thread, the modules and the core compiled again), ms. */
