@@ -1,7 +1,7 @@
 /**
- * The non-IID track on two cores: the estimator runs (estimator × track) are shared out by
- * their measured cost between this thread and one Web Worker (estimator_worker.ts), each with
- * its own instance of the core, and the estimates put back in print order. Every estimate is
+ * The non-IID track on two cores: the estimator runs (estimator × track) are shared between
+ * this thread and one Web Worker (estimator_worker.ts), each with its own instance of the core,
+ * costliest first from a queue in shared memory, and the estimates put back in print order. Every estimate is
  * the same whichever thread computed it, so the assessment equals the serial one bit for bit.
  * Where Workers are missing (Node) or the worker cannot start, this thread runs every run.
  */
@@ -19,11 +19,14 @@ import {
   withWasmMemory,
 } from "../../wasm/assess.ts";
 
-/** What this thread sends the worker: the samples to prepare the same way, and its share of the runs. */
+/** What this thread sends the worker: the samples to prepare the same way, and the runs to share. */
 export interface WorkerRequest {
   samples: Uint8Array;
   options: AssessOptions;
+  /** Every run, costliest first: the worker runs the first, then both threads claim the rest from `queue`. */
   runs: EstimatorRun[];
+  /** An Int32Array over a SharedArrayBuffer: element 0 is the index of the next unclaimed run. */
+  queue: Int32Array;
 }
 
 /** What the worker posts: "ready" once loaded, then its estimates or why it has none. */
@@ -35,7 +38,7 @@ export type WorkerReply =
 /**
  * CPU ms of each run per million elements (bits of a bitstring or binary data, symbols
  * otherwise), from `bun scripts/bench_assess_estimators.ts` on NIST's truerand 8- and 4-bit
- * files; only their ratios matter.
+ * files: the runs are handed out costliest first, so the last to finish is a short one.
  */
 const RUN_MS_PER_MILLION: Record<EstimatorRun["estimator"], { bits: number; symbols: number }> = {
   mcv: { bits: 1, symbols: 1 },
@@ -48,11 +51,9 @@ const RUN_MS_PER_MILLION: Record<EstimatorRun["estimator"], { bits: number; symb
   multiMmc: { bits: 47, symbols: 380 },
   lz78y: { bits: 51, symbols: 100 },
 };
-/** What starting the worker costs (a runtime thread, the modules and the core compiled again), ms. */
-const WORKER_START_MS = 40;
-/** Below this much estimated work a second thread saves less than its start costs, ms. */
-const PARALLEL_MIN_WORK_MS = 2 * WORKER_START_MS;
-/** How long the worker may still take to say it is running once this thread's share is done. */
+/** Below this much estimated work a second thread saves less than its start costs (~40 ms), ms. */
+const PARALLEL_MIN_WORK_MS = 80;
+/** How long the worker may still take to say it is running once this thread has run out of runs. */
 const WORKER_START_TIMEOUT_MS = 10_000;
 
 /** How many threads `qrng assess` uses by default: 2 where the runtime has Web Workers and a second core. */
@@ -62,9 +63,9 @@ export function defaultAssessThreads(): number {
   return workersAvailable() && cores > 1 ? 2 : 1;
 }
 
-/** Whether this runtime has Web Workers (Deno, Bun, browsers; not Node). */
+/** Whether this runtime has Web Workers and shared memory to hand out runs (Deno, Bun; not Node). */
 export function workersAvailable(): boolean {
-  return typeof globalThis.Worker === "function";
+  return typeof globalThis.Worker === "function" && typeof globalThis.SharedArrayBuffer === "function";
 }
 
 /** How {@link assessNonIidInThreads} runs. */
@@ -80,6 +81,25 @@ export class WorkerUnavailableError extends Error {
   override name = "WorkerUnavailableError";
 }
 
+/**
+ * Claims runs from `queue` one at a time until none is left and runs each on `prepared`; the
+ * indices claimed are appended to `claimed`. Both threads do this, so a thread slowed by other
+ * jobs on the machine simply claims fewer runs.
+ */
+export function runQueued(
+  prepared: PreparedSamples,
+  runs: readonly EstimatorRun[],
+  queue: Int32Array,
+  claimed: number[] = [],
+): Estimate[] {
+  const estimates: Estimate[] = [];
+  for (let k = Atomics.add(queue, 0, 1); k < runs.length; k = Atomics.add(queue, 0, 1)) {
+    claimed.push(k);
+    estimates.push(...runEstimators(prepared, [runs[k]]));
+  }
+  return estimates;
+}
+
 /** {@link assessNonIid} of wasm/assess.ts, its estimator runs shared out over `threads` threads. */
 export async function assessNonIidInThreads(
   samples: Uint8Array,
@@ -87,23 +107,24 @@ export async function assessNonIidInThreads(
   { threads, requireWorker = false }: ThreadOptions,
 ): Promise<NonIidAssessment> {
   const prepared = withWasmMemory(samples, () => prepareEstimators(samples, options));
-  const runs = plannedRuns(prepared);
-  const work = runs.reduce((sum, run) => sum + runCostMs(prepared, run), 0);
-  const here = () => withWasmMemory(samples, () => runEstimators(prepared, runs));
+  const costed = plannedRuns(prepared).map((run) => ({ run, cost: runCostMs(prepared, run) }));
+  const work = costed.reduce((sum, { cost }) => sum + cost, 0);
+  const runs = costed.sort((a, b) => b.cost - a.cost).map(({ run }) => run);
+  const here = (share: EstimatorRun[]) => withWasmMemory(samples, () => runEstimators(prepared, share));
   if (threads < 2 || (!requireWorker && work < PARALLEL_MIN_WORK_MS)) {
-    return combineEstimates(prepared, here());
+    return combineEstimates(prepared, here(runs));
   }
-  const [mine, theirs] = splitRuns(prepared, runs);
-  const worker = startWorker({ samples, options, runs: theirs });
+  // Run 0 is the worker's; this thread starts claiming at 1 while the worker loads.
+  const queue = new Int32Array(new SharedArrayBuffer(4));
+  queue[0] = 1;
+  const worker = startWorker({ samples, options, runs, queue });
   try {
-    const local = withWasmMemory(samples, () => runEstimators(prepared, mine));
+    const claimed: number[] = [];
+    const local = withWasmMemory(samples, () => runQueued(prepared, runs, queue, claimed));
     const remote = await worker.estimates();
     if ("reason" in remote) {
       if (requireWorker) throw new WorkerUnavailableError(`the estimator worker ${remote.reason}`);
-      return combineEstimates(prepared, [
-        ...local,
-        ...withWasmMemory(samples, () => runEstimators(prepared, theirs)),
-      ]);
+      return combineEstimates(prepared, [...local, ...here(runs.filter((_, k) => !claimed.includes(k)))]);
     }
     return combineEstimates(prepared, [...local, ...remote]);
   } finally {
@@ -117,19 +138,6 @@ function runCostMs(prepared: PreparedSamples, { estimator, track }: EstimatorRun
   return perMillion * data.len / 1e6;
 }
 
-/** Longest runs first, each to the thread with less work so far (the worker starts behind by its start cost). */
-function splitRuns(prepared: PreparedSamples, runs: EstimatorRun[]): [EstimatorRun[], EstimatorRun[]] {
-  const costed = runs.map((run) => ({ run, cost: runCostMs(prepared, run) })).sort((a, b) => b.cost - a.cost);
-  const shares: [EstimatorRun[], EstimatorRun[]] = [[], []];
-  const loads = [0, WORKER_START_MS];
-  for (const { run, cost } of costed) {
-    const lighter = loads[0] <= loads[1] ? 0 : 1;
-    shares[lighter].push(run);
-    loads[lighter] += cost;
-  }
-  return shares;
-}
-
 /** A started worker: its estimates (or why there are none) once this thread asks, and its end. */
 interface StartedWorker {
   estimates(): Promise<Estimate[] | { reason: string }>;
@@ -138,8 +146,8 @@ interface StartedWorker {
 
 /**
  * Starts the worker on `request` at once (it computes while this thread does its share). A
- * worker that has not even said "ready" by {@link WORKER_START_TIMEOUT_MS} after this thread
- * asks for its estimates counts as not started: a compiled binary without the worker's entry
+ * worker that has not even said "ready" {@link WORKER_START_TIMEOUT_MS} after this thread has
+ * run out of runs counts as not started: a compiled binary without the worker's entry
  * point may never load it.
  */
 function startWorker(request: WorkerRequest): StartedWorker {
