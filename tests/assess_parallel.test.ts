@@ -53,6 +53,14 @@ it("qrng assess refuses a --threads other than 1 or 2 in one line", async () => 
   expect(result.status).toBe(2);
 });
 
+it("qrng assess refuses --threads with the IID track, which it does not share out", async () => {
+  const result = await runCli(RUNNERS[1], ["assess", "-", "--iid", "--threads", "2"], {
+    stdin: loadSamples("rand8_short"),
+  });
+  expect(result.stderr).toBe("qrng assess: --threads shares out the non-IID estimators of a FILE; drop it\n");
+  expect(result.status).toBe(2);
+});
+
 describe("a compiled qrng without the worker's entry point", () => {
   // Made in beforeAll, not at collection: a filtered run that skips every test skips afterAll too.
   let binary = "";
