@@ -1,8 +1,9 @@
 /**
  * The non-IID track on two cores: the estimator runs (estimator × track) are shared between
  * this thread and one Web Worker (estimator_worker.ts), each with its own instance of the core,
- * costliest first from a queue in shared memory, and the estimates put back in print order. Every estimate is
- * the same whichever thread computed it, so the assessment equals the serial one bit for bit.
+ * costliest first from a queue in shared memory, and the estimates are put back in print order.
+ * Every estimate is the same whichever thread computed it, so the assessment equals the serial
+ * one bit for bit.
  * Where Workers are missing (Node) or the worker cannot start, this thread runs every run.
  */
 import { bakedBuildInfo } from "../build_info.ts";
