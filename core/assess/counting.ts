@@ -112,15 +112,16 @@ const MAURER_C: f64 = 0.5907;
 /**
  * G(z) of §6.3.4 for blocks d+1..d+v, summed over u instead of over t: each log2(u)·z²(1−z)^(u−1)
  * counts once per test block t > u, and log2(t)·z(1−z)^(t−1) once per test block. Terms stop
- * when (1−z)^(u−1) no longer changes the sum.
+ * when (1−z)^(u−1) no longer changes the sum. log2(u) comes from `logs` (f64 by u) up to
+ * `tabled`: the search for p evaluates G about a hundred times over the same tens of thousands of u.
  */
-function expectedLog(z: f64, d: i32, v: i32): f64 {
+function expectedLog(z: f64, d: i32, v: i32, logs: usize, tabled: i32): f64 {
   const last = d + v;
   const decay = 1 - z;
   let power: f64 = 1; // (1−z)^(u−1)
   let sum: f64 = 0;
   for (let u = 1; u <= last; u++) {
-    const lg = Math.log2(<f64>u);
+    const lg = u <= tabled ? load<f64>(logs + (<usize>u << 3)) : Math.log2(<f64>u);
     const laterTests = u <= d ? <f64>v : <f64>(last - u);
     let term = z * z * power * lg * laterTests;
     if (u > d) term += z * power * lg;
@@ -130,6 +131,12 @@ function expectedLog(z: f64, d: i32, v: i32): f64 {
   }
   return sum / <f64>v;
 }
+
+/**
+ * Most u whose log2 compression tables (1 MiB), for the distances between repeated blocks and
+ * for G's terms: beyond it, (1 − p)^u has long vanished unless p is tiny.
+ */
+const LOG_TABLE_MAX: i32 = 1 << 17;
 
 /**
  * Compression on bits: 6-bit blocks, the first 1000 fill the dictionary, the rest are tested.
@@ -143,6 +150,9 @@ export function compression(ptr: usize, len: i32): void {
   if (v < 2) return;
   const top = mark();
   const lastSeen = alloc((1 << BLOCK_BITS) * 4);
+  const tabled = min(blocks, LOG_TABLE_MAX);
+  const logs = alloc(<usize>(tabled + 1) << 3);
+  for (let u = 1; u <= tabled; u++) store<f64>(logs + (<usize>u << 3), Math.log2(<f64>u));
   // Neumaier-compensated sums: the tool accumulates in 80-bit long double, and p̂ amplifies any
   // rounding of X̄′ about 40-fold (G is flat near its root).
   let sum: f64 = 0, sumSq: f64 = 0, sumError: f64 = 0, sumSqError: f64 = 0;
@@ -153,7 +163,8 @@ export function compression(ptr: usize, len: i32): void {
     const slot = lastSeen + (<usize>block << 2);
     if (i > DICTIONARY_BLOCKS) {
       const seen = load<i32>(slot);
-      const lg = Math.log2(<f64>(seen != 0 ? i - seen : i));
+      const distance = seen != 0 ? i - seen : i;
+      const lg = distance <= tabled ? load<f64>(logs + (<usize>distance << 3)) : Math.log2(<f64>distance);
       let t = sum + lg;
       sumError += Math.abs(sum) >= Math.abs(lg) ? (sum - t) + lg : (lg - t) + sum;
       sum = t;
@@ -164,7 +175,6 @@ export function compression(ptr: usize, len: i32): void {
     }
     store<i32>(slot, i);
   }
-  release(top);
   sum += sumError;
   sumSq += sumSqError;
   const mean = sum / <f64>v;
@@ -173,18 +183,19 @@ export function compression(ptr: usize, len: i32): void {
   const others = <f64>((1 << BLOCK_BITS) - 1);
   // G(p) + (2^b − 1)·G(q) falls from the uniform point p = 2^−b as p grows.
   let lo: f64 = 1 / <f64>(1 << BLOCK_BITS), hi: f64 = 1;
-  const atUniform = expectedLog(lo, DICTIONARY_BLOCKS, v) * (1 + others);
+  const atUniform = expectedLog(lo, DICTIONARY_BLOCKS, v, logs, tabled) * (1 + others);
   const found = bound < atUniform;
   if (found) {
     for (;;) {
       const mid = lo + (hi - lo) / 2;
       if (mid <= lo || mid >= hi) break;
-      const g = expectedLog(mid, DICTIONARY_BLOCKS, v) +
-        others * expectedLog((1 - mid) / others, DICTIONARY_BLOCKS, v);
+      const g = expectedLog(mid, DICTIONARY_BLOCKS, v, logs, tabled) +
+        others * expectedLog((1 - mid) / others, DICTIONARY_BLOCKS, v, logs, tabled);
       if (g > bound) lo = mid;
       else hi = mid;
     }
   }
+  release(top);
   const p = found ? lo : 1 / <f64>(1 << BLOCK_BITS);
   put(0, mean);
   put(1, sigma);
