@@ -61,6 +61,14 @@ export function collision(ptr: usize, len: i32): void {
   put(7, found ? 1 : 0);
 }
 
+/** The sum of the 16 unsigned byte lanes of `lanes`. */
+// @ts-ignore: decorator
+@inline function laneSum(lanes: v128): i64 {
+  const quads = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(lanes));
+  return <i64>(i32x4.extract_lane(quads, 0) + i32x4.extract_lane(quads, 1) + i32x4.extract_lane(quads, 2) +
+    i32x4.extract_lane(quads, 3));
+}
+
 /** Path length the Markov estimate bounds. */
 const MARKOV_PATH_BITS: f64 = 128;
 
@@ -69,23 +77,34 @@ const MARKOV_PATH_BITS: f64 = 128;
  * the six candidate 128-bit paths), 7 min-entropy (per bit, at most 1).
  */
 export function markov(ptr: usize, len: i32): void {
-  let ones: f64 = 0;
-  let n01: f64 = 0, n11: f64 = 0, ones0: f64 = 0;
-  let prev = load<u8>(ptr);
-  for (let i = 1; i < len; i++) {
-    const bit = load<u8>(ptr + i);
-    ones0 += prev;
-    if (bit) {
-      if (prev) n11++;
-      else n01++;
+  // The bits are bytes 0 or 1: every count is a sum of bits or of ANDs of neighbours.
+  let later: i64 = 0, n11: i64 = 0; // ones among s[1..], and i ≥ 1 with s[i−1] = s[i] = 1
+  let i = 1;
+  while (i + 16 <= len) {
+    // 16 byte lanes each add at most 255 times before they are widened.
+    const stop = min(len - 16, i + 254 * 16);
+    let onesLanes = i8x16.splat(0), pairLanes = i8x16.splat(0);
+    for (; i <= stop; i += 16) {
+      const bits = v128.load(ptr + i);
+      onesLanes = i8x16.add(onesLanes, bits);
+      pairLanes = i8x16.add(pairLanes, v128.and(bits, v128.load(ptr + i - 1)));
     }
-    prev = bit;
+    later += laneSum(onesLanes);
+    n11 += laneSum(pairLanes);
   }
-  ones = ones0 + <f64>prev;
+  for (; i < len; i++) {
+    const bit = <i64>load<u8>(ptr + i);
+    later += bit;
+    n11 += bit & <i64>load<u8>(ptr + i - 1);
+  }
+  const first = <i64>load<u8>(ptr), last = <i64>load<u8>(ptr + len - 1);
+  const ones = <f64>(later + first);
+  const ones0 = <f64>(later + first - last); // ones among s[0..len−2]
+  const n01 = <f64>(later - n11);
   const zeros0 = <f64>(len - 1) - ones0;
   const p1 = ones / <f64>len, p0 = (<f64>len - ones) / <f64>len;
   const p01 = zeros0 > 0 ? n01 / zeros0 : 0, p00 = zeros0 > 0 ? (zeros0 - n01) / zeros0 : 1;
-  const p11 = ones0 > 0 ? n11 / ones0 : 0, p10 = ones0 > 0 ? (ones0 - n11) / ones0 : 1;
+  const p11 = ones0 > 0 ? <f64>n11 / ones0 : 0, p10 = ones0 > 0 ? (ones0 - <f64>n11) / ones0 : 1;
   const k = MARKOV_PATH_BITS;
   let best = p0 * Math.pow(p00, k - 1);
   best = Math.max(best, p0 * Math.pow(p01, k / 2) * Math.pow(p10, k / 2 - 1));
