@@ -30,7 +30,7 @@ export const ASSESS_MAX_SAMPLES = 16 * 1024 * 1024;
 const HELP = `qrng assess: SP 800-90B min-entropy assessment (as NIST's ea_non_iid, ea_iid)
 
 Usage: qrng assess FILE [--bits N] [--iid|--non-iid] [--seed N] [--truncate] [--threads N]
-                          [--json] [-v]
+                        [--json] [-v]
        qrng assess --device URI --samples N [FILE] [--bits N] [--iid|--non-iid] ...
        qrng assess --restart FILE --h H_I [--device URI] [--bits N] [--iid] [--json]
 
