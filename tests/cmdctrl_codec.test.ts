@@ -29,6 +29,7 @@ function decodeAll(codec: CmdCtrlCodec, stream: Uint8Array, piece: number): Deco
       if (e.type === "data") events.push({ type: "data", bytes: e.bytes.slice() });
       else if (e.type === "response") events.push({ ...e, payload: e.payload.slice() });
       else if (e.type === "signature") events.push({ type: "signature", signature: e.signature.slice() });
+      else if (e.type === "stopped") events.push({ type: "stopped", status: e.status.slice() });
       else events.push(e);
     }
   }
@@ -214,6 +215,72 @@ describe("response decoder", () => {
       expect(parseStatus((end as { status: Uint8Array }).status).readyBytes).toBe(13376);
     }
   });
+  describe("with INFO's answer expected behind STOP's (a marker)", () => {
+    const info = Uint8Array.from({ length: 57 }, (_, i) => (i === 0 ? 0x1b : (i * 37) & 0xff));
+    const status = bytes(0x11, 0x01, 0x40, 0x34, 0x00, 0x00);
+    const before = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+    const stopping = (codec: CmdCtrlCodec) => {
+      codec.startContinuous();
+      decodeAll(codec, bytes(0x11, 1, 0, 0, 0, 0), 6);
+      codec.simple(0x05);
+      codec.expectMarker(info);
+    };
+    const quietEvents = (codec: CmdCtrlCodec) => {
+      const events: DecoderEvent[] = [];
+      for (let e = codec.stopQuiet();; e = codec.stopQuiet()) {
+        events.push(e.type === "data" ? { type: "data", bytes: e.bytes.slice() } : e);
+        if (e.type !== "data") return events;
+      }
+    };
+
+    it("ends the stream as soon as ACK, status and the marker have come, keeping all data before", () => {
+      // Data in flight that contains the marker and an ACK-like byte itself.
+      const inFlight = Buffer.concat([before, info, bytes(0x11, 1, 0, 0), info.subarray(0, 30)]);
+      for (const piece of [1, 5, 6, 7, 57, 63, 64, 1000]) {
+        const codec = new CmdCtrlCodec();
+        stopping(codec);
+        const events = decodeAll(codec, Buffer.concat([inFlight, status, info]), piece);
+        expect(hex(dataOf(events))).toBe(hex(inFlight));
+        expect(events.at(-1)).toEqual({ type: "stopped", status: status.subarray(1) });
+        expect(codec.streaming).toBe(false);
+      }
+    });
+
+    it("hands the held bytes out as data when the marker never came, then ends on quiet", () => {
+      for (const piece of [1, 7, 1000]) {
+        const codec = new CmdCtrlCodec();
+        stopping(codec);
+        const events = decodeAll(codec, Buffer.concat([before, status]), piece);
+        expect(events.some((e) => e.type === "stopped")).toBe(false);
+        const end = quietEvents(codec);
+        expect(hex(Buffer.concat([dataOf(events), dataOf(end)]))).toBe(hex(before));
+        expect(end.at(-1)).toEqual({ type: "stopped", status: status.subarray(1) });
+      }
+    });
+
+    it("never ends at a marker without ACK before it", () => {
+      for (const piece of [1, 7, 1000]) {
+        const codec = new CmdCtrlCodec();
+        stopping(codec);
+        const events = decodeAll(codec, Buffer.concat([before, bytes(9, 1, 0, 0, 0, 0), info]), piece);
+        expect(events.some((e) => e.type === "stopped")).toBe(false);
+        expect(quietEvents(codec).at(-1)?.type).toBe("protocol-error");
+      }
+    });
+
+    it("ends at the first marker in a read, leaving what follows it as stale input", () => {
+      for (const piece of [1, 7, 1000]) {
+        const codec = new CmdCtrlCodec();
+        stopping(codec);
+        const events = decodeAll(codec, Buffer.concat([before, status, info, status, info]), piece);
+        const end = events.findIndex((e) => e.type === "stopped");
+        expect(end).toBeGreaterThan(0);
+        expect(hex(dataOf(events.slice(0, end)))).toBe(hex(before));
+        expect(events[end]).toEqual({ type: "stopped", status: status.subarray(1) });
+      }
+    });
+  });
+
   it("reports a STOP tail that is not ACK + status as a protocol error", () => {
     const codec = new CmdCtrlCodec();
     codec.startContinuous();

@@ -69,4 +69,12 @@ describe("StopAnswerWatch", () => {
     watch.received(ack(), 200);
     expect(watch.waitMs()).toBe(360);
   });
+
+  it("waits the answer timeout throughout when a marker follows the STOP: the marker's answer ends it", () => {
+    const watch = new StopAnswerWatch(ANSWER_TIMEOUT_MS, true);
+    watch.received(Uint8Array.of(9, 9, 9), 0);
+    watch.received(ack(), 10);
+    expect(watch.tailSeen).toBe(true);
+    expect(watch.waitMs()).toBe(ANSWER_TIMEOUT_MS);
+  });
 });

@@ -13,6 +13,8 @@ interface CmdCtrlExports {
   inputBytes(): number;
   commandPtr(): number;
   chunkPtr(): number;
+  markerPtr(): number;
+  markerBytes(): number;
   eventCode(): number;
   eventPtr(): number;
   eventLength(): number;
@@ -21,6 +23,7 @@ interface CmdCtrlExports {
   checksum8(ptr: number, length: number): number;
   decoderArm(code: number, mode: number, length: number): void;
   decoderReset(): void;
+  decoderExpectMarker(length: number): void;
   encodeSimple(code: number): number;
   encodeStart(mode: number, length: number): number;
   encodeSetConfig(
@@ -198,6 +201,20 @@ export class CmdCtrlCodec {
   discardInput(): void {
     this.#w.feed(0);
   }
+  /**
+   * While stopping a stream: the host sent a command with the known answer `answer` (code and
+   * payload) right behind STOP, so {@link next} reports "stopped" as soon as the bytes end with
+   * ACK + status + `answer`, without waiting for quiet. {@link stopQuiet} still ends a stream
+   * whose device never answered it (call it until it yields something other than "data").
+   */
+  expectMarker(answer: Uint8Array): void {
+    const w = this.#w;
+    if (answer.length > w.markerBytes()) {
+      throw new RangeError(`a marker holds at most ${w.markerBytes()} bytes`);
+    }
+    memoryView(w, Uint8Array, w.markerPtr(), answer.length).set(answer);
+    w.decoderExpectMarker(answer.length);
+  }
   /** Forgets every expectation (after draining the line). */
   reset(): void {
     this.#w.decoderReset();
@@ -215,7 +232,10 @@ export class CmdCtrlCodec {
   next(): DecoderEvent {
     return this.#event(this.#w.next());
   }
-  /** The line went quiet after STOP: "stopped" with the status, or "protocol-error". */
+  /**
+   * The line went quiet after STOP: "data" for held bytes that turned out to be data (when an
+   * expected marker never came; call again), then "stopped" with the status, or "protocol-error".
+   */
   stopQuiet(): DecoderEvent {
     return this.#event(this.#w.stopQuiet());
   }

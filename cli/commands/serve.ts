@@ -206,8 +206,8 @@ async function startListeners(
 ): Promise<DaemonListener[]> {
   const listeners: DaemonListener[] = [];
   try {
-    if (options.unix) listeners.push(await listenStream({ kind: "unix", ...options.unix }, context));
-    if (options.tcp) listeners.push(await listenStream({ kind: "tcp", ...options.tcp }, context));
+    if (options.unix) listeners.push(await listenStream({ kind: "unix", ...options.unix }, context, runtime));
+    if (options.tcp) listeners.push(await listenStream({ kind: "tcp", ...options.tcp }, context, runtime));
     if (options.http) {
       listeners.push(await listenHttp(options.http.host, options.http.port, context, runtime));
     }

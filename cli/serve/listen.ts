@@ -17,19 +17,6 @@ export interface DaemonListener {
   closeConnections(): Promise<void>;
 }
 
-/** How long a hang-up waits for written bytes to go out before cutting the connection. */
-const HANG_UP_GRACE_MS = 500;
-
-/** Ends `socket` after what was written to it, or cuts it after {@link HANG_UP_GRACE_MS}. */
-export function hangUp(socket: net.Socket): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => socket.destroy(), HANG_UP_GRACE_MS);
-    socket.once("close", () => (clearTimeout(timer), resolve()));
-    socket.end();
-  });
-}
-
 /** Starts `server` listening; rejects kind "device" naming `where` when it cannot (taken, no such address). */
 export function listen(server: net.Server, start: () => void, where: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,6 @@
  * its next piece only once the last one was written out, so a slow client holds back nobody's
  * bytes but its own; each connection's rate is capped by its own token bucket.
  */
-import * as net from "node:net";
 import { describeError, QrngError } from "../errors.ts";
 import {
   decodeRead,
@@ -13,14 +12,15 @@ import {
   FRAME,
   FRAME_HEADER_BYTES,
   FrameDecoder,
-  frameHeader,
   type Hello,
   SERVE_PROTOCOL_VERSION,
+  writeFrameHeader,
 } from "../protocol/serve_wire.ts";
 import { unlessAborted } from "../transports/abortable.ts";
 import { tokenMatches } from "./access.ts";
-import { type DaemonListener, hangUp, listen } from "./listen.ts";
-import { bindUnixSocket, removeSocketFile } from "./unix_socket.ts";
+import type { DaemonListener } from "./listen.ts";
+import { type ByteSocket, listenNodeStream, type StreamEndpoint, type StreamServer } from "./byte_socket.ts";
+import { removeSocketFile } from "./unix_socket.ts";
 import type { ServeContext } from "./context.ts";
 import type { ListenerName } from "./metrics.ts";
 import { TokenBucket } from "./rate.ts";
@@ -50,7 +50,7 @@ class StreamConnection {
   #turn = 0;
 
   constructor(
-    readonly socket: net.Socket,
+    readonly socket: ByteSocket,
     readonly listener: ListenerName,
     readonly context: ServeContext,
     tokenRequired: boolean,
@@ -62,14 +62,12 @@ class StreamConnection {
       Math.max(limits.clientRateBytesPerS, limits.maxRequestBytes),
       context.now,
     );
-    socket.setNoDelay(true);
     metrics.consumers[listener]++;
-    socket.on("close", () => {
+    socket.onClose(() => {
       metrics.consumers[listener]--;
       this.#gone.abort();
     });
-    socket.on("error", () => {}); // a reset by the peer: 'close' follows
-    socket.on("data", (chunk: Uint8Array) => this.#received(chunk));
+    socket.onData((chunk) => this.#received(chunk));
     this.#greeted = this.#greet(tokenRequired);
   }
 
@@ -85,7 +83,7 @@ class StreamConnection {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limits.waitMs))),
     ]);
     clearTimeout(timer);
-    if (this.socket.destroyed) return false;
+    if (this.socket.closed) return false;
     if (!known) {
       this.#refuse("timeout", `No device within ${limits.waitMs} ms: ${filler.whyEmpty()}`);
       return false;
@@ -97,7 +95,7 @@ class StreamConnection {
       maxRequestBytes: limits.maxRequestBytes,
       tokenRequired,
     };
-    this.socket.write(encodeJsonFrame(FRAME.hello, hello));
+    void this.socket.send(encodeJsonFrame(FRAME.hello, hello));
     return true;
   }
 
@@ -151,7 +149,7 @@ class StreamConnection {
     metrics.requests[this.listener]++;
     if (!(bytes >= 1 && bytes <= limits.maxRequestBytes)) {
       metrics.countError("usage");
-      this.socket.write(encodeJsonFrame(FRAME.error, {
+      void this.socket.send(encodeJsonFrame(FRAME.error, {
         kind: "usage",
         message:
           `a read of ${bytes} bytes: this daemon answers reads of 1 to ${limits.maxRequestBytes} bytes`,
@@ -172,47 +170,31 @@ class StreamConnection {
         const into = frame.subarray(FRAME_HEADER_BYTES);
         const taken = await pool.take(want, { whole: false, waitMs: limits.waitMs, signal, into });
         this.#bucket.spend(taken.length);
-        if (!(await this.#write(frame, taken.length, turn))) return;
+        if (!this.#write(frame, taken.length, turn)) return;
         remaining -= taken.length;
       }
     } catch (error) {
       if (signal.aborted) return;
       const kind = error instanceof QrngError ? error.kind : "device";
       metrics.countError(kind);
-      if (!this.socket.destroyed) {
-        this.socket.write(encodeJsonFrame(FRAME.error, { kind, message: describeError(error) }));
-      }
+      void this.socket.send(encodeJsonFrame(FRAME.error, { kind, message: describeError(error) }));
     }
   }
 
   /**
-   * Writes the data frame of `length` bytes in `frame` (buffer `turn`), waiting while the client
-   * is behind; resolves false if it went away.
+   * Sends the data frame of `length` bytes in `frame` (buffer `turn`, reusable once sent; the
+   * other buffer is filled meanwhile); resolves false if the client went away.
    */
-  async #write(frame: Uint8Array, length: number, turn: number): Promise<boolean> {
+  #write(frame: Uint8Array, length: number, turn: number): boolean {
     const { metrics } = this.context;
-    if (this.socket.destroyed || !this.socket.writable) {
+    if (this.socket.closed) {
       metrics.bytesUndelivered += length;
       return false;
     }
-    frame.set(frameHeader(FRAME.data, length));
-    let flowing = true;
-    this.#frameSent[turn] = new Promise<void>((resolve) => {
-      this.socket.once("close", resolve);
-      flowing = this.socket.write(frame.subarray(0, FRAME_HEADER_BYTES + length), () => {
-        this.socket.off("close", resolve);
-        resolve();
-      });
-    });
+    writeFrameHeader(frame, FRAME.data, length);
+    this.#frameSent[turn] = this.socket.send(frame.subarray(0, FRAME_HEADER_BYTES + length)).then(() => {});
     metrics.bytesServed[this.listener] += length;
-    if (!flowing) {
-      await new Promise<void>((resolve) => {
-        const done = () => (this.socket.off("drain", done), this.socket.off("close", done), resolve());
-        this.socket.on("drain", done);
-        this.socket.on("close", done);
-      });
-    }
-    return !this.socket.destroyed;
+    return true;
   }
 }
 
@@ -220,24 +202,22 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Where a stream listener listens. */
-export type StreamEndpoint =
-  | { readonly kind: "unix"; readonly path: string; readonly groupId?: number }
-  | { readonly kind: "tcp"; readonly host: string; readonly port: number };
-
 /**
- * Listens on `endpoint`. A Unix socket is bound under a temporary name, given mode 0600 (0660
+ * Listens on `endpoint` with the runtime's sockets (byte_socket.ts). A Unix socket is bound under a temporary name, given mode 0600 (0660
  * and the group with `groupId`), then renamed into place, so it is never reachable with looser
  * permissions; a stale socket file left by a dead daemon is replaced, a live one refused.
  */
-export async function listenStream(endpoint: StreamEndpoint, context: ServeContext): Promise<DaemonListener> {
+export async function listenStream(
+  endpoint: StreamEndpoint,
+  context: ServeContext,
+  runtime: "deno" | "bun" | "node",
+): Promise<DaemonListener> {
   const connections = new Set<StreamConnection>();
   const listener: ListenerName = endpoint.kind;
   const tokenRequired = endpoint.kind === "tcp" && context.limits.token !== undefined;
-  const server = net.createServer((socket) => {
+  const accept = (socket: ByteSocket) => {
     if (connections.size >= context.limits.maxClients) {
       context.metrics.countError("busy");
-      socket.on("error", () => {});
       socket.end(
         encodeJsonFrame(FRAME.error, {
           kind: "disconnected",
@@ -248,25 +228,15 @@ export async function listenStream(endpoint: StreamEndpoint, context: ServeConte
     }
     const connection = new StreamConnection(socket, listener, context, tokenRequired);
     connections.add(connection);
-    socket.on("close", () => connections.delete(connection));
-  });
-  let uri: string;
-  if (endpoint.kind === "unix") {
-    uri = `unix:${await bindUnixSocket(server, endpoint.path, endpoint.groupId)}`;
-  } else {
-    await listen(
-      server,
-      () => server.listen(endpoint.port, endpoint.host),
-      `${endpoint.host}:${endpoint.port}`,
-    );
-    const address = server.address() as net.AddressInfo;
-    const host = address.address.includes(":") ? `[${address.address}]` : address.address;
-    uri = `qrng+tcp://${host}:${address.port}`;
-  }
+    socket.onClose(() => connections.delete(connection));
+  };
+  const server: StreamServer = runtime === "bun"
+    ? await (await import("./stream_bun.ts")).listenBunStream(endpoint, accept)
+    : await listenNodeStream(endpoint, accept);
   return {
-    uri,
+    uri: server.uri,
     stopAccepting() {
-      server.close(); // its callback waits for every connection: draining decides when they go
+      server.stopAccepting();
       if (endpoint.kind === "unix") removeSocketFile(endpoint.path);
       return Promise.resolve();
     },
@@ -274,7 +244,7 @@ export async function listenStream(endpoint: StreamEndpoint, context: ServeConte
       await Promise.all([...connections].map((c) => c.idle()));
     },
     async closeConnections() {
-      await Promise.all([...connections].map((c) => hangUp(c.socket)));
+      await Promise.all([...connections].map((c) => c.socket.hangUp()));
     },
   };
 }

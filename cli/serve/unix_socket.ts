@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { userInfo } from "node:os";
 import { describeError, QrngError, usageError } from "../errors.ts";
-import { listen } from "./listen.ts";
 
 /** How long to try a connection to an existing socket file before calling it stale. */
 const STALE_CHECK_MS = 1000;
@@ -38,11 +37,14 @@ export function groupId(name: string): number {
   throw usageError(`qrng serve: no group '${name}' (in /etc/group)`);
 }
 
-/** Binds `server` at `path` as the module comment says; resolves `path`. */
+/**
+ * Binds a server at `path` as the module comment says: `bindAt` makes it listen at a temporary
+ * path and resolves how to close it again. Resolves `path`.
+ */
 export async function bindUnixSocket(
-  server: net.Server,
   path: string,
   gid: number | undefined,
+  bindAt: (temporary: string) => Promise<() => void>,
 ): Promise<string> {
   if (fs.existsSync(path)) {
     if (!fs.statSync(path).isSocket()) throw usageError(`qrng serve: ${path} exists and is not a socket`);
@@ -50,13 +52,13 @@ export async function bindUnixSocket(
     fs.rmSync(path, { force: true });
   }
   const temporary = `${path}.${Math.random().toString(36).slice(2, 10)}.tmp`;
-  await listen(server, () => server.listen(temporary), path);
+  const close = await bindAt(temporary);
   try {
     fs.chmodSync(temporary, gid === undefined ? 0o600 : 0o660);
     if (gid !== undefined) fs.chownSync(temporary, userInfo().uid, gid);
     fs.renameSync(temporary, path);
   } catch (error) {
-    server.close();
+    close();
     fs.rmSync(temporary, { force: true });
     throw new QrngError("usage", `Cannot set up the socket ${path}: ${describeError(error)}`);
   }

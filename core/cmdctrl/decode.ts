@@ -3,7 +3,8 @@
  * next() call (see index.ts for the event list). Encoders arm it for the answer they expect.
  */
 import {
-  HELD_BYTES, SIGNATURE_BYTES, STOP_TAIL_BYTES, held, input, payload, released, responsePayloadBytes, successResponse,
+  MARKER_BYTES, SIGNATURE_BYTES, STOP_TAIL_BYTES, held, input, marker, payload, released, responsePayloadBytes,
+  successResponse,
 } from "./layout";
 
 // Event codes.
@@ -21,7 +22,7 @@ const AWAIT_CODE: i32 = 1; // expecting response code `expectedCode`
 const PAYLOAD: i32 = 2; // collecting `payloadWant` payload bytes
 const DATA_RUN: i32 = 3; // `dataLeft` random bytes follow
 const STREAMING: i32 = 4; // continuous data until STOP
-const STOPPING: i32 = 5; // data in flight, then 11 + status: hold back the last 6 bytes
+const STOPPING: i32 = 5; // data in flight, then 11 + status (+ marker): hold back that many bytes
 const SIGNATURE: i32 = 6; // collecting the 64-byte signature
 
 let state: i32 = IDLE;
@@ -34,6 +35,7 @@ let payloadWant: i32 = 0;
 let payloadHave: i32 = 0;
 let dataLeft: i32 = 0;
 let heldLength: i32 = 0;
+let markerLength: i32 = 0; // the known answer expected after STOP's; 0: the end is found by quiet
 let pos: i32 = 0;
 let end: i32 = 0;
 let evCode: i32 = 0;
@@ -72,10 +74,22 @@ export function decoderArm(code: i32, mode: i32, length: i32): void {
   }
 }
 
+/**
+ * While stopping: the host sent a command with a known answer right behind STOP and stored that
+ * answer (`length` <= MARKER_BYTES bytes) at markerPtr. The stream's end is then found without
+ * waiting for quiet: next() reports STOPPED as soon as the bytes received end with 11 + status
+ * + marker. Until then the decoder holds back 6 + `length` bytes; stopQuiet() still works for a
+ * device that never answers the marker.
+ */
+export function decoderExpectMarker(length: i32): void {
+  markerLength = length < 0 ? 0 : length > MARKER_BYTES ? MARKER_BYTES : length;
+}
+
 /** Forgets all expectations and buffered bytes (after a drain). */
 export function decoderReset(): void {
   state = IDLE;
   heldLength = 0;
+  markerLength = 0;
   pos = 0;
   end = 0;
 }
@@ -173,44 +187,107 @@ function finishResponse(): i32 {
 }
 
 function nextStopping(avail: i32): i32 {
+  if (markerLength > 0) return nextStoppingMarked(avail);
   if (avail == 0) return EVENT_NEED_INPUT;
   const total = heldLength + avail;
   if (total <= STOP_TAIL_BYTES) {
-    memory.copy(held + <usize>heldLength, input + <usize>pos, <usize>avail);
-    heldLength = total;
-    pos = end;
+    hold(avail);
     return EVENT_NEED_INPUT;
   }
   const excess = total - STOP_TAIL_BYTES;
-  if (heldLength > 0) {
-    const count = heldLength < excess ? heldLength : excess;
-    memory.copy(released, held, <usize>count);
-    memory.copy(held, held + <usize>count, <usize>(heldLength - count));
-    heldLength -= count;
-    evPtr = released;
-    evLength = count;
-    return EVENT_DATA;
-  }
+  if (heldLength > 0) return releaseHeld(excess);
   return dataEvent(excess);
 }
 
 /**
- * Call when the line has been quiet after STOP: STOPPED when the held-back bytes are 11 +
- * status (the payload then holds the status), PROTOCOL_ERROR otherwise (too few bytes or a
- * wrong code; the held bytes are then at payloadPtr, eventLength() of them).
+ * Stopping with a marker: the end is the first place where 11, five status bytes and the
+ * marker follow one another, wherever reads split the bytes (what follows it is stale input).
+ * Bytes that cannot start such a place go out as DATA; the last 6 + marker bytes are held, so
+ * stopQuiet() can still judge the stream's last 6 when the marker never comes.
+ */
+function nextStoppingMarked(avail: i32): i32 {
+  if (avail == 0) return EVENT_NEED_INPUT;
+  const tail = STOP_TAIL_BYTES + markerLength;
+  if (heldLength > 0) {
+    // Places starting in the held bytes: look at them with the next input bytes behind them.
+    const look = avail < tail ? avail : tail;
+    memory.copy(held + <usize>heldLength, input + <usize>pos, <usize>look);
+    const joined = heldLength + look;
+    for (let k = 0; k < heldLength && k + tail <= joined; k++) {
+      if (!endsAt(held + <usize>k)) continue;
+      if (k > 0) return releaseHeld(k);
+      pos += tail - heldLength;
+      return stopped(held);
+    }
+    if (look == tail) return releaseHeld(heldLength); // no place starts in them
+    // Too few new bytes to judge every held place: keep them all, hand out the judged ones.
+    heldLength = joined;
+    pos = end;
+    return heldLength > tail ? releaseHeld(heldLength - tail) : EVENT_NEED_INPUT;
+  }
+  const last = end - tail;
+  for (let k = pos; k <= last; k++) {
+    if (!endsAt(input + <usize>k)) continue;
+    if (k > pos) return dataEvent(k - pos);
+    pos += tail;
+    return stopped(input + <usize>k);
+  }
+  if (last > pos) return dataEvent(last - pos);
+  hold(avail);
+  return EVENT_NEED_INPUT;
+}
+
+/** Moves the `count` remaining input bytes behind the held ones. */
+function hold(count: i32): void {
+  memory.copy(held + <usize>heldLength, input + <usize>pos, <usize>count);
+  heldLength += count;
+  pos = end;
+}
+
+/** Whether 11, five status bytes and the expected marker start at `at`. */
+function endsAt(at: usize): bool {
+  return load<u8>(at) == 0x11 &&
+    memory.compare(at + <usize>STOP_TAIL_BYTES, marker, <usize>markerLength) == 0;
+}
+
+/** Hands out up to `count` of the oldest held bytes as DATA. */
+function releaseHeld(count: i32): i32 {
+  if (heldLength < count) count = heldLength;
+  memory.copy(released, held, <usize>count);
+  memory.copy(held, held + <usize>count, <usize>(heldLength - count));
+  heldLength -= count;
+  evPtr = released;
+  evLength = count;
+  return EVENT_DATA;
+}
+
+/** STOPPED with the status after the ACK at `answer`; the stream is over. */
+function stopped(answer: usize): i32 {
+  memory.copy(payload, answer + 1, <usize>(STOP_TAIL_BYTES - 1));
+  heldLength = 0;
+  markerLength = 0;
+  state = IDLE;
+  evCode = 0x11;
+  evPtr = payload;
+  evLength = STOP_TAIL_BYTES - 1;
+  return EVENT_STOPPED;
+}
+
+/**
+ * Call when the line has been quiet after STOP. While more than the 6-byte tail is held (a
+ * marker was expected and never came), hands the older held bytes out as DATA first: call
+ * again until the result is not DATA. Then STOPPED when the held-back bytes are 11 + status
+ * (the payload then holds the status), PROTOCOL_ERROR otherwise (too few bytes or a wrong
+ * code; the held bytes are then at payloadPtr, eventLength() of them).
  */
 export function stopQuiet(): i32 {
+  if (heldLength > STOP_TAIL_BYTES) return releaseHeld(heldLength - STOP_TAIL_BYTES);
+  markerLength = 0;
+  if (heldLength == STOP_TAIL_BYTES && load<u8>(held) == 0x11) return stopped(held);
   memory.copy(payload, held, <usize>heldLength);
   const count = heldLength;
   heldLength = 0;
   state = IDLE;
-  if (count == STOP_TAIL_BYTES && load<u8>(payload) == 0x11) {
-    memory.copy(payload, payload + 1, 5);
-    evCode = 0x11;
-    evPtr = payload;
-    evLength = 5;
-    return EVENT_STOPPED;
-  }
   evCode = count > 0 ? <i32>load<u8>(payload) : -1;
   evPtr = payload;
   evLength = count;

@@ -21,13 +21,15 @@
  *
  * After STOP in continuous mode the device sends data still in flight, then 11 + status. Only
  * silence marks the end, so while stopping the decoder holds back the last 6 bytes seen; when
- * the host has seen the line quiet it calls stopQuiet(), which checks those 6 bytes.
+ * the host has seen the line quiet it calls stopQuiet(), which checks those 6 bytes. A host
+ * that sends a command with a known answer right behind STOP (decoderExpectMarker) learns of
+ * the end as soon as that answer has arrived, without the wait for quiet.
  */
 
 export { checksum8, commandPayloadBytes } from "./layout";
 export * from "./decode";
 export * from "./encode";
-import { INPUT_BYTES, chunk, command, input } from "./layout";
+import { INPUT_BYTES, MARKER_BYTES, chunk, command, input, marker } from "./layout";
 
 /** Address of the input buffer (INPUT_BYTES long). */
 export function inputPtr(): usize { return input; }
@@ -35,5 +37,9 @@ export function inputPtr(): usize { return input; }
 export function inputBytes(): i32 { return INPUT_BYTES; }
 /** Address of the encoded command. */
 export function commandPtr(): usize { return command; }
+/** Address of the expected marker answer (decoderExpectMarker). */
+export function markerPtr(): usize { return marker; }
+/** The longest marker answer in bytes. */
+export function markerBytes(): i32 { return MARKER_BYTES; }
 /** Address of the chunk staging buffer (1024 bytes). */
 export function chunkPtr(): usize { return chunk; }

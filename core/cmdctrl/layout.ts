@@ -6,14 +6,18 @@
  *   chunk    [CHUNK_BYTES]   host stores update / hash-test chunk data here before encoding
  *   payload  [PAYLOAD_BYTES] payload of the last RESPONSE / SIGNATURE / STOPPED event
  *   held     [HELD_BYTES]    the STOP tail held back; released: held bytes handed out as DATA
+ *   marker   [MARKER_BYTES]  the known answer expected right after STOP's (decoderExpectMarker)
  */
 
 export const INPUT_BYTES: i32 = 512 * 1024;
 export const COMMAND_BYTES: i32 = 1040;
 export const CHUNK_BYTES: i32 = 1024;
 export const PAYLOAD_BYTES: i32 = 64;
-export const HELD_BYTES: i32 = 8;
 export const STOP_TAIL_BYTES: i32 = 6;
+/** The longest known answer that can mark a stream's end: INFO, its code and 56 bytes. */
+export const MARKER_BYTES: i32 = 57;
+/** Held bytes: the tail and marker, and as many input bytes behind them to look for the end. */
+export const HELD_BYTES: i32 = 2 * (STOP_TAIL_BYTES + MARKER_BYTES);
 export const SIGNATURE_BYTES: i32 = 64;
 
 export const input = memory.data(INPUT_BYTES, 16);
@@ -22,6 +26,7 @@ export const chunk = memory.data(CHUNK_BYTES, 16);
 export const payload = memory.data(PAYLOAD_BYTES, 16);
 export const held = memory.data(HELD_BYTES, 16);
 export const released = memory.data(HELD_BYTES, 16);
+export const marker = memory.data(MARKER_BYTES, 16);
 
 
 /** checksum8: ones' complement of the 8-bit sum of `length` bytes at `ptr`. */

@@ -40,6 +40,16 @@ const EXPECTED_KINDS: ReadonlySet<QrngErrorKind> = new Set([
   "device",
 ]);
 
+/**
+ * Where the response code that decides a reply sits: a stream's end has its ACK 6 bytes before
+ * the end (and before the marker behind it); every other answer starts with its code.
+ */
+function codeOffset(reply: Uint8Array, shape: Shape): number {
+  if (shape.kind === "stop-tail") return reply.length - 6;
+  if (shape.kind === "stop-marked") return reply.length - 6 - shape.marker.length;
+  return 0;
+}
+
 /** The mutations, by name, each taking the valid reply (and the scenario's other replies). */
 const MUTATIONS: ReadonlyArray<
   [name: string, mutate: (rng: Rng, reply: Uint8Array, shape: Shape) => Uint8Array]
@@ -65,9 +75,10 @@ const MUTATIONS: ReadonlyArray<
     const expected = shape.kind === "frame" ? shape.code : shape.kind === "reboot" ? 0xf8 : ACK;
     const others = [...RESPONSE_PAYLOAD_BYTES.keys()].filter((c) => c !== expected && c !== NACK);
     const code = rng.below(4) === 0 ? rng.below(256) : rng.pick(others);
-    if (shape.kind === "stop-tail") {
+    if (shape.kind === "stop-tail" || shape.kind === "stop-marked") {
       const out = r.slice();
-      if (out.length >= 6) out[out.length - 6] = code;
+      const at = codeOffset(r, shape);
+      if (at >= 0) out[at] = code;
       return out;
     }
     return cat(u8(code), r.subarray(1), rng.bytes(rng.below(2) ? 0 : rng.below(70)));
@@ -75,8 +86,8 @@ const MUTATIONS: ReadonlyArray<
   [
     "NACK",
     (rng, r, shape) =>
-      shape.kind === "stop-tail"
-        ? cat(r.subarray(0, r.length - 6), u8(NACK))
+      shape.kind === "stop-tail" || shape.kind === "stop-marked"
+        ? cat(r.subarray(0, Math.max(0, codeOffset(r, shape))), u8(NACK))
         : cat(u8(NACK), rng.below(2) ? u8() : rng.bytes(rng.below(8))),
   ],
 ];
@@ -183,7 +194,7 @@ export function* sweepCases(): Generator<FuzzCase> {
     const seedOf = (target: number) => s * 64 + target + 1;
     for (const target of build(new Rng(seedOf(0))).mutable) {
       const valid = build(new Rng(seedOf(target))).exchanges[target].reply;
-      const codeAt = SCENARIOS[s][0] === "stop after streaming" ? valid.length - 6 : 0;
+      const codeAt = codeOffset(valid, build(new Rng(seedOf(target))).exchanges[target].shape);
       const variants: Array<[string, (r: Uint8Array) => Uint8Array]> = [
         ...Array.from({ length: valid.length }, (_, n): [string, (r: Uint8Array) => Uint8Array] => [
           `truncated to ${n} bytes`,

@@ -17,6 +17,10 @@
  *   the bytes before them are data in flight. A line that closes instead never confirmed it.
  *   qrng's own rule beyond the spec: the status must report a ready_bytes a device can have
  *   (at most MAX_ANSWER_READY_BYTES); otherwise the tail is data that ends in 0x11 by chance.
+ * - qrng's marker: when a command with a known answer followed the STOP, the stream ends at the
+ *   first place where ACK, five status bytes and that answer follow one another (a status that
+ *   is not plausible there means the STOP went unanswered); what follows is stale input. With
+ *   no such place the device dropped the command, and the rule above applies.
  * - Field values pass through as sent (reserved bits ignored, strings NUL-terminated, one
  *   character per byte): judging a status's flags is the caller's business, not the decoder's.
  */
@@ -53,6 +57,8 @@ export type Shape =
   | { kind: "stream" }
   /** Data in flight, then ACK + status, then silence. */
   | { kind: "stop-tail" }
+  /** Data in flight, then ACK + status, then `marker` (the known answer to a command behind STOP). */
+  | { kind: "stop-marked"; marker: Uint8Array }
   /** REBOOT: 0xF8, or nothing at all (the device may drop off first). */
   | { kind: "reboot" };
 
@@ -79,11 +85,22 @@ export function judgeAnswer(shape: Shape, bytes: Uint8Array, end: LineEnd): Verd
     valid: true,
     answer: { payload, data, signature, confirmed },
   });
+  const stopAnswer = (at: number): Verdict =>
+    le(bytes).getUint32(at + 2, true) > MAX_ANSWER_READY_BYTES
+      ? { valid: false, nack: false }
+      : answer(bytes.subarray(at + 1, at + STOP_TAIL_BYTES), bytes.subarray(0, at));
+  if (shape.kind === "stop-marked") {
+    const { marker } = shape;
+    for (let at = 0; at + STOP_TAIL_BYTES + marker.length <= bytes.length; at++) {
+      const after = bytes.subarray(at + STOP_TAIL_BYTES, at + STOP_TAIL_BYTES + marker.length);
+      if (bytes[at] === ACK && Buffer.from(after).equals(marker)) return stopAnswer(at);
+    }
+    return judgeAnswer({ kind: "stop-tail" }, bytes, end);
+  }
   if (shape.kind === "stop-tail") {
     const at = bytes.length - STOP_TAIL_BYTES;
     if (end !== "quiet" || at < 0 || bytes[at] !== ACK) return { valid: false, nack: false };
-    if (le(bytes).getUint32(at + 2, true) > MAX_ANSWER_READY_BYTES) return { valid: false, nack: false };
-    return answer(bytes.subarray(at + 1), bytes.subarray(0, at));
+    return stopAnswer(at);
   }
   if (bytes.length === 0) {
     return shape.kind === "reboot" ? answer(EMPTY, EMPTY, EMPTY, false) : { valid: false, nack: false };

@@ -102,6 +102,8 @@ function validReply(rng: Rng, shape: Shape): Uint8Array {
       return cat(u8(ACK), rng.bytes(5 + rng.below(24)));
     case "stop-tail": // flags, then a ready_bytes a device can report
       return cat(rng.bytes(rng.below(24)), u8(ACK), rng.bytes(1), u32(rng.below(MAX_ANSWER_READY_BYTES + 1)));
+    case "stop-marked":
+      return cat(validReply(rng, { kind: "stop-tail" }), shape.marker);
     case "reboot":
       return u8(0xf8);
   }
@@ -277,6 +279,26 @@ export const SCENARIOS: ReadonlyArray<[name: string, build: (rng: Rng) => Built]
         return { data, kept: cat(...kept), status };
       },
       expect: ([s, t]) => ({ data: s.data, kept: t.data, status: statusValue(t.payload) }),
+      idleAfter: true,
+    };
+  }],
+  ["stop after streaming, INFO behind STOP", (rng) => {
+    // Once INFO is known the driver sends GET_INFO behind STOP: its answer marks the end.
+    const info = exchange(rng, u8(0x0b), frame(0x1b));
+    const start = exchange(rng, u8(0x04, 0, 0, 0), { kind: "stream" });
+    const streamed = start.reply.length - 6;
+    return {
+      exchanges: [info, start, exchange(rng, u8(0x05, 0x0b), { kind: "stop-marked", marker: info.reply })],
+      mutable: [2],
+      drive: async (d) => {
+        await d.info();
+        await d.startContinuous();
+        const data = await streamExactly(d, rng, streamed);
+        const kept: Uint8Array[] = [];
+        const status = await d.stop((bytes) => void kept.push(bytes.slice()));
+        return { data, kept: cat(...kept), status };
+      },
+      expect: ([, s, t]) => ({ data: s.data, kept: t.data, status: statusValue(t.payload) }),
       idleAfter: true,
     };
   }],

@@ -4,6 +4,12 @@
  * stale input is flushed before every command, STOP success is judged by the tail after the
  * data in flight, timeouts are generous, and every signature can be verified.
  *
+ * Ending a stream: once the device's INFO is known, GET_INFO goes right behind the STOP. Its
+ * answer, known byte for byte, marks where the data in flight and the STOP's answer end, so a
+ * stop costs a round trip instead of spec §4's 100 ms of quiet (which bounded a daemon that
+ * stops the device after every burst to judge its status). A device that drops that GET_INFO
+ * is stopped by the quiet rule from then on (see stop_answer.ts).
+ *
  * With a separate data channel (TCP+UDP), responses come on the transport and random data on
  * the channel; the driver counts the data bytes and treats a shortfall as an error.
  *
@@ -17,7 +23,7 @@ import { QrngError } from "../../errors.ts";
 import { DatagramGuard, type DatagramReceiver, endOfTurn } from "./datagram_guard.ts";
 import { abortableTransport } from "../../transports/abortable.ts";
 import type { Transport } from "../../transports/transport.ts";
-import { STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
+import { plausibleStopStatus, STOP_QUIET_MS, StopAnswerWatch } from "./stop_answer.ts";
 import {
   CHUNK_BYTES,
   CMD,
@@ -43,6 +49,15 @@ export const DATA_TIMEOUT_MS = 3000;
 export { IDLE_STOP_QUIET_MS, STOP_QUIET_MS } from "./stop_answer.ts";
 /** Most time a drain may take before the device is declared unstoppable. */
 export const DRAIN_LIMIT_MS = 10_000;
+
+/**
+ * Codecs of closed devices, for the next device to use: a daemon reopens its device after every
+ * pause, and under Bun a fresh WASM instance (its own memory) cost ~5 ms of a busy daemon's
+ * time (the runtime collects to make room for it).
+ */
+const spareCodecs: CmdCtrlCodec[] = [];
+/** The most spare codecs kept. */
+const MAX_SPARE_CODECS = 4;
 
 /** What the driver needs from its surroundings. */
 export interface DriverOptions {
@@ -75,7 +90,8 @@ interface Response {
 export class CmdCtrlDevice {
   readonly transport: Transport;
   readonly #data: Transport | undefined;
-  readonly #codec = new CmdCtrlCodec();
+  /** This device's codec until {@link close} hands it on (see spareCodecs). */
+  #ownCodec: CmdCtrlCodec | undefined;
   readonly #now: () => number;
   #streaming = false;
   #dataBuffer: Uint8Array | undefined;
@@ -83,17 +99,30 @@ export class CmdCtrlDevice {
   #undelivered: Uint8Array | undefined;
   readonly #sink: Uint8Array;
   readonly #guard: DatagramGuard | undefined;
+  readonly #log: (line: string) => void;
+  /** INFO's answer (code and payload) once read: sent for behind a STOP, it marks the end. */
+  #infoAnswer: Uint8Array | undefined;
+  /** Whether the device left a GET_INFO behind a STOP unanswered: stops then end on quiet. */
+  #markerIgnored = false;
 
   constructor(transport: Transport, options: DriverOptions) {
+    this.#ownCodec = spareCodecs.pop() ?? new CmdCtrlCodec();
+    this.#ownCodec.reset();
     const { signal } = options;
     this.transport = signal ? abortableTransport(transport, signal) : transport;
     this.#data = signal && options.data ? abortableTransport(options.data, signal) : options.data;
     this.#now = options.now;
-    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, options.log ?? (() => {}));
+    this.#log = options.log ?? (() => {});
+    if (options.datagrams) this.#guard = new DatagramGuard(options.datagrams, this.#log);
     if (this.#data) this.#dataBuffer = new Uint8Array(65536);
     this.#sink = options.maxReadBytes
       ? this.#codec.input.subarray(0, options.maxReadBytes)
       : this.#codec.input;
+  }
+
+  get #codec(): CmdCtrlCodec {
+    if (!this.#ownCodec) throw new QrngError("disconnected", `${this.transport.description} was closed`);
+    return this.#ownCodec;
   }
 
   /** Whether continuous mode is running. */
@@ -141,6 +170,9 @@ export class CmdCtrlDevice {
     this.#codec.reset();
     this.#undelivered = undefined;
     this.#streaming = false;
+    // Whatever answers from now on is learnt afresh (a reconnect may reach another device).
+    this.#infoAnswer = undefined;
+    this.#markerIgnored = false;
     return discarded;
   }
 
@@ -220,7 +252,10 @@ export class CmdCtrlDevice {
   }
   /** GET_INFO. */
   async info(): Promise<Info> {
-    return parseInfo((await this.#request(this.#codec.simple(CMD.GET_INFO), "read info")).payload);
+    const { code, payload } = await this.#request(this.#codec.simple(CMD.GET_INFO), "read info");
+    const info = parseInfo(payload);
+    this.#infoAnswer = Uint8Array.of(code, ...payload);
+    return info;
   }
   /** ENABLE_INSTANCE. */
   async enableInstance(instance: number, enable: boolean): Promise<Status> {
@@ -434,7 +469,8 @@ export class CmdCtrlDevice {
 
   /**
    * STOP. When streaming, the data still in flight goes to `keep` (valid bytes; pass nothing to
-   * discard them) and success is the 11 + status tail once the line is quiet. Resolves the status.
+   * discard them) and success is the 11 + status tail: found by the marker behind it (see the
+   * module comment), or else once the line is quiet. Resolves the status.
    */
   async stop(keep?: (data: Uint8Array) => void | Promise<void>): Promise<Status> {
     if (!this.#streaming) {
@@ -444,7 +480,10 @@ export class CmdCtrlDevice {
     const undelivered = this.#undelivered;
     this.#undelivered = undefined;
     if (undelivered) await keep?.(undelivered); // decoded before STOP, not yet handed out
-    await this.transport.write(this.#codec.simple(CMD.STOP));
+    const marker = this.#data || this.#markerIgnored ? undefined : this.#infoAnswer;
+    const stop = this.#codec.simple(CMD.STOP);
+    if (marker) this.#codec.expectMarker(marker);
+    await this.transport.write(marker ? Uint8Array.of(CMD.STOP, CMD.GET_INFO) : stop);
     if (this.#data) {
       const status = parseStatus((await this.#response("stop")).payload);
       while (true) {
@@ -454,13 +493,23 @@ export class CmdCtrlDevice {
       }
       return status;
     }
-    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS);
+    const watch = new StopAnswerWatch(RESPONSE_TIMEOUT_MS, marker !== undefined);
     const started = this.#now();
+    const unacknowledged = (detail: string) =>
+      new QrngError(
+        "device",
+        `Cannot stop ${this.transport.description}: STOP was not acknowledged (${detail})`,
+      );
     while (true) {
       const event = this.#codec.next();
       if (event.type === "data") {
         await keep?.(event.bytes);
         continue;
+      }
+      if (event.type === "stopped") {
+        // INFO's answer came: the 6 bytes before it are ACK + status, or the STOP went unanswered.
+        if (!plausibleStopStatus(event.status)) throw unacknowledged("no status before INFO's answer");
+        return parseStatus(event.status.slice());
       }
       const waitMs = watch.waitMs();
       const n = await this.transport.read(this.#sink, waitMs);
@@ -472,12 +521,17 @@ export class CmdCtrlDevice {
       }
       if (!watch.tailSeen) {
         this.#codec.reset();
-        throw new QrngError(
-          "device",
-          `Cannot stop ${this.transport.description}: STOP was not acknowledged (no ACK and status in ${waitMs} ms)`,
+        throw unacknowledged(`no ACK and status in ${waitMs} ms`);
+      }
+      let tail = this.#codec.stopQuiet();
+      for (; tail.type === "data"; tail = this.#codec.stopQuiet()) await keep?.(tail.bytes);
+      if (marker) {
+        this.#markerIgnored = true;
+        this.#log(
+          `${this.transport.description} left a GET_INFO sent behind STOP unanswered: ` +
+            `its streams now end after ${STOP_QUIET_MS} ms of quiet`,
         );
       }
-      const tail = this.#codec.stopQuiet();
       if (tail.type === "stopped") return parseStatus(tail.status.slice());
       throw new QrngError(
         "protocol",
@@ -488,7 +542,13 @@ export class CmdCtrlDevice {
 
   /** Releases the transport(s). */
   async close(): Promise<void> {
-    await this.transport.close();
-    await this.#data?.close();
+    try {
+      await this.transport.close();
+      await this.#data?.close();
+    } finally {
+      // Nothing reads into the codec once the transports are closed: the next device may use it.
+      if (this.#ownCodec && spareCodecs.length < MAX_SPARE_CODECS) spareCodecs.push(this.#ownCodec);
+      this.#ownCodec = undefined;
+    }
   }
 }

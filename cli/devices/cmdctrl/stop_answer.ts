@@ -16,6 +16,13 @@
  * MAX_ANSWER_READY_BYTES). Random data ends in 0x11 once in 256 pauses; with a plausible
  * ready_bytes after it (its top 12 bits zero) once in 2^20, so a pause longer than the quiet
  * rule foresaw at the wrong moment no longer passes the data's tail off as the device's status.
+ *
+ * With a marker (a command with a known answer sent right behind STOP, see driver.ts) no quiet
+ * is needed: the decoder finds the end where that answer follows the ACK and status. The watch
+ * then waits the answer timeout throughout, and falls back to the quiet rule's verdict only
+ * when nothing came for that long (a device that drops commands sent while it stops): a marker
+ * answer delayed by a jittery link is still waited for, never left to be read as the answer to
+ * the next command.
  */
 import { RESP } from "../../../wasm/cmdctrl.ts";
 
@@ -31,17 +38,28 @@ export const STOP_ANSWER_BYTES = 6;
  */
 export const MAX_ANSWER_READY_BYTES = (1 << 20) - 1;
 
+/** Whether a STOP answer's 5-byte status reports a ready_bytes a device can have. */
+export function plausibleStopStatus(status: Uint8Array): boolean {
+  return new DataView(status.buffer, status.byteOffset, status.byteLength).getUint32(1, true) <=
+    MAX_ANSWER_READY_BYTES;
+}
+
 /** Watches the bytes after one STOP; see the module comment. */
 export class StopAnswerWatch {
   readonly #tail = new Uint8Array(STOP_ANSWER_BYTES);
   readonly #answerTimeoutMs: number;
+  readonly #markerSent: boolean;
   #received = 0;
   #lastArrival = -1;
   #longestPauseMs = 0;
 
-  /** `answerTimeoutMs`: how long to wait while no answer has been seen. */
-  constructor(answerTimeoutMs: number) {
+  /**
+   * `answerTimeoutMs`: how long to wait while no answer has been seen; `markerSent`: whether a
+   * command with a known answer followed the STOP (every wait is then the answer timeout).
+   */
+  constructor(answerTimeoutMs: number, markerSent = false) {
     this.#answerTimeoutMs = answerTimeoutMs;
+    this.#markerSent = markerSent;
   }
 
   /** Bytes received after STOP, in order, and when (monotonic ms). */
@@ -59,8 +77,7 @@ export class StopAnswerWatch {
   /** Whether the bytes so far end like an answer (ACK and a plausible status). */
   get tailSeen(): boolean {
     if (this.#received < STOP_ANSWER_BYTES || this.#tail[0] !== RESP.ACK) return false;
-    const readyBytes = new DataView(this.#tail.buffer).getUint32(2, true); // after ACK and the flags
-    return readyBytes <= MAX_ANSWER_READY_BYTES;
+    return plausibleStopStatus(this.#tail.subarray(1));
   }
 
   /** Bytes received after STOP so far. */
@@ -70,7 +87,7 @@ export class StopAnswerWatch {
 
   /** How long the next read may wait: for the answer, or for the quiet that confirms it. */
   waitMs(): number {
-    if (!this.tailSeen) return this.#answerTimeoutMs;
+    if (!this.tailSeen || this.#markerSent) return this.#answerTimeoutMs;
     if (this.#received === STOP_ANSWER_BYTES) return IDLE_STOP_QUIET_MS;
     return Math.max(STOP_QUIET_MS, 2 * this.#longestPauseMs);
   }

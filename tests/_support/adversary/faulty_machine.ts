@@ -45,6 +45,8 @@ export class FaultyMachine implements SessionMachine {
   #patternAt = 0;
   #firstBlock: { data: Uint8Array; signature?: Uint8Array } | undefined;
   #pauseBeforeReplyMs = 0;
+  /** Whether the next command goes unanswered (after a STOP, by the "drops-next" fault). */
+  #dropNext = false;
 
   constructor(script: FaultScript, record: Recorder, now: () => number) {
     const seed = script.seed ?? 1;
@@ -99,8 +101,13 @@ export class FaultyMachine implements SessionMachine {
   }
 
   #command(command: Uint8Array): Reply[] {
+    if (this.#dropNext) {
+      this.#dropNext = false;
+      return [];
+    }
     const code = command[0];
     const endsStream = code === CMD.STOP && this.inner.streaming;
+    this.#dropNext = endsStream && this.#script.stop === "drops-next";
     if (endsStream && this.#script.stop === "ignore") {
       this.#record.fault();
       return [];

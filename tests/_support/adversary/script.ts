@@ -73,8 +73,12 @@ export interface FaultScript {
   jitterMs?: number;
   datagrams?: DatagramFaults;
   flags?: FlagFault[];
-  /** A STOP that ends a stream is ignored (the stream goes on) or obeyed without an answer. */
-  stop?: "ignore" | "no-ack";
+  /**
+   * A STOP that ends a stream is ignored (the stream goes on), obeyed without an answer, or
+   * answered while the command right behind it is dropped (a device that discards its input
+   * when it stops: the GET_INFO qrng sends behind STOP to mark the end goes unanswered).
+   */
+  stop?: "ignore" | "no-ack" | "drops-next";
   /**
    * A STOP that ends a stream gets its answer only after data ending in 0x11 and five more
    * bytes (valid data, recorded) and then `pauseMs` of silence: a jittery link pausing where
