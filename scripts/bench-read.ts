@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSize } from "../cli/units.ts";
+import { emulatorCommand } from "./bench_emulator.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -38,21 +39,8 @@ const qrng: string[] = runner === "binary"
 const folder = mkdtempSync(join(process.env.QRNG_BENCH_DIR ?? tmpdir(), "qrng-bench-read-"));
 const file = join(folder, "out.bin");
 
-const emulator = spawn(
-  join(BIN, "bun"),
-  [
-    join(ROOT, "cli/main.ts"),
-    "emulate",
-    "qcicada",
-    "--tcp",
-    "127.0.0.1:0",
-    "--rate",
-    "max",
-    "--startup-ms",
-    "0",
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
+const [emulatorProgram, ...emulatorArgs] = emulatorCommand("max");
+const emulator = spawn(emulatorProgram, emulatorArgs, { stdio: ["ignore", "pipe", "inherit"] });
 const uri = await new Promise<string>((resolve) => {
   let out = "";
   emulator.stdout!.on("data", (d: Buffer) => {

@@ -31,6 +31,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeRead, FRAME, FrameDecoder } from "../cli/protocol/serve_wire.ts";
 import { parseSize } from "../cli/units.ts";
+import { emulatorCommand } from "./bench_emulator.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -65,22 +66,7 @@ function started(args: string[], lines: number): Promise<{ child: ChildProcess; 
 }
 
 /** An emulator of the same QCicada, at the benchmark's rate. */
-const startEmulator = () =>
-  started(
-    [
-      join(BIN, "bun"),
-      join(ROOT, "cli/main.ts"),
-      "emulate",
-      "qcicada",
-      "--tcp",
-      "127.0.0.1:0",
-      "--rate",
-      RATE,
-      "--startup-ms",
-      "0",
-    ],
-    2,
-  );
+const startEmulator = () => started(emulatorCommand(RATE), 2);
 const emulators = [await startEmulator(), await startEmulator()];
 const [device, servedDevice] = emulators.map((e) => e.lines[0]);
 

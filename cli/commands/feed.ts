@@ -37,7 +37,8 @@ const OPEN_ENDED_NEED_SECONDS = 10;
 /**
  * The most bytes read ahead and judged together: the gate's verdict and the device's status
  * (GatedReader.checkpoint) come before any of them is credited. A continuous device stops for
- * its status, so judging every chunk would cost ~100 ms each.
+ * its status (a round trip, or ~100 ms of quiet from a device that drops the GET_INFO behind
+ * STOP), so each judged batch costs a stop and a restart.
  */
 const JUDGED_BATCH_MAX_BYTES = 1 << 20;
 
