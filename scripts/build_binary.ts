@@ -39,7 +39,14 @@ export async function buildBinary(target: string, outfile: string): Promise<void
   const args = [
     ...["build", ...COMPILE_FLAGS],
     ...["--target", target, "--define", `QRNG_BUILD=${JSON.stringify(JSON.stringify(facts))}`],
-    ...[join(ROOT, "cli", "main.ts"), "--outfile", outfile],
+    // A Worker's module is an entry point of its own, or the binary cannot start it (see
+    // cli/assess/parallel.ts for how it is named at run time).
+    ...[
+      join(ROOT, "cli", "main.ts"),
+      join(ROOT, "cli", "assess", "estimator_worker.ts"),
+      "--outfile",
+      outfile,
+    ],
   ];
   try {
     await promisify(execFile)(BUN, args, { cwd: ROOT, encoding: "utf8" });

@@ -262,6 +262,17 @@ const CASES: Array<{ name: string; data: Uint8Array; width: number }> = [
     })(),
     width: 1,
   },
+  {
+    // Lag 37 starts far behind the leader and takes the lead in the periodic middle: Lag on bits
+    // scores only the lags that can reach the lead step by step.
+    name: "random bits with a period-37 stretch",
+    data: (() => {
+      const s = randomSymbols(9000, 1, 13);
+      for (let i = 3000; i < 6000; i++) s[i] = s[i - 37];
+      return s;
+    })(),
+    width: 1,
+  },
   { name: "2 bytes", data: Uint8Array.of(5, 5), width: 8 },
   { name: "3 bits", data: Uint8Array.of(1, 0, 1), width: 1 },
   { name: "18 bytes", data: randomSymbols(18, 8), width: 8 },

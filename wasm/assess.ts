@@ -320,42 +320,79 @@ export function prepareSamples(samples: Uint8Array, options: AssessOptions): Pre
   };
 }
 
-function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
+/** One estimator run on one track: the unit of work that {@link assessNonIid}'s callers may share out. */
+export interface EstimatorRun {
+  /** "tTuple" also yields the LRS estimate (one suffix pass). */
+  estimator: Exclude<EstimatorId, "lrs">;
+  track: Track;
+}
+
+/**
+ * Every run of the assessment of samples prepared as `prepared` says (binary or not), in the
+ * tool's print order: MCV, the bit-only three, t-tuple and LRS, then the predictors; the
+ * bitstring before the literal symbols within each.
+ */
+export function plannedRuns(prepared: { binary: boolean }): EstimatorRun[] {
+  const tracks: Track[] = prepared.binary ? ["literal"] : ["bitstring", "literal"];
+  const runs: EstimatorRun[] = tracks.map((track) => ({ estimator: "mcv", track }));
+  for (const estimator of ["collision", "markov", "compression"] as const) {
+    runs.push({ estimator, track: tracks[0] });
+  }
+  for (const estimator of ["tTuple", "multiMcw", "lag", "multiMmc", "lz78y"] as const) {
+    for (const track of tracks) runs.push({ estimator, track });
+  }
+  return runs;
+}
+
+/** Loads `samples` into a fresh instance ready for any {@link EstimatorRun}: symbols translated as the tool does. */
+export function prepareEstimators(samples: Uint8Array, options: AssessOptions): PreparedSamples {
   const prepared = prepareSamples(samples, options);
-  const { wasm, literal, bitstring, translated, binary, warnings } = prepared;
-  const bits = prepared.bitsPerSymbol, distinct = prepared.distinctSymbols;
+  if (prepared.translated) prepared.wasm.translateSymbols(prepared.literal.ptr, prepared.samples);
+  return prepared;
+}
+
+/** Runs `runs` in order on `prepared` (from {@link prepareEstimators}); a t-Tuple run adds the LRS estimate after its own. */
+export function runEstimators(prepared: PreparedSamples, runs: readonly EstimatorRun[]): Estimate[] {
   const estimates: Estimate[] = [];
-  if (translated) wasm.translateSymbols(literal.ptr, samples.length);
-  // The tool's order: MCV, the bit-only four, t-tuple and LRS, then the predictors; the
-  // bitstring before the literal symbols within each.
-  const tracks = bitstring ? [bitstring, literal] : [literal];
-  const bitsOnly = bitstring ?? literal;
-  for (const data of tracks) estimates.push(runEstimator(wasm, "mcv", data));
-  for (const id of ["collision", "markov", "compression"] as const) {
-    estimates.push(runEstimator(wasm, id, bitsOnly));
+  for (const { estimator, track } of runs) {
+    const data = track === "literal" ? prepared.literal : prepared.bitstring;
+    if (!data) throw new RangeError(`Cannot run ${estimator} on the bitstring of binary data`);
+    estimates.push(runEstimator(prepared.wasm, estimator, data));
+    if (estimator === "tTuple") estimates.push(readEstimate(prepared.wasm, SPECS.lrs, track)); // same pass
   }
-  for (const data of tracks) {
-    estimates.push(runEstimator(wasm, "tTuple", data));
-    estimates.push(readEstimate(wasm, SPECS.lrs, data.track)); // same pass
-  }
-  for (const id of ["multiMcw", "lag", "multiMmc", "lz78y"] as const) {
-    for (const data of tracks) estimates.push(runEstimator(wasm, id, data));
-  }
-  for (const e of estimates) {
+  return estimates;
+}
+
+/**
+ * The assessment of `prepared` from the estimates of all its {@link plannedRuns}, in any order
+ * and from any instance (another thread's too): they are put in print order here.
+ */
+export function combineEstimates(
+  prepared: PreparedSamples,
+  estimates: readonly Estimate[],
+): NonIidAssessment {
+  const { samples, bitsPerSymbol: bits, distinctSymbols: distinct, translated, binary, bitstring } = prepared;
+  const byRun = new Map(estimates.map((e) => [`${e.estimator}/${e.track}`, e]));
+  const ordered = plannedRuns(prepared).flatMap(({ estimator, track }) =>
+    estimator === "tTuple" ? [`tTuple/${track}`, `lrs/${track}`] : [`${estimator}/${track}`]
+  ).map((key) => {
+    const estimate = byRun.get(key);
+    if (!estimate) throw new Error(`Cannot assess: the ${key} estimate is missing`);
+    return estimate;
+  });
+  const warnings = [...prepared.warnings];
+  for (const e of ordered) {
     if (e.minEntropy === null) {
       warnings.push(`${e.track} ${e.name} could not run (${whyNot(e)}) and is left out of the minimum`);
     }
   }
-  const original = lowest(estimates.filter((e) => e.track === "literal"));
+  const original = lowest(ordered.filter((e) => e.track === "literal"));
+  const facts = { samples, bitsPerSymbol: bits, distinctSymbols: distinct, translated, binary };
   if (!bitstring) {
     return {
-      samples: samples.length,
-      bitsPerSymbol: bits,
-      distinctSymbols: distinct,
-      translated,
-      binary,
+      ...facts,
       bitstringBits: 0,
-      estimates,
+      estimates: ordered,
       hOriginal: original.minEntropy!,
       hBitstring: null,
       minEntropy: original.minEntropy!,
@@ -363,24 +400,24 @@ function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
       warnings,
     };
   }
-  const perBit = lowest(estimates.filter((e) => e.track === "bitstring"));
+  const perBit = lowest(ordered.filter((e) => e.track === "bitstring"));
   const fromBits = bits * perBit.minEntropy!;
-  const bindsBits = fromBits < original.minEntropy!;
-  const binding = bindsBits ? perBit : original;
+  const binding = fromBits < original.minEntropy! ? perBit : original;
   return {
-    samples: samples.length,
-    bitsPerSymbol: bits,
-    distinctSymbols: distinct,
-    translated,
-    binary,
+    ...facts,
     bitstringBits: bitstring.len,
-    estimates,
+    estimates: ordered,
     hOriginal: original.minEntropy!,
     hBitstring: perBit.minEntropy!,
     minEntropy: Math.min(original.minEntropy!, fromBits),
     binding: { estimator: binding.estimator, track: binding.track },
     warnings,
   };
+}
+
+function assess(samples: Uint8Array, options: AssessOptions): NonIidAssessment {
+  const prepared = prepareEstimators(samples, options);
+  return combineEstimates(prepared, runEstimators(prepared, plannedRuns(prepared)));
 }
 
 function whyNot(e: Estimate): string {

@@ -7,7 +7,6 @@ import { type Command, parseFlags } from "../command.ts";
 import { QrngError, usageError } from "../errors.ts";
 import { INTERRUPTED_EXIT_STATUS, type Platform } from "../platform.ts";
 import { readUpTo } from "../byte_io.ts";
-import { assessNonIid } from "../../wasm/assess.ts";
 import { assessIid } from "../../wasm/assess_iid.ts";
 import { assessRestarts, RESTARTS, SAMPLES_PER_RESTART } from "../../wasm/assess_restart.ts";
 import {
@@ -18,13 +17,20 @@ import {
   toolStyleReport,
 } from "../report/assess_text.ts";
 import { collectRestarts, collectSamples } from "./assess_device.ts";
+import {
+  assessNonIidInThreads,
+  defaultAssessThreads,
+  workersAvailable,
+  WorkerUnavailableError,
+} from "../assess/parallel.ts";
 
 /** Most samples `qrng assess` takes: the bitstring of 8-bit samples stays inside WASM's 4 GiB. */
 export const ASSESS_MAX_SAMPLES = 16 * 1024 * 1024;
 
 const HELP = `qrng assess: SP 800-90B min-entropy assessment (as NIST's ea_non_iid, ea_iid)
 
-Usage: qrng assess FILE [--bits N] [--iid|--non-iid] [--seed N] [--truncate] [--json] [-v]
+Usage: qrng assess FILE [--bits N] [--iid|--non-iid] [--seed N] [--truncate] [--threads N]
+                        [--json] [-v]
        qrng assess --device URI --samples N [FILE] [--bits N] [--iid|--non-iid] ...
        qrng assess --restart FILE --h H_I [--device URI] [--bits N] [--iid] [--json]
 
@@ -57,6 +63,8 @@ Options:
   --iid        the IID track
   --seed N     seed of the IID track's shuffles, 0..2^64-1 (default: random, and reported)
   --truncate   assess only the first 1,000,000 bits of the bitstring (the tool's -t)
+  --threads N  threads of the non-IID track, 1 or 2 (default: 2 where the runtime has Web
+               Workers and a second core); the figures are the same either way
   --device URI collect raw samples from a device (see qrng list; sim:qcicada to try it)
   --samples N  how many raw samples to collect with --device
   --restart F  the restart dataset F (with --device: where the collected one is saved)
@@ -82,6 +90,7 @@ const FLAGS = {
   iid: { type: "boolean" },
   seed: { type: "string" },
   truncate: { type: "boolean" },
+  threads: { type: "string" },
   restart: { type: "string" },
   h: { type: "string" },
   device: { type: "string" },
@@ -112,6 +121,10 @@ export const assessCommand: Command = {
     if (values.samples !== undefined && values.device === undefined) {
       throw usageError("qrng assess: --samples is for --device");
     }
+    if (values.threads !== undefined && (values.iid || values.restart !== undefined)) {
+      throw usageError("qrng assess: --threads shares out the non-IID estimators of a FILE; drop it");
+    }
+    const threads = parseThreads(values.threads);
     const options = { bitsPerSymbol: bits, truncateBitstring: values.truncate };
     const interruption = new AbortController();
     const unsubscribe = platform.onInterrupt(() => interruption.abort());
@@ -179,7 +192,8 @@ export const assessCommand: Command = {
         samples = await readSamples(platform, path);
         source = path === "-" ? "stdin" : path;
       }
-      await platform.stdout.write(new TextEncoder().encode(assessSamples(samples, source, values, platform)));
+      const text = await assessSamples(samples, source, { ...values, threads }, platform);
+      await platform.stdout.write(new TextEncoder().encode(text));
       return 0;
     } catch (error) {
       if (!(error instanceof QrngError && error.kind === "interrupted")) throw error;
@@ -192,7 +206,7 @@ export const assessCommand: Command = {
 };
 
 /** Runs the chosen track on `samples` and renders it. */
-function assessSamples(
+async function assessSamples(
   samples: Uint8Array,
   source: string,
   values: {
@@ -202,9 +216,11 @@ function assessSamples(
     truncate?: boolean;
     json?: boolean;
     verbose?: boolean;
+    /** Undefined: the default, falling back to one thread where a worker cannot run. */
+    threads?: number;
   },
   platform: Platform,
-): string {
+): Promise<string> {
   const options = { bitsPerSymbol: parseBits(values.bits), truncateBitstring: values.truncate };
   if (values.iid) {
     const seed = values.seed === undefined ? randomSeed() : parseSeed(values.seed);
@@ -215,7 +231,13 @@ function assessSamples(
       ? JSON.stringify({ file: source, track: "iid", ...assessment }, null, 2) + "\n"
       : iidReport(assessment, source) + (values.verbose ? "\n" + iidToolLines(assessment) : "");
   }
-  const assessment = assessNonIid(samples, options);
+  const assessment = await assessNonIidInThreads(samples, options, {
+    threads: values.threads ?? defaultAssessThreads(),
+    requireWorker: values.threads === 2,
+  }).catch((error) => {
+    if (!(error instanceof WorkerUnavailableError)) throw error;
+    throw new QrngError("unsupported", `qrng assess: cannot use a second thread: ${error.message}`);
+  });
   return values.json
     ? JSON.stringify({ file: source, track: "non-iid", ...assessment }, null, 2) + "\n"
     : summaryReport(assessment, source) + (values.verbose ? "\n" + toolStyleReport(assessment) : "");
@@ -224,6 +246,18 @@ function assessSamples(
 function parseBits(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^[1-8]$/.test(text)) throw usageError(`qrng assess: --bits wants 1..8 (not '${text}')`);
+  return Number(text);
+}
+
+function parseThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text !== "1" && text !== "2") throw usageError(`qrng assess: --threads wants 1 or 2 (not '${text}')`);
+  if (text === "2" && !workersAvailable()) {
+    throw new QrngError(
+      "unsupported",
+      "qrng assess: --threads 2 needs Web Workers, which this runtime lacks",
+    );
+  }
   return Number(text);
 }
 

@@ -61,6 +61,14 @@ export function collision(ptr: usize, len: i32): void {
   put(7, found ? 1 : 0);
 }
 
+/** The sum of the 16 unsigned byte lanes of `lanes`. */
+// @ts-ignore: decorator
+@inline function laneSum(lanes: v128): i64 {
+  const quads = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(lanes));
+  return <i64>(i32x4.extract_lane(quads, 0) + i32x4.extract_lane(quads, 1) + i32x4.extract_lane(quads, 2) +
+    i32x4.extract_lane(quads, 3));
+}
+
 /** Path length the Markov estimate bounds. */
 const MARKOV_PATH_BITS: f64 = 128;
 
@@ -69,23 +77,34 @@ const MARKOV_PATH_BITS: f64 = 128;
  * the six candidate 128-bit paths), 7 min-entropy (per bit, at most 1).
  */
 export function markov(ptr: usize, len: i32): void {
-  let ones: f64 = 0;
-  let n01: f64 = 0, n11: f64 = 0, ones0: f64 = 0;
-  let prev = load<u8>(ptr);
-  for (let i = 1; i < len; i++) {
-    const bit = load<u8>(ptr + i);
-    ones0 += prev;
-    if (bit) {
-      if (prev) n11++;
-      else n01++;
+  // The bits are bytes 0 or 1: every count is a sum of bits or of ANDs of neighbours.
+  let later: i64 = 0, n11: i64 = 0; // ones among s[1..], and i ≥ 1 with s[i−1] = s[i] = 1
+  let i = 1;
+  while (i + 16 <= len) {
+    // 16 byte lanes each add at most 255 times before they are widened.
+    const stop = min(len - 16, i + 254 * 16);
+    let onesLanes = i8x16.splat(0), pairLanes = i8x16.splat(0);
+    for (; i <= stop; i += 16) {
+      const bits = v128.load(ptr + i);
+      onesLanes = i8x16.add(onesLanes, bits);
+      pairLanes = i8x16.add(pairLanes, v128.and(bits, v128.load(ptr + i - 1)));
     }
-    prev = bit;
+    later += laneSum(onesLanes);
+    n11 += laneSum(pairLanes);
   }
-  ones = ones0 + <f64>prev;
+  for (; i < len; i++) {
+    const bit = <i64>load<u8>(ptr + i);
+    later += bit;
+    n11 += bit & <i64>load<u8>(ptr + i - 1);
+  }
+  const first = <i64>load<u8>(ptr), last = <i64>load<u8>(ptr + len - 1);
+  const ones = <f64>(later + first);
+  const ones0 = <f64>(later + first - last); // ones among s[0..len−2]
+  const n01 = <f64>(later - n11);
   const zeros0 = <f64>(len - 1) - ones0;
   const p1 = ones / <f64>len, p0 = (<f64>len - ones) / <f64>len;
   const p01 = zeros0 > 0 ? n01 / zeros0 : 0, p00 = zeros0 > 0 ? (zeros0 - n01) / zeros0 : 1;
-  const p11 = ones0 > 0 ? n11 / ones0 : 0, p10 = ones0 > 0 ? (ones0 - n11) / ones0 : 1;
+  const p11 = ones0 > 0 ? <f64>n11 / ones0 : 0, p10 = ones0 > 0 ? (ones0 - <f64>n11) / ones0 : 1;
   const k = MARKOV_PATH_BITS;
   let best = p0 * Math.pow(p00, k - 1);
   best = Math.max(best, p0 * Math.pow(p01, k / 2) * Math.pow(p10, k / 2 - 1));
@@ -112,15 +131,16 @@ const MAURER_C: f64 = 0.5907;
 /**
  * G(z) of §6.3.4 for blocks d+1..d+v, summed over u instead of over t: each log2(u)·z²(1−z)^(u−1)
  * counts once per test block t > u, and log2(t)·z(1−z)^(t−1) once per test block. Terms stop
- * when (1−z)^(u−1) no longer changes the sum.
+ * when (1−z)^(u−1) no longer changes the sum. log2(u) comes from `logs` (f64 by u) up to
+ * `tabled`: the search for p evaluates G about a hundred times over the same tens of thousands of u.
  */
-function expectedLog(z: f64, d: i32, v: i32): f64 {
+function expectedLog(z: f64, d: i32, v: i32, logs: usize, tabled: i32): f64 {
   const last = d + v;
   const decay = 1 - z;
   let power: f64 = 1; // (1−z)^(u−1)
   let sum: f64 = 0;
   for (let u = 1; u <= last; u++) {
-    const lg = Math.log2(<f64>u);
+    const lg = u <= tabled ? load<f64>(logs + (<usize>u << 3)) : Math.log2(<f64>u);
     const laterTests = u <= d ? <f64>v : <f64>(last - u);
     let term = z * z * power * lg * laterTests;
     if (u > d) term += z * power * lg;
@@ -130,6 +150,12 @@ function expectedLog(z: f64, d: i32, v: i32): f64 {
   }
   return sum / <f64>v;
 }
+
+/**
+ * Most u whose log2 compression tables (1 MiB), for the distances between repeated blocks and
+ * for G's terms: beyond it, (1 − p)^u has long vanished unless p is tiny.
+ */
+const LOG_TABLE_MAX: i32 = 1 << 17;
 
 /**
  * Compression on bits: 6-bit blocks, the first 1000 fill the dictionary, the rest are tested.
@@ -143,6 +169,9 @@ export function compression(ptr: usize, len: i32): void {
   if (v < 2) return;
   const top = mark();
   const lastSeen = alloc((1 << BLOCK_BITS) * 4);
+  const tabled = min(blocks, LOG_TABLE_MAX);
+  const logs = alloc(<usize>(tabled + 1) << 3);
+  for (let u = 1; u <= tabled; u++) store<f64>(logs + (<usize>u << 3), Math.log2(<f64>u));
   // Neumaier-compensated sums: the tool accumulates in 80-bit long double, and p̂ amplifies any
   // rounding of X̄′ about 40-fold (G is flat near its root).
   let sum: f64 = 0, sumSq: f64 = 0, sumError: f64 = 0, sumSqError: f64 = 0;
@@ -153,7 +182,8 @@ export function compression(ptr: usize, len: i32): void {
     const slot = lastSeen + (<usize>block << 2);
     if (i > DICTIONARY_BLOCKS) {
       const seen = load<i32>(slot);
-      const lg = Math.log2(<f64>(seen != 0 ? i - seen : i));
+      const distance = seen != 0 ? i - seen : i;
+      const lg = distance <= tabled ? load<f64>(logs + (<usize>distance << 3)) : Math.log2(<f64>distance);
       let t = sum + lg;
       sumError += Math.abs(sum) >= Math.abs(lg) ? (sum - t) + lg : (lg - t) + sum;
       sum = t;
@@ -164,7 +194,6 @@ export function compression(ptr: usize, len: i32): void {
     }
     store<i32>(slot, i);
   }
-  release(top);
   sum += sumError;
   sumSq += sumSqError;
   const mean = sum / <f64>v;
@@ -173,18 +202,19 @@ export function compression(ptr: usize, len: i32): void {
   const others = <f64>((1 << BLOCK_BITS) - 1);
   // G(p) + (2^b − 1)·G(q) falls from the uniform point p = 2^−b as p grows.
   let lo: f64 = 1 / <f64>(1 << BLOCK_BITS), hi: f64 = 1;
-  const atUniform = expectedLog(lo, DICTIONARY_BLOCKS, v) * (1 + others);
+  const atUniform = expectedLog(lo, DICTIONARY_BLOCKS, v, logs, tabled) * (1 + others);
   const found = bound < atUniform;
   if (found) {
     for (;;) {
       const mid = lo + (hi - lo) / 2;
       if (mid <= lo || mid >= hi) break;
-      const g = expectedLog(mid, DICTIONARY_BLOCKS, v) +
-        others * expectedLog((1 - mid) / others, DICTIONARY_BLOCKS, v);
+      const g = expectedLog(mid, DICTIONARY_BLOCKS, v, logs, tabled) +
+        others * expectedLog((1 - mid) / others, DICTIONARY_BLOCKS, v, logs, tabled);
       if (g > bound) lo = mid;
       else hi = mid;
     }
   }
+  release(top);
   const p = found ? lo : 1 / <f64>(1 << BLOCK_BITS);
   put(0, mean);
   put(1, sigma);

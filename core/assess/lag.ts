@@ -12,6 +12,9 @@
  *
  * Mask bit m (0..127, lo word first) stands for d = 128 − m, matching memory order: bit m of
  * the compare at i covers the symbol at i − 128 + m.
+ *
+ * Bits take another path (lagBits): there half of all lags match at every step, so the adds
+ * ripple ~8 planes deep; instead the scores are plain counts advanced 64 steps at a time.
  */
 import { correctCount, longestRun, NULL_SYMBOL, record, resetOutcomes } from "./runs.ts";
 import { alloc, mark, release } from "./heap.ts";
@@ -29,22 +32,24 @@ const PLANES: i32 = 32;
 /** Lag prediction on `len` symbols of `width` bits; result slots as finishPredictor writes them. */
 export function lagPredictor(ptr: usize, len: i32, width: i32): void {
   const top = mark();
-  const planes = alloc(<usize>PLANES * 16);
   resetOutcomes();
+  if (width == 1) lagBits(ptr, len);
+  else lagSymbols(ptr, len, width);
+  release(top);
+  finishPredictor(correctCount, <f64>longestRun, <f64>(len - 1), width);
+}
+
+function lagSymbols(ptr: usize, len: i32, width: i32): void {
+  const planes = alloc(<usize>PLANES * 16);
   let leadScore: i32 = 0;
   let leadersLo: u64 = ~(<u64>0), leadersHi: u64 = ~(<u64>0);
   let winner = 1;
-  let historyLo: u64 = 0, historyHi: u64 = <u64>load<u8>(ptr) << 63;
   for (let i = 1; i < len; i++) {
     const actual = <i32>load<u8>(ptr + i);
     record((winner <= i ? <i32>load<u8>(ptr + i - winner) : NULL_SYMBOL) == actual);
     // Match mask over d = 1..min(i, 128).
     let lo: u64 = 0, hi: u64 = 0;
-    if (i >= LAGS && width == 1) {
-      const flip: u64 = actual != 0 ? 0 : ~(<u64>0);
-      lo = historyLo ^ flip;
-      hi = historyHi ^ flip;
-    } else if (i >= LAGS) {
+    if (i >= LAGS) {
       const needle = i8x16.splat(<i8>actual);
       const base = ptr + i - LAGS;
       lo = <u64>i8x16.bitmask(i8x16.eq(v128.load(base), needle)) |
@@ -63,9 +68,6 @@ export function lagPredictor(ptr: usize, len: i32, width: i32): void {
         else hi |= <u64>1 << <u64>(m - 64);
       }
     }
-    // Bits: the last 128 bits in mask order (bit m is s[i − 128 + m]), shifted on every step.
-    historyLo = (historyLo >> 1) | (historyHi << 63);
-    historyHi = (historyHi >> 1) | (<u64>actual << 63);
     if (lo == 0 && hi == 0) continue;
     const leadLo = leadersLo & lo, leadHi = leadersHi & hi;
     if (leadLo != 0 || leadHi != 0) {
@@ -100,6 +102,93 @@ export function lagPredictor(ptr: usize, len: i32, width: i32): void {
       carryHi &= planeHi;
     }
   }
-  release(top);
-  finishPredictor(correctCount, <f64>longestRun, <f64>(len - 1), width);
+}
+
+/** Steps a block of lagBits advances at once: one u64 of match bits per lag. */
+const BLOCK_STEPS: i32 = 64;
+
+/** The bits s[p .. p + 63] (bit t is s[p + t]) of the bitstring packed into `words`. */
+// @ts-ignore: decorator
+@inline function window(words: usize, p: i32): u64 {
+  const at = words + (<usize>(p >>> 6) << 3);
+  const r = <u64>(p & 63);
+  return (load<u64>(at) >> r) | ((load<u64>(at, 8) << 1) << (63 - r));
+}
+
+/**
+ * Lag on bits. The scoreboard rule means the winner always holds the lead score, which never
+ * falls; within a block of n steps a lag more than n points behind the lead at its start can
+ * therefore never reach it, so it cannot take the lead or change the lead score: its score just
+ * grows by the number of its matches, a popcount of (block XNOR lagged block). Only the
+ * candidates, the lags within n points, are scored step by step by the rule, in order of d. On
+ * noisy data the scores spread like random walks and the candidates are the leader and one or
+ * two more; the first 128 steps (not every lag has spoken yet) go one by one over all lags.
+ */
+function lagBits(ptr: usize, len: i32): void {
+  const scores = alloc(<usize>(LAGS + 1) << 2); // i32 by d
+  const candidates = alloc(<usize>LAGS << 2); // the block's candidate lags, d ascending
+  const candidateMatches = alloc(<usize>LAGS << 3); // and their match bits
+  const wordCount = (len + 63) >>> 6;
+  const words = alloc(<usize>(wordCount + 1) << 3);
+  for (let k = 0; k < wordCount; k++) {
+    // Each byte is 0 or 1: shifted to its top bit, 16 of them are one bitmask.
+    const at = ptr + (<usize>k << 6);
+    store<u64>(
+      words + (<usize>k << 3),
+      <u64>i8x16.bitmask(i8x16.shl(v128.load(at), 7))
+        | (<u64>i8x16.bitmask(i8x16.shl(v128.load(at, 16), 7)) << 16)
+        | (<u64>i8x16.bitmask(i8x16.shl(v128.load(at, 32), 7)) << 32)
+        | (<u64>i8x16.bitmask(i8x16.shl(v128.load(at, 48), 7)) << 48),
+    );
+  }
+  let winner = 1;
+  const warmup = min(len, LAGS);
+  for (let i = 1; i < warmup; i++) {
+    const actual = load<u8>(ptr + i);
+    record(load<u8>(ptr + i - winner) == actual);
+    let leading = load<i32>(scores + (<usize>winner << 2));
+    for (let d = 1; d <= i; d++) {
+      const hit = <i32>(load<u8>(ptr + i - d) == actual);
+      const at = scores + (<usize>d << 2);
+      const score = load<i32>(at) + hit;
+      store<i32>(at, score);
+      const takes = <bool>(hit & <i32>(score >= leading));
+      winner = select<i32>(d, winner, takes);
+      leading = select<i32>(score, leading, takes);
+    }
+  }
+  for (let start = LAGS; start < len; start += BLOCK_STEPS) {
+    const steps = min(BLOCK_STEPS, len - start);
+    const inBlock: u64 = steps == BLOCK_STEPS ? ~(<u64>0) : (<u64>1 << <u64>steps) - 1;
+    const actualBits = window(words, start);
+    const lead = load<i32>(scores + (<usize>winner << 2));
+    let count = 0;
+    for (let d = 1; d <= LAGS; d++) {
+      const matches = ~(actualBits ^ window(words, start - d)) & inBlock;
+      const at = scores + (<usize>d << 2);
+      const score = load<i32>(at);
+      if (score + steps >= lead) {
+        store<i32>(candidates + (<usize>count << 2), d);
+        store<u64>(candidateMatches + (<usize>count << 3), matches);
+        count++;
+      } else {
+        store<i32>(at, score + <i32>popcnt(matches));
+      }
+    }
+    for (let t = 0; t < steps; t++) {
+      const i = start + t;
+      record(<u64>load<u8>(ptr + i - winner) == ((actualBits >> <u64>t) & 1));
+      let leading = load<i32>(scores + (<usize>winner << 2));
+      for (let c = 0; c < count; c++) {
+        const d = load<i32>(candidates + (<usize>c << 2));
+        const hit = <i32>((load<u64>(candidateMatches + (<usize>c << 3)) >> <u64>t) & 1);
+        const at = scores + (<usize>d << 2);
+        const score = load<i32>(at) + hit;
+        store<i32>(at, score);
+        const takes = <bool>(hit & <i32>(score >= leading));
+        winner = select<i32>(d, winner, takes);
+        leading = select<i32>(score, leading, takes);
+      }
+    }
+  }
 }

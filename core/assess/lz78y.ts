@@ -139,6 +139,8 @@ function lz78yBits(ptr: usize, len: i32): void {
   let now = (before << 1) | first;
   for (let i = MAX_ORDER + 1; i < len; i++) {
     const actual = <u32>load<u8>(ptr + i);
+    // `actual` counted in a pair: one in its half of the 8-byte word.
+    const counted: u64 = <u64>1 << (<u64>actual << 5);
     let prediction = NULL_SYMBOL;
     let bestCount: u32 = 0;
     for (let j = MAX_ORDER; j >= 1; j--) {
@@ -154,8 +156,7 @@ function lz78yBits(ptr: usize, len: i32): void {
         if (size >= MAX_CONTEXTS) continue;
         size++;
       }
-      const slot = pairAt + (<usize>actual << 2);
-      store<u32>(slot, load<u32>(slot) + 1);
+      store<u64>(pairAt, pair + counted);
     }
     record(prediction == <i32>actual);
     now = (now << 1) | actual;

@@ -290,7 +290,8 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
  * One order's part of a step: reads the pair of the context `now` ends with, counts `actual`
  * after it (a new pair only below the cap, which only order 16 can reach: 2^(d+1) > MAX_PAIRS)
  * and returns 2 bits, (seen << 1) | guess. Inlined with a constant order, all of the address
- * arithmetic folds away.
+ * arithmetic folds away. The count is stored as the whole pair plus one in its half: the next
+ * step's 8-byte load of a context just trained then forwards from one 8-byte store.
  */
 // @ts-ignore: decorator
 @inline function bitsOrderStep(counts: usize, used: usize, now: u32, actual: i32, d: i32): u32 {
@@ -305,7 +306,7 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
       store<u32>(pairAt + (<usize>actual << 2), 1);
     }
   } else {
-    store<u32>(pairAt + (<usize>actual << 2), count + 1);
+    store<u64>(pairAt, pair + (<u64>1 << (<u64>actual << 5)));
   }
   return (<u32>(pair != 0) << 1) | <u32>(<u32>(pair >> 32) >= <u32>pair);
 }
@@ -322,11 +323,43 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
 /** Even bits of a word of 2-bit fields. */
 const LOW_OF_PAIRS: u32 = 0x55555555;
 
+/** i32x4 number n: lanes 0..3 hold bits 0..3 of n, the points a nibble of hits adds to 4 scores. */
+const NIBBLE_POINTS: usize = memory.data<i32>([0,0,0,0, 1,0,0,0, 0,1,0,0, 1,1,0,0, 0,0,1,0, 1,0,1,0, 0,1,1,0, 1,1,1,0, 0,0,0,1, 1,0,0,1, 0,1,0,1, 1,1,0,1, 0,0,1,1, 1,0,1,1, 0,1,1,1, 1,1,1,1], 16);
+
+/** The even bits of `x` packed into 16: bit 2j becomes bit j. */
+// @ts-ignore: decorator
+@inline function evenBits(x: u32): u32 {
+  x &= LOW_OF_PAIRS;
+  x = (x | (x >> 1)) & 0x33333333;
+  x = (x | (x >> 2)) & 0x0F0F0F0F;
+  x = (x | (x >> 4)) & 0x00FF00FF;
+  return (x | (x >> 8)) & 0xFFFF;
+}
+
+/** Bit j set where lane j of the four i32x4 (16 scores) equals `score`. */
+// @ts-ignore: decorator
+@inline function scoresEqual(s0: v128, s1: v128, s2: v128, s3: v128, score: i32): u32 {
+  const target = i32x4.splat(score);
+  return <u32>i32x4.bitmask(i32x4.eq(s0, target))
+    | (<u32>i32x4.bitmask(i32x4.eq(s1, target)) << 4)
+    | (<u32>i32x4.bitmask(i32x4.eq(s2, target)) << 8)
+    | (<u32>i32x4.bitmask(i32x4.eq(s3, target)) << 12);
+}
+
+/**
+ * The scoreboard of runs.ts without a loop over the hits: the 16 scores sit in four i32x4, and
+ * with `leaders` (the subpredictors at the lead score) the rule reduces to set arithmetic. If a
+ * leader was right, the lead rises and the leaders that were right are the new leaders; else
+ * the right ones one point behind join them. Either way the largest of the subpredictors that
+ * just reached the lead wins, or the winner stays.
+ */
 function multiMmcBits(ptr: usize, len: i32): void {
   if (len < 3) return;
   const counts = alloc(<usize>4 << (MAX_ORDER + 2));
   const used = alloc(<usize>(MAX_ORDER + 1) << 2); // pairs admitted, kept for capped orders only
-  const scores = alloc(<usize>MAX_ORDER << 2);
+  let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+  let leading = 0;
+  let leaders: u32 = 0xFFFF;
   // Step 2's training: order 1, context s[0], next s[1].
   const first = <u32>load<u8>(ptr);
   let now: u32 = (first << 1) | load<u8>(ptr + 1);
@@ -347,20 +380,19 @@ function multiMmcBits(ptr: usize, len: i32): void {
     // The prediction is the guess of the winner as it stood before this step's scoring.
     const winnerBits = orders >> (2 * winner);
     if ((winnerBits & 2) != 0) record(<i32>(winnerBits & 1) == actual);
-    // The scoreboard rule of runs.ts over the subpredictors that were right, in order.
-    const seen = (orders >> 1) & LOW_OF_PAIRS;
-    let hits = seen & ~(orders ^ (actual != 0 ? LOW_OF_PAIRS : 0));
-    let leading = load<i32>(scores + (<usize>winner << 2));
-    while (hits != 0) {
-      const j = <i32>ctz(hits) >> 1;
-      hits &= hits - 1;
-      const at = scores + (<usize>j << 2);
-      const score = load<i32>(at) + 1;
-      store<i32>(at, score);
-      const takes = score >= leading;
-      winner = select<i32>(j, winner, takes);
-      leading = select<i32>(score, leading, takes);
-    }
+    // Subpredictor j (order j + 1) was right: bit j.
+    const hits = evenBits((orders >> 1) & ~(orders ^ (actual != 0 ? LOW_OF_PAIRS : 0)));
+    const behind = hits & scoresEqual(s0, s1, s2, s3, leading - 1);
+    s0 = i32x4.add(s0, v128.load(NIBBLE_POINTS + (<usize>(hits & 15) << 4)));
+    s1 = i32x4.add(s1, v128.load(NIBBLE_POINTS + (<usize>((hits >> 4) & 15) << 4)));
+    s2 = i32x4.add(s2, v128.load(NIBBLE_POINTS + (<usize>((hits >> 8) & 15) << 4)));
+    s3 = i32x4.add(s3, v128.load(NIBBLE_POINTS + (<usize>(hits >> 12) << 4)));
+    const leadersHit = leaders & hits;
+    const leaderRight = leadersHit != 0;
+    const reached = select<u32>(leadersHit, behind, leaderRight);
+    leading += <i32>leaderRight;
+    leaders = select<u32>(leadersHit, leaders | behind, leaderRight);
+    winner = select<i32>(31 - <i32>clz(reached), winner, reached != 0);
     now = (now << 1) | <u32>actual;
   }
 }
