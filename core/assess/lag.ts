@@ -115,6 +115,21 @@ const BLOCK_STEPS: i32 = 64;
   return (load<u64>(at) >> r) | ((load<u64>(at, 8) << 1) << (63 - r));
 }
 
+/** The lag lagBits predicts with, and its score (the lead), during a step. */
+let bitsWinner: i32 = 1;
+let bitsLead: i32 = 0;
+
+/** One lag's turn in a step of the scoreboard: its score grows on a hit, and it leads from a tie. */
+// @ts-ignore: decorator
+@inline function score(scores: usize, d: i32, hit: i32): void {
+  const at = scores + (<usize>d << 2);
+  const value = load<i32>(at) + hit;
+  store<i32>(at, value);
+  const takes = <bool>(hit & <i32>(value >= bitsLead));
+  bitsWinner = select<i32>(d, bitsWinner, takes);
+  bitsLead = select<i32>(value, bitsLead, takes);
+}
+
 /**
  * Lag on bits. The scoreboard rule means the winner always holds the lead score, which never
  * falls; within a block of n steps a lag more than n points behind the lead at its start can
@@ -141,27 +156,19 @@ function lagBits(ptr: usize, len: i32): void {
         | (<u64>i8x16.bitmask(i8x16.shl(v128.load(at, 48), 7)) << 48),
     );
   }
-  let winner = 1;
+  bitsWinner = 1;
   const warmup = min(len, LAGS);
   for (let i = 1; i < warmup; i++) {
     const actual = load<u8>(ptr + i);
-    record(load<u8>(ptr + i - winner) == actual);
-    let leading = load<i32>(scores + (<usize>winner << 2));
-    for (let d = 1; d <= i; d++) {
-      const hit = <i32>(load<u8>(ptr + i - d) == actual);
-      const at = scores + (<usize>d << 2);
-      const score = load<i32>(at) + hit;
-      store<i32>(at, score);
-      const takes = <bool>(hit & <i32>(score >= leading));
-      winner = select<i32>(d, winner, takes);
-      leading = select<i32>(score, leading, takes);
-    }
+    record(load<u8>(ptr + i - bitsWinner) == actual);
+    bitsLead = load<i32>(scores + (<usize>bitsWinner << 2));
+    for (let d = 1; d <= i; d++) score(scores, d, <i32>(load<u8>(ptr + i - d) == actual));
   }
   for (let start = LAGS; start < len; start += BLOCK_STEPS) {
     const steps = min(BLOCK_STEPS, len - start);
     const inBlock: u64 = steps == BLOCK_STEPS ? ~(<u64>0) : (<u64>1 << <u64>steps) - 1;
     const actualBits = window(words, start);
-    const lead = load<i32>(scores + (<usize>winner << 2));
+    const lead = load<i32>(scores + (<usize>bitsWinner << 2));
     let count = 0;
     for (let d = 1; d <= LAGS; d++) {
       const matches = ~(actualBits ^ window(words, start - d)) & inBlock;
@@ -177,17 +184,11 @@ function lagBits(ptr: usize, len: i32): void {
     }
     for (let t = 0; t < steps; t++) {
       const i = start + t;
-      record(<u64>load<u8>(ptr + i - winner) == ((actualBits >> <u64>t) & 1));
-      let leading = load<i32>(scores + (<usize>winner << 2));
+      record(<u64>load<u8>(ptr + i - bitsWinner) == ((actualBits >> <u64>t) & 1));
+      bitsLead = load<i32>(scores + (<usize>bitsWinner << 2));
       for (let c = 0; c < count; c++) {
-        const d = load<i32>(candidates + (<usize>c << 2));
         const hit = <i32>((load<u64>(candidateMatches + (<usize>c << 3)) >> <u64>t) & 1);
-        const at = scores + (<usize>d << 2);
-        const score = load<i32>(at) + hit;
-        store<i32>(at, score);
-        const takes = <bool>(hit & <i32>(score >= leading));
-        winner = select<i32>(d, winner, takes);
-        leading = select<i32>(score, leading, takes);
+        score(scores, load<i32>(candidates + (<usize>c << 2)), hit);
       }
     }
   }
