@@ -11,6 +11,7 @@ import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-i
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { STALL_REJOIN_MS } from "../cli/fleet/taker.ts";
+import { streamState } from "../cli/fleet/stream.ts";
 import { open } from "../cli/mod.ts";
 import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
 import {
@@ -54,6 +55,20 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     server = await startNatsServer();
   });
   afterAll(stopAll);
+
+  it("reads the stream's state for its summary also after the server went silent for longer than a request may take", async () => {
+    const nc = await natsClient(server.url);
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 1000 });
+      await jsm.streams.add({ name: "SILENT", subjects: ["silent.>"] });
+      const frozen = server.freeze(2500); // as a cluster electing a leader: requests time out
+      const state = await streamState(jsm, "SILENT");
+      await frozen;
+      expect(state).toMatchObject({ stream: "SILENT", messages: 0, stored: 0 });
+    } finally {
+      await nc.close();
+    }
+  });
 
   it("stores judged blocks once each, with publisher, sequence, source and the gate's verdict in headers", async () => {
     const r = await runCli(bun, [

@@ -26,6 +26,7 @@ import {
   StorageType,
   type StreamInfo,
 } from "@nats-io/jetstream";
+import { errors } from "@nats-io/transport-node";
 import { describeError, QrngError, usageError } from "../errors.ts";
 
 /** The stream name when none is given. */
@@ -147,22 +148,35 @@ export interface StreamState {
   readonly redeliveries: number;
 }
 
-/** Reads the stream's and its shared consumer's state. */
+/**
+ * How long {@link streamState} asks again while the server's JetStream API does not answer: a
+ * cluster electing a leader (a node restarted) lets requests time out for several seconds.
+ */
+export const STREAM_STATE_RETRY_MS = 20_000;
+/** The pause between two such requests. */
+const STREAM_STATE_PAUSE_MS = 500;
+
+/** Reads the stream's and its shared consumer's state, asking again while the API is silent. */
 export async function streamState(jsm: JetStreamManager, stream: string): Promise<StreamState> {
-  try {
-    const { state } = await jsm.streams.info(stream);
-    const consumer = await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined);
-    return {
-      stream,
-      messages: state.messages,
-      bytes: state.bytes,
-      stored: state.last_seq,
-      removed: state.last_seq - state.messages,
-      deliveredUnacked: consumer?.num_ack_pending ?? 0,
-      redeliveries: consumer?.num_redelivered ?? 0,
-    };
-  } catch (error) {
-    throw streamError(stream, "read the state of", error);
+  const deadline = Date.now() + STREAM_STATE_RETRY_MS;
+  while (true) {
+    try {
+      const { state } = await jsm.streams.info(stream);
+      const consumer = await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined);
+      return {
+        stream,
+        messages: state.messages,
+        bytes: state.bytes,
+        stored: state.last_seq,
+        removed: state.last_seq - state.messages,
+        deliveredUnacked: consumer?.num_ack_pending ?? 0,
+        redeliveries: consumer?.num_redelivered ?? 0,
+      };
+    } catch (error) {
+      const silent = error instanceof errors.TimeoutError || error instanceof errors.NoRespondersError;
+      if (!silent || Date.now() >= deadline) throw streamError(stream, "read the state of", error);
+      await new Promise((resolve) => setTimeout(resolve, STREAM_STATE_PAUSE_MS));
+    }
   }
 }
 

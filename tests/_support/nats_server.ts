@@ -73,6 +73,18 @@ export class NatsNode {
     });
   }
 
+  /** Stops the server (SIGSTOP) for `ms`, then lets it go on (SIGCONT): it answers nothing meanwhile. */
+  async freeze(ms: number): Promise<void> {
+    const child = this.#child;
+    if (!child) throw new Error(`${this.name} is not running`);
+    child.kill("SIGSTOP");
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      child.kill("SIGCONT");
+    }
+  }
+
   /** Kills the server with SIGKILL and waits until it is gone. */
   async kill(): Promise<void> {
     const child = this.#child;
