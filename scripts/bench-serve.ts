@@ -49,7 +49,6 @@ const qrng: string[] = runner === "binary"
   : runner === "deno"
   ? [join(BIN, "deno"), "run", "--allow-all", "--quiet", join(ROOT, "cli/main.ts")]
   : [join(BIN, "bun"), join(ROOT, "cli/main.ts")];
-const folder = mkdtempSync(join(tmpdir(), "qrng-bench-serve-"));
 
 /** Starts `args`; resolves the child and its first `lines` stdout lines. */
 function started(args: string[], lines: number): Promise<{ child: ChildProcess; lines: string[] }> {
@@ -299,6 +298,8 @@ const mb = (n: number) => (n / 1048576).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+// Made once the emulators run: the finally below removes it, whatever fails after.
+const folder = mkdtempSync(join(tmpdir(), "qrng-bench-serve-"));
 const socketPath = join(folder, "qrng.sock");
 let daemon: ChildProcess | undefined;
 try {
