@@ -108,16 +108,16 @@ function surelyUnknown(order: i32): bool {
  */
 function countFollower(order: i32, step: i32, lo: u64, hi: u64, next: i32, leader: i32, best: u32): u32 {
   const pairTag = (<u32>order << 10) | <u32>next;
-  let pair = find(lo, hi, pairTag, KEY_BITS);
+  let pair = find(lo, hi, pairTag, KEY_BITS, order);
   if (pair == 0) {
     if (!admit(order, step, lo, hi)) return 0;
-    pair = insert(lo, hi, pairTag);
+    pair = insert(lo, hi, pairTag, order);
   }
   const count = load<u32>(pair, 20) + 1;
   if (count > best || (count == best && next > leader)) {
     const formerTag = (<u32>order << 10) | <u32>leader;
-    let former = find(lo, hi, formerTag, KEY_BITS);
-    if (former == 0) former = insert(lo, hi, formerTag);
+    let former = find(lo, hi, formerTag, KEY_BITS, order);
+    if (former == 0) former = insert(lo, hi, formerTag, order);
     store<u32>(former, best, 20);
     return count;
   }
@@ -171,10 +171,10 @@ function train(order: i32, next: i32, step: i32): void {
   const leaderTag = (<u32>order << 10) | LEADER_FLAG;
   const lead = load<i32>(at4(guessSteps, order)) == step - 1
     ? load<usize>(at8(guessLeaders, order))
-    : find(lo, hi, leaderTag, KEY_BITS);
+    : find(lo, hi, leaderTag, KEY_BITS, order);
   if (lead == 0) {
     if (!admit(order, step, lo, hi)) return;
-    const entry = insert(lo, hi, leaderTag);
+    const entry = insert(lo, hi, leaderTag, order);
     store<u32>(entry, leaderTag | (<u32>next << LEADER_SHIFT), 16);
     store<u32>(entry, 1, 20);
     return;
@@ -200,7 +200,7 @@ function guess(order: i32, step: i32): i32 {
     if (load<u32>(at4(leadCounts, context)) == 0) return NULL_SYMBOL;
     return <i32>load<u16>(load<usize>(at8(leaderSymbols, order)) + (<usize>context << 1));
   }
-  const lead = find(contextLo(nowLo, order), contextHi(nowHi, order), (<u32>order << 10) | LEADER_FLAG, KEY_BITS);
+  const lead = find(contextLo(nowLo, order), contextHi(nowHi, order), (<u32>order << 10) | LEADER_FLAG, KEY_BITS, order);
   store<usize>(at8(guessLeaders, order), lead);
   store<i32>(at4(guessSteps, order), step);
   return lead == 0 ? NULL_SYMBOL : <i32>(load<u32>(lead, 16) >> LEADER_SHIFT);
@@ -244,7 +244,9 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
     if (contextBits + width <= DIRECT_BITS) store<usize>(at8(pairCounts, d), alloc(<usize>4 << (contextBits + width)));
     else entries += pairsPerOrder;
   }
-  newTable(max(1, entries));
+  // A filter group per order: a long run looks up only the shortest hashed orders' contexts
+  // (longer ones are surely unknown), so only their groups need to stay in cache.
+  newTable(max(1, entries), MAX_ORDER + 1, max(1, pairsPerOrder * 2));
   const scores = alloc(<usize>MAX_ORDER << 2);
   const guesses = alloc(<usize>MAX_ORDER << 2);
   resetHistory(width);

@@ -7,7 +7,9 @@
  * Linear probing, no deletion; callers size it for their entry cap at ≤ 3/4 load, so memory is
  * bounded by the cap, not by the input. Most lookups on noisy data are for contexts never seen,
  * so a one-bit-per-key filter (8 bits per entry, in cache where the table is not) answers
- * "absent" before any probe for all but about 1 in 8 of those.
+ * "absent" before any probe for all but about 1 in 8 of those. Callers may split the filter
+ * into groups (one per order): the groups a long run looks up most then stay in cache even
+ * where the whole filter, megabytes for MultiMMC's 8-bit contexts, would not.
  */
 import { alloc } from "./heap.ts";
 
@@ -18,16 +20,24 @@ let tableBase: usize = 0;
 let tableMask: u64 = 0;
 let filterBase: usize = 0;
 let filterMask: u64 = 0;
+let filterGroupShift: u32 = 0; // log2 of a group's filter bits
 
-/** Makes a fresh zeroed table (the module has one at a time) for `entries` at ≤ 3/4 load. */
-export function newTable(entries: i32): void {
+/**
+ * Makes a fresh zeroed table (the module has one at a time) for `entries` at ≤ 3/4 load, its
+ * filter in `groups` parts of which none holds more than `groupEntries`.
+ */
+export function newTable(entries: i32, groups: i32 = 1, groupEntries: i32 = entries): void {
   let slots: u64 = 16;
   while (slots * 3 < <u64>entries * 4) slots <<= 1;
   tableBase = alloc(<usize>(slots * <u64>ENTRY_BYTES));
   tableMask = slots - 1;
   let filterBits: u64 = 64;
-  while (filterBits < <u64>entries * FILTER_BITS_PER_ENTRY) filterBits <<= 1;
-  filterBase = alloc(<usize>(filterBits >> 3));
+  filterGroupShift = 6;
+  while (filterBits < <u64>groupEntries * FILTER_BITS_PER_ENTRY) {
+    filterBits <<= 1;
+    filterGroupShift++;
+  }
+  filterBase = alloc(<usize>((filterBits * <u64>groups) >> 3));
   filterMask = filterBits - 1;
 }
 
@@ -39,13 +49,19 @@ export function newTable(entries: i32): void {
   return h ^ (h >> 32);
 }
 
+/** Filter bit of hash `h` in filter group `group`, as an index from filterBase. */
+// @ts-ignore: decorator
+@inline function filterBit(h: u64, group: i32): u64 {
+  return (<u64>group << filterGroupShift) | ((h >> 26) & filterMask);
+}
+
 /**
  * The entry holding (lo, hi, tag), or 0; only the `keyBits` of a stored tag take part in the
- * comparison, the rest is payload.
+ * comparison, the rest is payload. `group`: the filter group it was inserted with.
  */
-export function find(lo: u64, hi: u64, tag: u32, keyBits: u32): usize {
+export function find(lo: u64, hi: u64, tag: u32, keyBits: u32, group: i32 = 0): usize {
   const h = hashOf(lo, hi, tag & keyBits);
-  const bit = (h >> 26) & filterMask;
+  const bit = filterBit(h, group);
   if ((load<u8>(filterBase + <usize>(bit >> 3)) & (<u8>1 << <u8>(bit & 7))) == 0) return 0;
   let slot = h;
   while (true) {
@@ -58,10 +74,10 @@ export function find(lo: u64, hi: u64, tag: u32, keyBits: u32): usize {
   return 0; // unreachable: the table always has empty slots
 }
 
-/** Adds (lo, hi, tag), which must be absent; returns its entry (value 0). */
-export function insert(lo: u64, hi: u64, tag: u32): usize {
+/** Adds (lo, hi, tag), which must be absent, to filter group `group`; returns its entry (value 0). */
+export function insert(lo: u64, hi: u64, tag: u32, group: i32 = 0): usize {
   const h = hashOf(lo, hi, tag);
-  const bit = (h >> 26) & filterMask;
+  const bit = filterBit(h, group);
   const byte = filterBase + <usize>(bit >> 3);
   store<u8>(byte, load<u8>(byte) | (<u8>1 << <u8>(bit & 7)));
   let slot = h;
