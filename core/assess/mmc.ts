@@ -289,16 +289,22 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
  * counts right after guessing, while the pair is at hand: the order of reads and updates is
  * the standard's.
  *
- * One order's part of a step: reads the pair of the context `now` ends with, counts `actual`
- * after it (a new pair only below the cap, which only order 16 can reach: 2^(d+1) > MAX_PAIRS)
- * and returns 2 bits, (seen << 1) | guess. Inlined with a constant order, all of the address
- * arithmetic folds away. The count is stored as the whole pair plus one in its half: the next
- * step's 8-byte load of a context just trained then forwards from one 8-byte store.
+ * Where order d's pair of the context `now` ends with sits. Inlined with a constant order, all
+ * of the address arithmetic folds away.
  */
 // @ts-ignore: decorator
-@inline function bitsOrderStep(counts: usize, used: usize, now: u32, actual: i32, d: i32): u32 {
-  const pairAt = counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
-  const pair = load<u64>(pairAt);
+@inline function bitsPairAt(counts: usize, now: u32, d: i32): usize {
+  return counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
+}
+
+/**
+ * Order d counts `actual` after the context whose pair at `pairAt` was `pair` (a new pair only
+ * below the cap, which only order 16 can reach: 2^(d+1) > MAX_PAIRS). The count is stored as
+ * the whole pair plus one in its half: the next step's 8-byte load of a context just trained
+ * then forwards from one 8-byte store.
+ */
+// @ts-ignore: decorator
+@inline function trainBitsPair(used: usize, pairAt: usize, pair: u64, actual: i32, d: i32): void {
   const count = actual != 0 ? <u32>(pair >> 32) : <u32>pair;
   if ((2 << d) > MAX_PAIRS && count == 0) {
     const usedAt = used + (<usize>d << 2);
@@ -310,16 +316,77 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   } else {
     store<u64>(pairAt, pair + (<u64>1 << (<u64>actual << 5)));
   }
+}
+
+/** One order's part of a step: reads its pair, trains it, returns 2 bits, (seen << 1) | guess. */
+// @ts-ignore: decorator
+@inline function bitsOrderStep(counts: usize, used: usize, now: u32, actual: i32, d: i32): u32 {
+  const pairAt = bitsPairAt(counts, now, d);
+  const pair = load<u64>(pairAt);
+  trainBitsPair(used, pairAt, pair, actual, d);
   return (<u32>(pair != 0) << 1) | <u32>(<u32>(pair >> 32) >= <u32>pair);
 }
 
-/** bitsOrderStep of orders first .. first + 3, 2 bits each, order `first` lowest. */
+/** The pairs of orders d and d + 1 as one i64x2. */
 // @ts-ignore: decorator
-@inline function bitsFourOrders(counts: usize, used: usize, now: u32, actual: i32, first: i32): u32 {
-  return bitsOrderStep(counts, used, now, actual, first)
-    | (bitsOrderStep(counts, used, now, actual, first + 1) << 2)
-    | (bitsOrderStep(counts, used, now, actual, first + 2) << 4)
-    | (bitsOrderStep(counts, used, now, actual, first + 3) << 6);
+@inline function twoPairs(counts: usize, now: u32, d: i32): v128 {
+  return v128.load64_lane(bitsPairAt(counts, now, d + 1), v128.load64_zero(bitsPairAt(counts, now, d)), 1);
+}
+
+/** Orders d and d + 1 (neither capped) trained: their pairs `pairs` plus `counted`, stored back. */
+// @ts-ignore: decorator
+@inline function trainTwo(counts: usize, now: u32, d: i32, pairs: v128, counted: v128): void {
+  const trained = i64x2.add(pairs, counted);
+  v128.store64_lane(bitsPairAt(counts, now, d), trained, 0);
+  v128.store64_lane(bitsPairAt(counts, now, d + 1), trained, 1);
+}
+
+/** Lanes (lo > hi, hi > lo, ...) of two pairs: all ones where true. */
+// @ts-ignore: decorator
+@inline function halvesGreater(pairs: v128): v128 {
+  return i32x4.gt_u(pairs, i32x4.shuffle(pairs, pairs, 1, 0, 3, 2));
+}
+
+/** One bit per i32 lane of 8 vectors of all-ones-or-zero lanes, vector k's lane l at bit 4k + l. */
+// @ts-ignore: decorator
+@inline function laneBits(a: v128, b: v128, c: v128, d: v128, e: v128, f: v128, g: v128, h: v128): u32 {
+  const low = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d));
+  const high = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(e, f), i16x8.narrow_i32x4_s(g, h));
+  return <u32>i8x16.bitmask(low) | (<u32>i8x16.bitmask(high) << 16);
+}
+
+/**
+ * All 16 orders' part of a step once every order has history (as bitsOrderStep each, order d
+ * at bits 2(d − 1)): the pairs are read two to a vector, and (seen, guess) of all of them come
+ * from a few vector compares; only order 16, the one a cap can stop, trains alone.
+ */
+// @ts-ignore: decorator
+@inline function bitsAllOrders(counts: usize, used: usize, now: u32, actual: i32): u32 {
+  const p1 = twoPairs(counts, now, 1), p3 = twoPairs(counts, now, 3), p5 = twoPairs(counts, now, 5);
+  const p7 = twoPairs(counts, now, 7), p9 = twoPairs(counts, now, 9), p11 = twoPairs(counts, now, 11);
+  const p13 = twoPairs(counts, now, 13), p15 = twoPairs(counts, now, 15);
+  const zero = i64x2.splat(0);
+  const seen = laneBits(
+    i64x2.ne(p1, zero), i64x2.ne(p3, zero), i64x2.ne(p5, zero), i64x2.ne(p7, zero),
+    i64x2.ne(p9, zero), i64x2.ne(p11, zero), i64x2.ne(p13, zero), i64x2.ne(p15, zero),
+  );
+  // Even bits: after 0 leads (guess 0); odd bits: after 1 leads.
+  const greater = laneBits(
+    halvesGreater(p1), halvesGreater(p3), halvesGreater(p5), halvesGreater(p7),
+    halvesGreater(p9), halvesGreater(p11), halvesGreater(p13), halvesGreater(p15),
+  );
+  const counted = i64x2.splat(<i64>1 << (<i64>actual << 5));
+  trainTwo(counts, now, 1, p1, counted);
+  trainTwo(counts, now, 3, p3, counted);
+  trainTwo(counts, now, 5, p5, counted);
+  trainTwo(counts, now, 7, p7, counted);
+  trainTwo(counts, now, 9, p9, counted);
+  trainTwo(counts, now, 11, p11, counted);
+  trainTwo(counts, now, 13, p13, counted);
+  v128.store64_lane(bitsPairAt(counts, now, 15), i64x2.add(p15, counted), 0);
+  trainBitsPair(used, bitsPairAt(counts, now, 16), i64x2.extract_lane(p15, 1), actual, 16);
+  // The guess is 1 unless after 0 leads (an unseen context guesses 1, as 0 ≥ 0).
+  return (seen & ~LOW_OF_PAIRS) | (~greater & LOW_OF_PAIRS);
 }
 
 /** Even bits of a word of 2-bit fields. */
@@ -372,10 +439,7 @@ function multiMmcBits(ptr: usize, len: i32): void {
     // Order d's (seen, guess) at bits 2(d − 1) + 1, 2(d − 1).
     let orders: u32 = 0;
     if (i >= MAX_ORDER) {
-      orders = bitsFourOrders(counts, used, now, actual, 1)
-        | (bitsFourOrders(counts, used, now, actual, 5) << 8)
-        | (bitsFourOrders(counts, used, now, actual, 9) << 16)
-        | (bitsFourOrders(counts, used, now, actual, 13) << 24);
+      orders = bitsAllOrders(counts, used, now, actual);
     } else {
       for (let d = 1; d <= i; d++) orders |= bitsOrderStep(counts, used, now, actual, d) << (2 * (d - 1));
     }
