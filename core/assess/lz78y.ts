@@ -13,6 +13,7 @@ import { correctCount, longestRun, NULL_SYMBOL, record, resetOutcomes } from "./
 import { finishPredictor } from "./bounds.ts";
 import { beforeHi, beforeLo, contextHi, contextLo, MAX_ORDER, nowHi, nowLo, pushSymbol, resetHistory } from "./context.ts";
 import { find, insert, newTable } from "./table.ts";
+import { BIT_PAIRS_BYTES, bitPairAt, halvesGreater, laneBits, swapHalves, twoBitPairs } from "./bit_pairs.ts";
 
 const MAX_CONTEXTS: i32 = 65536;
 /** Context length·width up to this many bits is indexed directly: 2^(bits+1) ids. */
@@ -117,6 +118,69 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   }
 }
 
+/** Once the dictionary is full, order d trains the context whose pair `pair` is, if it is known. */
+// @ts-ignore: decorator
+@inline function trainKnown(counts: usize, now: u32, d: i32, pair: u64, counted: u64): void {
+  if (pair != 0) store<u64>(bitPairAt(counts, now, d), pair + counted);
+}
+
+/** The larger count of each of two pairs, in both of its lanes. */
+// @ts-ignore: decorator
+@inline function largerCounts(two: v128): v128 {
+  return i32x4.max_u(two, swapHalves(two));
+}
+
+/**
+ * A step of lz78yBits once the dictionary is full: the 16 orders' pairs are read two to a
+ * vector, and the prediction (the guess of the longest order whose larger count is the
+ * largest, NULL_SYMBOL if every count is 0) comes from vector maxima and compares instead of
+ * ~7 scalar operations an order. Then the known contexts are trained with `counted`.
+ */
+// @ts-ignore: decorator
+@inline function fullDictionaryStep(counts: usize, now: u32, counted: u64): i32 {
+  const p1 = twoBitPairs(counts, now, 1), p3 = twoBitPairs(counts, now, 3), p5 = twoBitPairs(counts, now, 5);
+  const p7 = twoBitPairs(counts, now, 7), p9 = twoBitPairs(counts, now, 9), p11 = twoBitPairs(counts, now, 11);
+  const p13 = twoBitPairs(counts, now, 13), p15 = twoBitPairs(counts, now, 15);
+  const m1 = largerCounts(p1), m3 = largerCounts(p3), m5 = largerCounts(p5), m7 = largerCounts(p7);
+  const m9 = largerCounts(p9), m11 = largerCounts(p11), m13 = largerCounts(p13), m15 = largerCounts(p15);
+  let top = i32x4.max_u(
+    i32x4.max_u(i32x4.max_u(m1, m3), i32x4.max_u(m5, m7)),
+    i32x4.max_u(i32x4.max_u(m9, m11), i32x4.max_u(m13, m15)),
+  );
+  top = i32x4.max_u(top, i32x4.shuffle(top, top, 2, 3, 0, 1));
+  let prediction = NULL_SYMBOL;
+  if (i32x4.extract_lane(top, 0) != 0) {
+    const atTop = laneBits(
+      i32x4.eq(m1, top), i32x4.eq(m3, top), i32x4.eq(m5, top), i32x4.eq(m7, top),
+      i32x4.eq(m9, top), i32x4.eq(m11, top), i32x4.eq(m13, top), i32x4.eq(m15, top),
+    );
+    // Order d at bits 2(d − 1), 2(d − 1) + 1: the longest at the top, and whether after 0 leads it.
+    const longest = (31 - <i32>clz(atTop)) & ~1;
+    const greater = laneBits(
+      halvesGreater(p1), halvesGreater(p3), halvesGreater(p5), halvesGreater(p7),
+      halvesGreater(p9), halvesGreater(p11), halvesGreater(p13), halvesGreater(p15),
+    );
+    prediction = 1 - <i32>((greater >> longest) & 1);
+  }
+  trainKnown(counts, now, 1, i64x2.extract_lane(p1, 0), counted);
+  trainKnown(counts, now, 2, i64x2.extract_lane(p1, 1), counted);
+  trainKnown(counts, now, 3, i64x2.extract_lane(p3, 0), counted);
+  trainKnown(counts, now, 4, i64x2.extract_lane(p3, 1), counted);
+  trainKnown(counts, now, 5, i64x2.extract_lane(p5, 0), counted);
+  trainKnown(counts, now, 6, i64x2.extract_lane(p5, 1), counted);
+  trainKnown(counts, now, 7, i64x2.extract_lane(p7, 0), counted);
+  trainKnown(counts, now, 8, i64x2.extract_lane(p7, 1), counted);
+  trainKnown(counts, now, 9, i64x2.extract_lane(p9, 0), counted);
+  trainKnown(counts, now, 10, i64x2.extract_lane(p9, 1), counted);
+  trainKnown(counts, now, 11, i64x2.extract_lane(p11, 0), counted);
+  trainKnown(counts, now, 12, i64x2.extract_lane(p11, 1), counted);
+  trainKnown(counts, now, 13, i64x2.extract_lane(p13, 0), counted);
+  trainKnown(counts, now, 14, i64x2.extract_lane(p13, 1), counted);
+  trainKnown(counts, now, 15, i64x2.extract_lane(p15, 0), counted);
+  trainKnown(counts, now, 16, i64x2.extract_lane(p15, 1), counted);
+  return prediction;
+}
+
 /**
  * Bits: a context of j bits is index 2^j + context (2 .. 2^17), its two successor counts a u32
  * pair at twice that; a context is in the dictionary once either count is non-zero (it is
@@ -126,14 +190,14 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
  */
 function lz78yBits(ptr: usize, len: i32): void {
   if (len <= MAX_ORDER + 1) return;
-  const counts = alloc(<usize>8 << (MAX_ORDER + 1));
+  const counts = alloc(BIT_PAIRS_BYTES);
   let size = 0;
   let before: u32 = 0;
   for (let i = 0; i < MAX_ORDER; i++) before = (before << 1) | load<u8>(ptr + i);
   // The first step's training; every later one is done by the step before it.
   const first = <u32>load<u8>(ptr + MAX_ORDER);
   for (let j = MAX_ORDER; j >= 1; j--) {
-    store<u32>(counts + (<usize>((1 << j) | (before & ((1 << j) - 1))) << 3) + (<usize>first << 2), 1);
+    store<u32>(bitPairAt(counts, before, j) + (<usize>first << 2), 1);
   }
   size = MAX_ORDER;
   let now = (before << 1) | first;
@@ -141,22 +205,27 @@ function lz78yBits(ptr: usize, len: i32): void {
     const actual = <u32>load<u8>(ptr + i);
     // `actual` counted in a pair: one in its half of the 8-byte word.
     const counted: u64 = <u64>1 << (<u64>actual << 5);
-    let prediction = NULL_SYMBOL;
-    let bestCount: u32 = 0;
-    for (let j = MAX_ORDER; j >= 1; j--) {
-      const pairAt = counts + (<usize>((1 << j) | (now & ((1 << j) - 1))) << 3);
-      const pair = load<u64>(pairAt);
-      const after0 = <u32>pair, after1 = <u32>(pair >> 32);
-      const count = max(after0, after1);
-      const better = count > bestCount;
-      bestCount = select<u32>(count, bestCount, better);
-      prediction = select<i32>(<i32>(after1 >= after0), prediction, better);
-      // The next step's training of this context with `actual`.
-      if (pair == 0) {
-        if (size >= MAX_CONTEXTS) continue;
-        size++;
+    let prediction: i32;
+    if (size >= MAX_CONTEXTS) {
+      prediction = fullDictionaryStep(counts, now, counted);
+    } else {
+      prediction = NULL_SYMBOL;
+      let bestCount: u32 = 0;
+      for (let j = MAX_ORDER; j >= 1; j--) {
+        const pairAt = bitPairAt(counts, now, j);
+        const pair = load<u64>(pairAt);
+        const after0 = <u32>pair, after1 = <u32>(pair >> 32);
+        const count = max(after0, after1);
+        const better = count > bestCount;
+        bestCount = select<u32>(count, bestCount, better);
+        prediction = select<i32>(<i32>(after1 >= after0), prediction, better);
+        // The next step's training of this context with `actual`.
+        if (pair == 0) {
+          if (size >= MAX_CONTEXTS) continue;
+          size++;
+        }
+        store<u64>(pairAt, pair + counted);
       }
-      store<u64>(pairAt, pair + counted);
     }
     record(prediction == <i32>actual);
     now = (now << 1) | actual;

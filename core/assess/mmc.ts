@@ -18,6 +18,7 @@ import {
   beforeHi, beforeLo, contextHi, contextLo, DIRECT_BITS, MAX_ORDER, nowHi, nowLo, pushSymbol, resetHistory,
 } from "./context.ts";
 import { find, insert, newTable } from "./table.ts";
+import { BIT_PAIRS_BYTES, bitPairAt, halvesGreater, laneBits, twoBitPairs } from "./bit_pairs.ts";
 
 /**
  * Contexts of up to this many bits keep their leader in flat arrays (6 bytes a context: 384 KiB
@@ -283,21 +284,11 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
 }
 
 /**
- * Bits: order d's counts are pairs (after 0, after 1) at index 2·context in one flat array per
- * order (2^(d+1) u32, 1 MiB in all); orders sit back to back, order d at 2^(d+1) − 4. The pair
+ * Bits: order d's counts are the pairs of bit_pairs.ts. The pair
  * a step's guess reads is the one the next step trains, so each step trains its successor's
  * counts right after guessing, while the pair is at hand: the order of reads and updates is
  * the standard's.
  *
- * Where order d's pair of the context `now` ends with sits. Inlined with a constant order, all
- * of the address arithmetic folds away.
- */
-// @ts-ignore: decorator
-@inline function bitsPairAt(counts: usize, now: u32, d: i32): usize {
-  return counts + (<usize>(((1 << (d + 1)) - 4) + ((now & ((1 << d) - 1)) << 1)) << 2);
-}
-
-/**
  * Order d counts `actual` after the context whose pair at `pairAt` was `pair` (a new pair only
  * below the cap, which only order 16 can reach: 2^(d+1) > MAX_PAIRS). The count is stored as
  * the whole pair plus one in its half: the next step's 8-byte load of a context just trained
@@ -321,38 +312,18 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
 /** One order's part of a step: reads its pair, trains it, returns 2 bits, (seen << 1) | guess. */
 // @ts-ignore: decorator
 @inline function bitsOrderStep(counts: usize, used: usize, now: u32, actual: i32, d: i32): u32 {
-  const pairAt = bitsPairAt(counts, now, d);
+  const pairAt = bitPairAt(counts, now, d);
   const pair = load<u64>(pairAt);
   trainBitsPair(used, pairAt, pair, actual, d);
   return (<u32>(pair != 0) << 1) | <u32>(<u32>(pair >> 32) >= <u32>pair);
-}
-
-/** The pairs of orders d and d + 1 as one i64x2. */
-// @ts-ignore: decorator
-@inline function twoPairs(counts: usize, now: u32, d: i32): v128 {
-  return v128.load64_lane(bitsPairAt(counts, now, d + 1), v128.load64_zero(bitsPairAt(counts, now, d)), 1);
 }
 
 /** Orders d and d + 1 (neither capped) trained: their pairs `pairs` plus `counted`, stored back. */
 // @ts-ignore: decorator
 @inline function trainTwo(counts: usize, now: u32, d: i32, pairs: v128, counted: v128): void {
   const trained = i64x2.add(pairs, counted);
-  v128.store64_lane(bitsPairAt(counts, now, d), trained, 0);
-  v128.store64_lane(bitsPairAt(counts, now, d + 1), trained, 1);
-}
-
-/** Lanes (lo > hi, hi > lo, ...) of two pairs: all ones where true. */
-// @ts-ignore: decorator
-@inline function halvesGreater(pairs: v128): v128 {
-  return i32x4.gt_u(pairs, i32x4.shuffle(pairs, pairs, 1, 0, 3, 2));
-}
-
-/** One bit per i32 lane of 8 vectors of all-ones-or-zero lanes, vector k's lane l at bit 4k + l. */
-// @ts-ignore: decorator
-@inline function laneBits(a: v128, b: v128, c: v128, d: v128, e: v128, f: v128, g: v128, h: v128): u32 {
-  const low = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d));
-  const high = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(e, f), i16x8.narrow_i32x4_s(g, h));
-  return <u32>i8x16.bitmask(low) | (<u32>i8x16.bitmask(high) << 16);
+  v128.store64_lane(bitPairAt(counts, now, d), trained, 0);
+  v128.store64_lane(bitPairAt(counts, now, d + 1), trained, 1);
 }
 
 /**
@@ -362,9 +333,9 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
  */
 // @ts-ignore: decorator
 @inline function bitsAllOrders(counts: usize, used: usize, now: u32, actual: i32): u32 {
-  const p1 = twoPairs(counts, now, 1), p3 = twoPairs(counts, now, 3), p5 = twoPairs(counts, now, 5);
-  const p7 = twoPairs(counts, now, 7), p9 = twoPairs(counts, now, 9), p11 = twoPairs(counts, now, 11);
-  const p13 = twoPairs(counts, now, 13), p15 = twoPairs(counts, now, 15);
+  const p1 = twoBitPairs(counts, now, 1), p3 = twoBitPairs(counts, now, 3), p5 = twoBitPairs(counts, now, 5);
+  const p7 = twoBitPairs(counts, now, 7), p9 = twoBitPairs(counts, now, 9), p11 = twoBitPairs(counts, now, 11);
+  const p13 = twoBitPairs(counts, now, 13), p15 = twoBitPairs(counts, now, 15);
   const zero = i64x2.splat(0);
   const seen = laneBits(
     i64x2.ne(p1, zero), i64x2.ne(p3, zero), i64x2.ne(p5, zero), i64x2.ne(p7, zero),
@@ -383,8 +354,8 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   trainTwo(counts, now, 9, p9, counted);
   trainTwo(counts, now, 11, p11, counted);
   trainTwo(counts, now, 13, p13, counted);
-  v128.store64_lane(bitsPairAt(counts, now, 15), i64x2.add(p15, counted), 0);
-  trainBitsPair(used, bitsPairAt(counts, now, 16), i64x2.extract_lane(p15, 1), actual, 16);
+  v128.store64_lane(bitPairAt(counts, now, 15), i64x2.add(p15, counted), 0);
+  trainBitsPair(used, bitPairAt(counts, now, 16), i64x2.extract_lane(p15, 1), actual, 16);
   // The guess is 1 unless after 0 leads (an unseen context guesses 1, as 0 ≥ 0).
   return (seen & ~LOW_OF_PAIRS) | (~greater & LOW_OF_PAIRS);
 }
@@ -424,15 +395,15 @@ const NIBBLE_POINTS: usize = memory.data<i32>([0,0,0,0, 1,0,0,0, 0,1,0,0, 1,1,0,
  */
 function multiMmcBits(ptr: usize, len: i32): void {
   if (len < 3) return;
-  const counts = alloc(<usize>4 << (MAX_ORDER + 2));
+  const counts = alloc(BIT_PAIRS_BYTES);
   const used = alloc(<usize>(MAX_ORDER + 1) << 2); // pairs admitted, kept for capped orders only
   let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
   let leading = 0;
   let leaders: u32 = 0xFFFF;
   // Step 2's training: order 1, context s[0], next s[1].
-  const first = <u32>load<u8>(ptr);
-  let now: u32 = (first << 1) | load<u8>(ptr + 1);
-  store<u32>(counts + (<usize>now << 2), 1);
+  const first = <u32>load<u8>(ptr), second = <u32>load<u8>(ptr + 1);
+  store<u32>(bitPairAt(counts, first, 1) + (<usize>second << 2), 1);
+  let now: u32 = (first << 1) | second;
   let winner = 0;
   for (let i = 2; i < len; i++) {
     const actual = <i32>load<u8>(ptr + i);
