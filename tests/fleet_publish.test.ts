@@ -18,8 +18,10 @@ import {
   natsClient,
   type NatsNode,
   natsServerInstalled,
+  readStream,
   startNatsServer,
   stopAll,
+  waitForJetStream,
   waitForStream,
 } from "./_support/nats_server.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
@@ -251,7 +253,7 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
       received.push(Buffer.from(m.data));
       // A taker's claim of the first two, then it dies without acknowledging anything.
       if (received.length <= 2) {
-        expect(await jsm.streams.deleteMessage(stream, m.info.streamSequence, false)).toBe(true);
+        expect(await jsm.streams.deleteMessage(stream, m.info.streamSequence, true)).toBe(true);
       }
     }
     await nc.close();
@@ -264,6 +266,27 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     const output = new Set(chunksOf(read.stdout));
     for (const block of received.slice(0, 2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(false);
     for (const block of received.slice(2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(true);
+  });
+
+  it("keeps the blocks a taker used out of the stream when the server is killed and restarted at once", async () => {
+    const stream = "HARD_KILL";
+    const published = await runCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=6", "--to", server.url, "--stream", stream],
+      ...["--bytes", "256K", "--block", "4K"],
+    ]);
+    expect(published.status).toBe(0);
+    const read = await runCli(bun, ["read", "100K", "--device", `${server.url}/${stream}`]);
+    expect(read.status).toBe(0);
+    const took = Number(/took (\d+) blocks/.exec(read.stderr)![1]);
+    // Killed before it writes its lazy index: a plain delete (not an erase) came back here.
+    await server.kill();
+    await server.start();
+    await waitForJetStream(server.url);
+    const held = await readStream(server.url, stream);
+    expect(held.length).toBe(64 - took);
+    const output = new Set(chunksOf(read.stdout));
+    expect(held.filter((m) => chunksOf(Buffer.from(m.data)).some((c) => output.has(c))).map((m) => m.seq))
+      .toEqual([]);
   });
 
   it("creates streams whose blocks only takers remove, uses an earlier version's work queue, and refuses interest retention", async () => {

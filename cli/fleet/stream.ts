@@ -173,14 +173,26 @@ export async function streamState(jsm: JetStreamManager, stream: string): Promis
         redeliveries: consumer?.num_redelivered ?? 0,
       };
     } catch (error) {
-      const silent = error instanceof errors.TimeoutError || error instanceof errors.NoRespondersError;
-      if (!silent || Date.now() >= deadline) throw streamError(stream, "read the state of", error);
+      if (!isApiSilence(error) || Date.now() >= deadline) {
+        throw streamError(stream, "read the state of", error);
+      }
       await new Promise((resolve) => setTimeout(resolve, STREAM_STATE_PAUSE_MS));
     }
   }
 }
 
-/** "Cannot create stream QRNG: insufficient resources", kind "disconnected". */
+/** "Cannot create stream QRNG: insufficient resources", kind "disconnected"; the cause kept. */
 export function streamError(stream: string, action: string, error: unknown): QrngError {
-  return new QrngError("disconnected", `Cannot ${action} stream ${stream}: ${describeError(error)}`);
+  return new QrngError("disconnected", `Cannot ${action} stream ${stream}: ${describeError(error)}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Whether `error` (or what a {@link streamError} wraps) is JetStream's API not answering at all,
+ * as while a cluster elects a leader: worth asking again, unlike a refusal.
+ */
+export function isApiSilence(error: unknown): boolean {
+  const cause = error instanceof QrngError ? error.cause : error;
+  return cause instanceof errors.TimeoutError || cause instanceof errors.NoRespondersError;
 }
