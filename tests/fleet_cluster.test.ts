@@ -210,10 +210,11 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       const { state } = await (await jetstreamManager(check)).streams.info("FLEET");
       await check.close();
       expect(state.last_seq * BLOCK_BYTES).toBe(published);
-      // What the stream's leader holds, message by message, is what it counts, and none of it
-      // is in any output: a block used and still there could be handed out again. (nats-server
-      // 2.9 brought hundreds of used blocks back this way on the restarted node when claims
-      // deleted without erasing: see cli/fleet/taker.ts.)
+      // What the stream's leader holds, message by message: none of it is in any output (a
+      // block used and still there could be handed out again; nats-server 2.9 brought hundreds
+      // back on the restarted node while claims deleted without erasing: see
+      // cli/fleet/taker.ts). It is the stream's content for the accounting: after a hard kill
+      // 2.9's own count may include erased messages (103 too many in a one-server trial).
       const stored = await readStream(url, "FLEET");
       const usedAndStored = stored.filter((m) => {
         for (let at = 0; at + CHUNK_BYTES <= m.data.length; at += CHUNK_BYTES) {
@@ -222,8 +223,7 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
         return false;
       });
       expect(usedAndStored.map((m) => m.seq), "blocks in an output and still in the stream").toEqual([]);
-      expect(stored.length).toBe(state.messages);
-      const inStream = state.messages * BLOCK_BYTES;
+      const inStream = stored.length * BLOCK_BYTES;
       const survivors = takers.filter((t) => !t.killed);
       const summaryOf = (t: (typeof takers)[number]) => {
         const [, took, skipped, unconfirmed] =
@@ -251,7 +251,7 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
           survivorsOutput + killedOutput
         }, ` +
           `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
-          `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
+          `${survivors.length} takers finished, ${KILLED_TAKERS} killed; the stream counts ${state.messages} blocks`,
       );
       expect(lost).toBeLessThanOrEqual(
         KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + SURVIVORS_LOSS_ALLOWANCE_BYTES,
