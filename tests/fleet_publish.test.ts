@@ -195,6 +195,26 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     expect(chunks.every((c) => valid.has(c))).toBe(true);
   });
 
+  it("lets a waiting taker ride out a server that answers nothing for longer than a request may take", async () => {
+    const stream = "SILENT_JOIN";
+    const taker = spawnCli(bun, ["read", "16K", "--device", `${server.url}/${stream}?wait=60000`]);
+    const output: Buffer[] = [];
+    taker.child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // As a cluster electing a leader: the taker's next look for the stream times out (5 s).
+    await server.freeze(6500);
+    const published = await runCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=11", "--to", server.url, "--stream", stream],
+      ...["--bytes", "64K"],
+    ]);
+    expect(published.status).toBe(0);
+    expect(await taker.exited, taker.stderr()).toBe(0);
+    const valid = seededChunks(11, 64 * 1024);
+    const chunks = chunksOf(Buffer.concat(output));
+    expect(chunks.length).toBe(512);
+    expect(chunks.every((c) => valid.has(c))).toBe(true);
+  });
+
   it(
     "keeps a taker that waited longer than STALL_REJOIN_MS on an empty stream taking: its fresh pull subscription delivers",
     async () => {

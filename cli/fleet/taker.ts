@@ -113,7 +113,9 @@ export class BlockTaker {
    */
   static async open(nc: NatsConnection, stream: string, prefetchBlocks: number): Promise<BlockTaker> {
     const js = jetstream(nc);
-    const jsm = await js.jetstreamManager();
+    const jsm = await js.jetstreamManager().catch((error) => {
+      throw streamError(stream, "reach the JetStream API for", error);
+    });
     await ensureConsumer(jsm, stream);
     try {
       const consumer = await js.consumers.get(stream, CONSUMER_NAME);
