@@ -11,7 +11,7 @@ import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-i
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { STALL_REJOIN_MS } from "../cli/fleet/taker.ts";
-import { streamState } from "../cli/fleet/stream.ts";
+import { askWhileSilent, ensureStream, streamState } from "../cli/fleet/stream.ts";
 import { open } from "../cli/mod.ts";
 import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
 import {
@@ -67,6 +67,21 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
       const state = await streamState(jsm, "SILENT");
       await frozen;
       expect(state).toMatchObject({ stream: "SILENT", messages: 0, stored: 0 });
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it("creates a stream and its consumer also while the server is silent for longer than a request may take", async () => {
+    const nc = await natsClient(server.url);
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 1000 });
+      const frozen = server.freeze(2500); // as a cluster electing leaders at a publisher's start
+      const spec = { name: "SILENT_START", subjectPrefix: "silent-start", maxBytes: 1 << 20, replicas: 1 };
+      const info = await askWhileSilent(() => ensureStream(jsm, spec));
+      await frozen;
+      expect(info.config.name).toBe("SILENT_START");
+      expect((await jsm.consumers.info("SILENT_START", "qrng")).config.durable_name).toBe("qrng");
     } finally {
       await nc.close();
     }
