@@ -185,8 +185,14 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
       expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
       const publisherStatus = await publishersDone;
-      expect(publisherStatus).toEqual([0, 0, 0]);
-      expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
+      // On failure, what the servers warned of (a stalled consumer, a lost quorum) says why.
+      const serverWarnings = nodes.map((node) =>
+        `${node.name}:\n${
+          node.log.split("\n").filter((line) => /\[(WRN|ERR)\]/.test(line)).slice(-30).join("\n")
+        }`
+      ).join("\n");
+      expect(publisherStatus, serverWarnings).toEqual([0, 0, 0]);
+      expect(takerStatus, serverWarnings).toEqual(takers.map((t) => (t.killed ? null : 0)));
 
       // Every chunk of every output is from a validated window of a seeded stream, none twice.
       const outputs = takers.map((t) => readFileSync(t.output));
