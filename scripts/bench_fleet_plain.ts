@@ -8,7 +8,7 @@
  * publish: pre-made blocks, 32 publishes in flight (as qrng publish), a full stream waited on.
  * take: the shared durable consumer with consume() (64 blocks prefetched, as qrng's taker);
  * `ack` acknowledges each delivery (the library's ordinary at-least-once use), `claim` first
- * deletes it from the stream as qrng's taker does (at most once). Prints {"bytes":N} at the end.
+ * erases it from the stream as qrng's taker does (at most once). Prints {"bytes":N} at the end.
  */
 import { AckPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -64,9 +64,7 @@ if (mode === "publish") {
     if (extra === "claim") {
       // Claims of the prefetched deliveries go out together, as qrng's taker sends them.
       claims.push(
-        jsm.streams.deleteMessage(stream, m.info.streamSequence, false).catch(() => false).then(() =>
-          m.ack()
-        ),
+        jsm.streams.deleteMessage(stream, m.info.streamSequence, true).catch(() => false).then(() => m.ack()),
       );
       if (claims.length >= 64 || messages.getPending() === 0) {
         await Promise.all(claims);

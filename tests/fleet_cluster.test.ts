@@ -2,8 +2,8 @@
  * The fleet acceptance test (issue 10): three publishers (sim:qcicada seeds 1, 2, 3) and eight
  * takers on a three-node JetStream cluster with an R3 stream; two takers are SIGKILLed and the
  * stream's leader node is killed and restarted mid-run. Across all outputs no 32-byte chunk
- * appears twice and every chunk is from a validated window of a seeded stream (regenerated
- * here); the blocks published equal those taken plus those still in the stream, each stored
+ * appears twice, every chunk is from a validated window of a seeded stream (regenerated
+ * here), and no block in an output is still in the stream; the blocks published equal those taken plus those still in the stream, each stored
  * once, and what was taken but not output (lost) stays within what the takers could hold.
  *
  * Size: QRNG_FLEET_TEST_MIB (default 48 MiB for npm test; the issue's full 256 MiB with
@@ -19,6 +19,7 @@ import { testTempDir } from "./_support/temp_dir.ts";
 import {
   natsClient,
   natsServerInstalled,
+  readStream,
   startNatsCluster,
   stopAll,
   waitForJetStream,
@@ -184,8 +185,14 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
       expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
       const publisherStatus = await publishersDone;
-      expect(publisherStatus).toEqual([0, 0, 0]);
-      expect(takerStatus).toEqual(takers.map((t) => (t.killed ? null : 0)));
+      // On failure, what the servers warned of (a stalled consumer, a lost quorum) says why.
+      const serverWarnings = nodes.map((node) =>
+        `${node.name}:\n${
+          node.log.split("\n").filter((line) => /\[(WRN|ERR)\]/.test(line)).slice(-30).join("\n")
+        }`
+      ).join("\n");
+      expect(publisherStatus, serverWarnings).toEqual([0, 0, 0]);
+      expect(takerStatus, serverWarnings).toEqual(takers.map((t) => (t.killed ? null : 0)));
 
       // Every chunk of every output is from a validated window of a seeded stream, none twice.
       const outputs = takers.map((t) => readFileSync(t.output));
@@ -209,7 +216,20 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       const { state } = await (await jetstreamManager(check)).streams.info("FLEET");
       await check.close();
       expect(state.last_seq * BLOCK_BYTES).toBe(published);
-      const inStream = state.messages * BLOCK_BYTES;
+      // What the stream's leader holds, message by message: none of it is in any output (a
+      // block used and still there could be handed out again; nats-server 2.9 brought hundreds
+      // back on the restarted node while claims deleted without erasing: see
+      // cli/fleet/taker.ts). It is the stream's content for the accounting: after a hard kill
+      // 2.9's own count may include erased messages (103 too many in a one-server trial).
+      const stored = await readStream(url, "FLEET");
+      const usedAndStored = stored.filter((m) => {
+        for (let at = 0; at + CHUNK_BYTES <= m.data.length; at += CHUNK_BYTES) {
+          if (contains(outputKeys, chunkKey(m.data, at))) return true;
+        }
+        return false;
+      });
+      expect(usedAndStored.map((m) => m.seq), "blocks in an output and still in the stream").toEqual([]);
+      const inStream = stored.length * BLOCK_BYTES;
       const survivors = takers.filter((t) => !t.killed);
       const summaryOf = (t: (typeof takers)[number]) => {
         const [, took, skipped, unconfirmed] =
@@ -237,7 +257,7 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
           survivorsOutput + killedOutput
         }, ` +
           `lost ${lost}, of which skipped or unconfirmed claims at most ${survivorsUnconfirmed}) + in stream ${inStream}; ` +
-          `${survivors.length} takers finished, ${KILLED_TAKERS} killed`,
+          `${survivors.length} takers finished, ${KILLED_TAKERS} killed; the stream counts ${state.messages} blocks`,
       );
       expect(lost).toBeLessThanOrEqual(
         KILLED_TAKERS * KILLED_TAKER_SLACK_BYTES + SURVIVORS_LOSS_ALLOWANCE_BYTES,

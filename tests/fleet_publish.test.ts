@@ -11,15 +11,17 @@ import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-i
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { STALL_REJOIN_MS } from "../cli/fleet/taker.ts";
-import { streamState } from "../cli/fleet/stream.ts";
+import { askWhileSilent, ensureStream, streamState } from "../cli/fleet/stream.ts";
 import { open } from "../cli/mod.ts";
 import { binaryBuilt, runCli, RUNNERS, spawnCli } from "./_support/cli.ts";
 import {
   natsClient,
   type NatsNode,
   natsServerInstalled,
+  readStream,
   startNatsServer,
   stopAll,
+  waitForJetStream,
   waitForStream,
 } from "./_support/nats_server.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
@@ -65,6 +67,21 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
       const state = await streamState(jsm, "SILENT");
       await frozen;
       expect(state).toMatchObject({ stream: "SILENT", messages: 0, stored: 0 });
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it("creates a stream and its consumer also while the server is silent for longer than a request may take", async () => {
+    const nc = await natsClient(server.url);
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 1000 });
+      const frozen = server.freeze(2500); // as a cluster electing leaders at a publisher's start
+      const spec = { name: "SILENT_START", subjectPrefix: "silent-start", maxBytes: 1 << 20, replicas: 1 };
+      const info = await askWhileSilent(() => ensureStream(jsm, spec));
+      await frozen;
+      expect(info.config.name).toBe("SILENT_START");
+      expect((await jsm.consumers.info("SILENT_START", "qrng")).config.durable_name).toBe("qrng");
     } finally {
       await nc.close();
     }
@@ -193,6 +210,26 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     expect(chunks.every((c) => valid.has(c))).toBe(true);
   });
 
+  it("lets a waiting taker ride out a server that answers nothing for longer than a request may take", async () => {
+    const stream = "SILENT_JOIN";
+    const taker = spawnCli(bun, ["read", "16K", "--device", `${server.url}/${stream}?wait=60000`]);
+    const output: Buffer[] = [];
+    taker.child.stdout!.on("data", (chunk: Buffer) => output.push(chunk));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // As a cluster electing a leader: the taker's next look for the stream times out (5 s).
+    await server.freeze(6500);
+    const published = await runCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=11", "--to", server.url, "--stream", stream],
+      ...["--bytes", "64K"],
+    ]);
+    expect(published.status).toBe(0);
+    expect(await taker.exited, taker.stderr()).toBe(0);
+    const valid = seededChunks(11, 64 * 1024);
+    const chunks = chunksOf(Buffer.concat(output));
+    expect(chunks.length).toBe(512);
+    expect(chunks.every((c) => valid.has(c))).toBe(true);
+  });
+
   it(
     "keeps a taker that waited longer than STALL_REJOIN_MS on an empty stream taking: its fresh pull subscription delivers",
     async () => {
@@ -251,7 +288,7 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
       received.push(Buffer.from(m.data));
       // A taker's claim of the first two, then it dies without acknowledging anything.
       if (received.length <= 2) {
-        expect(await jsm.streams.deleteMessage(stream, m.info.streamSequence, false)).toBe(true);
+        expect(await jsm.streams.deleteMessage(stream, m.info.streamSequence, true)).toBe(true);
       }
     }
     await nc.close();
@@ -264,6 +301,27 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     const output = new Set(chunksOf(read.stdout));
     for (const block of received.slice(0, 2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(false);
     for (const block of received.slice(2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(true);
+  });
+
+  it("keeps the blocks a taker used out of the stream when the server is killed and restarted at once", async () => {
+    const stream = "HARD_KILL";
+    const published = await runCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=6", "--to", server.url, "--stream", stream],
+      ...["--bytes", "256K", "--block", "4K"],
+    ]);
+    expect(published.status).toBe(0);
+    const read = await runCli(bun, ["read", "100K", "--device", `${server.url}/${stream}`]);
+    expect(read.status).toBe(0);
+    const took = Number(/took (\d+) blocks/.exec(read.stderr)![1]);
+    // Killed before it writes its lazy index: a plain delete (not an erase) came back here.
+    await server.kill();
+    await server.start();
+    await waitForJetStream(server.url);
+    const held = await readStream(server.url, stream);
+    expect(held.length).toBe(64 - took);
+    const output = new Set(chunksOf(read.stdout));
+    expect(held.filter((m) => chunksOf(Buffer.from(m.data)).some((c) => output.has(c))).map((m) => m.seq))
+      .toEqual([]);
   });
 
   it("creates streams whose blocks only takers remove, uses an earlier version's work queue, and refuses interest retention", async () => {

@@ -20,11 +20,13 @@ import { closeNats, connectNats, NATS_ENV, parseNatsAddress } from "../fleet/con
 import { fleetReclaimer } from "../fleet/memory.ts";
 import { BlockPublisher, type PublisherStats } from "../fleet/publisher.ts";
 import {
+  askWhileSilent,
   checkStreamName,
   DEFAULT_STREAM,
   DEFAULT_STREAM_BYTES,
   defaultSubjectPrefix,
   ensureStream,
+  streamError,
   streamState,
 } from "../fleet/stream.ts";
 import { HEALTH_FLAGS, parseAlphaFlag, resolveHFlag } from "./health_flags.ts";
@@ -137,12 +139,17 @@ async function run(argv: string[], platform: Platform): Promise<number> {
   let publisher: BlockPublisher | undefined;
   const started = platform.now();
   try {
-    const jsm = await jetstreamManager(nc);
+    // At start a cluster may still be electing leaders: its API's silence is waited out.
+    const jsm = await askWhileSilent(() => jetstreamManager(nc)).catch((error) => {
+      throw streamError(stream, "reach the JetStream API for", error);
+    });
     const replicas = values.replicas === undefined
       ? (nc.info?.cluster ? 3 : 1)
       : parseWhole(values.replicas, "--replicas", 1, 5);
     const subjectPrefix = values.subject ?? defaultSubjectPrefix(stream);
-    await ensureStream(jsm, { name: stream, subjectPrefix, maxBytes: streamBytes, replicas });
+    await askWhileSilent(() =>
+      ensureStream(jsm, { name: stream, subjectPrefix, maxBytes: streamBytes, replicas })
+    );
     const id = nuid.next();
     reader = await GatedReader.open(uri, {
       platform,

@@ -149,38 +149,57 @@ export interface StreamState {
 }
 
 /**
- * How long {@link streamState} asks again while the server's JetStream API does not answer: a
- * cluster electing a leader (a node restarted) lets requests time out for several seconds.
+ * How long a fleet command asks again while JetStream's API does not answer: a cluster electing
+ * a leader (a node restarted) lets requests time out for several seconds.
  */
-export const STREAM_STATE_RETRY_MS = 20_000;
+export const API_SILENCE_RETRY_MS = 20_000;
 /** The pause between two such requests. */
-const STREAM_STATE_PAUSE_MS = 500;
+const API_SILENCE_PAUSE_MS = 500;
 
-/** Reads the stream's and its shared consumer's state, asking again while the API is silent. */
-export async function streamState(jsm: JetStreamManager, stream: string): Promise<StreamState> {
-  const deadline = Date.now() + STREAM_STATE_RETRY_MS;
-  while (true) {
+/** Runs `request`, again while it fails because JetStream's API is silent, for up to API_SILENCE_RETRY_MS. */
+export async function askWhileSilent<T>(request: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + API_SILENCE_RETRY_MS;
+  for (;;) {
     try {
-      const { state } = await jsm.streams.info(stream);
-      const consumer = await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined);
-      return {
-        stream,
-        messages: state.messages,
-        bytes: state.bytes,
-        stored: state.last_seq,
-        removed: state.last_seq - state.messages,
-        deliveredUnacked: consumer?.num_ack_pending ?? 0,
-        redeliveries: consumer?.num_redelivered ?? 0,
-      };
+      return await request();
     } catch (error) {
-      const silent = error instanceof errors.TimeoutError || error instanceof errors.NoRespondersError;
-      if (!silent || Date.now() >= deadline) throw streamError(stream, "read the state of", error);
-      await new Promise((resolve) => setTimeout(resolve, STREAM_STATE_PAUSE_MS));
+      if (!isApiSilence(error) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, API_SILENCE_PAUSE_MS));
     }
   }
 }
 
-/** "Cannot create stream QRNG: insufficient resources", kind "disconnected". */
+/** Reads the stream's and its shared consumer's state, asking again while the API is silent. */
+export function streamState(jsm: JetStreamManager, stream: string): Promise<StreamState> {
+  return askWhileSilent(async () => {
+    const { state } = await jsm.streams.info(stream);
+    const consumer = await jsm.consumers.info(stream, CONSUMER_NAME).catch(() => undefined);
+    return {
+      stream,
+      messages: state.messages,
+      bytes: state.bytes,
+      stored: state.last_seq,
+      removed: state.last_seq - state.messages,
+      deliveredUnacked: consumer?.num_ack_pending ?? 0,
+      redeliveries: consumer?.num_redelivered ?? 0,
+    };
+  }).catch((error) => {
+    throw streamError(stream, "read the state of", error);
+  });
+}
+
+/** "Cannot create stream QRNG: insufficient resources", kind "disconnected"; the cause kept. */
 export function streamError(stream: string, action: string, error: unknown): QrngError {
-  return new QrngError("disconnected", `Cannot ${action} stream ${stream}: ${describeError(error)}`);
+  return new QrngError("disconnected", `Cannot ${action} stream ${stream}: ${describeError(error)}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Whether `error` (or what a {@link streamError} wraps) is JetStream's API not answering at all,
+ * as while a cluster elects a leader: worth asking again, unlike a refusal.
+ */
+export function isApiSilence(error: unknown): boolean {
+  const cause = error instanceof QrngError ? error.cause : error;
+  return cause instanceof errors.TimeoutError || cause instanceof errors.NoRespondersError;
 }

@@ -36,8 +36,8 @@ export function natsDriver(scheme: "nats" | "tls"): SourceDriver {
 
 async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<RandomSource> {
   // The NATS client loads only when a fleet is read: other commands keep their start-up time.
-  const [{ closeNats, connectNats, parseNatsAddress }, { checkStreamName }, { BlockTaker }] = await Promise
-    .all([
+  const [{ closeNats, connectNats, parseNatsAddress }, { checkStreamName, isApiSilence }, { BlockTaker }] =
+    await Promise.all([
       import("../fleet/connection.ts"),
       import("../fleet/stream.ts"),
       import("../fleet/taker.ts"),
@@ -57,16 +57,16 @@ async function openNatsSource(uri: DeviceUri, options: SourceOptions): Promise<R
   const nc = await connectNats(options.platform, address, { creds: uri.params.creds, nkey: uri.params.nkey });
   try {
     const prefetch = Math.ceil((options.sizeHint + HINT_MARGIN_BYTES) / TYPICAL_BLOCK_BYTES);
-    // A taker may start before the first publisher created the stream: wait for it as for blocks.
+    // A taker may start before the first publisher created the stream, or while a cluster
+    // elects a leader and its API is silent: wait for either as for blocks.
     const deadline = options.platform.now() + waitMs;
     let taker: BlockTaker | undefined;
     while (!taker) {
       try {
         taker = await BlockTaker.open(nc, stream, prefetch);
       } catch (error) {
-        if (!/stream not found/i.test((error as Error).message) || options.platform.now() > deadline) {
-          throw error;
-        }
+        const passing = /stream not found/i.test((error as Error).message) || isApiSilence(error);
+        if (!passing || options.platform.now() > deadline) throw error;
         if (options.signal?.aborted) throw interruptedError(`wait for stream ${stream}`);
         await options.platform.sleep(STREAM_POLL_MS);
       }

@@ -105,41 +105,60 @@ function storeDir(): string {
   return dir;
 }
 
+/** Attempts at starting servers whose ports another process took between probe and bind. */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Starts `nodes()` (fresh free ports each time) and runs `ready` on them, again when a port
+ * probed free was taken before the server bound it (other tests bind ports concurrently).
+ */
+async function startOnFreePorts(
+  nodes: () => Promise<NatsNode[]>,
+  ready = async (_: NatsNode[]) => {},
+): Promise<NatsNode[]> {
+  for (let attempt = 1;; attempt++) {
+    const attemptNodes = await nodes();
+    started.push(...attemptNodes);
+    try {
+      await Promise.all(attemptNodes.map((node) => node.start()));
+      await ready(attemptNodes);
+      return attemptNodes;
+    } catch (error) {
+      await Promise.all(attemptNodes.map((node) => node.kill()));
+      started.splice(0, started.length, ...started.filter((node) => !attemptNodes.includes(node)));
+      if (attempt === PORT_ATTEMPTS || !/address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
 /** Starts one JetStream server on a free loopback port; `extra` adds flags (e.g. --user). */
 export async function startNatsServer(extra: readonly string[] = []): Promise<NatsNode> {
-  const port = await freePort();
-  const node = new NatsNode("nats", port, [
-    "-js",
-    "-a",
-    "127.0.0.1",
-    "-p",
-    String(port),
-    "-sd",
-    storeDir(),
-    ...extra,
-  ]);
-  started.push(node);
-  await node.start();
+  const [node] = await startOnFreePorts(async () => {
+    const port = await freePort();
+    return [
+      new NatsNode("nats", port, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir(), ...extra]),
+    ];
+  });
   return node;
 }
 
 /** Starts a three-node JetStream cluster on loopback; resolves once it places replicated streams. */
-export async function startNatsCluster(): Promise<NatsNode[]> {
-  const ports = await Promise.all(
-    [0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })),
-  );
-  const nodes = ports.map(({ client, route }, i) =>
-    new NatsNode(`node${i + 1}`, client, [
-      ...["-js", "-a", "127.0.0.1", "-p", String(client), "-sd", storeDir(), "-n", `node${i + 1}`],
-      ...["--cluster_name", "qrng", "--cluster", `nats://127.0.0.1:${route}`],
-      ...["--routes", ports.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p.route}`).join(",")],
-    ])
-  );
-  started.push(...nodes);
-  await Promise.all(nodes.map((node) => node.start()));
-  await waitForJetStream(nodes[0].url);
-  await waitForPlacement(nodes[0].url, nodes.length);
-  return nodes;
+export function startNatsCluster(): Promise<NatsNode[]> {
+  return startOnFreePorts(async () => {
+    const ports = await Promise.all(
+      [0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })),
+    );
+    return ports.map(({ client, route }, i) =>
+      new NatsNode(`node${i + 1}`, client, [
+        ...["-js", "-a", "127.0.0.1", "-p", String(client), "-sd", storeDir(), "-n", `node${i + 1}`],
+        ...["--cluster_name", "qrng", "--cluster", `nats://127.0.0.1:${route}`],
+        ...["--routes", ports.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p.route}`).join(",")],
+      ])
+    );
+  }, async (nodes) => {
+    await waitForJetStream(nodes[0].url);
+    await waitForPlacement(nodes[0].url, nodes.length);
+  });
 }
 
 /**
@@ -197,6 +216,47 @@ export function natsClient(url: string): Promise<NatsConnection> {
 export async function stopAll(): Promise<void> {
   await Promise.all(started.splice(0).map((node) => node.kill()));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** One message still in a stream: its sequence number and payload. */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly data: Uint8Array;
+}
+
+/** How many message-get requests {@link readStream} keeps in flight. */
+const READ_STREAM_CONCURRENCY = 256;
+
+/**
+ * Every message stream `name` at `url` holds now, asked of its leader (the node whose store a
+ * taker's delete acts on) sequence by sequence, not trusting the stream's own count: a caller
+ * compares the two.
+ */
+export async function readStream(url: string, name: string): Promise<StoredMessage[]> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(name);
+    const held: StoredMessage[] = [];
+    for (let from = state.first_seq; from <= state.last_seq; from += READ_STREAM_CONCURRENCY) {
+      const seqs = Array.from(
+        { length: Math.min(READ_STREAM_CONCURRENCY, state.last_seq - from + 1) },
+        (_, i) => from + i,
+      );
+      const got = await Promise.all(
+        seqs.map((seq) =>
+          jsm.streams.getMessage(name, { seq }).catch((error: { code?: number }) => {
+            if (error.code === 10037) return null; // no message found: deleted
+            throw error;
+          })
+        ),
+      );
+      for (const message of got) if (message) held.push({ seq: message.seq, data: message.data });
+    }
+    return held;
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Polls until stream `name` exists at `url` (a publisher started moments ago creates it). */
