@@ -49,8 +49,8 @@ const RUN_MS_PER_MILLION: Record<EstimatorRun["estimator"], { bits: number; symb
   tTuple: { bits: 32, symbols: 30 },
   multiMcw: { bits: 10, symbols: 48 },
   lag: { bits: 11, symbols: 30 },
-  multiMmc: { bits: 47, symbols: 380 },
-  lz78y: { bits: 51, symbols: 100 },
+  multiMmc: { bits: 38, symbols: 290 },
+  lz78y: { bits: 34, symbols: 100 },
 };
 /** Below this much estimated work a second thread saves less than its start costs (~40 ms), ms. */
 const PARALLEL_MIN_WORK_MS = 80;
