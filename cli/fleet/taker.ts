@@ -5,16 +5,18 @@
  * acknowledging it, an acknowledgement lost with a server node, or an acknowledgement that
  * came after the ack wait makes the server offer the block again, to another taker. Entropy
  * used twice is worse than entropy lost, so a delivery is not a right to use a block: a taker
- * uses a block only after it CLAIMED it by deleting it from the stream (the stream's
- * message-delete API). The stream commits a delete before answering (through its replicas on a
- * cluster), and a message can be deleted once: exactly one taker's claim succeeds, whatever
- * the server redelivered. Claims erase: nats-server 2.9 keeps a plain delete only in memory and
- * in an index it rewrites lazily, so a node killed hard rebuilt its store from the message files
- * with the deleted blocks back in them (in half of the loaded runs of the cluster test, hundreds
- * of blocks already used were in the stream again, where a new consumer or a redelivery would
- * hand them out twice). An erase overwrites the message in its file and marks it deleted there. A block offered again after someone else's claim is skipped; a claim
- * whose answer never came (the server went away meanwhile) is given up, and the block counted
- * as lost (it may or may not be gone). Either way the delivery is then acknowledged.
+ * uses a block only after it CLAIMED it by erasing it from the stream (the stream's
+ * message-delete API with erase). The stream commits the erase before answering (through its
+ * replicas on a cluster), and a message can be deleted once: exactly one taker's claim
+ * succeeds, whatever the server redelivered. Why erase and not a plain delete: nats-server 2.9
+ * keeps a plain delete only in memory and in an index it writes lazily, so a node killed hard
+ * rebuilt its store from the message files with the deleted blocks back in them (in half of
+ * the loaded runs of the cluster test, hundreds of used blocks were in the stream again, where
+ * a new consumer or a redelivery would hand them out twice). An erase overwrites the message
+ * in its file and marks it deleted there. A block offered again after someone else's claim is
+ * skipped and acknowledged. A claim whose answer never came (the server went away meanwhile)
+ * is given up and not acknowledged: the block is offered again unless the erase did happen, in
+ * which case it is lost (counted as unconfirmed).
  *
  * What is lost, in the end: unconfirmed claims, and blocks a taker claimed but did not use
  * (the rest of the last block of a read, or everything a killed taker held).
