@@ -340,3 +340,22 @@ describe("the fast estimators count exactly what the plain definitions count", (
     expect(predictorOutcome(core("multiMmc", data, 8))).toEqual(multiMmc(data));
   }, 300_000);
 });
+
+describe("preparing the bitstring", () => {
+  it("expands every symbol width MSB first, one bit a byte, exactly to the end", () => {
+    for (let width = 1; width <= 8; width++) {
+      const symbols = randomSymbols(1001, width, width);
+      const wasm = newAssessInstance();
+      const ptr = wasm.reserve(symbols.length);
+      new Uint8Array(wasm.memory.buffer, ptr, symbols.length).set(symbols);
+      const out = wasm.reserve(symbols.length * width + 16);
+      new Uint8Array(wasm.memory.buffer, out, symbols.length * width + 16).fill(9);
+      wasm.expandBits(ptr, symbols.length, width, out);
+      const expected = Array.from(symbols).flatMap((s) =>
+        Array.from({ length: width }, (_, b) => (s >> (width - 1 - b)) & 1)
+      );
+      const got = new Uint8Array(wasm.memory.buffer, out, symbols.length * width);
+      expect(Array.from(got), `width ${width}`).toEqual(expected);
+    }
+  });
+});

@@ -35,7 +35,7 @@ export function release(top: usize): void {
  */
 export function alloc(bytes: usize): usize {
   const at = heapTop;
-  const end = (at + bytes + 15 + 64) & ~(<usize>15); // 64 bytes of slack for word-wide reads
+  const end = (at + bytes + 15 + 64) & ~(<usize>15); // 64 bytes of slack for word-wide reads and writes
   const have = <usize>memory.size() * PAGE_BYTES;
   if (end > have) {
     if (memory.grow(<i32>((end - have + PAGE_BYTES - 1) / PAGE_BYTES)) < 0) unreachable();

@@ -42,10 +42,19 @@ export function translateSymbols(ptr: usize, len: i32): void {
   release(top);
 }
 
-/** Expands `len` symbols of `width` bits at `ptr` MSB-first into `len`·`width` bytes at `out`. */
+/**
+ * Expands `len` symbols of `width` bits at `ptr` MSB-first into `len`·`width` bytes at `out`.
+ * Each symbol's bits are spread into the bytes of one u64 (MSB in the lowest byte) and stored
+ * whole; the next store overwrites the 8 − width bytes past its bits, and the last one lands in
+ * the slack every allocation has (heap.ts).
+ */
 export function expandBits(ptr: usize, len: i32, width: i32, out: usize): void {
+  const align = <u64>(8 - width);
   for (let i = 0; i < len; i++) {
-    const symbol = <u32>load<u8>(ptr + i);
-    for (let b = width - 1; b >= 0; b--) store<u8>(out++, <u8>((symbol >> <u32>b) & 1));
+    // Byte k keeps bit 7 − k of the symbol (shifted up to 8 bits); + 0x7F per byte carries
+    // into its top bit exactly when that bit was set.
+    const kept = ((<u64>load<u8>(ptr + i) << align) * 0x0101010101010101) & 0x0102040810204080;
+    store<u64>(out, ((kept + 0x7F7F7F7F7F7F7F7F) >> 7) & 0x0101010101010101);
+    out += <usize>width;
   }
 }
