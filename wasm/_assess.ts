@@ -2,7 +2,7 @@
  * The hand-typed boundary of assess.wasm (core/assess/index.ts): pointers, lengths and result
  * slots only. Each call of {@link newAssessInstance} gets its own instance and memory.
  */
-import { instantiateWasm } from "./_instantiate.ts";
+import { adoptCompiledWasm, compiledWasm, instantiateWasm } from "./_instantiate.ts";
 import { assessWasmBase64 } from "./_generated/assess_wasm.ts";
 
 /** The raw exports of assess.wasm. */
@@ -37,4 +37,14 @@ export const RESULT_SLOTS = 32;
 /** A fresh instance of assess.wasm with its own memory. */
 export function newAssessInstance(): AssessExports {
   return instantiateWasm(assessWasmBase64).exports as unknown as AssessExports;
+}
+
+/** The compiled assess.wasm, to post to another thread ({@link adoptAssessModule}). */
+export function assessModule(): WebAssembly.Module {
+  return compiledWasm(assessWasmBase64);
+}
+
+/** Makes this thread's instances come from `module`, another thread's {@link assessModule}. */
+export function adoptAssessModule(module: WebAssembly.Module): void {
+  adoptCompiledWasm(assessWasmBase64, module);
 }

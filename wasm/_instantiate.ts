@@ -30,12 +30,25 @@ const modules = new Map<string, WebAssembly.Module>();
  * so use a worker there).
  */
 export function instantiateWasm(base64: string): WebAssembly.Instance {
+  return new WebAssembly.Instance(compiledWasm(base64), {});
+}
+
+/** The compiled module of an embed (compiled on first use). */
+export function compiledWasm(base64: string): WebAssembly.Module {
   let module = modules.get(base64);
   if (!module) {
     module = new WebAssembly.Module(decodeBase64(base64) as BufferSource);
     modules.set(base64, module);
   }
-  return new WebAssembly.Instance(module, {});
+  return module;
+}
+
+/**
+ * Makes `module`, compiled from the embed `base64` in another thread and posted here, the one
+ * this thread instantiates: the runtime then shares its compiled (and tiered-up) code.
+ */
+export function adoptCompiledWasm(base64: string, module: WebAssembly.Module): void {
+  modules.set(base64, module);
 }
 
 /** What every core module exports besides its functions: its linear memory. */

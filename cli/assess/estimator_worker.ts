@@ -5,6 +5,7 @@
  * file as an extra entry point of `bun build --compile` (scripts/build_binary.ts).
  */
 import { prepareEstimators, runEstimators } from "../../wasm/assess.ts";
+import { adoptAssessModule } from "../../wasm/_assess.ts";
 import { runQueued, type WorkerReply, type WorkerRequest } from "./parallel.ts";
 
 /** The worker's global scope, as much of it as this file uses (the DOM lib types `self` as a Window). */
@@ -15,6 +16,7 @@ const scope = globalThis as unknown as {
 
 scope.onmessage = ({ data }) => {
   try {
+    adoptAssessModule(data.module);
     const prepared = prepareEstimators(data.samples, data.options);
     const estimates = runEstimators(prepared, data.runs.slice(0, 1));
     estimates.push(...runQueued(prepared, data.runs, data.queue));

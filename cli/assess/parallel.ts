@@ -19,9 +19,12 @@ import {
   runEstimators,
   withWasmMemory,
 } from "../../wasm/assess.ts";
+import { assessModule } from "../../wasm/_assess.ts";
 
 /** What this thread sends the worker: the samples to prepare the same way, and the runs to share. */
 export interface WorkerRequest {
+  /** The core as this thread compiled it: the worker shares its code instead of compiling its own. */
+  module: WebAssembly.Module;
   samples: Uint8Array;
   options: AssessOptions;
   /** Every run, costliest first: the worker runs the first, then both threads claim the rest from `queue`. */
@@ -118,7 +121,7 @@ export async function assessNonIidInThreads(
   // Run 0 is the worker's; this thread starts claiming at 1 while the worker loads.
   const queue = new Int32Array(new SharedArrayBuffer(4));
   queue[0] = 1;
-  const worker = startWorker({ samples, options, runs, queue });
+  const worker = startWorker({ module: assessModule(), samples, options, runs, queue });
   try {
     const claimed: number[] = [];
     const local = withWasmMemory(samples, () => runQueued(prepared, runs, queue, claimed));
