@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPILE_FLAGS } from "../scripts/build_binary.ts";
 import { binaryBuilt, ROOT, runCli, type Runner, RUNNERS } from "./_support/cli.ts";
 import { loadSamples } from "./_support/sp800_90b.ts";
+import { runClaimed } from "../cli/assess/parallel.ts";
+import { plannedRuns, prepareEstimators, runEstimators } from "../wasm/assess.ts";
 
 const FILES = [
   { name: "rand8_short", bits: "8" },
@@ -44,6 +46,22 @@ for (const runner of RUNNERS) {
     },
   );
 }
+
+it("each thread runs, in its own order, exactly the runs the other has not claimed", () => {
+  const prepared = prepareEstimators(loadSamples("rand8_short"), { bitsPerSymbol: 8 });
+  const runs = plannedRuns(prepared);
+  const claims = new Int32Array(new SharedArrayBuffer(4 * runs.length));
+  const order = runs.map((_, k) => k).reverse();
+  const taken = [order[0], order[3]]; // as if the other thread held them
+  for (const k of taken) claims[k] = 1;
+  const claimed: number[] = [];
+  const estimates = runClaimed(prepared, runs, order, claims, claimed);
+  const rest = order.filter((k) => !taken.includes(k));
+  expect(claimed).toEqual(rest);
+  expect(estimates).toEqual(runEstimators(prepared, rest.map((k) => runs[k])));
+  expect(Array.from(claims)).toEqual(runs.map(() => 1));
+  expect(runClaimed(prepared, runs, order, claims)).toEqual([]);
+});
 
 it("qrng assess refuses a --threads other than 1 or 2 in one line", async () => {
   const result = await runCli(RUNNERS[1], ["assess", "-", "--threads", "3"], {

@@ -47,7 +47,7 @@ const LAYERS: ReadonlyArray<Readonly<Record<string, readonly string[]>>> = [
     view: ["cli/view/"],
     // Where output goes (the failure-safe sink) and in which form (hex, base64, key: value, JSON).
     output: ["cli/output/"],
-    // qrng assess on two threads: the Web Worker and the run queue it shares with the command.
+    // qrng assess on two threads: the Web Worker and the runs it claims alongside the command.
     assess: ["cli/assess/"],
   },
   // Device URI -> open source, sim: wiring, the health gate.

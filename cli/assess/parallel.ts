@@ -1,7 +1,8 @@
 /**
  * The non-IID track on two cores: the estimator runs (estimator × track) are shared between
  * this thread and one Web Worker (estimator_worker.ts), each with its own instance of the core,
- * costliest first from a queue in shared memory, and the estimates are put back in print order.
+ * claimed one at a time through flags in shared memory, and the estimates are put back in print
+ * order.
  * Every estimate is the same whichever thread computed it, so the assessment equals the serial
  * one bit for bit.
  * Where Workers are missing (Node) or the worker cannot start, this thread runs every run.
@@ -17,6 +18,7 @@ import {
   type PreparedSamples,
   prepareEstimators,
   runEstimators,
+  type TrackData,
   withWasmMemory,
 } from "../../wasm/assess.ts";
 import { assessModule } from "../../wasm/_assess.ts";
@@ -27,10 +29,12 @@ export interface WorkerRequest {
   module: WebAssembly.Module;
   samples: Uint8Array;
   options: AssessOptions;
-  /** Every run, costliest first: the worker runs the first, then both threads claim the rest from `queue`. */
+  /** Every run of the assessment. */
   runs: EstimatorRun[];
-  /** An Int32Array over a SharedArrayBuffer: element 0 is the index of the next unclaimed run. */
-  queue: Int32Array;
+  /** The indices of `runs` in the order the worker claims them; the first is claimed for it already. */
+  preference: number[];
+  /** An Int32Array over a SharedArrayBuffer: element k is 1 once run k is claimed. */
+  claims: Int32Array;
 }
 
 /** What the worker posts: "ready" once loaded, then its estimates or why it has none. */
@@ -55,6 +59,17 @@ const RUN_MS_PER_MILLION: Record<EstimatorRun["estimator"], { bits: number; symb
   multiMmc: { bits: 38, symbols: 290 },
   lz78y: { bits: 34, symbols: 100 },
 };
+/**
+ * Runs whose scratch memory is large: MultiMMC's and LZ78Y's tables of multi-bit contexts (101
+ * and 68 MB on 10^6 8-bit symbols) and the suffix array (8 bytes an element: 62 MB on their
+ * bitstring), where the others need 1 MB or less. This thread claims them first and the worker
+ * last, so one instance grows to the largest and the others reuse its memory: fresh memory
+ * costs a page fault and zeroing wherever it is first touched.
+ */
+function needsLargeScratch({ estimator }: EstimatorRun, width: number): boolean {
+  return estimator === "tTuple" || (width > 1 && (estimator === "multiMmc" || estimator === "lz78y"));
+}
+
 /** Below this much estimated work a second thread saves less than its start costs (~40 ms), ms. */
 const PARALLEL_MIN_WORK_MS = 80;
 /** How long the worker may still take to say it is running once this thread has run out of runs. */
@@ -86,18 +101,21 @@ export class WorkerUnavailableError extends Error {
 }
 
 /**
- * Claims runs from `queue` one at a time until none is left and runs each on `prepared`; the
- * indices claimed are appended to `claimed`. Both threads do this, so a thread slowed by other
- * jobs on the machine simply claims fewer runs.
+ * Claims the runs not yet claimed in the order of `preference` (indices of `runs`), one at a
+ * time through `claims`, and runs each on `prepared`; the indices claimed are appended to
+ * `claimed`. Both threads do this, each in its own order over all the runs, so a thread slowed
+ * by other jobs on the machine simply claims fewer runs.
  */
-export function runQueued(
+export function runClaimed(
   prepared: PreparedSamples,
   runs: readonly EstimatorRun[],
-  queue: Int32Array,
+  preference: readonly number[],
+  claims: Int32Array,
   claimed: number[] = [],
 ): Estimate[] {
   const estimates: Estimate[] = [];
-  for (let k = Atomics.add(queue, 0, 1); k < runs.length; k = Atomics.add(queue, 0, 1)) {
+  for (const k of preference) {
+    if (Atomics.compareExchange(claims, k, 0, 1) !== 0) continue;
     claimed.push(k);
     estimates.push(...runEstimators(prepared, [runs[k]]));
   }
@@ -118,13 +136,20 @@ export async function assessNonIidInThreads(
   if (threads < 2 || (!requireWorker && work < PARALLEL_MIN_WORK_MS)) {
     return combineEstimates(prepared, here(runs));
   }
-  // Run 0 is the worker's; this thread starts claiming at 1 while the worker loads.
-  const queue = new Int32Array(new SharedArrayBuffer(4));
-  queue[0] = 1;
-  const worker = startWorker({ module: assessModule(), samples, options, runs, queue });
+  // Both threads take the costliest runs first: this one those with large scratch memory before
+  // the rest, the worker the rest before those; its first is claimed for it while it loads.
+  const large = runs.flatMap((run, k) => needsLargeScratch(run, trackData(prepared, run).width) ? [k] : []);
+  const rest = runs.flatMap((run, k) => needsLargeScratch(run, trackData(prepared, run).width) ? [] : [k]);
+  const claims = new Int32Array(new SharedArrayBuffer(4 * runs.length));
+  const preference = [...rest, ...large];
+  claims[preference[0]] = 1;
+  const worker = startWorker({ module: assessModule(), samples, options, runs, preference, claims });
   try {
     const claimed: number[] = [];
-    const local = withWasmMemory(samples, () => runQueued(prepared, runs, queue, claimed));
+    const local = withWasmMemory(
+      samples,
+      () => runClaimed(prepared, runs, [...large, ...rest], claims, claimed),
+    );
     const remote = await worker.estimates();
     if ("reason" in remote) {
       if (requireWorker) throw new WorkerUnavailableError(`the estimator worker ${remote.reason}`);
@@ -136,9 +161,13 @@ export async function assessNonIidInThreads(
   }
 }
 
-function runCostMs(prepared: PreparedSamples, { estimator, track }: EstimatorRun): number {
-  const data = track === "literal" ? prepared.literal : prepared.bitstring!;
-  const perMillion = RUN_MS_PER_MILLION[estimator][data.width === 1 ? "bits" : "symbols"];
+function trackData(prepared: PreparedSamples, { track }: EstimatorRun): TrackData {
+  return track === "literal" ? prepared.literal : prepared.bitstring!;
+}
+
+function runCostMs(prepared: PreparedSamples, run: EstimatorRun): number {
+  const data = trackData(prepared, run);
+  const perMillion = RUN_MS_PER_MILLION[run.estimator][data.width === 1 ? "bits" : "symbols"];
   return perMillion * data.len / 1e6;
 }
 
