@@ -230,14 +230,17 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
   orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
-  // Table entries: a hashed order's pairs and leaders, or only the pairs where leaders are direct;
-  // an order admits at most one pair a step, so short data needs less than the cap allows.
+  // Table entries: an order admits at most one pair a step, so short data needs less than the
+  // cap allows. Of p pairs admitted with c contexts, a hashed order holds c leader entries, at
+  // most p − c entries of followers, and one entry for a context's first successor once it is
+  // overtaken, which needs a follower: at most min(c, p − c). So p + p/2 at most; where leaders
+  // are direct, only the last two: p.
   const pairsPerOrder = min(MAX_PAIRS, len);
   let entries = 0;
   for (let d = 1; d <= MAX_ORDER; d++) {
     const contextBits = d * width;
     if (contextBits > DIRECT_LEADER_BITS) {
-      entries += pairsPerOrder * 2;
+      entries += pairsPerOrder + (pairsPerOrder >> 1);
       continue;
     }
     store<usize>(at8(leaderCounts, d), alloc(<usize>4 << contextBits));
