@@ -43,6 +43,8 @@ const CONSUMERS = 16;
 /** Each consumer's read size (the daemon's default largest request). */
 const READ_BYTES = 1 << 20;
 const HTTP_CLIENTS = 100;
+/** How long the daemon may take to stop before its folder is removed anyway. */
+const DAEMON_STOP_MS = 5000;
 const HTTP_REQUESTS_EACH = 50;
 const qrng: string[] = runner === "binary"
   ? [join(ROOT, "dist", "qrng")]
@@ -387,7 +389,12 @@ try {
     }`,
   );
 } finally {
-  daemon?.kill("SIGTERM");
   for (const emulator of emulators) emulator.child.kill("SIGINT");
+  // The daemon removes its socket file as it stops: removing the folder meanwhile left it behind.
+  if (daemon && daemon.exitCode === null) {
+    const exited = new Promise((resolve) => daemon!.once("exit", resolve));
+    daemon.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, DAEMON_STOP_MS))]);
+  }
   rmSync(folder, { recursive: true, force: true });
 }

@@ -24,6 +24,13 @@ export interface ByteSocket {
    * (the caller may then reuse the buffer), false when the connection went first.
    */
   send(bytes: Uint8Array): Promise<boolean>;
+  /**
+   * Sends `parts` one after the other, after everything sent before, from where they lie as far
+   * as the kernel takes them at once; the rest is copied into `spare` (at least as long as all
+   * the parts) to wait there, so the parts' memory may be reused when this returns. Resolves as
+   * {@link send} does; `spare` may be reused once it resolved.
+   */
+  sendInPlace(parts: Uint8Array[], spare: Uint8Array): Promise<boolean>;
   /** Sends `bytes` after everything sent before, then closes (a refusal or an error frame). */
   end(bytes: Uint8Array): void;
   /** Closes after what was sent, or cuts after {@link HANG_UP_GRACE_MS}; resolves once gone. */
@@ -78,6 +85,16 @@ class NodeByteSocket implements ByteSocket {
         resolve(!socket.destroyed);
       });
     });
+  }
+
+  /** node:net keeps what it is given until it is written: the parts always go through `spare`. */
+  sendInPlace(parts: Uint8Array[], spare: Uint8Array): Promise<boolean> {
+    let filled = 0;
+    for (const part of parts) {
+      spare.set(part, filled);
+      filled += part.length;
+    }
+    return this.send(spare.subarray(0, filled));
   }
 
   end(bytes: Uint8Array): void {

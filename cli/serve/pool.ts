@@ -20,18 +20,13 @@ export interface TakeOptions {
   readonly waitMs: number;
   /** The consumer went away: stop waiting (rejects kind "interrupted"). */
   readonly signal?: AbortSignal;
-  /**
-   * Copy the bytes to the start of this (at least as long as the take) and resolve a view of
-   * it, instead of a new array: a consumer reusing its buffer makes no garbage.
-   */
-  readonly into?: Uint8Array;
 }
 
 interface Waiter {
   readonly bytes: number;
   readonly whole: boolean;
-  readonly into?: Uint8Array;
-  resolve(bytes: Uint8Array): void;
+  /** Takes `count` bytes (there are that many) out of the pool for this waiter. */
+  serve(count: number): void;
   reject(error: QrngError): void;
 }
 
@@ -118,12 +113,37 @@ export class Pool {
    * "interrupted" when `signal` aborts, or the error the pool was closed or ended with.
    */
   take(bytes: number, options: TakeOptions): Promise<Uint8Array> {
+    return this.#take(bytes, options, (count) => this.#takeNow(count));
+  }
+
+  /**
+   * As {@link take} (not `whole`), but nothing is copied: `send` gets the taken bytes where they
+   * lie in the pool (one piece, or two where the ring wraps), synchronously, and must be done
+   * with them when it returns (their room is refilled later). Resolves how many it got.
+   */
+  takeInPlace(
+    bytes: number,
+    options: Omit<TakeOptions, "whole">,
+    send: (pieces: Uint8Array[]) => void,
+  ): Promise<number> {
+    return this.#take(bytes, { ...options, whole: false }, (count) => {
+      const first = Math.min(count, this.capacityBytes - this.#head);
+      const pieces = [this.#ring.subarray(this.#head, this.#head + first)];
+      if (first < count) pieces.push(this.#ring.subarray(0, count - first));
+      send(pieces);
+      this.#remove(count);
+      return count;
+    });
+  }
+
+  /** Takes for one consumer: `takeOut(count)` removes `count` bytes and makes the result. */
+  #take<T>(bytes: number, options: TakeOptions, takeOut: (count: number) => T): Promise<T> {
     if (this.#closedBy) return Promise.reject(this.#closedBy);
     if (options.whole && bytes > this.capacityBytes) {
       return Promise.reject(new RangeError(`Pool: ${bytes} bytes exceed the capacity`));
     }
     if (this.#waiters.length === 0 && this.#level >= (options.whole ? bytes : 1)) {
-      return Promise.resolve(this.#takeNow(bytes, options.into));
+      return Promise.resolve(takeOut(Math.min(bytes, this.#level)));
     }
     if (this.#endedBy) return Promise.reject(this.#endedBy);
     return new Promise((resolve, reject) => {
@@ -136,8 +156,10 @@ export class Pool {
       const waiter: Waiter = {
         bytes,
         whole: options.whole,
-        into: options.into,
-        resolve: (taken) => (finish(), resolve(taken)),
+        serve: (count) => {
+          finish();
+          resolve(takeOut(count));
+        },
         reject: (error) => (finish(), reject(error)),
       };
       const timer = setTimeout(() => {
@@ -187,21 +209,26 @@ export class Pool {
     while (this.#waiters.length > 0 && this.#level > 0) {
       const head = this.#waiters[0];
       if (head.whole && this.#level < head.bytes) break;
-      head.resolve(this.#takeNow(head.bytes, head.into));
+      head.serve(Math.min(head.bytes, this.#level));
     }
   }
 
-  /** Removes up to `bytes` committed bytes from the front, copied out of the ring (into `into`). */
-  #takeNow(bytes: number, into?: Uint8Array): Uint8Array {
+  /** Removes up to `bytes` committed bytes from the front, copied out of the ring. */
+  #takeNow(bytes: number): Uint8Array {
     const count = Math.min(bytes, this.#level);
-    const taken = into ? into.subarray(0, count) : new Uint8Array(count);
+    const taken = new Uint8Array(count);
     const first = Math.min(count, this.capacityBytes - this.#head);
     taken.set(this.#ring.subarray(this.#head, this.#head + first));
     taken.set(this.#ring.subarray(0, count - first), first);
+    this.#remove(count);
+    return taken;
+  }
+
+  /** Forgets the first `count` committed bytes (they were handed out). */
+  #remove(count: number): void {
     this.#head = (this.#head + count) % this.capacityBytes;
     this.#level -= count;
     this.#wakeRoomWaiters();
-    return taken;
   }
 
   #wakeRoomWaiters(): void {

@@ -15,7 +15,7 @@ import {
 import { bindUnixSocket } from "./unix_socket.ts";
 
 /** The part of Bun's Socket used here. */
-interface BunSocket {
+export interface BunSocket {
   data: BunByteSocket;
   /** Bytes the kernel took; -1 when closed or shutting down. */
   write(data: Uint8Array): number;
@@ -57,7 +57,7 @@ interface Unsent {
 }
 
 /** One Bun socket as a {@link ByteSocket}. */
-class BunByteSocket implements ByteSocket {
+export class BunByteSocket implements ByteSocket {
   #closed = false;
   #onData: (chunk: Uint8Array) => void = () => {};
   readonly #onClose: Array<() => void> = [];
@@ -89,6 +89,27 @@ class BunByteSocket implements ByteSocket {
       bytes = bytes.subarray(written);
     }
     return new Promise((taken) => this.#unsent.push({ rest: bytes, taken }));
+  }
+
+  sendInPlace(parts: Uint8Array[], spare: Uint8Array): Promise<boolean> {
+    if (this.#closed || this.#endAfterSent) return Promise.resolve(false);
+    let part = 0;
+    let written = 0;
+    if (this.#unsent.length === 0) {
+      for (; part < parts.length; part++) {
+        written = this.socket.write(parts[part]);
+        if (written < 0) return Promise.resolve(false);
+        if (written < parts[part].length) break;
+      }
+      if (part === parts.length) return Promise.resolve(true);
+    }
+    let filled = 0;
+    for (let i = part; i < parts.length; i++) {
+      const rest = i === part ? parts[i].subarray(written) : parts[i];
+      spare.set(rest, filled);
+      filled += rest.length;
+    }
+    return new Promise((taken) => this.#unsent.push({ rest: spare.subarray(0, filled), taken }));
   }
 
   end(bytes: Uint8Array): void {
