@@ -394,7 +394,7 @@ try {
   if (daemon && daemon.exitCode === null) {
     const exited = new Promise((resolve) => daemon!.once("exit", resolve));
     daemon.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, DAEMON_STOP_MS))]);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, DAEMON_STOP_MS).unref())]);
   }
   rmSync(folder, { recursive: true, force: true });
 }
