@@ -213,8 +213,13 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       expect(published).toBe(PUBLISHERS.length * PUBLISHER_BYTES);
       await waitForJetStream(url);
       const check = await natsClient(url);
-      const { state } = await (await jetstreamManager(check)).streams.info("FLEET");
+      const { state, cluster } = await (await jetstreamManager(check)).streams.info("FLEET");
       await check.close();
+      // Which node answered for the stream at the end, and how the replicas stood, say where a
+      // block that came back lives (the node killed above, or one that never went down).
+      const nodesAtEnd = `killed ${leader.name}; at the end leader ${cluster?.leader}, replicas ${
+        JSON.stringify(cluster?.replicas ?? [])
+      }`;
       expect(state.last_seq * BLOCK_BYTES).toBe(published);
       // What the stream's leader holds, message by message: none of it is in any output (a
       // block used and still there could be handed out again; nats-server 2.9 brought hundreds
@@ -228,7 +233,11 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
         }
         return false;
       });
-      expect(usedAndStored.map((m) => m.seq), "blocks in an output and still in the stream").toEqual([]);
+      expect(
+        usedAndStored.map((m) => m.seq),
+        `blocks in an output and still in the stream (${nodesAtEnd})\n${serverWarnings}`,
+      )
+        .toEqual([]);
       const inStream = stored.length * BLOCK_BYTES;
       const survivors = takers.filter((t) => !t.killed);
       const summaryOf = (t: (typeof takers)[number]) => {
