@@ -50,6 +50,16 @@ export interface StreamServer {
   stopAccepting(): void;
 }
 
+/** Copies `parts` one after the other to the start of `spare`; returns the filled view of it. */
+export function gather(parts: readonly Uint8Array[], spare: Uint8Array): Uint8Array {
+  let filled = 0;
+  for (const part of parts) {
+    spare.set(part, filled);
+    filled += part.length;
+  }
+  return spare.subarray(0, filled);
+}
+
 /** The URI of a TCP listener at `address`:`port` (IPv6 in brackets). */
 export function tcpUri(address: string, port: number): string {
   return `qrng+tcp://${address.includes(":") ? `[${address}]` : address}:${port}`;
@@ -89,12 +99,7 @@ class NodeByteSocket implements ByteSocket {
 
   /** node:net keeps what it is given until it is written: the parts always go through `spare`. */
   sendInPlace(parts: Uint8Array[], spare: Uint8Array): Promise<boolean> {
-    let filled = 0;
-    for (const part of parts) {
-      spare.set(part, filled);
-      filled += part.length;
-    }
-    return this.send(spare.subarray(0, filled));
+    return this.send(gather(parts, spare));
   }
 
   end(bytes: Uint8Array): void {

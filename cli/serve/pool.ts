@@ -127,10 +127,7 @@ export class Pool {
     send: (pieces: Uint8Array[]) => void,
   ): Promise<number> {
     return this.#take(bytes, { ...options, whole: false }, (count) => {
-      const first = Math.min(count, this.capacityBytes - this.#head);
-      const pieces = [this.#ring.subarray(this.#head, this.#head + first)];
-      if (first < count) pieces.push(this.#ring.subarray(0, count - first));
-      send(pieces);
+      send(this.#front(count));
       this.#remove(count);
       return count;
     });
@@ -213,15 +210,24 @@ export class Pool {
     }
   }
 
-  /** Removes up to `bytes` committed bytes from the front, copied out of the ring. */
-  #takeNow(bytes: number): Uint8Array {
-    const count = Math.min(bytes, this.#level);
+  /** Removes the first `count` committed bytes (there are that many), copied out of the ring. */
+  #takeNow(count: number): Uint8Array {
     const taken = new Uint8Array(count);
-    const first = Math.min(count, this.capacityBytes - this.#head);
-    taken.set(this.#ring.subarray(this.#head, this.#head + first));
-    taken.set(this.#ring.subarray(0, count - first), first);
+    let at = 0;
+    for (const piece of this.#front(count)) {
+      taken.set(piece, at);
+      at += piece.length;
+    }
     this.#remove(count);
     return taken;
+  }
+
+  /** The first `count` committed bytes where they lie: one piece, or two where the ring wraps. */
+  #front(count: number): Uint8Array[] {
+    const first = Math.min(count, this.capacityBytes - this.#head);
+    const pieces = [this.#ring.subarray(this.#head, this.#head + first)];
+    if (first < count) pieces.push(this.#ring.subarray(0, count - first));
+    return pieces;
   }
 
   /** Forgets the first `count` committed bytes (they were handed out). */

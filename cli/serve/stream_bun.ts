@@ -7,6 +7,7 @@
 import { QrngError } from "../errors.ts";
 import {
   type ByteSocket,
+  gather,
   HANG_UP_GRACE_MS,
   type StreamEndpoint,
   type StreamServer,
@@ -103,13 +104,8 @@ export class BunByteSocket implements ByteSocket {
       }
       if (part === parts.length) return Promise.resolve(true);
     }
-    let filled = 0;
-    for (let i = part; i < parts.length; i++) {
-      const rest = i === part ? parts[i].subarray(written) : parts[i];
-      spare.set(rest, filled);
-      filled += rest.length;
-    }
-    return new Promise((taken) => this.#unsent.push({ rest: spare.subarray(0, filled), taken }));
+    const rest = gather([parts[part].subarray(written), ...parts.slice(part + 1)], spare);
+    return new Promise((taken) => this.#unsent.push({ rest, taken }));
   }
 
   end(bytes: Uint8Array): void {
