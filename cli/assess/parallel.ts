@@ -138,8 +138,9 @@ export async function assessNonIidInThreads(
   }
   // Both threads take the costliest runs first: this one those with large scratch memory before
   // the rest, the worker the rest before those; its first is claimed for it while it loads.
-  const large = runs.flatMap((run, k) => needsLargeScratch(run, trackData(prepared, run).width) ? [k] : []);
-  const rest = runs.flatMap((run, k) => needsLargeScratch(run, trackData(prepared, run).width) ? [] : [k]);
+  const large: number[] = [];
+  const rest: number[] = [];
+  runs.forEach((run, k) => (needsLargeScratch(run, trackData(prepared, run).width) ? large : rest).push(k));
   const claims = new Int32Array(new SharedArrayBuffer(4 * runs.length));
   const preference = [...rest, ...large];
   claims[preference[0]] = 1;
