@@ -180,19 +180,20 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       await leader.start();
 
       const takerStatus = await Promise.all(takers.map((t) => t.run.exited));
+      // On failure, what the servers warned of (a stalled consumer, a lost quorum) says why.
+      const serverWarnings = () =>
+        nodes.map((node) =>
+          `${node.name}:\n${
+            node.log.split("\n").filter((line) => /\[(WRN|ERR)\]/.test(line)).slice(-30).join("\n")
+          }`
+        ).join("\n");
       // Publishers finish soon after the takers (the stream holds the rest), or something is stuck.
       const publishersDone = Promise.all(publishers.map((p) => p.run.exited));
       const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());
-      expect(await Promise.race([publishersDone, stuck])).not.toBe("stuck");
+      expect(await Promise.race([publishersDone, stuck]), serverWarnings()).not.toBe("stuck");
       const publisherStatus = await publishersDone;
-      // On failure, what the servers warned of (a stalled consumer, a lost quorum) says why.
-      const serverWarnings = nodes.map((node) =>
-        `${node.name}:\n${
-          node.log.split("\n").filter((line) => /\[(WRN|ERR)\]/.test(line)).slice(-30).join("\n")
-        }`
-      ).join("\n");
-      expect(publisherStatus, serverWarnings).toEqual([0, 0, 0]);
-      expect(takerStatus, serverWarnings).toEqual(takers.map((t) => (t.killed ? null : 0)));
+      expect(publisherStatus, serverWarnings()).toEqual([0, 0, 0]);
+      expect(takerStatus, serverWarnings()).toEqual(takers.map((t) => (t.killed ? null : 0)));
 
       // Every chunk of every output is from a validated window of a seeded stream, none twice.
       const outputs = takers.map((t) => readFileSync(t.output));
@@ -235,7 +236,7 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       });
       expect(
         usedAndStored.map((m) => m.seq),
-        `blocks in an output and still in the stream (${nodesAtEnd})\n${serverWarnings}`,
+        `blocks in an output and still in the stream (${nodesAtEnd})\n${serverWarnings()}`,
       )
         .toEqual([]);
       const inStream = stored.length * BLOCK_BYTES;

@@ -20,8 +20,19 @@
  *
  * What is lost, in the end: unconfirmed claims, and blocks a taker claimed but did not use
  * (the rest of the last block of a read, or everything a killed taker held).
+ *
+ * A claimed block's delivery must still be acknowledged, or nats-server 2.9 can stall the whole
+ * consumer: see `#ackErased`.
  */
-import type { ConsumeOptions, Consumer, ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type {
+  ConsumeOptions,
+  Consumer,
+  ConsumerMessages,
+  JetStreamManager,
+  JsMsg,
+  MsgRequest,
+  NextMsgRequest,
+} from "@nats-io/jetstream";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { describeError } from "../errors.ts";
@@ -40,6 +51,8 @@ const PULL_EXPIRES_MS = 5000;
  * node was restarted get nothing more (60 s) while the stream held thousands of blocks.
  */
 export const STALL_REJOIN_MS = 3 * PULL_EXPIRES_MS;
+/** Deliveries stopped this long: acknowledge the erased blocks the consumer still holds (and again as often). */
+export const ACK_ERASED_AFTER_MS = 2 * TAKE_WAIT_MS;
 
 /**
  * JetStream API errors saying the message is not in the stream (any more): "no message
@@ -73,11 +86,13 @@ export interface TakerStats {
 /** Claims blocks of one stream for one taker. */
 export class BlockTaker {
   readonly stream: string;
+  readonly #nc: NatsConnection;
   readonly #jsm: JetStreamManager;
   readonly #consumer: Consumer;
   /** The current pull subscription (replaced by a rejoin after a stall). */
   #messages: ConsumerMessages;
   #lastDeliveryMs = performance.now();
+  #lastAckErasedMs = performance.now();
   /** Delivered, not yet claimed. */
   readonly #delivered: JsMsg[] = [];
   #wake: (() => void) | undefined;
@@ -96,12 +111,14 @@ export class BlockTaker {
 
   private constructor(
     stream: string,
+    nc: NatsConnection,
     jsm: JetStreamManager,
     consumer: Consumer,
     messages: ConsumerMessages,
     prefetch: number,
   ) {
     this.stream = stream;
+    this.#nc = nc;
     this.#jsm = jsm;
     this.#consumer = consumer;
     this.#messages = messages;
@@ -124,6 +141,7 @@ export class BlockTaker {
       const max_messages = Math.max(1, Math.min(prefetchBlocks, PREFETCH_MAX_BLOCKS));
       return new BlockTaker(
         stream,
+        nc,
         jsm,
         consumer,
         await consumer.consume(consumeOptions(max_messages)),
@@ -212,11 +230,16 @@ export class BlockTaker {
         };
       });
       this.#wake = undefined;
-      if (
-        this.#delivered.length === 0 && !this.#ended &&
-        performance.now() - this.#lastDeliveryMs > STALL_REJOIN_MS
-      ) {
-        await this.#rejoin();
+      const now = performance.now();
+      if (this.#delivered.length === 0 && !this.#ended) {
+        if (
+          now - this.#lastDeliveryMs > ACK_ERASED_AFTER_MS &&
+          now - this.#lastAckErasedMs > ACK_ERASED_AFTER_MS
+        ) {
+          this.#lastAckErasedMs = now;
+          await this.#ackErased().catch(() => {}); // the server is away: again at the next wait
+        }
+        if (now - this.#lastDeliveryMs > STALL_REJOIN_MS) await this.#rejoin();
       }
     }
     const delivered = this.#delivered.splice(0, Math.max(1, maxBlocks));
@@ -240,6 +263,39 @@ export class BlockTaker {
       this.#reclaimer.moved(message.data.length);
     });
     return claimed;
+  }
+
+  /**
+   * Acknowledges every delivery of the shared consumer whose block is no longer in the stream,
+   * whoever received it.
+   *
+   * nats-server 2.9 ends a delivery by itself when its message is deleted, but a delete can
+   * outrun the consumer's record of that: a taker killed between its claim and its ack, an ack
+   * lost with the node that led the consumer, a node killed before it wrote the consumer's
+   * state. The server then offers those blocks again before anything else, fails to load each
+   * ("deleted message" in its log), and waits for the next wake-up before it tries the next: once
+   * the stream stops growing (full, or no publisher left), every taker gets nothing for as long
+   * as such deliveries are left. Their acks cannot come from their deliveries, so they are sent
+   * by stream sequence (the ack subject names it, and the server finds the delivery by it) for
+   * the blocks between the consumer's ack floor and its last delivery that the stream no longer
+   * holds. (Not from the stream's list of deleted blocks: after a hard kill 2.9 leaves erased ones
+   * out of it.) A block still in the stream is never acknowledged so: it would be stranded.
+   */
+  async #ackErased(): Promise<void> {
+    const consumer = await this.#jsm.consumers.info(this.stream, CONSUMER_NAME);
+    const last = consumer.delivered.stream_seq;
+    let acked = false;
+    // One lookup per block still in the stream in that range (a few per taker) and one more.
+    for (let seq = consumer.ack_floor.stream_seq + 1; seq <= last;) {
+      const query: MsgRequest & NextMsgRequest = { seq, next_by_subj: ">" };
+      const held = (await this.#jsm.streams.getMessage(this.stream, query))?.seq ?? Infinity;
+      for (; seq < held && seq <= last; seq++) {
+        this.#nc.publish(`$JS.ACK.${this.stream}.${CONSUMER_NAME}.1.${seq}.0.0.0`);
+        acked = true;
+      }
+      seq = held + 1;
+    }
+    if (acked) await this.#nc.flush();
   }
 
   /** Stops taking; deliveries not claimed go back to the stream at once for other takers. */
