@@ -180,13 +180,16 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       await leader.start();
 
       const takerStatus = await Promise.all(takers.map((t) => t.run.exited));
-      // On failure, what the servers warned of (a stalled consumer, a lost quorum) says why.
+      // On failure, each server's state, what it warned of (a stalled consumer, a lost quorum)
+      // and its last lines say why.
       const serverWarnings = () =>
-        nodes.map((node) =>
-          `${node.name}:\n${
-            node.log.split("\n").filter((line) => /\[(WRN|ERR)\]/.test(line)).slice(-30).join("\n")
-          }`
-        ).join("\n");
+        nodes.map((node) => {
+          const lines = node.log.split("\n");
+          const warned = lines.filter((line) => /\[(WRN|ERR)\]/.test(line)).slice(-30);
+          return `${node.name} on port ${node.port}, ${node.status}:\n${
+            [...warned, "...", ...lines.slice(-4)].join("\n")
+          }`;
+        }).join("\n");
       // Publishers finish soon after the takers (the stream holds the rest), or something is stuck.
       const publishersDone = Promise.all(publishers.map((p) => p.run.exited));
       const stuck = new Promise<"stuck">((resolve) => setTimeout(() => resolve("stuck"), 120_000).unref());

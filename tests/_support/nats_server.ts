@@ -51,6 +51,14 @@ export class NatsNode {
     return this.#log;
   }
 
+  /** Whether the process is running, or how it ended: for failure messages. */
+  get status(): string {
+    const child = this.#child;
+    if (!child) return "not started";
+    if (child.exitCode === null && child.signalCode === null) return `running as pid ${child.pid}`;
+    return `exited (${child.signalCode ?? child.exitCode})`;
+  }
+
   /** Starts the server; resolves once it accepts clients. */
   async start(): Promise<void> {
     this.#log = "";
