@@ -226,6 +226,30 @@ export async function stopAll(): Promise<void> {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Polls until stream `name` has a leader and every other replica is current with no lag, then
+ * describes the placement; after `timeoutMs` it describes it as it is. A replica that lags has
+ * not applied every committed delete yet, so what the stream holds is read after this.
+ */
+export async function settledPlacement(url: string, name: string, timeoutMs = 30_000): Promise<string> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { cluster } = await jsm.streams.info(name);
+      const replicas = cluster?.replicas ?? [];
+      const settled = cluster?.leader !== undefined && replicas.every((r) => r.current && !r.lag);
+      const placement = `leader ${cluster?.leader}, replicas ${JSON.stringify(replicas)}`;
+      if (settled) return placement;
+      if (Date.now() > deadline) return `${placement} (not settled after ${timeoutMs} ms)`;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 /** One message still in a stream: its sequence number and payload. */
 export interface StoredMessage {
   readonly seq: number;
