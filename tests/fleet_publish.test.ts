@@ -7,7 +7,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  type Consumer,
+  jetstream,
+  type JetStreamManager,
+  jetstreamManager,
+  RetentionPolicy,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { STALL_REJOIN_MS } from "../cli/fleet/taker.ts";
@@ -49,6 +57,21 @@ function chunksOf(output: Buffer): string[] {
     chunks.push(output.subarray(at, at + CHUNK_BYTES).toString("hex"));
   }
   return chunks;
+}
+
+/** Makes the stream's shared consumer anew with a 1 s ack wait: unacknowledged deliveries come back soon. */
+async function withShortAckWait(
+  nc: NatsConnection,
+  stream: string,
+): Promise<{ jsm: JetStreamManager; consumer: Consumer }> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.delete(stream, "qrng");
+  await jsm.consumers.add(stream, {
+    durable_name: "qrng",
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: 1_000_000_000,
+  });
+  return { jsm, consumer: await jetstream(nc).consumers.get(stream, "qrng") };
 }
 
 describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => {
@@ -274,15 +297,8 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     ]);
     expect(published.status).toBe(0);
     const nc = await natsClient(server.url);
-    const jsm = await jetstreamManager(nc);
-    // The shared consumer with a short ack wait, so received-but-unclaimed blocks come back soon.
-    await jsm.consumers.delete(stream, "qrng");
-    await jsm.consumers.add(stream, {
-      durable_name: "qrng",
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: 1_000_000_000,
-    });
-    const consumer = await jetstream(nc).consumers.get(stream, "qrng");
+    // Received-but-unclaimed blocks come back soon.
+    const { jsm, consumer } = await withShortAckWait(nc, stream);
     const received: Buffer[] = [];
     for await (const m of await consumer.fetch({ max_messages: 4, expires: 2000 })) {
       received.push(Buffer.from(m.data));
@@ -313,15 +329,8 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
       ]);
       expect(published.status).toBe(0);
       const nc = await natsClient(server.url);
-      const jsm = await jetstreamManager(nc);
-      // A short ack wait: the deliveries are due again by the time the reader comes.
-      await jsm.consumers.delete(stream, "qrng");
-      await jsm.consumers.add(stream, {
-        durable_name: "qrng",
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: 1_000_000_000,
-      });
-      const consumer = await jetstream(nc).consumers.get(stream, "qrng");
+      // The deliveries are due again by the time the reader comes.
+      const { jsm, consumer } = await withShortAckWait(nc, stream);
       // The first block stays in the stream, acknowledged (as 2.9 restores one a claim erased when
       // a node is killed hard): the server cannot forget deliveries below the stream's first block.
       for await (const m of await consumer.fetch({ max_messages: 1, expires: 2000 })) {
