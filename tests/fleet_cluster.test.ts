@@ -238,11 +238,29 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
       });
       // Were such blocks still there a little later (a block whose delete the leader had not
       // applied yet is gone then)?
+      // And which replicas hold them: each node is made leader in turn (leaders step down until
+      // each has led once), as a replica is read only through its leader.
       const later = async () => {
         await new Promise((resolve) => setTimeout(resolve, 3000));
         const seqs = new Set(usedAndStored.map((m) => m.seq));
-        const still = (await readStream(url, "FLEET")).filter((m) => seqs.has(m.seq)).length;
-        return `${still} of them still there 3 s later, ${await settledPlacement(url, "FLEET", 0)}`;
+        const held = new Map<string, number>();
+        const admin = await natsClient(url);
+        try {
+          const jsm = await jetstreamManager(admin);
+          for (let turn = 0; turn < 12 && held.size < nodes.length; turn++) {
+            const leaderNow = (await jsm.streams.info("FLEET")).cluster?.leader ?? "none";
+            if (!held.has(leaderNow)) {
+              held.set(leaderNow, (await readStream(url, "FLEET")).filter((m) => seqs.has(m.seq)).length);
+            }
+            await admin.request("$JS.API.STREAM.LEADER.STEPDOWN.FLEET", undefined, { timeout: 5000 }).catch(
+              () => {},
+            );
+            await settledPlacement(url, "FLEET", 10_000);
+          }
+        } finally {
+          await admin.close();
+        }
+        return `3 s later, held by ${JSON.stringify(Object.fromEntries(held))}`;
       };
       expect(
         usedAndStored.map((m) => m.seq),
