@@ -40,6 +40,8 @@ let pairsUsed: usize = 0; // per order: pairs admitted
 let capSteps: usize = 0; // per order: the step its last pair was admitted in (i32.MAX_VALUE: room left)
 let orphanCounts: usize = 0; // per order: contexts admitted after order − 1 was full
 let orphanKeys: usize = 0; // per order: ORPHAN_SLOTS × (lo, hi) of those contexts
+let openOrders: u32 = 0; // bit d: order d has room for pairs
+let orphanOrders: u32 = 0; // bit d: order d has orphans
 // Hashed orders: the leader entry (0: context unknown) each guess found, and at which step. The
 // context a guess looks up is the one the next step trains, so training starts from it.
 let guessLeaders: usize = 0;
@@ -69,8 +71,12 @@ const ORPHAN_SLOTS: i32 = 32;
   const used = load<i32>(at4(pairsUsed, order));
   if (used >= MAX_PAIRS) return false;
   store<i32>(at4(pairsUsed, order), used + 1);
-  if (used + 1 == MAX_PAIRS) store<i32>(at4(capSteps, order), step);
+  if (used + 1 == MAX_PAIRS) {
+    store<i32>(at4(capSteps, order), step);
+    openOrders &= ~(<u32>1 << order);
+  }
   if (order > 1 && step > load<i32>(at4(capSteps, order - 1))) {
+    orphanOrders |= <u32>1 << order;
     const orphans = load<i32>(at4(orphanCounts, order));
     if (orphans < ORPHAN_SLOTS) {
       const at = orphanKeys + (<usize>(order * ORPHAN_SLOTS + orphans) << 4);
@@ -230,6 +236,8 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
   orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
+  openOrders = ((<u32>2 << MAX_ORDER) - 1) & ~1;
+  orphanOrders = 0;
   // Table entries: an order admits at most one pair a step, so short data needs less than the
   // cap allows. Of p pairs admitted with c contexts, a hashed order holds c leader entries, at
   // most p − c entries of followers, and one entry for a context's first successor once it is
@@ -257,13 +265,18 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   pushSymbol(<u64>load<u8>(ptr));
   pushSymbol(<u64>load<u8>(ptr + 1));
   let winner = 0;
+  let guessed: u32 = 0; // bit d: order d guessed (its context is known)
   for (let i = 2; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
     // Order d trains the context its last guess looked up: one found unknown in a full order
-    // cannot be admitted, so training it would change nothing.
-    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) {
-      if (load<i32>(at4(guesses, d - 1)) != NULL_SYMBOL || load<i32>(at4(pairsUsed, d)) < MAX_PAIRS) train(d, previous, i);
+    // cannot be admitted, so training it would change nothing. So only the orders that guessed
+    // or have room train, in order (on noisy data, once every order is full: the shortest few).
+    let training = (guessed | openOrders) & ((<u32>2 << min(i - 1, MAX_ORDER)) - 1);
+    while (training != 0) {
+      train(<i32>ctz(training), previous, i);
+      training &= training - 1;
     }
+    guessed = 0;
     let unknown = false;
     for (let d = 1; d <= MAX_ORDER; d++) {
       let g = NULL_SYMBOL;
@@ -274,14 +287,19 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
         } else {
           g = guess(d, i);
           unknown = g == NULL_SYMBOL;
+          guessed |= <u32>(!unknown) << d;
         }
       }
       store<i32>(at4(guesses, d - 1), g);
+      // The longer orders are full and without orphans: surely unknown, and not trained next
+      // step (full, no guess), so they need no cached lookup either. Their slots in `guesses`
+      // are left stale: only orders up to the longest guess are read from it below.
+      if (unknown && ((openOrders | orphanOrders) >> d) <= 1) break;
     }
     const actual = <i32>load<u8>(ptr + i);
-    const prediction = load<i32>(at4(guesses, winner));
-    if (prediction != NULL_SYMBOL) record(prediction == actual);
-    winner = updateScoreboard(scores, guesses, MAX_ORDER, actual, winner);
+    if (((guessed >> (winner + 1)) & 1) != 0) record(load<i32>(at4(guesses, winner)) == actual);
+    // Subpredictors without a guess cannot score: the scoreboard stops at the longest guess.
+    winner = updateScoreboard(scores, guesses, 32 - <i32>clz(guessed >> 1), actual, winner);
     pushSymbol(<u64>actual);
   }
 }
