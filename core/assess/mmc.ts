@@ -41,6 +41,8 @@ let capSteps: usize = 0; // per order: the step its last pair was admitted in (i
 let orphanCounts: usize = 0; // per order: contexts admitted after order − 1 was full
 let orphanKeys: usize = 0; // per order: ORPHAN_SLOTS × (lo, hi) of those contexts
 let openOrders: u32 = 0; // bit d: order d has room for pairs
+let recurring: usize = 0; // per position e: 1 if its last gramOrder symbols occur again later
+let gramOrder: i32 = 0;
 let orphanOrders: u32 = 0; // bit d: order d has orphans
 // Hashed orders: the leader entry (0: context unknown) each guess found, and at which step. The
 // context a guess looks up is the one the next step trains, so training starts from it.
@@ -181,6 +183,8 @@ function train(order: i32, next: i32, step: i32): void {
     : find(lo, hi, leaderTag, KEY_BITS, order);
   if (lead == 0) {
     if (!admit(order, step, lo, hi)) return;
+    // A context that never occurs again could never be found: counted (above), not stored.
+    if (order >= gramOrder && load<u8>(recurring + <usize>(step - 2)) == 0) return;
     const entry = insert(lo, hi, leaderTag, order);
     store<u32>(entry, leaderTag | (<u32>next << LEADER_SHIFT), 16);
     store<u32>(entry, 1, 20);
@@ -197,6 +201,37 @@ function train(order: i32, next: i32, step: i32): void {
     store<u32>(lead, taken, 20);
     store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
   }
+}
+
+/** Grams of up to this many bits are checked for recurrence: a 2 MiB bitmap of those seen. */
+const GRAM_BITS: i32 = 24;
+
+/**
+ * Marks in `recurring` each position whose last `gramOrder` symbols (as many as GRAM_BITS hold)
+ * occur again later, by a backward scan over a bitmap of the grams seen. A context of at least
+ * gramOrder symbols ending at an unmarked position never occurs again, so no later guess or
+ * training can look it up: on noisy data that spares nearly every insertion of the long orders
+ * into a table far larger than the cache (a context of 3 bytes recurs after ~6 % of positions
+ * of 10^6 random bytes). Positions without a whole gram are marked.
+ */
+function markRecurring(ptr: usize, len: i32): void {
+  gramOrder = GRAM_BITS / width;
+  const gramBits = gramOrder * width;
+  recurring = alloc(<usize>len);
+  memory.fill(recurring, 1, <usize>min(len, gramOrder - 1));
+  if (len < gramOrder) return;
+  const top = mark();
+  const seen = alloc(<usize>1 << (gramBits - 3));
+  let gram: u32 = 0;
+  for (let e = len - gramOrder; e < len; e++) gram = (gram << width) | <u32>load<u8>(ptr + e);
+  for (let e = len - 1; e >= gramOrder - 1; e--) {
+    const byte = seen + (<usize>gram >> 3), bit = <u8>1 << <u8>(gram & 7);
+    const bits = load<u8>(byte);
+    store<u8>(recurring + <usize>e, <u8>((bits & bit) != 0));
+    store<u8>(byte, bits | bit);
+    if (e >= gramOrder) gram = (gram >> width) | (<u32>load<u8>(ptr + e - gramOrder) << (gramBits - width));
+  }
+  release(top);
 }
 
 /** The leading successor of the context of `order` ending at the newest symbol (step `step`), or NULL_SYMBOL. */
@@ -261,6 +296,7 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   newTable(max(1, entries), MAX_ORDER + 1, max(1, pairsPerOrder * 2));
   const scores = alloc(<usize>MAX_ORDER << 2);
   const guesses = alloc(<usize>MAX_ORDER << 2);
+  markRecurring(ptr, len);
   resetHistory(width);
   pushSymbol(<u64>load<u8>(ptr));
   pushSymbol(<u64>load<u8>(ptr + 1));
