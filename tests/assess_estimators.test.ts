@@ -273,6 +273,27 @@ const CASES: Array<{ name: string; data: Uint8Array; width: number }> = [
     })(),
     width: 1,
   },
+  {
+    // MultiMMC on symbols stores a long context only where its last 24 bits occur again later:
+    // here long contexts come back (the copies) among many that never do.
+    name: "random bytes with repeated stretches",
+    data: (() => {
+      const s = randomSymbols(6000, 8, 17);
+      s.copyWithin(4000, 1000, 1600);
+      s.copyWithin(5200, 4100, 4300);
+      return s;
+    })(),
+    width: 8,
+  },
+  {
+    name: "random 2-bit symbols with a repeated stretch",
+    data: (() => {
+      const s = randomSymbols(8000, 2, 19);
+      s.copyWithin(6000, 2000, 2500);
+      return s;
+    })(),
+    width: 2,
+  },
   { name: "2 bytes", data: Uint8Array.of(5, 5), width: 8 },
   { name: "3 bits", data: Uint8Array.of(1, 0, 1), width: 1 },
   { name: "18 bytes", data: randomSymbols(18, 8), width: 8 },

@@ -56,8 +56,8 @@ const RUN_MS_PER_MILLION: Record<EstimatorRun["estimator"], { bits: number; symb
   tTuple: { bits: 32, symbols: 30 },
   multiMcw: { bits: 10, symbols: 48 },
   lag: { bits: 11, symbols: 30 },
-  multiMmc: { bits: 38, symbols: 290 },
-  lz78y: { bits: 34, symbols: 100 },
+  multiMmc: { bits: 38, symbols: 170 },
+  lz78y: { bits: 34, symbols: 65 },
 };
 /**
  * Runs whose scratch memory is large: MultiMMC's and LZ78Y's tables of multi-bit contexts (101

@@ -48,6 +48,20 @@ function addContext(lo: u64, hi: u64, length: i32): i32 {
   return id;
 }
 
+/** Counts `next` after the context with id `id`, raising its leader. */
+// @ts-ignore: decorator
+@inline function countSuccessor(id: i32, next: i32): void {
+  const slot = successorCounts + (<usize>((id << width) | next) << 2);
+  const count = load<u32>(slot) + 1;
+  store<u32>(slot, count);
+  const best = load<u32>(leaderCounts + (<usize>id << 2));
+  const leader = <i32>load<u16>(leaderSymbols + (<usize>id << 1));
+  if (count > best || (count == best && next > leader)) {
+    store<u32>(leaderCounts + (<usize>id << 2), count);
+    store<u16>(leaderSymbols + (<usize>id << 1), <u16>next);
+  }
+}
+
 /** LZ78Y on `len` symbols of `symbolWidth` bits; result slots as finishPredictor writes them. */
 export function lz78y(ptr: usize, len: i32, symbolWidth: i32): void {
   const top = mark();
@@ -75,27 +89,29 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   // is known only if its one-shorter suffix is: a guess stops looking at the first unknown
   // order. The one exception is the order admitted last, when the dictionary filled up in the
   // middle of a step (its suffix was refused): that order is always looked up.
+  // Once the dictionary has refused a context it is full for good: a step then trains only the
+  // contexts its guesses found (`known`, bit j for order j; the others could only be refused),
+  // and its guesses stop at the first unknown order past the exception.
   let unchainedOrder = 0;
+  let known: u32 = 0;
   for (let i = 0; i < MAX_ORDER; i++) pushSymbol(<u64>load<u8>(ptr + i));
   for (let i = MAX_ORDER + 1; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
     pushSymbol(<u64>previous);
-    for (let j = MAX_ORDER; j >= 1; j--) {
-      let id = i > MAX_ORDER + 1 ? load<i32>(guessIds + (<usize>j << 2)) : contextId(beforeLo, beforeHi, j);
-      if (id == 0) id = addContext(beforeLo, beforeHi, j);
-      if (id == 0) {
-        // The first refusal: order j + 1 may be the exception (harmless to assume it is).
-        if (unchainedOrder == 0) unchainedOrder = j + 1;
-        continue;
+    if (unchainedOrder != 0) {
+      for (let training = known; training != 0; training &= training - 1) {
+        countSuccessor(load<i32>(guessIds + (<usize>ctz(training) << 2)), previous);
       }
-      const slot = successorCounts + (<usize>((id << width) | previous) << 2);
-      const count = load<u32>(slot) + 1;
-      store<u32>(slot, count);
-      const best = load<u32>(leaderCounts + (<usize>id << 2));
-      const leader = <i32>load<u16>(leaderSymbols + (<usize>id << 1));
-      if (count > best || (count == best && previous > leader)) {
-        store<u32>(leaderCounts + (<usize>id << 2), count);
-        store<u16>(leaderSymbols + (<usize>id << 1), <u16>previous);
+    } else {
+      for (let j = MAX_ORDER; j >= 1; j--) {
+        let id = i > MAX_ORDER + 1 ? load<i32>(guessIds + (<usize>j << 2)) : contextId(beforeLo, beforeHi, j);
+        if (id == 0) id = addContext(beforeLo, beforeHi, j);
+        if (id == 0) {
+          // The first refusal: order j + 1 may be the exception (harmless to assume it is).
+          if (unchainedOrder == 0) unchainedOrder = j + 1;
+          continue;
+        }
+        countSuccessor(id, previous);
       }
     }
     // The longest context with the strictly highest count predicts: shortest first, ties to
@@ -103,11 +119,16 @@ function lz78ySymbols(ptr: usize, len: i32, symbolWidth: i32): void {
     let prediction = NULL_SYMBOL;
     let bestCount: u32 = 0;
     let unknown = false;
+    known = 0;
     for (let j = 1; j <= MAX_ORDER; j++) {
       const id = unknown && j != unchainedOrder ? 0 : contextId(nowLo, nowHi, j);
       store<i32>(guessIds + (<usize>j << 2), id);
       unknown = id == 0;
-      if (unknown) continue;
+      if (unknown) {
+        if (unchainedOrder != 0 && j >= unchainedOrder) break;
+        continue;
+      }
+      known |= <u32>1 << j;
       const count = load<u32>(leaderCounts + (<usize>id << 2));
       if (count >= bestCount) {
         bestCount = count;

@@ -40,6 +40,10 @@ let pairsUsed: usize = 0; // per order: pairs admitted
 let capSteps: usize = 0; // per order: the step its last pair was admitted in (i32.MAX_VALUE: room left)
 let orphanCounts: usize = 0; // per order: contexts admitted after order − 1 was full
 let orphanKeys: usize = 0; // per order: ORPHAN_SLOTS × (lo, hi) of those contexts
+let openOrders: u32 = 0; // bit d: order d has room for pairs
+let recurring: usize = 0; // per position e: 1 if its last gramOrder symbols occur again later
+let gramOrder: i32 = 0;
+let orphanOrders: u32 = 0; // bit d: order d has orphans
 // Hashed orders: the leader entry (0: context unknown) each guess found, and at which step. The
 // context a guess looks up is the one the next step trains, so training starts from it.
 let guessLeaders: usize = 0;
@@ -69,8 +73,12 @@ const ORPHAN_SLOTS: i32 = 32;
   const used = load<i32>(at4(pairsUsed, order));
   if (used >= MAX_PAIRS) return false;
   store<i32>(at4(pairsUsed, order), used + 1);
-  if (used + 1 == MAX_PAIRS) store<i32>(at4(capSteps, order), step);
+  if (used + 1 == MAX_PAIRS) {
+    store<i32>(at4(capSteps, order), step);
+    openOrders &= ~(<u32>1 << order);
+  }
   if (order > 1 && step > load<i32>(at4(capSteps, order - 1))) {
+    orphanOrders |= <u32>1 << order;
     const orphans = load<i32>(at4(orphanCounts, order));
     if (orphans < ORPHAN_SLOTS) {
       const at = orphanKeys + (<usize>(order * ORPHAN_SLOTS + orphans) << 4);
@@ -175,6 +183,8 @@ function train(order: i32, next: i32, step: i32): void {
     : find(lo, hi, leaderTag, KEY_BITS, order);
   if (lead == 0) {
     if (!admit(order, step, lo, hi)) return;
+    // A context that never occurs again could never be found: counted (above), not stored.
+    if (order >= gramOrder && load<u8>(recurring + <usize>(step - 2)) == 0) return;
     const entry = insert(lo, hi, leaderTag, order);
     store<u32>(entry, leaderTag | (<u32>next << LEADER_SHIFT), 16);
     store<u32>(entry, 1, 20);
@@ -191,6 +201,37 @@ function train(order: i32, next: i32, step: i32): void {
     store<u32>(lead, taken, 20);
     store<u32>(lead, leaderTag | (<u32>next << LEADER_SHIFT), 16);
   }
+}
+
+/** Grams of up to this many bits are checked for recurrence: a 2 MiB bitmap of those seen. */
+const GRAM_BITS: i32 = 24;
+
+/**
+ * Marks in `recurring` each position whose last `gramOrder` symbols (as many as GRAM_BITS hold)
+ * occur again later, by a backward scan over a bitmap of the grams seen. A context of at least
+ * gramOrder symbols ending at an unmarked position never occurs again, so no later guess or
+ * training can look it up: on noisy data that spares nearly every insertion of the long orders
+ * into a table far larger than the cache (a context of 3 bytes recurs after ~6 % of positions
+ * of 10^6 random bytes). Positions without a whole gram are marked.
+ */
+function markRecurring(ptr: usize, len: i32): void {
+  gramOrder = GRAM_BITS / width;
+  const gramBits = gramOrder * width;
+  recurring = alloc(<usize>len);
+  memory.fill(recurring, 1, <usize>min(len, gramOrder - 1));
+  if (len < gramOrder) return;
+  const top = mark();
+  const seen = alloc(<usize>1 << (gramBits - 3));
+  let gram: u32 = 0;
+  for (let e = len - gramOrder; e < len; e++) gram = (gram << width) | <u32>load<u8>(ptr + e);
+  for (let e = len - 1; e >= gramOrder - 1; e--) {
+    const byte = seen + (<usize>gram >> 3), bit = <u8>1 << <u8>(gram & 7);
+    const bits = load<u8>(byte);
+    store<u8>(recurring + <usize>e, <u8>((bits & bit) != 0));
+    store<u8>(byte, bits | bit);
+    if (e >= gramOrder) gram = (gram >> width) | (<u32>load<u8>(ptr + e - gramOrder) << (gramBits - width));
+  }
+  release(top);
 }
 
 /** The leading successor of the context of `order` ending at the newest symbol (step `step`), or NULL_SYMBOL. */
@@ -230,6 +271,8 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   orphanCounts = alloc(<usize>(MAX_ORDER + 1) << 2);
   orphanKeys = alloc(<usize>((MAX_ORDER + 1) * ORPHAN_SLOTS) << 4);
   memory.fill(guessSteps, 0xFF, <usize>(MAX_ORDER + 1) << 2); // step −1: nothing cached
+  openOrders = ((<u32>2 << MAX_ORDER) - 1) & ~1;
+  orphanOrders = 0;
   // Table entries: an order admits at most one pair a step, so short data needs less than the
   // cap allows. Of p pairs admitted with c contexts, a hashed order holds c leader entries, at
   // most p − c entries of followers, and one entry for a context's first successor once it is
@@ -253,17 +296,23 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   newTable(max(1, entries), MAX_ORDER + 1, max(1, pairsPerOrder * 2));
   const scores = alloc(<usize>MAX_ORDER << 2);
   const guesses = alloc(<usize>MAX_ORDER << 2);
+  markRecurring(ptr, len);
   resetHistory(width);
   pushSymbol(<u64>load<u8>(ptr));
   pushSymbol(<u64>load<u8>(ptr + 1));
   let winner = 0;
+  let guessed: u32 = 0; // bit d: order d guessed (its context is known)
   for (let i = 2; i < len; i++) {
     const previous = <i32>load<u8>(ptr + i - 1);
     // Order d trains the context its last guess looked up: one found unknown in a full order
-    // cannot be admitted, so training it would change nothing.
-    for (let d = 1; d <= min(i - 1, MAX_ORDER); d++) {
-      if (load<i32>(at4(guesses, d - 1)) != NULL_SYMBOL || load<i32>(at4(pairsUsed, d)) < MAX_PAIRS) train(d, previous, i);
+    // cannot be admitted, so training it would change nothing. So only the orders that guessed
+    // or have room train, in order (on noisy data, once every order is full: the shortest few).
+    let training = (guessed | openOrders) & ((<u32>2 << min(i - 1, MAX_ORDER)) - 1);
+    while (training != 0) {
+      train(<i32>ctz(training), previous, i);
+      training &= training - 1;
     }
+    guessed = 0;
     let unknown = false;
     for (let d = 1; d <= MAX_ORDER; d++) {
       let g = NULL_SYMBOL;
@@ -274,14 +323,19 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
         } else {
           g = guess(d, i);
           unknown = g == NULL_SYMBOL;
+          guessed |= <u32>(!unknown) << d;
         }
       }
       store<i32>(at4(guesses, d - 1), g);
+      // The longer orders are full and without orphans: surely unknown, and not trained next
+      // step (full, no guess), so they need no cached lookup either. Their slots in `guesses`
+      // are left stale: only orders up to the longest guess are read from it below.
+      if (unknown && ((openOrders | orphanOrders) >> d) <= 1) break;
     }
     const actual = <i32>load<u8>(ptr + i);
-    const prediction = load<i32>(at4(guesses, winner));
-    if (prediction != NULL_SYMBOL) record(prediction == actual);
-    winner = updateScoreboard(scores, guesses, MAX_ORDER, actual, winner);
+    if (((guessed >> (winner + 1)) & 1) != 0) record(load<i32>(at4(guesses, winner)) == actual);
+    // Subpredictors without a guess cannot score: the scoreboard stops at the longest guess.
+    winner = updateScoreboard(scores, guesses, 32 - <i32>clz(guessed >> 1), actual, winner);
     pushSymbol(<u64>actual);
   }
 }
@@ -339,10 +393,11 @@ function multiMmcSymbols(ptr: usize, len: i32, symbolWidth: i32): void {
   const p1 = twoBitPairs(counts, now, 1), p3 = twoBitPairs(counts, now, 3), p5 = twoBitPairs(counts, now, 5);
   const p7 = twoBitPairs(counts, now, 7), p9 = twoBitPairs(counts, now, 9), p11 = twoBitPairs(counts, now, 11);
   const p13 = twoBitPairs(counts, now, 13), p15 = twoBitPairs(counts, now, 15);
+  // Unseen contexts (x86 has no vector ≠: one inversion of the mask instead of eight).
   const zero = i64x2.splat(0);
-  const seen = laneBits(
-    i64x2.ne(p1, zero), i64x2.ne(p3, zero), i64x2.ne(p5, zero), i64x2.ne(p7, zero),
-    i64x2.ne(p9, zero), i64x2.ne(p11, zero), i64x2.ne(p13, zero), i64x2.ne(p15, zero),
+  const seen = ~laneBits(
+    i64x2.eq(p1, zero), i64x2.eq(p3, zero), i64x2.eq(p5, zero), i64x2.eq(p7, zero),
+    i64x2.eq(p9, zero), i64x2.eq(p11, zero), i64x2.eq(p13, zero), i64x2.eq(p15, zero),
   );
   // Even bits: after 0 leads (guess 0); odd bits: after 1 leads.
   const greater = laneBits(
