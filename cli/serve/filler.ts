@@ -8,8 +8,9 @@
  *   leaves nothing (and the gate drops what it still held of it). The device stays open for the
  *   next burst (its START follows the STOP's answer on the same connection): a reopen would add
  *   its round trips to every STOP's ~100 ms of quiet;
- * - a full pool pauses the device (it is closed until there is room; the gate's
- *   GatedReader.reopen opens it again), never reads it to throw away;
+ * - a full pool pauses the device (stopped; closed once the pause outlasts
+ *   {@link PAUSE_HOLD_MS}, and the gate's GatedReader.reopen opens it again), never reads it to
+ *   throw away;
  * - a device fault (timeout, disconnect, a status flag) ends the burst; the device is reopened
  *   after a delay that doubles up to {@link RECONNECT_MAX_MS}. The gate's history carries over,
  *   so a device that replays its stream after reconnecting fails the repetition check;
@@ -27,6 +28,13 @@ import { MemoryReclaimer } from "../runtime/memory.ts";
 export const BURST_MAX_MS = 1000;
 /** Room a burst waits for (less when the pool is smaller): a burst costs an open and a STOP. */
 export const REFILL_MIN_BYTES = 1 << 20;
+/**
+ * How long a pause may keep the device open (stopped, as its last burst left it): consumers at
+ * full rate make room within milliseconds, and a reopen costs a connection and its round trips
+ * (at full rate with 16 consumers, a quarter of the bursts were followed by one). A longer
+ * pause releases it, for another daemon that shares it.
+ */
+export const PAUSE_HOLD_MS = 250;
 /** Bytes read between two collections of the garbage reading leaves (see cli/runtime/memory.ts). */
 export const RECLAIM_EVERY_READ_BYTES = 8 * 1024 * 1024;
 /** The first delay before reopening a faulty device; it doubles up to {@link RECONNECT_MAX_MS}. */
@@ -138,9 +146,11 @@ export class PoolFiller {
     while (!this.#stopping && this.#state !== "failed") {
       const session = this.#session.signal;
       if (pool.free < refillBytes) {
-        await this.#close();
         this.#state = "paused";
-        await this.#until(pool.roomFor(refillBytes), session);
+        const room = pool.roomFor(refillBytes);
+        await this.#until(Promise.race([room, this.options.platform.sleep(PAUSE_HOLD_MS)]), session);
+        if (pool.free < refillBytes || session.aborted) await this.#close();
+        await this.#until(room, session);
       } else {
         try {
           await this.#burst(session);
