@@ -328,10 +328,11 @@ try {
     reads.push(await qrngRead(size));
     serves.push(await consumers(socketPath, size));
   }
-  // The pool full again before the latency run.
+  // The pool refilled before the latency run: the daemon paused the device (it leaves room for
+  // a burst and what a STOP brings in flight, up to a quarter of the pool, before it reads on).
   for (;;) {
     const health = await (await fetch(`${base}/health`)).json();
-    if (health.poolBytes >= health.poolCapacityBytes - (1 << 20)) break;
+    if (health.deviceState === "paused" && health.poolBytes >= health.poolCapacityBytes / 2) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const http = await httpRuns(`${base}/random?bytes=32`);
