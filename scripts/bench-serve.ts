@@ -13,7 +13,7 @@
  * alternately, ROUNDS times; the ratio of the medians (target >= 0.8), and the CPU time per GiB
  * of every process on each side (on a machine with few cores they share them, so the ratio
  * cannot beat the ratio of the two sides' CPU costs). Then, with the pool
- * full, 100 concurrent HTTP clients make `GET /random?bytes=32` requests on kept-alive
+ * refilled (the daemon paused its device), 100 concurrent HTTP clients make `GET /random?bytes=32` requests on kept-alive
  * connections: with wrk (a C load generator, when installed) once paced (each client pauses
  * 20 ms after each answer: the latency the target is judged by, p99 < 5 ms) and once back to
  * back (the most requests per second); without wrk, back to back from this process (native
