@@ -41,8 +41,9 @@ export const IN_FLIGHT_ROOM_BYTES = 1 << 20;
 /**
  * How long a pause may keep the device open (stopped, as its last burst left it): consumers at
  * full rate make room within milliseconds, and a reopen costs a connection and its round trips
- * (at full rate with 16 consumers, a quarter of the bursts were followed by one). A longer
- * pause releases it, for another daemon that shares it.
+ * (at full rate with 16 consumers a quarter of the bursts were followed by one, and nearly all
+ * once bursts left room for the bytes in flight). A longer pause releases it, for another
+ * daemon that shares it.
  */
 export const PAUSE_HOLD_MS = 250;
 /**

@@ -86,11 +86,9 @@ export class Pool {
   /** Stages as much of `bytes` as there is room for (see {@link stage}); returns how many. */
   stageFrom(bytes: Uint8Array): number {
     let staged = 0;
-    for (
-      let space = this.stageSpace();
-      space.length > 0 && staged < bytes.length;
-      space = this.stageSpace()
-    ) {
+    while (staged < bytes.length) {
+      const space = this.stageSpace(); // up to the ring's end: a second pass wraps
+      if (space.length === 0) break;
       const take = Math.min(space.length, bytes.length - staged);
       space.set(bytes.subarray(staged, staged + take));
       this.#staged += take;

@@ -248,7 +248,9 @@ class CmdCtrlSource implements RandomSource {
 
   async checkpoint(keep?: (data: Uint8Array) => void): Promise<void> {
     this.#checkOpen();
-    if (keep) { for (const run of this.#pending.splice(0)) keep(run); }
+    if (keep) {
+      for (const run of this.#pending.splice(0)) keep(run);
+    }
     if (this.device.streaming) await this.#stopAndJudge(keep);
     else judgeStatus(await this.device.status(), this.description);
   }
