@@ -2,7 +2,7 @@
  * GatedReader.reopen, which the daemon reads through: one gate across reopened sources. A
  * device that replays its stream after a reopen fails the repetition check; bytes the gate
  * held from a source that finished well come out after the reopen, those of a source that was
- * only closed (a fault) never do. The oracle is the emulator's seeded stream, regenerated.
+ * only closed (a fault) never do. GatedReader.checkpoint hands the bytes in flight to a sink. The oracle is the emulator's seeded stream, regenerated.
  */
 import { Buffer } from "node:buffer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,6 +65,21 @@ describe("GatedReader.reopen", () => {
       await reader.close();
       expect(offsetOf(first)).toBeGreaterThanOrEqual(0);
       expect(offsetOf(after)).toBe(offsetOf(first) + FIRST_BYTES);
+    });
+
+    it("hands a checkpoint's sink the bytes in flight at the STOP, in order, and streams on after them", async () => {
+      const reader = await open(emulator.uri);
+      const first = await reader.read(FIRST_BYTES);
+      const sunk: Uint8Array[] = [];
+      const releasedBefore = reader.bytesReleased;
+      await reader.checkpoint((released) => void sunk.push(released.slice()));
+      const sinkBytes = Buffer.concat(sunk);
+      const after = await reader.read(1000);
+      await reader.close();
+      // At full rate the device always has bytes in flight at a STOP: they passed the gate then.
+      expect(reader.bytesReleased).toBeGreaterThan(releasedBefore);
+      expect(offsetOf(sinkBytes)).toBe(offsetOf(first) + FIRST_BYTES);
+      expect(offsetOf(after)).toBe(offsetOf(first) + FIRST_BYTES + sinkBytes.length);
     });
 
     it("drops what the gate held of a source that was closed without finishing (its status unjudged)", async () => {

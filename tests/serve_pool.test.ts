@@ -1,7 +1,7 @@
 /**
  * Serving from the pool's own memory: Pool.takeInPlace hands a stream consumer the taken bytes
  * where they lie in the ring (two pieces where it wraps), each byte once, in order, also to a
- * consumer that waited; BunByteSocket.sendInPlace writes them as far as the kernel takes them
+ * consumer that waited; Pool.stageFrom stages what there is room for; BunByteSocket.sendInPlace writes them as far as the kernel takes them
  * and keeps a copy of the rest, so the ring may be refilled at once.
  */
 import { describe, expect, it } from "vitest";
@@ -54,6 +54,20 @@ describe("Pool.takeInPlace", () => {
     fill(pool, counting(40, 8));
     expect(await second).toBe(8);
     expect(order).toEqual(["first 40", "second 8"]);
+  });
+
+  it("stages only what there is room for, across the ring's end, invisible until committed", async () => {
+    const pool = new Pool(100, () => "empty");
+    fill(pool, counting(0, 70));
+    expect(await pool.takeInPlace(60, { waitMs: 1000 }, () => {})).toBe(60);
+    expect(pool.stageFrom(counting(70, 120))).toBe(90); // 30 at the ring's end, 60 at its start
+    expect(pool.level).toBe(10);
+    expect(pool.stageFrom(counting(0, 1))).toBe(0);
+    pool.commitStaged();
+    const got: number[] = [];
+    expect(await pool.takeInPlace(100, { waitMs: 1000 }, (pieces) => pieces.forEach((p) => got.push(...p))))
+      .toBe(100);
+    expect(got).toEqual([...counting(60, 100)]);
   });
 
   it("rejects a waiting consumer at its deadline, taking nothing", async () => {

@@ -55,10 +55,13 @@ export interface RandomSource {
   /**
    * Optional: judges the device's status now without ending the read, so every byte delivered
    * before the call is covered by a judged status (continuous mode stops, keeps the data in
-   * flight and streams on at the next read). Rejects as {@link finish} does; the source stays
-   * open. Sources with no status to judge omit it (their bytes count as good once delivered).
+   * flight and streams on at the next read). With `keep`, the bytes the source holds and those
+   * in flight go to it instead, in order, each a view valid during the call: covered by this
+   * status too, and nothing is held for the next read. Rejects as {@link finish} does; the
+   * source stays open. Sources with no status to judge omit it (their bytes count as good once
+   * delivered).
    */
-  checkpoint?(): Promise<void>;
+  checkpoint?(keep?: (data: Uint8Array) => void): Promise<void>;
   /**
    * Aborts: stops the data flow as far as the device lets it (continuous mode: STOP and
    * drain) and releases the device, judging nothing. For error paths and Ctrl-C. Safe to call

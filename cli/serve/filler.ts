@@ -1,15 +1,17 @@
 /**
  * Keeps the daemon's pool filled from the device, in bursts behind ONE health gate:
  *
- * - a burst reads into the pool's free room while there is any (consumers free more meanwhile),
- *   for at most {@link BURST_MAX_MS}, then stops the device and judges: the last health verdict
- *   and the device's status in the STOP's answer (GatedReader.checkpoint), as `qrng read -o`
- *   does before it commits. Only then do the burst's bytes enter the pool; a burst that fails
- *   leaves nothing (and the gate drops what it still held of it). The device stays open for the
- *   next burst (its START follows the STOP's answer on the same connection): a reopen would add
- *   its round trips to every STOP's ~100 ms of quiet;
- * - a full pool pauses the device (it is closed until there is room; the gate's
- *   GatedReader.reopen opens it again), never reads it to throw away;
+ * - a burst reads into the pool's free room while there is more than the bytes in flight at a
+ *   STOP need (consumers free more meanwhile), for at most {@link BURST_MAX_MS}, then stops the
+ *   device and judges: the device's status in the STOP's answer and the last health verdict
+ *   (GatedReader.checkpoint), as `qrng read -o` does before it commits; the bytes in flight
+ *   pass the gate into the pool's room on the way. Only then do the burst's bytes enter the
+ *   pool; a burst that fails leaves nothing (and the gate drops what it still held of it). The
+ *   device stays open for the next burst (its START follows the STOP's answer on the same
+ *   connection): a reopen would add its round trips to every STOP;
+ * - a pool without that room pauses the device (stopped; closed once the pause outlasts
+ *   {@link PAUSE_HOLD_MS}, and the gate's GatedReader.reopen opens it again), never reads it to
+ *   throw away;
  * - a device fault (timeout, disconnect, a status flag) ends the burst; the device is reopened
  *   after a delay that doubles up to {@link RECONNECT_MAX_MS}. The gate's history carries over,
  *   so a device that replays its stream after reconnecting fails the repetition check;
@@ -27,8 +29,30 @@ import { MemoryReclaimer } from "../runtime/memory.ts";
 export const BURST_MAX_MS = 1000;
 /** Room a burst waits for (less when the pool is smaller): a burst costs an open and a STOP. */
 export const REFILL_MIN_BYTES = 1 << 20;
-/** Bytes read between two collections of the garbage reading leaves (see cli/runtime/memory.ts). */
-export const RECLAIM_EVERY_READ_BYTES = 8 * 1024 * 1024;
+/**
+ * The least room a burst leaves for the bytes still in flight at its STOP, which go through the
+ * gate into the pool then; it grows to the most that came in flight so far, up to a quarter of
+ * the pool. A burst starts only once there is room for {@link REFILL_MIN_BYTES} besides: an
+ * emulator at full rate has its socket buffers full (1-10 MB) at any STOP, however little the
+ * burst read. A full pool used to leave them to be copied for the next burst, and that garbage
+ * set how often the daemon had to collect.
+ */
+export const IN_FLIGHT_ROOM_BYTES = 1 << 20;
+/**
+ * How long a pause may keep the device open (stopped, as its last burst left it): consumers at
+ * full rate make room within milliseconds, and a reopen costs a connection and its round trips
+ * (at full rate with 16 consumers a quarter of the bursts were followed by one, and nearly all
+ * once bursts left room for the bytes in flight). A longer pause releases it, for another
+ * daemon that shares it.
+ */
+export const PAUSE_HOLD_MS = 250;
+/**
+ * Bytes read between two collections of the garbage reading leaves (see cli/runtime/memory.ts).
+ * Each costs the busy daemon ~5 ms of CPU: every 8 MiB that was ~0.6 s per GiB, needed while
+ * the bytes in flight at each STOP were copied; without those copies the streaming daemon
+ * peaks at ~94 MB collecting every 32 MiB (106 MB never collecting).
+ */
+export const RECLAIM_EVERY_READ_BYTES = 32 * 1024 * 1024;
 /** The first delay before reopening a faulty device; it doubles up to {@link RECONNECT_MAX_MS}. */
 export const RECONNECT_FIRST_MS = 250;
 /** The longest delay between reopening attempts. */
@@ -87,6 +111,8 @@ export class PoolFiller {
   deviceFailures = 0;
   /** Bursts committed. */
   bursts = 0;
+  /** The most bytes that came in flight at a STOP so far (see IN_FLIGHT_ROOM_BYTES). */
+  #inFlightMost = IN_FLIGHT_ROOM_BYTES;
 
   constructor(private readonly options: FillerOptions) {
     this.#description = options.uri;
@@ -137,10 +163,15 @@ export class PoolFiller {
     let delayMs = RECONNECT_FIRST_MS;
     while (!this.#stopping && this.#state !== "failed") {
       const session = this.#session.signal;
-      if (pool.free < refillBytes) {
-        await this.#close();
+      // Room to read into besides what a STOP brings in flight: whatever a burst reads, a device
+      // at full rate has its socket buffers full at the STOP.
+      const wanted = refillBytes + this.#inFlightRoom();
+      if (pool.free < wanted) {
         this.#state = "paused";
-        await this.#until(pool.roomFor(refillBytes), session);
+        const room = pool.roomFor(wanted);
+        await this.#until(Promise.race([room, this.options.platform.sleep(PAUSE_HOLD_MS)]), session);
+        if (pool.free < wanted || session.aborted) await this.#close();
+        await this.#until(room, session);
       } else {
         try {
           await this.#burst(session);
@@ -215,16 +246,22 @@ export class PoolFiller {
     this.#state = "reading";
     // Straight into the pool's free space, staged: consumers see none of it before the commit.
     const started = platform.now();
+    const inFlightRoom = this.#inFlightRoom();
     try {
-      while (pool.free > 0 && platform.now() - started < BURST_MAX_MS) {
+      while (pool.free > inFlightRoom && platform.now() - started < BURST_MAX_MS) {
         const space = pool.stageSpace();
         const run = await reader.next(space.length);
         space.set(run);
         pool.stage(run.length);
         this.#reclaimer.moved(run.length);
       }
-      // The last verdict and the device's status after these bytes, before anything is committed.
-      await reader.checkpoint();
+      // The device's status and the last verdict after these bytes and those still in flight,
+      // before anything is committed. What came in flight beyond the pool's room is dropped, as
+      // at a close: copies of it kept for the next burst were what made the memory peak.
+      const releasedBefore = reader.bytesReleased;
+      await reader.checkpoint((released) => this.#reclaimer.moved(pool.stageFrom(released)));
+      const inFlight = reader.bytesReleased - releasedBefore;
+      this.#inFlightMost = Math.max(this.#inFlightMost, inFlight);
     } catch (error) {
       this.bytesUncommitted += pool.dropStaged();
       await this.#close();
@@ -232,6 +269,11 @@ export class PoolFiller {
     }
     this.bytesCommitted += pool.commitStaged();
     this.bursts++;
+  }
+
+  /** Room a burst leaves for the bytes in flight at its STOP. */
+  #inFlightRoom(): number {
+    return Math.min(this.#inFlightMost, this.options.pool.capacityBytes / 4);
   }
 
   /** Releases the device (a STOP if it streams); the gate stays for the next open. */

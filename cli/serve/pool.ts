@@ -83,6 +83,20 @@ export class Pool {
     this.#staged += bytes;
   }
 
+  /** Stages as much of `bytes` as there is room for (see {@link stage}); returns how many. */
+  stageFrom(bytes: Uint8Array): number {
+    let staged = 0;
+    while (staged < bytes.length) {
+      const space = this.stageSpace(); // up to the ring's end: a second pass wraps
+      if (space.length === 0) break;
+      const take = Math.min(space.length, bytes.length - staged);
+      space.set(bytes.subarray(staged, staged + take));
+      this.#staged += take;
+      staged += take;
+    }
+    return staged;
+  }
+
   /** Makes the staged bytes available to consumers; resolves how many they were. */
   commitStaged(): number {
     const staged = this.#staged;

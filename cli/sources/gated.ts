@@ -146,17 +146,21 @@ export class GatedReader {
 
   async #nextReleased(): Promise<Uint8Array> {
     const source = this.#source;
-    let tested: Uint8Array;
     // Straight into the gate's staging memory where the source can (one copy fewer).
-    if (source.nextInto) {
-      const stored = await source.nextInto(this.health.inputSpace());
-      this.#gateIn += stored;
-      tested = this.health.commit(stored);
-    } else {
-      const run = await source.next();
-      this.#gateIn += run.length;
-      tested = this.health.push(run);
-    }
+    if (source.nextInto) return this.#committed(await source.nextInto(this.health.inputSpace()));
+    const run = await source.next();
+    this.#gateIn += run.length;
+    return this.#released(this.health.push(run));
+  }
+
+  /** Tests the `stored` bytes just written to the gate's input space; returns what it releases. */
+  #committed(stored: number): Uint8Array {
+    this.#gateIn += stored;
+    return this.#released(this.health.commit(stored));
+  }
+
+  /** The gate's output `tested` after the drops still due and post-processing. */
+  #released(tested: Uint8Array): Uint8Array {
     this.#gateOut += tested.length;
     if (this.#dropBytes > 0) {
       const dropped = Math.min(this.#dropBytes, tested.length);
@@ -225,18 +229,40 @@ export class GatedReader {
   }
 
   /**
-   * Judges everything released so far without ending the read: the health verdict, then the
-   * device's status where the source has one (RandomSource.checkpoint). Only after it resolves
+   * Judges everything released so far without ending the read: the device's status where the
+   * source has one (RandomSource.checkpoint), then the health verdict. Only after it resolves
    * do the bytes released before it count as good (a publisher sends them on then); on
    * rejection none of them may be used, and the device is released.
+   *
+   * With `sink`, the bytes released but not yet handed out and those the device still had in
+   * flight pass the gate now and go to `sink`, in order, each a view valid during the call:
+   * they are judged by this checkpoint too. The caller keeps what it has room for (a daemon's
+   * pool, without a copy) and drops the rest, as it would drop them at a close: nothing is held
+   * for the next reads.
    */
-  async checkpoint(): Promise<void> {
+  async checkpoint(sink?: (released: Uint8Array) => void): Promise<void> {
     try {
+      if (sink) {
+        // First: a view of the gate's memory, which the bytes in flight are about to overwrite.
+        sink(this.#pending);
+        this.#pending = this.#pending.subarray(this.#pending.length);
+      }
+      await this.#source.checkpoint?.(sink && ((data) => this.#passInFlight(data, sink)));
       this.health.finish();
-      await this.#source.checkpoint?.();
     } catch (error) {
       await this.close();
       throw error;
+    }
+  }
+
+  /** Passes `data` (any length) through the gate, handing what it releases to `sink`. */
+  #passInFlight(data: Uint8Array, sink: (released: Uint8Array) => void): void {
+    for (let at = 0; at < data.length;) {
+      const space = this.health.inputSpace();
+      const take = Math.min(space.length, data.length - at);
+      space.set(data.subarray(at, at + take));
+      at += take;
+      sink(this.#committed(take));
     }
   }
 

@@ -236,14 +236,22 @@ class CmdCtrlSource implements RandomSource {
     this.#ready = status.readyBytes;
   }
 
-  /** The data in flight is valid output: keep it, judge the STOP's status (the next read streams on). */
-  async #stopAndJudge(): Promise<void> {
-    judgeStatus(await this.device.stop((data) => void this.#pending.push(data.slice())), this.description);
+  /**
+   * The data in flight is valid output: it goes to `keep` (by default a copy for the next
+   * reads), then the STOP's status is judged (the next read streams on).
+   */
+  async #stopAndJudge(
+    keep: (data: Uint8Array) => void = (data) => void this.#pending.push(data.slice()),
+  ): Promise<void> {
+    judgeStatus(await this.device.stop(keep), this.description);
   }
 
-  async checkpoint(): Promise<void> {
+  async checkpoint(keep?: (data: Uint8Array) => void): Promise<void> {
     this.#checkOpen();
-    if (this.device.streaming) await this.#stopAndJudge();
+    if (keep) {
+      for (const run of this.#pending.splice(0)) keep(run);
+    }
+    if (this.device.streaming) await this.#stopAndJudge(keep);
     else judgeStatus(await this.device.status(), this.description);
   }
 
