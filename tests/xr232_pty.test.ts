@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { EMULATED_IDENTIFICATION, Xr232Device } from "../cli/emulators/xr232_device.ts";
 import { STARTUP_SAMPLES } from "../wasm/health.ts";
 import type { Disturbance } from "../wasm/xr232.ts";
+import { IDENT_REQUESTS } from "../cli/sources/xr232_ident.ts";
 import { binaryBuilt, runCli, RUNNERS } from "./_support/cli.ts";
 import { testTempDir } from "./_support/temp_dir.ts";
 import { startEmulateChild } from "./_support/uri_child.ts";
@@ -55,11 +56,15 @@ for (const runner of RUNNERS) {
       const log = await usb.stop();
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
+      // All 160 answers, or fewer when a loaded machine slows the emulator past ident's budget.
+      const received = Number(/repeating; (\d+) received/.exec(result.stdout.toString())?.[1]);
+      expect(received).toBeGreaterThanOrEqual(2 * EMULATED_IDENTIFICATION.length);
+      expect(received).toBeLessThanOrEqual(IDENT_REQUESTS);
       expect(result.stdout.toString()).toBe(
         `serial:${usb.uri.slice(6)} at 1200 baud with RTS/CTS: XR232USB\n` +
           `identification: ${
             JSON.stringify(EMULATED_IDENTIFICATION)
-          } (${EMULATED_IDENTIFICATION.length} characters, repeating; 160 received)\n` +
+          } (${EMULATED_IDENTIFICATION.length} characters, repeating; ${received} received)\n` +
           `recommended: ${usb.uri}?baud=230400\n`,
       );
       expect(log.stderr).toContain("identification mode (1200 baud < 2400)");
@@ -85,9 +90,13 @@ for (const runner of RUNNERS) {
       await stuck.stop();
       expect(result.status).toBe(1);
       expect(result.stdout.toString()).toBe("");
-      expect(result.stderr).toMatch(
-        /^qrng: Cannot identify serial:\/dev\/pts\/\d+ at 1200 baud with RTS\/CTS: its answer to 160 magic characters was 0x[0-9a-f]{2}, 160 times: neither an XR232USB's identification string nor a classic XR232's random bytes\n$/,
-      );
+      const seen =
+        /^qrng: Cannot identify serial:\/dev\/pts\/\d+ at 1200 baud with RTS\/CTS: its answer to 160 magic characters was 0x[0-9a-f]{2}, (\d+) times: neither an XR232USB's identification string nor a classic XR232's random bytes\n$/
+          .exec(result.stderr);
+      expect(seen, result.stderr).not.toBeNull();
+      // All 160, or fewer (at least the 32 judged) when a loaded machine slows the emulator past ident's budget.
+      expect(Number(seen![1])).toBeGreaterThanOrEqual(32);
+      expect(Number(seen![1])).toBeLessThanOrEqual(IDENT_REQUESTS);
     });
 
     for (const [i, baud] of [57_600, 115_200, 230_400].entries()) {
