@@ -21,8 +21,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assessNonIid } from "../wasm/assess.ts";
 import { VECTORS } from "./_support/analysis_vectors.ts";
 import { ROOT } from "./_support/cli.ts";
+import { loadSamples } from "./_support/sp800_90b.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -149,6 +151,14 @@ describe("the qrng/core bundle", () => {
   it("is one browser-safe module: no imports, no node: modules, no require, no await", () => {
     const code = readFileSync(BUNDLE, "utf8");
     expect(code).not.toMatch(/\bimport\b|node:|\brequire\(|\bawait\b/);
+  });
+
+  it("assesses entropy (SP 800-90B, non-IID) exactly as the source modules do: NIST's rand8_short", async () => {
+    const core = await import(BUNDLE);
+    const samples = loadSamples("rand8_short");
+    const fromBundle = core.assessNonIid(samples, { bitsPerSymbol: 8 });
+    expect(fromBundle).toEqual(assessNonIid(samples, { bitsPerSymbol: 8 }));
+    expect(fromBundle.estimates.length).toBeGreaterThanOrEqual(10);
   });
 
   it("has declarations that name exactly its exports and type-check a consumer (tsc, deno check)", async () => {
