@@ -319,6 +319,35 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     for (const block of received.slice(2)) expect(chunksOf(block).some((c) => output.has(c))).toBe(true);
   });
 
+  it("removes taken blocks that turn up in the stream again, and hands them to no one", async () => {
+    const stream = "TAKEN_BACK";
+    const published = await runCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=6", "--to", server.url, "--stream", stream],
+      ...["--bytes", "32K", "--block", "4K"],
+    ]);
+    expect(published.status).toBe(0);
+    // Two blocks as a node that lost their erases leaves them: acknowledged, still stored.
+    const nc = await natsClient(server.url);
+    const consumer = await jetstream(nc).consumers.get(stream, "qrng");
+    const takenBack: Buffer[] = [];
+    for await (const m of await consumer.fetch({ max_messages: 2, expires: 2000 })) {
+      takenBack.push(Buffer.from(m.data));
+      expect(await m.ackAck()).toBe(true);
+    }
+    await nc.close();
+    expect(takenBack.length).toBe(2);
+    expect((await readStream(server.url, stream)).length).toBe(8);
+    // The reader needs the other 6 (its gate keeps 1024 bytes at the start and 2077 at the end).
+    const read = await runCli(bun, ["read", "20K", "--device", `${server.url}/${stream}`]);
+    expect(read.status).toBe(0);
+    expect(read.stderr).toMatch(
+      /took 6 blocks.*; removed 2 blocks found in the stream again after they were taken/,
+    );
+    const output = new Set(chunksOf(read.stdout));
+    for (const block of takenBack) expect(chunksOf(block).some((c) => output.has(c))).toBe(false);
+    expect(await readStream(server.url, stream)).toEqual([]);
+  });
+
   it(
     "reaches the blocks behind erased ones a server killed hard still counts as delivered and unacknowledged",
     async () => {

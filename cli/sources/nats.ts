@@ -151,5 +151,8 @@ function describeTaken(description: string, stats: TakerStats, unread: readonly 
   return `${description}: took ${stats.blocks} blocks (${formatBytes(stats.bytes)}, ${stats.bytes} bytes), ` +
     `${unreadBytes} bytes of them unread (lost); skipped ${stats.claimedElsewhere} gone before our claim ` +
     `(claimed by another taker, or removed by the server: lost); ${stats.unconfirmed} claims unconfirmed (offered again, or lost if the delete happened` +
-    `${stats.firstUnconfirmed ? `; first: ${stats.firstUnconfirmed}` : ""})`;
+    `${stats.firstUnconfirmed ? `; first: ${stats.firstUnconfirmed}` : ""})` +
+    (stats.swept > 0
+      ? `; removed ${stats.swept} blocks found in the stream again after they were taken`
+      : "");
 }
