@@ -262,11 +262,34 @@ describe.skipIf(!natsServerInstalled)("a fleet on a three-node JetStream cluster
         }
         return `3 s later, held by ${JSON.stringify(Object.fromEntries(held))}`;
       };
+      // What they are: which publishers' blocks, stored when, whether a block id is stored twice,
+      // how far the consumer's acknowledgements reach, and what each taker said.
+      const identities = async () => {
+        const ids = new Map<string, number>();
+        for (const m of stored) ids.set(m.block, (ids.get(m.block) ?? 0) + 1);
+        const twice = [...ids].filter(([, n]) => n > 1).length;
+        const admin = await natsClient(url);
+        const consumer = await (await jetstreamManager(admin)).consumers.info("FLEET", "qrng").catch((e) =>
+          e
+        );
+        await admin.close();
+        const around = (m: (typeof stored)[number]) => `${m.seq}=${m.block}@${m.time.toISOString()}`;
+        const first = stored.findIndex((m) => m.seq === usedAndStored[0].seq);
+        return `blocks ${usedAndStored.slice(0, 6).map(around).join(", ")}; neighbours ${
+          stored.slice(Math.max(0, first - 2), first).map(around).join(", ")
+        }; block ids stored twice: ${twice}; consumer ${
+          JSON.stringify({
+            ack_floor: consumer.ack_floor,
+            delivered: consumer.delivered,
+            pending: consumer.num_ack_pending,
+          })
+        }\ntakers:\n${takers.map((t) => t.run.stderr().trim().split("\n").slice(-2).join(" | ")).join("\n")}`;
+      };
       expect(
         usedAndStored.map((m) => m.seq),
         usedAndStored.length === 0
           ? ""
-          : `blocks in an output and still in the stream (${nodesAtEnd}; ${await later()})\n${serverWarnings()}`,
+          : `blocks in an output and still in the stream (${nodesAtEnd}; ${await later()})\n${await identities()}\n${serverWarnings()}`,
       )
         .toEqual([]);
       const inStream = stored.length * BLOCK_BYTES;

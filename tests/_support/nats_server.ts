@@ -250,10 +250,13 @@ export async function settledPlacement(url: string, name: string, timeoutMs = 30
   }
 }
 
-/** One message still in a stream: its sequence number and payload. */
+/** One message still in a stream: its sequence number, payload, publisher's block id and store time. */
 export interface StoredMessage {
   readonly seq: number;
   readonly data: Uint8Array;
+  /** `<Qrng-Publisher>#<Qrng-Seq>`: which block of which publisher it is. */
+  readonly block: string;
+  readonly time: Date;
 }
 
 /** How many message-get requests {@link readStream} keeps in flight. */
@@ -283,7 +286,11 @@ export async function readStream(url: string, name: string): Promise<StoredMessa
           })
         ),
       );
-      for (const message of got) if (message) held.push({ seq: message.seq, data: message.data });
+      for (const message of got) {
+        if (!message) continue;
+        const block = `${message.header?.get("Qrng-Publisher")}#${message.header?.get("Qrng-Seq")}`;
+        held.push({ seq: message.seq, data: message.data, block, time: message.time });
+      }
     }
     return held;
   } finally {
