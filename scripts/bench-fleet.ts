@@ -10,7 +10,8 @@
  *     --device nats://.../STREAM -o /dev/null` at once;
  *  2. plain: the library publishing SIZE in 4 KiB blocks with four takers of as much, each delivery
  *     acknowledged (`ack`, its ordinary at-least-once use) and, as a second reference, first
- *     claimed by deleting it as qrng's takers do (`claim`, the same at-most-once protocol);
+ *     claimed by erasing it and recording the claim as qrng's takers do (`claim`, the same at-most-once
+ *     protocol);
  * each process under /usr/bin/time (peak memory). The throughput of a round is the bytes the
  * takers took over the wall time from the first start to the last exit. Prints the medians,
  * the ratios qrng / plain (target >= 0.8) and the largest peak memory of a qrng publisher and

@@ -8,9 +8,11 @@
  * publish: pre-made blocks, 32 publishes in flight (as qrng publish), a full stream waited on.
  * take: the shared durable consumer with consume() (64 blocks prefetched, as qrng's taker);
  * `ack` acknowledges each delivery (the library's ordinary at-least-once use), `claim` first
- * erases it from the stream as qrng's taker does (at most once). Prints {"bytes":N} at the end.
+ * erases it from the stream and creates its claim record as qrng's taker does (at most once).
+ * Prints {"bytes":N} at the end.
  */
 import { AckPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
+import { claimRecordsName, claimSubject } from "../cli/fleet/stream.ts";
 import { connect } from "@nats-io/transport-node";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 
@@ -28,6 +30,12 @@ if (mode === "publish") {
     retention: RetentionPolicy.Workqueue,
     discard: DiscardPolicy.New,
     max_bytes: 64 * 1024 * 1024,
+  });
+  await jsm.streams.add({
+    name: claimRecordsName(stream),
+    subjects: [claimSubject(stream, ">")],
+    discard: DiscardPolicy.Old,
+    max_msgs_per_subject: 1,
   });
   await jsm.consumers.add(stream, {
     durable_name: "plain",
@@ -63,8 +71,14 @@ if (mode === "publish") {
   for await (const m of messages) {
     if (extra === "claim") {
       // Claims of the prefetched deliveries go out together, as qrng's taker sends them.
+      const seq = m.info.streamSequence;
       claims.push(
-        jsm.streams.deleteMessage(stream, m.info.streamSequence, true).catch(() => false).then(() => m.ack()),
+        jsm.streams.deleteMessage(stream, seq, true)
+          .then(() =>
+            js.publish(claimSubject(stream, `plain.${seq}`), "", { expect: { lastSubjectSequence: 0 } })
+          )
+          .catch(() => false)
+          .then(() => m.ack()),
       );
       if (claims.length >= 64 || messages.getPending() === 0) {
         await Promise.all(claims);

@@ -15,7 +15,7 @@ import {
   jetstreamManager,
   RetentionPolicy,
 } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { createUser } from "@nats-io/nkeys";
 import { SeededBytes } from "../cli/emulators/seeded_bytes.ts";
 import { STALL_REJOIN_MS } from "../cli/fleet/taker.ts";
@@ -346,6 +346,31 @@ describe.skipIf(!natsServerInstalled)("qrng publish into NATS JetStream", () => 
     const output = new Set(chunksOf(read.stdout));
     for (const block of takenBack) expect(chunksOf(block).some((c) => output.has(c))).toBe(false);
     expect(await readStream(server.url, stream)).toEqual([]);
+  });
+
+  it("refuses a block taken before that turns up in the stream again, by its claim record", async () => {
+    const stream = "TAKEN_AGAIN";
+    const published = await runCli(bun, [
+      ...["publish", "--device", "sim:qcicada?seed=7", "--to", server.url, "--stream", stream],
+      ...["--bytes", "16K", "--block", "4K"],
+    ]);
+    expect(published.status).toBe(0);
+    const [first] = await readStream(server.url, stream);
+    const taken = await runCli(bun, ["read", "10K", "--device", `${server.url}/${stream}`]);
+    expect(taken.status).toBe(0);
+    expect(taken.stderr).toMatch(/took 4 blocks/);
+    // The first block back in the stream as a node that lost its erase holds it, here at a new
+    // sequence number: the same publisher and sequence headers, the same bytes.
+    const nc = await natsClient(server.url);
+    const h = headers();
+    h.set("Qrng-Publisher", first.block.split("#")[0]);
+    h.set("Qrng-Seq", first.block.split("#")[1]);
+    await jetstream(nc).publish(`qrng.${stream}.${first.block.split("#")[0]}`, first.data, { headers: h });
+    await nc.close();
+    const again = await runCli(bun, ["read", "1", "--device", `${server.url}/${stream}?wait=3000`]);
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toMatch(/took 0 blocks.*; refused 1 blocks taken before/);
+    expect(again.stdout.length).toBe(0);
   });
 
   it(

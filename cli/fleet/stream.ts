@@ -40,6 +40,13 @@ export const DEFAULT_STREAM_BYTES = 64 * 1024 * 1024;
  * taker died): the next taker claims it then, so a dead taker's unclaimed blocks are not lost.
  */
 export const ACK_WAIT_MS = 10_000;
+/**
+ * How long a taken block's claim record is kept (see taker.ts): a block that turns up again
+ * within it is refused. The record stream's size bound can shorten it: 2.5 million records,
+ * about 10 GB of blocks taken within the hour.
+ */
+export const CLAIM_MEMORY_MS = 3_600_000;
+const CLAIM_RECORDS_BYTES = 256 * 1024 * 1024;
 /** How long the server remembers a message id: a publish retried within it is stored once. */
 export const DUPLICATE_WINDOW_MS = 120_000;
 const NANOS_PER_MS = 1_000_000;
@@ -114,7 +121,47 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     );
   }
   await ensureConsumer(jsm, spec.name);
+  await ensureClaimRecords(jsm, spec.name);
   return info;
+}
+
+/** The stream holding the claim records of `stream`'s blocks. */
+export function claimRecordsName(stream: string): string {
+  return `${stream}_CLAIMS`;
+}
+
+/** The subject of the claim record of block `block` (`<publisher>.<sequence>`) of `stream`. */
+export function claimSubject(stream: string, block: string): string {
+  return `qrng-claims.${stream}.${block}`;
+}
+
+/**
+ * Creates the stream of `stream`'s claim records when missing: one message per taken block on
+ * its own subject, created only if that subject holds none yet, kept CLAIM_MEMORY_MS, replicated
+ * as `stream` is.
+ */
+export async function ensureClaimRecords(jsm: JetStreamManager, stream: string): Promise<void> {
+  const name = claimRecordsName(stream);
+  if (await jsm.streams.info(name).catch(() => undefined)) return;
+  try {
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.add({
+      name,
+      subjects: [claimSubject(stream, ">")],
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_msgs_per_subject: 1,
+      max_age: CLAIM_MEMORY_MS * NANOS_PER_MS,
+      max_bytes: CLAIM_RECORDS_BYTES,
+      storage: StorageType.File,
+      num_replicas: config.num_replicas,
+      duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS,
+    });
+  } catch (error) {
+    // Another publisher or taker may have created it meanwhile.
+    if (await jsm.streams.info(name).catch(() => undefined)) return;
+    throw streamError(name, "create", error);
+  }
 }
 
 /** Creates the shared durable consumer of `stream` when missing (an existing one is used as it is). */

@@ -18,6 +18,16 @@
  * is given up and not acknowledged: the block is offered again unless the erase did happen, in
  * which case it is lost (counted as unconfirmed).
  *
+ * The erase settles races between takers, but not a block that turns up in the stream again:
+ * after a node of a three-node cluster was SIGKILLed and restarted, 2 of 16 runs of the
+ * acceptance test at 256 MiB ended with taken blocks (44 and 293) in the stream again, held by
+ * every replica. A new consumer, or one whose state a node rolled back, would hand such a block
+ * out again, and its erase would succeed a second time. So a claim also RECORDS the block by
+ * its identity (publisher id and sequence number, from its headers) in the stream's claim
+ * records (see stream.ts): a message on the block's own subject there, created only if that
+ * subject holds none. A block whose record exists was taken before: it is not used. A block is
+ * used only when both its erase and its record succeeded.
+ *
  * What is lost, in the end: unconfirmed claims, and blocks a taker claimed but did not use
  * (the rest of the last block of a read, or everything a killed taker held).
  *
@@ -29,16 +39,24 @@ import type {
   ConsumeOptions,
   Consumer,
   ConsumerMessages,
+  JetStreamClient,
   JetStreamManager,
   JsMsg,
   MsgRequest,
   NextMsgRequest,
 } from "@nats-io/jetstream";
-import { jetstream } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { type NatsConnection, nuid } from "@nats-io/transport-node";
 import { describeError } from "../errors.ts";
 import { fleetReclaimer } from "./memory.ts";
-import { CONSUMER_NAME, ensureConsumer, streamError } from "./stream.ts";
+import {
+  BLOCK_HEADERS,
+  claimSubject,
+  CONSUMER_NAME,
+  ensureClaimRecords,
+  ensureConsumer,
+  streamError,
+} from "./stream.ts";
 
 /** The most blocks a taker holds delivered and unclaimed (the consumer's prefetch). */
 export const PREFETCH_MAX_BLOCKS = 64;
@@ -66,9 +84,13 @@ const GONE_CODES = [10037, 10043];
 /** Answers that prove a delete request reached no server, so was not applied: safe to send again. */
 const NOT_APPLIED = /no responders|503/i;
 const CLAIM_ATTEMPTS = 20;
+/** How long a claim record's creation waits for the stream's answer. */
+const RECORD_TIMEOUT_MS = 5000;
 const CLAIM_RETRY_MS = 250;
 
-type Claim = "claimed" | "elsewhere" | "unconfirmed";
+type Claim = "claimed" | "elsewhere" | "taken before" | "unconfirmed";
+/** A publisher id or a block's sequence number as they can appear in a subject. */
+const SUBJECT_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** One taker's accounting. */
 export interface TakerStats {
@@ -84,6 +106,8 @@ export interface TakerStats {
   readonly unconfirmed: number;
   /** Why the first unconfirmed claim failed. */
   readonly firstUnconfirmed?: string;
+  /** Deliveries refused because the block's claim record existed: taken before, by someone. */
+  readonly takenBefore: number;
   /**
    * Blocks this taker found in the stream again after they were taken (a server node lost
    * their removal) and removed: never used again.
@@ -113,6 +137,10 @@ export class BlockTaker {
   #unconfirmed = 0;
   #firstUnconfirmed: string | undefined;
   #swept = 0;
+  #takenBefore = 0;
+  /** This taker's id, the content of its claim records: who took a block. */
+  readonly #id = nuid.next();
+  readonly #js: JetStreamClient;
   readonly #reclaimer = fleetReclaimer();
 
   /** The most deliveries held at once (the pull batch): the pump waits while that many are. */
@@ -134,6 +162,7 @@ export class BlockTaker {
     this.#consumer = consumer;
     this.#messages = messages;
     this.#prefetch = prefetch;
+    this.#js = jetstream(nc);
     void this.#pump(messages);
   }
 
@@ -147,6 +176,7 @@ export class BlockTaker {
       throw streamError(stream, "reach the JetStream API for", error);
     });
     await ensureConsumer(jsm, stream);
+    await ensureClaimRecords(jsm, stream);
     try {
       const consumer = await js.consumers.get(stream, CONSUMER_NAME);
       const max_messages = Math.max(1, Math.min(prefetchBlocks, PREFETCH_MAX_BLOCKS));
@@ -226,6 +256,7 @@ export class BlockTaker {
       unconfirmed: this.#unconfirmed,
       ...(this.#firstUnconfirmed && { firstUnconfirmed: this.#firstUnconfirmed }),
       swept: this.#swept,
+      takenBefore: this.#takenBefore,
     };
   }
 
@@ -271,7 +302,7 @@ export class BlockTaker {
         return;
       }
       message.ack();
-      if (claims[i] === "elsewhere") return;
+      if (claims[i] !== "claimed") return;
       claimed.push(message.data);
       this.#blocks++;
       this.#bytes += message.data.length;
@@ -355,15 +386,16 @@ export class BlockTaker {
   }
 
   /**
-   * Deletes the block's message from the stream: "claimed" when this taker's delete did it,
-   * "elsewhere" when it was gone already, "unconfirmed" when no answer came. A refusal that
-   * proves the delete was not applied (no stream leader at the moment) is retried.
+   * Deletes the block's message from the stream and records its claim: "claimed" when this
+   * taker's delete and record did it, "elsewhere" when the block was gone already, "taken
+   * before" when its record existed, "unconfirmed" when no answer came. A refusal that proves
+   * the delete was not applied (no stream leader at the moment) is retried.
    */
   async #claim(message: JsMsg): Promise<Claim> {
     for (let attempt = 1;; attempt++) {
       try {
         const deleted = await this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, true);
-        if (deleted) return "claimed";
+        if (deleted) return await this.#record(message);
       } catch (error) {
         const text = describeError(error);
         // Gone at the first try: someone else's claim. After a retry it may have been ours.
@@ -383,6 +415,51 @@ export class BlockTaker {
       return "unconfirmed";
     }
   }
+
+  /**
+   * Records the claim of a block this taker erased: creates the message on the block's subject
+   * in the claim records, which only succeeds if the subject holds none. "taken before" when it
+   * held one: the block turned up again after its claim (see the top of this file). A record
+   * whose answer never came is "unconfirmed" and not tried again: the answer to a second try
+   * could not tell whose record it found. A refusal that proves nothing was stored (no leader
+   * at the moment) is retried.
+   */
+  async #record(message: JsMsg): Promise<Claim> {
+    const subject = claimSubject(this.stream, blockIdentity(message));
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#js.publish(subject, this.#id, {
+          expect: { lastSubjectSequence: 0 },
+          timeout: RECORD_TIMEOUT_MS,
+        });
+        return "claimed";
+      } catch (error) {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
+          this.#takenBefore++;
+          return "taken before";
+        }
+        const text = describeError(error);
+        if (NOT_APPLIED.test(text) && attempt < CLAIM_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+          continue;
+        }
+        this.#firstUnconfirmed ??= text;
+        this.#unconfirmed++;
+        return "unconfirmed";
+      }
+    }
+  }
+}
+
+/**
+ * The claim record's subject token of a block: its publisher id and sequence number, or its
+ * stream sequence for a message that lacks them (not from `qrng publish`).
+ */
+function blockIdentity(message: JsMsg): string {
+  const publisher = message.headers?.get(BLOCK_HEADERS.publisher) ?? "";
+  const sequence = message.headers?.get(BLOCK_HEADERS.sequence) ?? "";
+  if (SUBJECT_TOKEN.test(publisher) && /^\d{1,16}$/.test(sequence)) return `${publisher}.${sequence}`;
+  return `stream-seq.${message.info.streamSequence}`;
 }
 
 /** The pull subscription's options: `prefetch` deliveries at hand, pulls renewed every PULL_EXPIRES_MS. */

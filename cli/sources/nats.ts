@@ -152,6 +152,9 @@ function describeTaken(description: string, stats: TakerStats, unread: readonly 
     `${unreadBytes} bytes of them unread (lost); skipped ${stats.claimedElsewhere} gone before our claim ` +
     `(claimed by another taker, or removed by the server: lost); ${stats.unconfirmed} claims unconfirmed (offered again, or lost if the delete happened` +
     `${stats.firstUnconfirmed ? `; first: ${stats.firstUnconfirmed}` : ""})` +
+    (stats.takenBefore > 0
+      ? `; refused ${stats.takenBefore} blocks taken before (their claim records exist)`
+      : "") +
     (stats.swept > 0
       ? `; removed ${stats.swept} blocks found in the stream again after they were taken`
       : "");
