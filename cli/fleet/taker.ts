@@ -20,8 +20,8 @@
  *
  * The erase settles races between takers, but not a block that turns up in the stream again:
  * after a node of a three-node cluster was SIGKILLed and restarted, 2 of 16 runs of the
- * acceptance test at 256 MiB ended with taken blocks (44 and 293) in the stream again, held by
- * every replica. A new consumer, or one whose state a node rolled back, would hand such a block
+ * acceptance test at 256 MiB ended with taken blocks in the stream again (293, held by a node
+ * never killed; 44, held by every replica). A new consumer, or one whose state a node rolled back, would hand such a block
  * out again, and its erase would succeed a second time. So a claim also RECORDS the block by
  * its identity (publisher id and sequence number, from its headers) in the stream's claim
  * records (see stream.ts): a message on the block's own subject there, created only if that
@@ -350,12 +350,10 @@ export class BlockTaker {
    *
    * Every block up to the ack floor was acknowledged, and a taker acknowledges a delivery only
    * once the block was claimed (by itself or another taker) or is gone (`#ackErased`). Such a
-   * block found in the stream is one a server node lost the erase of: after a node of a
-   * three-node cluster was SIGKILLed and restarted, 1 of 8 runs of the acceptance test at 256
-   * MiB ended with 293 taken blocks in the stream again. The consumer never offers them again,
-   * so they would hold the stream's room for good and spoil its accounting, and a new consumer
-   * (or one whose state a node rolled back) would hand them out a second time. One lookup finds
-   * the stream's first block; usually it is above the floor and nothing more is asked.
+   * block found in the stream came back after its claim (see the top of this file). The
+   * consumer never offers it again and its claim record keeps it from being used twice, but it
+   * would hold the stream's room for good and spoil its accounting. One lookup finds the
+   * stream's first block; usually it is above the floor and nothing more is asked.
    */
   async #sweep(): Promise<void> {
     const floor = (await this.#jsm.consumers.info(this.stream, CONSUMER_NAME)).ack_floor.stream_seq;
