@@ -386,65 +386,71 @@ export class BlockTaker {
   /**
    * Deletes the block's message from the stream and records its claim: "claimed" when this
    * taker's delete and record did it, "elsewhere" when the block was gone already, "taken
-   * before" when its record existed, "unconfirmed" when no answer came. A refusal that proves
-   * the delete was not applied (no stream leader at the moment) is retried.
+   * before" when its record existed, "unconfirmed" when no answer came.
+   *
+   * The record is a message on the block's subject in the claim records, created only if the
+   * subject holds none: it exists when the block turned up again after its claim (see the top of
+   * this file). A record whose answer never came is not tried again: the answer to a second try
+   * could not tell whose record it found.
    */
   async #claim(message: JsMsg): Promise<Claim> {
-    for (let attempt = 1;; attempt++) {
-      try {
-        const deleted = await this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, true);
-        if (deleted) return await this.#record(message);
-      } catch (error) {
-        const text = describeError(error);
-        // Gone at the first try: someone else's claim. After a retry it may have been ours.
-        const gone = GONE_CODES.includes((error as { code?: number }).code ?? 0) ||
-          /no message found/i.test(text);
-        if (gone && attempt === 1) {
-          this.#claimedElsewhere++;
-          return "elsewhere";
-        }
-        if (NOT_APPLIED.test(text) && attempt < CLAIM_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
-          continue;
-        }
-        this.#firstUnconfirmed ??= text;
+    try {
+      const erase = () => this.#jsm.streams.deleteMessage(this.stream, message.info.streamSequence, true);
+      if (!(await askUntilApplied(erase))) {
+        return this.#unconfirmedBy("the stream did not confirm the delete");
       }
-      this.#unconfirmed++;
-      return "unconfirmed";
+    } catch (error) {
+      const { cause, attempts } = error as NotApplied;
+      // Gone at the first try: someone else's claim. After a retry it may have been ours.
+      const text = describeError(cause);
+      const gone = GONE_CODES.includes((cause as { code?: number }).code ?? 0) ||
+        /no message found/i.test(text);
+      if (!gone || attempts > 1) return this.#unconfirmedBy(text);
+      this.#claimedElsewhere++;
+      return "elsewhere";
+    }
+    const subject = claimSubject(this.stream, blockIdentity(message));
+    try {
+      const options = { expect: { lastSubjectSequence: 0 }, timeout: RECORD_TIMEOUT_MS };
+      await askUntilApplied(() => this.#js.publish(subject, this.#id, options));
+      return "claimed";
+    } catch (error) {
+      const { cause } = error as NotApplied;
+      if (!(cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.StreamWrongLastSequence)) {
+        return this.#unconfirmedBy(describeError(cause));
+      }
+      this.#takenBefore++;
+      return "taken before";
     }
   }
 
-  /**
-   * Records the claim of a block this taker erased: creates the message on the block's subject
-   * in the claim records, which only succeeds if the subject holds none. "taken before" when it
-   * held one: the block turned up again after its claim (see the top of this file). A record
-   * whose answer never came is "unconfirmed" and not tried again: the answer to a second try
-   * could not tell whose record it found. A refusal that proves nothing was stored (no leader
-   * at the moment) is retried.
-   */
-  async #record(message: JsMsg): Promise<Claim> {
-    const subject = claimSubject(this.stream, blockIdentity(message));
-    for (let attempt = 1;; attempt++) {
-      try {
-        await this.#js.publish(subject, this.#id, {
-          expect: { lastSubjectSequence: 0 },
-          timeout: RECORD_TIMEOUT_MS,
-        });
-        return "claimed";
-      } catch (error) {
-        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
-          this.#takenBefore++;
-          return "taken before";
-        }
-        const text = describeError(error);
-        if (NOT_APPLIED.test(text) && attempt < CLAIM_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
-          continue;
-        }
-        this.#firstUnconfirmed ??= text;
-        this.#unconfirmed++;
-        return "unconfirmed";
+  #unconfirmedBy(reason: string): Claim {
+    this.#firstUnconfirmed ??= reason;
+    this.#unconfirmed++;
+    return "unconfirmed";
+  }
+}
+
+/** A request's last failure, and how many times it was sent. */
+class NotApplied extends Error {
+  constructor(override readonly cause: unknown, readonly attempts: number) {
+    super(describeError(cause));
+  }
+}
+
+/**
+ * Runs `request`, and again while its refusal proves it was not applied (no stream leader at
+ * the moment), up to CLAIM_ATTEMPTS times in all; rejects with a {@link NotApplied}.
+ */
+async function askUntilApplied<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!NOT_APPLIED.test(describeError(error)) || attempt >= CLAIM_ATTEMPTS) {
+        throw new NotApplied(error, attempt);
       }
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
     }
   }
 }
