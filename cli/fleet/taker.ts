@@ -51,6 +51,7 @@ import { describeError } from "../errors.ts";
 import { fleetReclaimer } from "./memory.ts";
 import {
   BLOCK_HEADERS,
+  claimRecordsName,
   claimSubject,
   CONSUMER_NAME,
   ensureClaimRecords,
@@ -84,8 +85,9 @@ const GONE_CODES = [10037, 10043];
 /** Answers that prove a delete request reached no server, so was not applied: safe to send again. */
 const NOT_APPLIED = /no responders|503/i;
 const CLAIM_ATTEMPTS = 20;
-/** How long a claim record's creation waits for the stream's answer. */
+/** How long a claim record's creation waits for the stream's answer, and how often it is sent. */
 const RECORD_TIMEOUT_MS = 5000;
+const RECORD_ATTEMPTS = 4;
 const CLAIM_RETRY_MS = 250;
 
 type Claim = "claimed" | "elsewhere" | "taken before" | "unconfirmed";
@@ -390,8 +392,9 @@ export class BlockTaker {
    *
    * The record is a message on the block's subject in the claim records, created only if the
    * subject holds none: it exists when the block turned up again after its claim (see the top of
-   * this file). A record whose answer never came is not tried again: the answer to a second try
-   * could not tell whose record it found.
+   * this file). A record whose answer never came (a node died) is sent again: if the first was
+   * stored, the second is refused, and the record found then holds this taker's id. Every
+   * record left unconfirmed loses its block, which the erase already removed.
    */
   async #claim(message: JsMsg): Promise<Claim> {
     try {
@@ -410,18 +413,31 @@ export class BlockTaker {
       return "elsewhere";
     }
     const subject = claimSubject(this.stream, blockIdentity(message));
-    try {
-      const options = { expect: { lastSubjectSequence: 0 }, timeout: RECORD_TIMEOUT_MS };
-      await askUntilApplied(() => this.#js.publish(subject, this.#id, options));
-      return "claimed";
-    } catch (error) {
-      const { cause } = error as NotApplied;
-      if (!(cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.StreamWrongLastSequence)) {
-        return this.#unconfirmedBy(describeError(cause));
+    const options = { expect: { lastSubjectSequence: 0 }, timeout: RECORD_TIMEOUT_MS };
+    for (let attempt = 1;; attempt++) {
+      try {
+        await askUntilApplied(() => this.#js.publish(subject, this.#id, options));
+        return "claimed";
+      } catch (error) {
+        const { cause } = error as NotApplied;
+        if (cause instanceof JetStreamApiError && cause.code === JetStreamApiCodes.StreamWrongLastSequence) {
+          if (attempt > 1 && await this.#recordedBySelf(subject)) return "claimed";
+          this.#takenBefore++;
+          return "taken before";
+        }
+        if (attempt >= RECORD_ATTEMPTS) return this.#unconfirmedBy(describeError(cause));
       }
-      this.#takenBefore++;
-      return "taken before";
     }
+  }
+
+  /** Whether the claim record on `subject` is this taker's (false when it cannot be read). */
+  async #recordedBySelf(subject: string): Promise<boolean> {
+    const query = { last_by_subj: subject };
+    const record = await askUntilApplied(() =>
+      this.#jsm.streams.getMessage(claimRecordsName(this.stream), query)
+    )
+      .catch(() => null);
+    return record?.string() === this.#id;
   }
 
   #unconfirmedBy(reason: string): Claim {
