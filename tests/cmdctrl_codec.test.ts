@@ -258,6 +258,23 @@ describe("response decoder", () => {
       }
     });
 
+    it("finds the end at every alignment, past ACK-like bytes, with stale input behind it", () => {
+      for (let length = 290; length < 306; length++) {
+        // ACK-like bytes here and there (0x11 at 2, 258 and these), long runs without any.
+        const inFlight = Uint8Array.from(
+          { length },
+          (_, i) => ([5, 6, 100, 163].includes(i) ? 0x11 : (i * 7 + 3) & 0xff),
+        );
+        const codec = new CmdCtrlCodec();
+        stopping(codec);
+        // Stale input behind the end: the search runs past it unless it stops there.
+        const events = decodeAll(codec, Buffer.concat([inFlight, status, info, new Uint8Array(20)]), 1000);
+        const end = events.findIndex((e) => e.type === "stopped");
+        expect(hex(dataOf(events.slice(0, end)))).toBe(hex(inFlight));
+        expect(events[end]).toEqual({ type: "stopped", status: status.subarray(1) });
+      }
+    });
+
     it("never ends at a marker without ACK before it", () => {
       for (const piece of [1, 7, 1000]) {
         const codec = new CmdCtrlCodec();

@@ -1,8 +1,9 @@
 /**
  * Serving from the pool's own memory: Pool.takeInPlace hands a stream consumer the taken bytes
  * where they lie in the ring (two pieces where it wraps), each byte once, in order, also to a
- * consumer that waited; Pool.stageFrom stages what there is room for; BunByteSocket.sendInPlace writes them as far as the kernel takes them
- * and keeps a copy of the rest, so the ring may be refilled at once.
+ * consumer that waited, with free room before them for a frame's header where there is some;
+ * Pool.stageFrom stages what there is room for; BunByteSocket.sendInPlace writes them as far as
+ * the kernel takes them and keeps a copy of the rest, so the ring may be refilled at once.
  */
 import { describe, expect, it } from "vitest";
 import { Pool } from "../cli/serve/pool.ts";
@@ -68,6 +69,27 @@ describe("Pool.takeInPlace", () => {
     expect(await pool.takeInPlace(100, { waitMs: 1000 }, (pieces) => pieces.forEach((p) => got.push(...p))))
       .toBe(100);
     expect(got).toEqual([...counting(60, 100)]);
+  });
+
+  it("offers free room right before the taken bytes for a header, never a byte staged or committed", async () => {
+    const pool = new Pool(100, () => "empty");
+    fill(pool, counting(0, 100));
+    const headers: boolean[] = [];
+    const got: number[] = [];
+    const take = (bytes: number) =>
+      pool.takeInPlace(bytes, { waitMs: 1000 }, (pieces, headed) => {
+        headers.push(headed);
+        if (headed) pieces[0].fill(0xee, 0, 5); // the header, where the pool left room for it
+        pieces.forEach((piece, i) => got.push(...piece.subarray(i === 0 && headed ? 5 : 0)));
+      }, 5);
+    await take(10); // no room before the ring's start
+    await take(10); // the 10 bytes just taken are free room now
+    expect(pool.stageFrom(counting(100, 18))).toBe(18); // the ring's first 18: 2 bytes of room left
+    await take(10); // too little free room: the bytes before the head are staged
+    pool.commitStaged();
+    expect(await take(100)).toBe(88); // the rest, both pieces, with room before the first
+    expect(headers).toEqual([false, true, false, true]);
+    expect(got).toEqual([...counting(0, 118)]); // every byte once, in order, no header among them
   });
 
   it("rejects a waiting consumer at its deadline, taking nothing", async () => {

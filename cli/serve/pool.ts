@@ -134,14 +134,24 @@ export class Pool {
    * As {@link take} (not `whole`), but nothing is copied: `send` gets the taken bytes where they
    * lie in the pool (one piece, or two where the ring wraps), synchronously, and must be done
    * with them when it returns (their room is refilled later). Resolves how many it got.
+   *
+   * With `headroom`, the first piece starts with that many bytes of the ring's free room right
+   * before the taken bytes when there is that much (`headed` is then true): room for a header
+   * that then goes out with the bytes in one write. Free room holds nothing served or staged,
+   * and staging writes it before it counts, so what a header leaves there is never served.
    */
   takeInPlace(
     bytes: number,
     options: Omit<TakeOptions, "whole">,
-    send: (pieces: Uint8Array[]) => void,
+    send: (pieces: Uint8Array[], headed: boolean) => void,
+    headroom = 0,
   ): Promise<number> {
     return this.#take(bytes, { ...options, whole: false }, (count) => {
-      send(this.#front(count));
+      const pieces = this.#front(count);
+      // Free room ends where the committed bytes start: the bytes before the head, if it has them.
+      const headed = headroom > 0 && this.free >= headroom && this.#head >= headroom;
+      if (headed) pieces[0] = this.#ring.subarray(this.#head - headroom, this.#head + pieces[0].length);
+      send(pieces, headed);
       this.#remove(count);
       return count;
     });

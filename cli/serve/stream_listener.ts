@@ -40,7 +40,7 @@ class StreamConnection {
   #busy: Promise<void> | undefined;
   /** Resolves true once the hello went out (the device is known), false if it never will. */
   readonly #greeted: Promise<boolean>;
-  /** The header of the data frame being sent (its bytes go out from the pool's own memory). */
+  /** The header of a data frame sent without room for it in the pool (see #send). */
   readonly #header = new Uint8Array(FRAME_HEADER_BYTES);
   /**
    * Where what the kernel did not take of a frame waits (made at the first read): the next
@@ -167,7 +167,8 @@ class StreamConnection {
         const taken = await pool.takeInPlace(
           want,
           { waitMs: limits.waitMs, signal },
-          (pieces) => (sent = this.#send(pieces)),
+          (pieces, headed) => (sent = this.#send(pieces, headed)),
+          FRAME_HEADER_BYTES,
         );
         this.#bucket.spend(taken);
         if (!sent) return;
@@ -184,19 +185,22 @@ class StreamConnection {
   /**
    * Sends the bytes just taken, `pieces` of the pool's memory, as one data frame (straight to
    * the kernel where it takes them: a copy of every byte cost ~10 % of a busy daemon's CPU);
-   * returns false if the client went away.
+   * returns false if the client went away. When `headed`, the first piece starts with room for
+   * the frame's header (Pool.takeInPlace), so header and bytes go out in one write: a write of
+   * their own cost a system call and a socket buffer per frame.
    */
-  #send(pieces: Uint8Array[]): boolean {
+  #send(pieces: Uint8Array[], headed: boolean): boolean {
     const { metrics } = this.context;
-    let length = 0;
+    let length = headed ? -FRAME_HEADER_BYTES : 0;
     for (const piece of pieces) length += piece.length;
     if (this.socket.closed) {
       metrics.bytesUndelivered += length;
       return false;
     }
-    writeFrameHeader(this.#header, FRAME.data, length);
+    const header = headed ? pieces[0] : this.#header;
+    writeFrameHeader(header, FRAME.data, length);
     this.#spare ??= new Uint8Array(FRAME_HEADER_BYTES + STREAM_CHUNK_BYTES);
-    this.#lastSent = this.socket.sendInPlace([this.#header, ...pieces], this.#spare);
+    this.#lastSent = this.socket.sendInPlace(headed ? pieces : [header, ...pieces], this.#spare);
     metrics.bytesServed[this.listener] += length;
     return true;
   }

@@ -226,7 +226,7 @@ function nextStoppingMarked(avail: i32): i32 {
     return heldLength > tail ? releaseHeld(heldLength - tail) : EVENT_NEED_INPUT;
   }
   const last = end - tail;
-  for (let k = pos; k <= last; k++) {
+  for (let k = nextAck(pos, last); k <= last; k = nextAck(k + 1, last)) {
     if (!endsAt(input + <usize>k)) continue;
     if (k > pos) return dataEvent(k - pos);
     pos += tail;
@@ -242,6 +242,22 @@ function hold(count: i32): void {
   memory.copy(held + <usize>heldLength, input + <usize>pos, <usize>count);
   heldLength += count;
   pos = end;
+}
+
+/**
+ * The first input position from `from` to `last` holding 0x11 (where an end may start), or
+ * last + 1. Eight bytes a step (a zero byte in x ^ 0x11..11, the has-zero-byte test): a
+ * daemon stops its device after every burst, and its megabytes in flight are looked through
+ * here; a byte at a time took ~5 % of its time.
+ */
+function nextAck(from: i32, last: i32): i32 {
+  let k = from;
+  for (; k + 8 <= last + 1; k += 8) {
+    const x = load<u64>(input + <usize>k) ^ 0x1111111111111111;
+    if (((x - 0x0101010101010101) & ~x & 0x8080808080808080) != 0) break;
+  }
+  while (k <= last && load<u8>(input + <usize>k) != 0x11) k++;
+  return k;
 }
 
 /** Whether 11, five status bytes and the expected marker start at `at`. */
