@@ -335,8 +335,7 @@ export class BlockTaker {
     let acked = false;
     // One lookup per block still in the stream in that range (a few per taker) and one more.
     for (let seq = consumer.ack_floor.stream_seq + 1; seq <= last;) {
-      const query: MsgRequest & NextMsgRequest = { seq, next_by_subj: ">" };
-      const held = (await this.#jsm.streams.getMessage(this.stream, query))?.seq ?? Infinity;
+      const held = (await this.#nextHeld(seq)) ?? Infinity;
       for (; seq < held && seq <= last; seq++) {
         this.#nc.publish(`$JS.ACK.${this.stream}.${CONSUMER_NAME}.1.${seq}.0.0.0`);
         acked = true;
@@ -360,13 +359,18 @@ export class BlockTaker {
   async #sweep(): Promise<void> {
     const floor = (await this.#jsm.consumers.info(this.stream, CONSUMER_NAME)).ack_floor.stream_seq;
     for (let seq = 1; seq <= floor;) {
-      const query: MsgRequest & NextMsgRequest = { seq, next_by_subj: ">" };
-      const found = (await this.#jsm.streams.getMessage(this.stream, query))?.seq;
+      const found = await this.#nextHeld(seq);
       if (found === undefined || found > floor) return;
       const erased = await this.#jsm.streams.deleteMessage(this.stream, found, true).catch(() => false);
       if (erased) this.#swept++; // not erased: another taker's sweep was first, or the server is away
       seq = found + 1;
     }
+  }
+
+  /** The stream sequence of the first block the stream holds at or after `seq`, if any: one lookup. */
+  async #nextHeld(seq: number): Promise<number | undefined> {
+    const query: MsgRequest & NextMsgRequest = { seq, next_by_subj: ">" };
+    return (await this.#jsm.streams.getMessage(this.stream, query))?.seq;
   }
 
   /** Runs `#sweep` unless one is running; a failure (the server is away) waits for the next turn. */
